@@ -1,0 +1,324 @@
+"""Configuration schemas: typed dataclasses for every config group, with their allowed ranges.
+
+Values live in YAML under ``conf/``; these classes give each field its type and, through
+``metadata["range"]``, what values are allowed. :func:`validate` walks a resolved config and
+reports the first field outside its range, so a bad value stops the program before any simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.channels import CHANNELS
+from sim.messages import MESSAGES
+
+
+class ConfigError(ValueError):
+    """A config value that is not allowed: names the field, the value and what is allowed."""
+
+    def __init__(self, path: str, value: object, allowed: str) -> None:
+        self.path = path
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{path}={value!r} is not allowed: {allowed}")
+
+
+def _ranged(low: float | None, high: float | None, *, default: Any = None) -> Any:
+    """A dataclass field whose value must lie in [low, high] (None: unbounded)."""
+    meta = {"range": (low, high)}
+    if default is None:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def prob(default: Any = None) -> Any:
+    """A probability in [0, 1]."""
+    return _ranged(0.0, 1.0, default=default)
+
+
+def nonneg(default: Any = None) -> Any:
+    """A non-negative number."""
+    return _ranged(0.0, None, default=default)
+
+
+def positive(default: Any = None) -> Any:
+    """A strictly positive number (checked as > 0)."""
+    return field(metadata={"range": (0.0, None), "strict": True}, **_dflt(default))
+
+
+def real(default: Any = None) -> Any:
+    """Any finite number (log-odds coefficients)."""
+    return _ranged(None, None, default=default)
+
+
+def _dflt(default: Any) -> dict[str, Any]:
+    return {} if default is None else {"default": default}
+
+
+@dataclass
+class PerChannel:
+    """One number per channel, in the order of :data:`sim.channels.CHANNELS`."""
+
+    phone: float
+    email: float
+    sms: float
+    social: float
+    postal: float
+    drop_in: float
+    referral: float
+
+    def array(self) -> npt.NDArray[np.float64]:
+        """The values as an array indexed by channel."""
+        return np.array([getattr(self, c) for c in CHANNELS], dtype=np.float64)
+
+
+@dataclass
+class PerMessage:
+    """One number per message kind, in the order of :data:`sim.messages.MESSAGES`."""
+
+    self_focused: float
+    benefit_led: float
+    resource: float
+    deadline: float
+    lazy_question: float
+    check_in: float
+    breakup: float
+
+    def array(self) -> npt.NDArray[np.float64]:
+        """The values as an array indexed by message kind."""
+        return np.array([getattr(self, m) for m in MESSAGES], dtype=np.float64)
+
+
+@dataclass
+class PerRelationship:
+    """One number per pre-existing relationship (design 2, seeds 001 and 002)."""
+
+    stranger: float
+    met_once: float
+    client: float
+
+    def array(self) -> npt.NDArray[np.float64]:
+        """The values as an array: stranger, met_once, client."""
+        return np.array([self.stranger, self.met_once, self.client], dtype=np.float64)
+
+
+RELATIONSHIPS: tuple[str, ...] = ("stranger", "met_once", "client")
+
+
+@dataclass
+class PerPersonalization:
+    """One number per personalization level of a strategy."""
+
+    low: float
+    medium: float
+    high: float
+
+
+PERSONALIZATION: tuple[str, ...] = ("low", "medium", "high")
+
+
+@dataclass
+class ModelConfig:
+    """Response parameters: every number of ``docs/model.md``'s table, without defaults here.
+
+    Units are in the field comments; the defaults and their sources are in
+    ``conf/model/default.yaml`` and ``docs/model.md``.
+    """
+
+    # Interruption load (seed 004): competing messages per day on each channel.
+    load: PerChannel = field(metadata={"each": (0.0, None)})
+    load_prospect_sd: float = nonneg()  # log-sd of a prospect's busyness across prospects
+    load_daily_sd: float = nonneg()  # log-sd of day-to-day variation in load
+    half_load: PerChannel = field(metadata={"each": (1e-9, None)})  # load that halves attention
+    salience: PerChannel = field(metadata={"each": (0.0, None)})  # notice intensity at zero load
+    notice_familiarity: float = nonneg()  # notice intensity multiplier per unit familiarity
+    notice_warmth: float = nonneg()  # notice intensity multiplier per unit warmth
+    # Phone: a dial is answered live, goes to voicemail, or is hung up on (seeds 002, 003).
+    answer_base: float = prob()  # probability a stranger answers a dial
+    answer_familiarity: float = real()  # log-odds per unit familiarity
+    answer_warmth: float = real()  # log-odds per unit warmth
+    conversation_bonus: float = real()  # log-odds bonus of a live conversation over a message
+    # Positive response to a noticed touch (seeds 000, 001, 002, 003).
+    response_base: PerChannel = field(metadata={"each": (None, None)})  # log-odds, stranger
+    message_value: PerMessage = field(metadata={"each": (None, None)})  # log-odds by content
+    response_warmth: float = real()  # log-odds per unit warmth (seed 001)
+    response_familiarity: float = real()  # log-odds per unit familiarity (seed 002)
+    response_need: float = real()  # log-odds when in market (seed 004 comment)
+    response_annoyance: float = real()  # log-odds per unit annoyance (seed 003)
+    habituation_identical: float = real()  # log-odds per earlier identical exposure (seed 004)
+    habituation_varied: float = real()  # log-odds per earlier varied exposure of the same kind
+    wrong_name: float = real()  # log-odds when the name is wrong (seed 003 #4)
+    callback_mismatch: float = real()  # log-odds on call-backs to a different number (003 #1)
+    # "Not interested" and opt-out (seeds 003, 004).
+    negative_base: float = real()  # log-odds of a "not interested" reply to a noticed touch
+    negative_message: PerMessage = field(metadata={"each": (None, None)})  # log-odds by content
+    negative_annoyance: float = real()  # log-odds per unit annoyance
+    negative_need: float = real()  # log-odds when in market
+    optout_base: PerChannel = field(metadata={"each": (None, None)})  # log-odds of opting out
+    optout_annoyance: float = real()  # log-odds per unit annoyance
+    # Relationship warmth (seeds 001, 002).
+    warmth_deposit: PerMessage = field(metadata={"each": (-1.0, 1.0)})  # share of gap closed
+    warmth_annoyance: float = nonneg()  # warmth withdrawn per unit annoyance on a noticed touch
+    warmth_half_life_days: float = positive()  # decay toward the prospect's baseline warmth
+    # Familiarity (seed 002).
+    familiarity_gain: PerChannel = field(metadata={"each": (0.0, 1.0)})  # share of gap closed
+    familiarity_half_life_days: float = positive()
+    # Annoyance (seeds 003, 004).
+    annoyance_increment: PerChannel = field(metadata={"each": (0.0, None)})  # per touch
+    annoyance_message: PerMessage = field(metadata={"each": (0.0, None)})  # multiplier by content
+    annoyance_unnoticed: float = prob()  # share of the increment an unnoticed touch still adds
+    annoyance_half_life_days: float = positive()
+    # Need: a latent in-market state that comes and goes (seed 004 comment).
+    need_mean_in_market_days: float = positive()
+    need_mean_out_of_market_days: float = positive()
+    # Response delays (all seeds): median days until a reply arrives, and its log-sd.
+    reply_delay_days: PerChannel = field(metadata={"each": (0.0, None)})
+    reply_delay_sd: float = nonneg()
+    # Meetings (seed 001).
+    meeting_base: float = real()  # log-odds that a positive response becomes a meeting
+    meeting_warmth: float = real()
+    meeting_need: float = real()
+    # Introductions (seeds 001, 004).
+    introduction_familiarity: float = prob()  # familiarity an introduction confers
+
+
+@dataclass
+class PopulationConfig:
+    """Who the prospects are: relationships, channel preferences, busyness."""
+
+    size: int = _ranged(1, None)
+    relationship_mix: PerRelationship = field(metadata={"each": (0.0, None)})
+    warmth: PerRelationship = field(metadata={"each": (0.0, 1.0)})  # mean baseline warmth
+    familiarity: PerRelationship = field(metadata={"each": (0.0, 1.0)})  # mean initial
+    warmth_concentration: float = positive()  # Beta a+b around the mean warmth
+    channel_preference: PerChannel = field(metadata={"each": (0.0, None)})  # preferred-channel weights
+    affinity: PerChannel = field(metadata={"each": (0.0, 1.0)})  # attention to a non-preferred channel
+    preferred_affinity: float = prob()  # attention to the preferred channel
+    voicemail_listeners: float = prob()  # share who ever listen to voicemail (seed 003 #5)
+    connector_share: float = prob()  # share with a mutual connection who can introduce
+    connector_warmth: float = prob()  # warmth a connector's introduction carries
+    enrollment_days: float = nonneg()  # the list is enrolled uniformly over this many days
+
+
+@dataclass
+class RepsConfig:
+    """Rep capacity (seed 004, hook volume): minutes per working day and the cost of each touch."""
+
+    count: int = _ranged(1, None)
+    minutes_per_day: float = positive()
+    touch_minutes: PerChannel = field(metadata={"each": (0.0, None)})
+    voicemail_minutes: float = nonneg()  # extra minutes to leave a voicemail
+    personalization_minutes: PerPersonalization = field(metadata={"each": (0.0, None)})
+    wrong_name_rate: PerPersonalization = field(metadata={"each": (0.0, 1.0)})
+    work_weekends: bool = False
+    callback_number_matches: bool = True  # seed 003 #1
+
+
+@dataclass
+class StepConfig:
+    """One step of a cadence: when, where, what."""
+
+    day: float = 0.0
+    channel: str = "email"
+    message: str = "benefit_led"
+    voicemail: bool = True
+
+
+@dataclass
+class CooldownConfig:
+    """After N unanswered touches, pause, then come back with a new angle (seed 004 #5)."""
+
+    after_unanswered: int = 3
+    pause_days: float = 30.0
+    cycles: int = 1
+
+
+@dataclass
+class StrategyConfig:
+    """A strategy in the cadence language of design section 4."""
+
+    label: str = ""
+    steps: list[StepConfig] = field(default_factory=list)
+    vary_messages: bool = True
+    stop_on: list[str] = field(default_factory=lambda: ["positive", "negative", "opt_out"])
+    cooldown: CooldownConfig | None = None
+    list_multiplier: float = 1.0
+    personalization: str = "medium"
+
+
+STOP_OUTCOMES: tuple[str, ...] = ("positive", "negative", "opt_out")
+
+
+@dataclass
+class ExperimentConfig:
+    """The whole run: what the Hydra app composes and :func:`sim.api.simulate` takes."""
+
+    population: PopulationConfig
+    reps: RepsConfig
+    model: ModelConfig
+    strategy: dict[str, StrategyConfig] = field(default_factory=dict)
+    seed: int = _ranged(0, None, default=0)
+    replications: int = _ranged(1, None, default=5)
+    horizon_days: float = _ranged(1e-9, None, default=120.0)
+    baseline: str = "entitlement"
+
+
+def validate(cfg: ExperimentConfig) -> None:
+    """Check every ranged field and the cross-field rules; raise the first :class:`ConfigError`."""
+    _check_ranges(cfg, "")
+    if not cfg.strategy:
+        raise ConfigError("strategy", [], "at least one strategy, e.g. strategy=[entitlement]")
+    if cfg.baseline not in cfg.strategy:
+        raise ConfigError("baseline", cfg.baseline, f"one of the arms: {', '.join(cfg.strategy)}")
+    if sum(cfg.population.relationship_mix.array()) <= 0:
+        raise ConfigError(
+            "population.relationship_mix", cfg.population.relationship_mix, "a positive total"
+        )
+    if cfg.population.channel_preference.array().sum() <= 0:
+        raise ConfigError(
+            "population.channel_preference", cfg.population.channel_preference, "a positive total"
+        )
+    from sim.strategy import validate_strategy  # strategy imports config: avoid a cycle
+
+    for name, strategy in cfg.strategy.items():
+        validate_strategy(name, strategy)
+
+
+def _check_ranges(node: object, prefix: str) -> None:
+    if not is_dataclass(node):
+        return
+    for f in fields(node):
+        value = getattr(node, f.name)
+        path = f"{prefix}{f.name}"
+        if "range" in f.metadata:
+            _check_number(path, value, f.metadata["range"], f.metadata.get("strict", False))
+        if "each" in f.metadata and is_dataclass(value):
+            for sub in fields(value):
+                _check_number(f"{path}.{sub.name}", getattr(value, sub.name), f.metadata["each"])
+        if is_dataclass(value):
+            _check_ranges(value, path + ".")
+
+
+def _check_number(
+    path: str, value: object, bounds: tuple[float | None, float | None], strict: bool = False
+) -> None:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(path, value, "a finite number")
+    if low is not None and (value < low or (strict and value <= low)):
+        raise ConfigError(path, value, _describe(low, high, strict))
+    if high is not None and value > high:
+        raise ConfigError(path, value, _describe(low, high, strict))
+
+
+def _describe(low: float | None, high: float | None, strict: bool) -> str:
+    if low is not None and high is not None:
+        return f"a number from {low:g} to {high:g}"
+    if low is not None:
+        return f"a number {'>' if strict else '>='} {low:g}"
+    return f"a number <= {high:g}"

@@ -1,0 +1,147 @@
+"""Population state as arrays: a prospect is a row index, every attribute one NumPy array.
+
+Traits that never change during a run (relationship, channel affinity, busyness, voicemail habit,
+connector) live in :class:`Prospects` and are shared by every arm. What a strategy changes
+(warmth, familiarity, annoyance, need, exposures, outcomes) lives in :class:`ProspectState`,
+made fresh for each arm from the same traits.
+
+Sampling is prefix-stable: prospects are drawn in fixed blocks, each from its own spawned seed,
+so prospect ``i`` is the same person whether the list holds 1,000 or 5,000 prospects (a
+``list_multiplier`` arm works a longer list whose head is everyone else's list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.channels import N_CHANNELS
+from sim.config import ModelConfig, PopulationConfig
+from sim.messages import N_MESSAGES
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+I8 = npt.NDArray[np.int8]
+
+BLOCK = 4096
+#: Columns of the day-to-day load shock table; a prospect follows one column (its load group).
+LOAD_GROUPS = 64
+
+
+@dataclass
+class Prospects:
+    """Static traits of ``n`` prospects (row ``i`` is prospect ``i``)."""
+
+    relationship: I8  # 0 stranger, 1 met once, 2 client
+    warmth_base: F32  # relationship warmth the prospect returns to
+    familiarity0: F32  # familiarity with the rep's name at enrolment
+    need0: B  # in market at enrolment
+    preferred: I8  # preferred channel
+    affinity: F32  # (n, channels): attention given to a touch on each channel
+    busyness: F32  # multiplier on the channel loads (interruption load, seed 004)
+    load_group: npt.NDArray[np.uint8]  # column of the daily load shock table
+    listens_voicemail: B  # seed 003 #5: some never listen to voicemail
+    has_connector: B  # a mutual connection who can introduce the rep (seeds 001, 004)
+    enrolled_at: npt.NDArray[np.float64]  # day the prospect enters the cadence
+
+    @property
+    def n(self) -> int:
+        """Number of prospects."""
+        return int(self.warmth_base.shape[0])
+
+    def head(self, n: int) -> Prospects:
+        """The first ``n`` prospects (views, no copy): the list of an arm with fewer prospects."""
+        return Prospects(**{f.name: getattr(self, f.name)[:n] for f in fields(self)})
+
+
+@dataclass
+class ProspectState:
+    """What an arm's touches change, per prospect; decays are applied lazily from ``t_state``."""
+
+    warmth: F32
+    familiarity: F32
+    annoyance: F32
+    t_state: F64  # time of the last update of warmth, familiarity and annoyance
+    need: B
+    t_need: F64  # time the need state was last observed
+    exposures: npt.NDArray[np.uint8]  # (n, messages): noticed exposures per message kind
+    identical: npt.NDArray[np.uint8]  # (n, messages): noticed repeats of one identical text
+
+    @classmethod
+    def initial(cls, prospects: Prospects) -> ProspectState:
+        """The state at enrolment, before any touch."""
+        n = prospects.n
+        return cls(
+            warmth=prospects.warmth_base.copy(),
+            familiarity=prospects.familiarity0.copy(),
+            annoyance=np.zeros(n, np.float32),
+            t_state=np.zeros(n, np.float64),
+            need=prospects.need0.copy(),
+            t_need=np.zeros(n, np.float64),
+            exposures=np.zeros((n, N_MESSAGES), np.uint8),
+            identical=np.zeros((n, N_MESSAGES), np.uint8),
+        )
+
+
+def need_stationary_share(model: ModelConfig) -> float:
+    """Long-run share of prospects in market: on-time over on-time plus off-time."""
+    on, off = model.need_mean_in_market_days, model.need_mean_out_of_market_days
+    return on / (on + off)
+
+
+def sample_prospects(
+    cfg: PopulationConfig, model: ModelConfig, n: int, seq: np.random.SeedSequence
+) -> Prospects:
+    """Draw ``n`` prospects, block by block, so that any prefix is the same whatever ``n``."""
+    blocks = [_sample_block(cfg, model, seq, b) for b in range(-(-n // BLOCK))]
+    merged = {
+        name: np.concatenate([blk[name] for blk in blocks])[:n] for name in blocks[0]
+    }
+    return Prospects(**merged)
+
+
+def _sample_block(
+    cfg: PopulationConfig, model: ModelConfig, seq: np.random.SeedSequence, block: int
+) -> dict[str, npt.NDArray[np.generic]]:
+    block_seq = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, block))
+    rng = np.random.Generator(np.random.PCG64(block_seq))
+    mix = cfg.relationship_mix.array()
+    relationship = rng.choice(3, size=BLOCK, p=mix / mix.sum()).astype(np.int8)
+    mean_w = cfg.warmth.array()[relationship]
+    conc = cfg.warmth_concentration
+    warmth = rng.beta(np.maximum(mean_w * conc, 1e-3), np.maximum((1 - mean_w) * conc, 1e-3))
+    mean_f = cfg.familiarity.array()[relationship]
+    familiarity = rng.beta(np.maximum(mean_f * conc, 1e-3), np.maximum((1 - mean_f) * conc, 1e-3))
+    need = rng.random(BLOCK) < need_stationary_share(model)
+    pref_w = cfg.channel_preference.array()
+    preferred = rng.choice(N_CHANNELS, size=BLOCK, p=pref_w / pref_w.sum()).astype(np.int8)
+    # Affinity varies around the population's level so that no two prospects are identical.
+    base = cfg.affinity.array()[None, :] * rng.uniform(0.5, 1.5, size=(BLOCK, N_CHANNELS))
+    affinity = np.clip(base, 0.0, 1.0)
+    affinity[np.arange(BLOCK), preferred] = cfg.preferred_affinity
+    sd = model.load_prospect_sd
+    busyness = np.exp(rng.normal(-0.5 * sd * sd, sd, size=BLOCK))
+    return {
+        "relationship": relationship,
+        "warmth_base": warmth.astype(np.float32),
+        "familiarity0": familiarity.astype(np.float32),
+        "need0": need,
+        "preferred": preferred,
+        "affinity": affinity.astype(np.float32),
+        "busyness": busyness.astype(np.float32),
+        "load_group": rng.integers(0, LOAD_GROUPS, size=BLOCK, dtype=np.uint8),
+        "listens_voicemail": rng.random(BLOCK) < cfg.voicemail_listeners,
+        "has_connector": rng.random(BLOCK) < cfg.connector_share,
+        # Reps enrol a list over its first days, not all at once (hook volume, seed 004).
+        "enrolled_at": np.floor(rng.random(BLOCK) * cfg.enrollment_days),
+    }
+
+
+def daily_load_shocks(model: ModelConfig, days: int, seq: np.random.SeedSequence) -> F32:
+    """Multiplicative day-to-day load shocks, (days, LOAD_GROUPS), mean one (seed 004)."""
+    rng = np.random.Generator(np.random.PCG64(seq))
+    sd = model.load_daily_sd
+    return np.exp(rng.normal(-0.5 * sd * sd, sd, size=(days, LOAD_GROUPS))).astype(np.float32)

@@ -1,0 +1,133 @@
+"""Response functions: pure, vectorised maps from prospect state to probabilities and new state.
+
+Arrays in, arrays out: no SimPy, no random numbers. The engine samples from these probabilities
+with an explicit generator. Each function's equation and source are in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import expit, logit
+
+Array = npt.NDArray[np.floating]
+ArrayLike = Array | float
+
+
+def decay(value: ArrayLike, dt: ArrayLike, half_life: float) -> Array:
+    """Exponential decay toward zero: ``value * 2 ** (-dt / half_life)`` (annoyance, familiarity)."""
+    return np.asarray(value * np.exp2(-np.asarray(dt) / half_life))
+
+
+def relax(value: ArrayLike, base: ArrayLike, dt: ArrayLike, half_life: float) -> Array:
+    """Exponential return toward a baseline: ``base + (value - base) * 2 ** (-dt / half_life)``.
+
+    Warmth drifts back to the prospect's pre-existing relationship level (seeds 001, 002).
+    """
+    return np.asarray(base + (value - base) * np.exp2(-np.asarray(dt) / half_life))
+
+
+def need_probability(
+    in_market: npt.NDArray[np.bool_], dt: ArrayLike, mean_in_days: float, mean_out_days: float
+) -> Array:
+    """Probability of being in market after ``dt`` days, given the state now (seed 004 comment).
+
+    Need is a two-state continuous-time Markov chain with onset rate ``1/mean_out_days`` and
+    offset rate ``1/mean_in_days``; the transition probability has the closed form
+    ``pi + (x - pi) * exp(-(on + off) * dt)`` with ``pi`` the stationary share and ``x`` the
+    current state (1 or 0). "What they required yesterday may not be on the radar today."
+    """
+    onset, offset = 1.0 / mean_out_days, 1.0 / mean_in_days
+    pi = onset / (onset + offset)
+    return np.asarray(pi + (in_market - pi) * np.exp(-(onset + offset) * np.asarray(dt)))
+
+
+def attention(load: ArrayLike, half_load: ArrayLike) -> Array:
+    """Share of attention one touch gets among ``load`` competing messages: ``1 / (1 + L / L50)``.
+
+    Seed 004: a message must stand out "from the 40+ voice mails, 100+ emails they get each day".
+    """
+    return np.asarray(1.0 / (1.0 + np.asarray(load) / half_load))
+
+
+def notice_probability(
+    affinity: ArrayLike,
+    salience: ArrayLike,
+    load: ArrayLike,
+    half_load: ArrayLike,
+    familiarity: ArrayLike,
+    warmth: ArrayLike,
+    notice_familiarity: float,
+    notice_warmth: float,
+) -> Array:
+    """Probability that a delivered touch is noticed at all.
+
+    ``affinity * (1 - exp(-salience * (1 + kf * F + kw * W) * attention(L)))``: the channel must
+    be one the prospect attends to (seeds 003, 004), the name must stand out (seed 002:
+    familiarity), and attention falls as load rises (seed 004).
+    """
+    intensity = (
+        np.asarray(salience)
+        * (1.0 + notice_familiarity * np.asarray(familiarity) + notice_warmth * np.asarray(warmth))
+        * attention(load, half_load)
+    )
+    return np.asarray(affinity * -np.expm1(-intensity))
+
+
+def answer_probability(
+    familiarity: ArrayLike, warmth: ArrayLike, base: float, per_familiarity: float, per_warmth: float
+) -> Array:
+    """Probability a dial is answered live: ``expit(logit(base) + bf * F + bw * W)``.
+
+    A known name is picked up more often than a stranger's (seed 002).
+    """
+    return np.asarray(
+        expit(logit(base) + per_familiarity * np.asarray(familiarity) + per_warmth * warmth)
+    )
+
+
+def outcome_probabilities(
+    positive_logit: ArrayLike, negative_logit: ArrayLike, optout_logit: ArrayLike
+) -> tuple[Array, Array, Array]:
+    """Split a noticed touch into opt-out, positive reply and "not interested" (seeds 003, 004).
+
+    Opt-out is decided first (an unsubscribe or "take me off your list"); then a positive reply;
+    then, among those who did not reply positively, a negative one. Returns ``(P+, P-, Popt)``
+    with ``P+ + P- + Popt <= 1``; the rest is silence.
+    """
+    p_opt = expit(optout_logit)
+    p_pos = (1.0 - p_opt) * expit(positive_logit)
+    p_neg = (1.0 - p_opt - p_pos) * expit(negative_logit)
+    return np.asarray(p_pos), np.asarray(p_neg), np.asarray(p_opt)
+
+
+def warmth_after_touch(
+    warmth: ArrayLike, deposit: ArrayLike, annoyance: ArrayLike, per_annoyance: float
+) -> Array:
+    """Warmth after a noticed touch: a deposit closes part of the gap to 1, a withdrawal shrinks it.
+
+    ``W' = W + d (1 - W)`` for a value-giving message (``d > 0``), ``W' = W (1 + d)`` for a
+    self-serving one (``d < 0``), then ``W' * exp(-k * A)`` for the annoyance the touch carries
+    (seed 002: "each message is a deposit in the relationship (or a withdraw)").
+    """
+    w = np.asarray(warmth, dtype=np.float64)
+    d = np.asarray(deposit)
+    moved = np.where(d >= 0, w + d * (1.0 - w), w * (1.0 + d))
+    return np.asarray(np.clip(moved * np.exp(-per_annoyance * np.asarray(annoyance)), 0.0, 1.0))
+
+
+def familiarity_after_touch(familiarity: ArrayLike, gain: ArrayLike) -> Array:
+    """Familiarity after a touch that left the rep's name: ``F + g (1 - F)`` (seed 002)."""
+    return np.asarray(familiarity + np.asarray(gain) * (1.0 - np.asarray(familiarity)))
+
+
+def meeting_probability(
+    warmth: ArrayLike, in_market: ArrayLike, base: float, per_warmth: float, per_need: float
+) -> Array:
+    """Probability a positive response becomes a meeting: ``expit(b0 + bw W + bn N)`` (seed 001)."""
+    return np.asarray(expit(base + per_warmth * np.asarray(warmth) + per_need * in_market))
+
+
+def reply_delay_quantile(u: ArrayLike, median_days: ArrayLike, log_sd: float) -> Array:
+    """Reply delay in days at normal score ``u``: lognormal around a channel's median delay."""
+    return np.asarray(np.asarray(median_days) * np.exp(log_sd * np.asarray(u)))
