@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark validation clean
+.PHONY: run test lint typecheck format benchmark validation reference clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
+
+# Regenerates docs/validation.md and docs/validation/*.png (targets, claims, sensitivity).
+validation: $(STAMP)
+	$(BIN)/python -m sim.validation
+
+# Rerun every workshop study and refresh results/reference/<study>/ (tables, figures, report).
+reference: $(STAMP)
+	$(BIN)/python -m sim.study --all
 
 clean:
 	rm -rf $(VENV) results/runs results/sweeps .pytest_cache .mypy_cache .ruff_cache

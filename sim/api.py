@@ -22,6 +22,7 @@ class Results:
     metrics: pd.DataFrame
     by_touch: pd.DataFrame
     timeseries: pd.DataFrame
+    summary: pd.DataFrame  # a row per (arm, metric): mean, CI, paired difference vs baseline
 
 
 def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:
@@ -56,17 +57,28 @@ def run_arms(cfg: ExperimentConfig) -> list[ArmResult]:
                 cfg.horizon_days,
                 shocks,
                 streams.generator("responses"),
+                schedule_rng=streams.generator("schedule"),
             )
             arm.run()
             out.append(arm.result(r, cfg.seed))
+            # Free this arm's state (and below, this replicate's prospects) before the next is
+            # allocated: peak memory is one arm's state plus one population, whatever the count.
+            del arm
+        del prospects
     return out
 
 
 def simulate(cfg: ExperimentConfig) -> Results:
     """Run an experiment and return its tables."""
+    # Imported here: scipy.stats costs ~45 MB and ~0.8 s to import, which run_arms (benchmarks,
+    # workers that only need the arms) should not pay (docs/performance.md).
+    from sim.stats import summarize
+
     arms = run_arms(cfg)
+    metrics = metrics_table(arms)
     return Results(
-        metrics=metrics_table(arms),
+        metrics=metrics,
         by_touch=by_touch_table(arms),
         timeseries=timeseries_table(arms),
+        summary=summarize(metrics, cfg.baseline),
     )

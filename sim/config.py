@@ -122,7 +122,7 @@ class PerPersonalization:
 PERSONALIZATION: tuple[str, ...] = ("low", "medium", "high")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ModelConfig:
     """Response parameters: every number of ``docs/model.md``'s table, without defaults here.
 
@@ -187,7 +187,7 @@ class ModelConfig:
     introduction_familiarity: float = prob()  # familiarity an introduction confers
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PopulationConfig:
     """Who the prospects are: relationships, channel preferences, busyness."""
 
@@ -196,8 +196,12 @@ class PopulationConfig:
     warmth: PerRelationship = field(metadata={"each": (0.0, 1.0)})  # mean baseline warmth
     familiarity: PerRelationship = field(metadata={"each": (0.0, 1.0)})  # mean initial
     warmth_concentration: float = positive()  # Beta a+b around the mean warmth
-    channel_preference: PerChannel = field(metadata={"each": (0.0, None)})  # preferred-channel weights
-    affinity: PerChannel = field(metadata={"each": (0.0, 1.0)})  # attention to a non-preferred channel
+    channel_preference: PerChannel = field(
+        metadata={"each": (0.0, None)}
+    )  # preferred-channel weights
+    affinity: PerChannel = field(
+        metadata={"each": (0.0, 1.0)}
+    )  # attention to a non-preferred channel
     preferred_affinity: float = prob()  # attention to the preferred channel
     voicemail_listeners: float = prob()  # share who ever listen to voicemail (seed 003 #5)
     connector_share: float = prob()  # share with a mutual connection who can introduce
@@ -205,7 +209,7 @@ class PopulationConfig:
     enrollment_days: float = nonneg()  # the list is enrolled uniformly over this many days
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RepsConfig:
     """Rep capacity (seed 004, hook volume): minutes per working day and the cost of each touch."""
 
@@ -220,13 +224,29 @@ class RepsConfig:
 
 
 @dataclass
-class StepConfig:
-    """One step of a cadence: when, where, what."""
+class VariantConfig:
+    """One A/B variant of a step: what it changes from the step, and its share of prospects.
 
-    day: float = 0.0
+    Fields left ``None`` keep the step's value. Prospects are split between a step's variants
+    at random in proportion to ``weight`` (once per prospect and step, from the run's seed).
+    """
+
+    name: str = ""  # reported in by_touch's ``variant`` column; "" means A, B, C... by position
+    channel: str | None = None
+    message: str | None = None
+    voicemail: bool | None = None
+    weight: float = 1.0
+
+
+@dataclass
+class StepConfig:
+    """One step of a cadence: when (``day``), where (``channel``), what (``message``)."""
+
+    day: float = 0.0  # days after enrolment (business days if the strategy says so)
     channel: str = "email"
     message: str = "benefit_led"
-    voicemail: bool = True
+    voicemail: bool = True  # phone only: leave a voicemail when nobody answers (false: hang up)
+    variants: list[VariantConfig] = field(default_factory=list)  # A/B test: two or more, or none
 
 
 @dataclass
@@ -249,12 +269,15 @@ class StrategyConfig:
     cooldown: CooldownConfig | None = None
     list_multiplier: float = 1.0
     personalization: str = "medium"
+    business_days: bool = False  # count step days and pauses in working days (Mon-Fri)
+    max_touches_per_week: int | None = None  # per prospect, per calendar week (Mon-Sun)
+    max_touches_per_rep_day: int | None = None  # per rep per working day, times reps.count
 
 
 STOP_OUTCOMES: tuple[str, ...] = ("positive", "negative", "opt_out")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ExperimentConfig:
     """The whole run: what the Hydra app composes and :func:`sim.api.simulate` takes."""
 
@@ -266,6 +289,8 @@ class ExperimentConfig:
     replications: int = _ranged(1, None, default=5)
     horizon_days: float = _ranged(1e-9, None, default=120.0)
     baseline: str = "entitlement"
+    study: str | None = None  # set by a workshop study (conf/experiment): the app writes its report
+    resume: bool = False  # sweeps: skip jobs whose manifest says ok for the same resolved config
 
 
 def validate(cfg: ExperimentConfig) -> None:

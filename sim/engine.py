@@ -12,6 +12,7 @@ prospect's last update time.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +22,11 @@ import simpy
 from scipy.special import ndtri
 
 from sim import response as rf
-from sim.channels import N_CHANNELS, PHONE, REFERRAL
+from sim.channels import CHANNELS, N_CHANNELS, PHONE, REFERRAL
 from sim.config import ModelConfig, PopulationConfig, RepsConfig
-from sim.population import ProspectState, Prospects
-from sim.strategy import Plan
+from sim.messages import MESSAGES
+from sim.population import Prospects, ProspectState
+from sim.strategy import NO_VARIANT, Plan
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -32,6 +34,8 @@ I64 = npt.NDArray[np.int64]
 #: Reps start their working day at 09:00 (days are counted from midnight of enrolment day).
 WORK_START = 9.0 / 24.0
 MINUTES_PER_DAY = 24.0 * 60.0
+#: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
+MAX_BATCH = 1 << 16
 #: Outcome codes, also the order of the outcome columns of ``by_touch``.
 NONE, POSITIVE, NEGATIVE, OPT_OUT = 0, 1, 2, 3
 TIMESERIES_COLUMNS = (
@@ -92,8 +96,110 @@ class ArmResult:
     replicate: int
     seed: int
     metrics: dict[str, float]
-    by_touch: npt.NDArray[np.int64]  # (touch_number, channel, [touches, pos, neg, opt])
+    # (touch_number, variant * channels + channel, [touches, positive, negative, opt_out])
+    by_touch: npt.NDArray[np.int64]
     timeseries: F64  # (days, len(TIMESERIES_COLUMNS))
+    variants: tuple[str, ...] = (NO_VARIANT,)  # variant names, by by_touch's column // channels
+
+
+@dataclass(frozen=True)
+class TouchLog:
+    """Every touch of an arm, in the order made: who, when, which step and what was sent."""
+
+    prospect: I64
+    time: F64
+    step: npt.NDArray[np.int16]
+    number: npt.NDArray[np.int16]  # the prospect's touch number (1 = first touch)
+    cycle: npt.NDArray[np.int8]  # cool-down pauses before this touch
+    channel: npt.NDArray[np.int8]
+    message: npt.NDArray[np.int8]
+    voicemail: npt.NDArray[np.bool_]  # the step says leave one (phone), whether or not needed
+    variant: npt.NDArray[np.int16]  # index into variant_names (0: the step has no variants)
+    variant_names: tuple[str, ...]
+
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The log as named columns with channel, message and variant names decoded."""
+        return {
+            "prospect": self.prospect,
+            "time": self.time,
+            "step": self.step,
+            "number": self.number,
+            "cycle": self.cycle,
+            "channel": np.asarray(CHANNELS)[self.channel],
+            "message": np.asarray(MESSAGES)[self.message],
+            "voicemail": self.voicemail,
+            "variant": np.asarray(self.variant_names)[self.variant],
+        }
+
+
+def side_stream(rng: np.random.Generator) -> np.random.Generator:
+    """A stream independent of ``rng``, made without drawing from it (a PCG64 jump-ahead)."""
+    bits = rng.bit_generator
+    if not isinstance(bits, np.random.PCG64):
+        raise TypeError("pass schedule_rng explicitly when the generator is not PCG64")
+    return np.random.Generator(bits.jumped())
+
+
+class StateMeans:
+    """Running sums of decayed warmth, familiarity and annoyance: a day's means cost O(touches).
+
+    Each quantity decays in closed form from its last update, ``x_i 2^{-(now - t_i)/h}`` (warmth
+    decays toward its baseline, so its excess over the baseline is what decays). The sum over
+    prospects is kept at a reference time ``t0``: ``S = sum_i x_i 2^{(t_i - t0)/h}``; moving
+    ``t0`` forward multiplies ``S`` by one factor. ``t0`` is moved to the latest update before
+    any term is added, so every exponent is <= 0 and nothing overflows, whatever the horizon.
+    The engine removes a batch's terms before a touch and adds them back after it.
+    """
+
+    def __init__(self, state: ProspectState, prospects: Prospects, cfg: ModelConfig) -> None:
+        self.state, self.base = state, prospects.warmth_base
+        self.n = prospects.n
+        self.half_life = np.array(
+            [
+                cfg.warmth_half_life_days,
+                cfg.familiarity_half_life_days,
+                cfg.annoyance_half_life_days,
+            ]
+        )
+        self.base_mean = float(self.base.mean(dtype=np.float64))
+        self.t0 = 0.0
+        self.sums = np.zeros(3)
+        self.sums += self._terms(slice(None))
+
+    def _terms(self, idx: I64 | slice) -> F64:
+        """Sums of the terms of prospects ``idx`` at the reference time ``t0``."""
+        st = self.state
+        dt = st.t_state[idx] - self.t0  # <= 0: t0 is never behind an added term
+        values = (st.warmth[idx] - self.base[idx], st.familiarity[idx], st.annoyance[idx])
+        # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
+        return np.array(
+            [
+                np.dot(x.astype(np.float64), np.exp2(dt / h))
+                for x, h in zip(values, self.half_life, strict=True)
+            ]
+        )
+
+    def rebase(self, t: float) -> None:
+        """Move the reference time forward to ``t``."""
+        if t > self.t0:
+            self.sums *= np.exp2(-(t - self.t0) / self.half_life)
+            self.t0 = t
+
+    def remove(self, idx: I64) -> None:
+        """Take out the terms of ``idx`` (before their state changes)."""
+        self.sums -= self._terms(idx)
+
+    def add(self, idx: I64) -> None:
+        """Put back the terms of ``idx`` (after their state changed)."""
+        if idx.size:
+            self.rebase(float(self.state.t_state[idx].max()))
+        self.sums += self._terms(idx)
+
+    def at(self, now: float) -> tuple[float, float, float]:
+        """Mean warmth, annoyance and familiarity over all prospects at ``now``."""
+        self.rebase(now)
+        w, f, a = self.sums / self.n
+        return self.base_mean + float(w), float(a), float(f)
 
 
 class ArmRun:
@@ -109,6 +215,9 @@ class ArmRun:
         horizon_days: float,
         load_shocks: npt.NDArray[np.float32],
         rng: np.random.Generator,
+        trace: Sequence[int] = (),
+        record_touches: bool = False,
+        schedule_rng: np.random.Generator | None = None,
     ) -> None:
         self.plan, self.p, self.m, self.reps = plan, prospects, model, reps
         self.connector_warmth = population.connector_warmth
@@ -122,11 +231,25 @@ class ArmRun:
         factor = float(getattr(reps.personalization_minutes, level))
         self.step_cost = plan.step_cost(reps.touch_minutes.array(), reps.voicemail_minutes, factor)
         self.capacity = reps.count * reps.minutes_per_day
-        # Cadence position per prospect; everyone is enrolled at time 0.
+        # Cadence position per prospect; prospect i enters on day enrolled_at[i].
         self.step = np.zeros(n, np.int16)
         self.cycle = np.zeros(n, np.int8)
         self.in_cycle = np.zeros(n, np.int16)
-        self.next_due = prospects.enrolled_at + plan.day[0]
+        self.next_due = plan.first_due(prospects.enrolled_at)
+        # A/B steps: each prospect's variant, drawn once from the schedule stream (strategy.py).
+        self.variant_of = (
+            plan.assign_variants(n, schedule_rng or side_stream(rng))
+            if plan.n_variant_steps
+            else None
+        )
+        # Caps of the cadence language; the weekly counters exist only when a cap is set.
+        self.day_cap = plan.max_per_rep_day * reps.count if plan.max_per_rep_day else None
+        self.week_of = np.full(n if plan.max_per_week else 0, -1, np.int16)
+        self.week_touches = np.zeros(n if plan.max_per_week else 0, np.int16)
+        # Optional log of every touch (TouchLog); None costs nothing.
+        self.touch_parts: list[tuple[npt.NDArray[Any], ...]] | None = None
+        if record_touches:
+            self.touch_parts = []
         self.touch_count = np.zeros(n, np.int16)
         # Outcomes: a decided reply waits in a per-prospect slot until it arrives.
         self.outcome = np.zeros(n, np.int8)
@@ -134,15 +257,26 @@ class ArmRun:
         self.pending_kind = np.zeros(n, np.int8)
         self.stop_at = np.full(n, np.inf)
         self.credit_num = np.zeros(n, np.int16)
-        self.credit_ch = np.zeros(n, np.int8)
+        self.credit_ch = np.zeros(n, np.int16)  # by_touch column: variant * channels + channel
         self.responded_at = np.full(n, np.nan)
         self.met = np.zeros(n, np.bool_)
         self.said_no = np.zeros(n, np.bool_)
-        max_touches = plan.n_steps * (plan.cooldown_cycles + 1) + 1
-        self.by_touch = np.zeros((max_touches + 1, N_CHANNELS, 4), np.int64)
+        columns = N_CHANNELS * len(plan.variant_names)
+        self.by_touch = np.zeros((plan.max_touches + 2, columns, 4), np.int64)
         self.minutes_used = 0.0
+        # Phone funnel counts (calibration targets: answers per dial, call-backs per voicemail).
+        # dials, live answers, voicemails left, replies to voicemails, positive ones among them
+        self.phone_counts = np.zeros(5, np.int64)
         self.minutes_used_today = 0.0
         self.days: list[F64] = []
+        self.means = StateMeans(self.state, prospects, model.cfg)
+        self.max_batch = MAX_BATCH
+        # Optional per-touch record of a few prospects (sim.journey); None costs nothing.
+        self.traced: npt.NDArray[np.bool_] | None = None
+        self.trace_rows: list[dict[str, Any]] = []
+        if len(trace):
+            self.traced = np.zeros(n, np.bool_)
+            self.traced[np.asarray(trace, dtype=np.intp)] = True
 
     # --- SimPy processes -------------------------------------------------------------------
 
@@ -174,30 +308,74 @@ class ArmRun:
         day_end = min(day + 1.0, self.horizon)
         start = day + WORK_START
         cand = np.flatnonzero(self.next_due < day_end)
+        touched_today = 0
         while cand.size:
             ended = self.next_due[cand] >= self.stop_at[cand]
             if ended.any():
                 self.next_due[cand[ended]] = np.inf
                 cand = cand[~ended]
+            if self.week_of.size:
+                # Weekly cap: a prospect touched enough this calendar week waits for Monday.
+                capped = (self.week_of[cand] == day // 7) & (
+                    self.week_touches[cand] >= self.plan.max_per_week
+                )
+                if capped.any():
+                    self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
+                    cand = cand[~capped]
             cand = cand[np.argsort(self.next_due[cand], kind="stable")]
-            cost = self.step_cost[self.step[cand]]
+            cost = self.step_cost[self.slot_of(cand)]
             used_after = self.minutes_used_today + np.cumsum(cost)
             n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
-            if n_take == 0:
+            if self.day_cap is not None:
+                n_take = min(n_take, self.day_cap - touched_today)
+            if n_take <= 0:
                 break
             idx = cand[:n_take]
             # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
-            clock = start + (used_after[:n_take] - cost[:n_take]) / (self.reps.count * MINUTES_PER_DAY)
+            team_minutes = self.reps.count * MINUTES_PER_DAY
+            clock = start + (used_after[:n_take] - cost[:n_take]) / team_minutes
             t = np.maximum(self.next_due[idx], clock)
-            ok = t < day_end
+            # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
+            stopped = t >= self.stop_at[idx]
+            self.next_due[idx[stopped]] = np.inf
+            ok = (t < day_end) & ~stopped
             idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
             self.minutes_used_today += float(spent.sum())
-            self.touch(idx, t)
+            touched_today += idx.size
+            self.touch_batches(idx, t)
             if n_take < cand.size:
                 break
             cand = idx[self.next_due[idx] < day_end]
         self.minutes_used += self.minutes_used_today
         self.minutes_used_today = 0.0
+
+    def touch_batches(self, idx: I64, t: F64) -> None:
+        """Touch ``idx`` at ``t`` in slices of at most ``max_batch``, keeping the means current.
+
+        Slicing bounds the memory a huge day (a million due touches) needs for temporaries; each
+        prospect appears once in ``idx``, so slices are independent apart from the order in which
+        they draw random numbers.
+        """
+        for s in range(0, idx.size, self.max_batch):
+            part = idx[s : s + self.max_batch]
+            self.means.remove(part)
+            self.touch(part, t[s : s + self.max_batch])
+            self.means.add(part)
+
+    def slot_of(self, idx: I64) -> npt.NDArray[np.int16]:
+        """What each prospect in ``idx`` is sent next: its step, or its variant of the step."""
+        return self.plan.slot(self.step[idx], self.variant_of, idx)
+
+    def count(
+        self,
+        number: npt.NDArray[np.integer[Any]],
+        channel: npt.NDArray[np.integer[Any]],
+        outcome: int | npt.NDArray[np.integer[Any]],
+    ) -> None:
+        """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
+        flat = np.ravel_multi_index((number, channel, outcome), self.by_touch.shape)
+        hist = np.bincount(flat, minlength=self.by_touch.size)
+        self.by_touch += hist.reshape(self.by_touch.shape)
 
     def touch(self, idx: I64, t: F64) -> None:
         """One touch to each prospect in ``idx`` at times ``t``: notice, respond, update state."""
@@ -220,8 +398,9 @@ class ArmRun:
         )
         need = u[:, 0] < p_need
         step = self.step[idx]
-        ch = plan.channel[step].astype(np.intp)
-        msg = plan.message[step].astype(np.intp)
+        slot = plan.slot(step, self.variant_of, idx)
+        ch = plan.channel[slot].astype(np.intp)
+        msg = plan.message[slot].astype(np.intp)
         day = np.minimum(t.astype(np.intp), self.shocks.shape[0] - 1)
         load = m.load[ch] * p.busyness[idx] * self.shocks[day, p.load_group[idx]]
         p_notice = rf.notice_probability(
@@ -239,7 +418,7 @@ class ArmRun:
             f, w, cfg.answer_base, cfg.answer_familiarity, cfg.answer_warmth
         )
         answered = is_phone & (u[:, 1] < p_answer)
-        voicemail = is_phone & ~answered & plan.voicemail[step]
+        voicemail = is_phone & ~answered & plan.voicemail[slot]
         heard = p.listens_voicemail[idx] & (u[:, 2] < p_notice)
         noticed = np.where(is_phone, answered | (voicemail & heard), u[:, 2] < p_notice)
         referral = ch == REFERRAL
@@ -296,6 +475,14 @@ class ArmRun:
         arrival = t[new] + delay[new]
         self.pending_at[who] = arrival
         self.pending_kind[who] = kind[new]
+        replied = (kind == POSITIVE) | (kind == NEGATIVE)
+        self.phone_counts += (
+            int(np.count_nonzero(is_phone)),
+            int(np.count_nonzero(answered)),
+            int(np.count_nonzero(voicemail)),
+            int(np.count_nonzero(replied & voicemail)),
+            int(np.count_nonzero((kind == POSITIVE) & voicemail)),
+        )
         stops = (
             (kind[new] == OPT_OUT)
             | ((kind[new] == POSITIVE) & plan.stop_positive)
@@ -316,14 +503,28 @@ class ArmRun:
         st.t_state[idx] = t
         st.need[idx] = need
         st.t_need[idx] = t
+        if self.traced is not None:
+            hit = self.traced[idx]
+            if hit.any():
+                attn = rf.attention(load, m.half_load[ch])
+                cols = (ch, msg, noticed, answered, voicemail, need, attn, p_notice, kind)
+                self._trace_touches(idx[hit], t[hit], *(c[hit] for c in cols))
 
         # Step analytics and the cadence's next step.
         self.touch_count[idx] += 1
         number = self.touch_count[idx]
-        np.add.at(self.by_touch, (number, ch, 0), 1)
+        column = plan.by_touch_column(slot)
+        self.count(number, column, 0)
         waiting = np.isfinite(self.pending_at[idx]) & (self.pending_at[idx] >= t)
         self.credit_num[idx[waiting]] = number[waiting]
-        self.credit_ch[idx[waiting]] = ch[waiting]
+        self.credit_ch[idx[waiting]] = column[waiting]
+        if self.week_of.size:
+            week = (t // 7).astype(np.int16)
+            same = self.week_of[idx] == week
+            self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
+            self.week_of[idx] = week
+        if self.touch_parts is not None:
+            self.touch_parts.append((idx.copy(), t.copy(), step, number, self.cycle[idx], slot))
         nxt, cyc, inc_cycle, due = plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
         self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
             nxt,
@@ -332,28 +533,64 @@ class ArmRun:
             due,
         )
 
+    def _trace_touches(self, idx: I64, t: F64, *cols: npt.NDArray[Any]) -> None:
+        """Append one row per traced touch: what was sent, what was noticed, the state after."""
+        ch, msg, noticed, answered, voicemail, need, attn, p_notice, kind = cols
+        st = self.state
+        for j, i in enumerate(idx):
+            self.trace_rows.append(
+                {
+                    "event": "touch",
+                    "prospect": int(i),
+                    "time": float(t[j]),
+                    "channel": int(ch[j]),
+                    "message": int(msg[j]),
+                    "noticed": bool(noticed[j]),
+                    "answered": bool(answered[j]),
+                    "voicemail": bool(voicemail[j]),
+                    "in_market": bool(need[j]),
+                    "attention": float(attn[j]),
+                    "p_notice": float(p_notice[j]),
+                    "warmth": float(st.warmth[i]),
+                    "annoyance": float(st.annoyance[i]),
+                    "familiarity": float(st.familiarity[i]),
+                    "decided": int(kind[j]),
+                    "reply_at": float(self.pending_at[i]) if kind[j] != NONE else math.nan,
+                }
+            )
+
     def deliver(self, now: float) -> None:
         """Deliver every reply that has arrived by ``now``; positive ones may become meetings."""
         ready = np.flatnonzero(self.pending_at <= now)
         if ready.size == 0:
             return
         kind = self.pending_kind[ready]
-        np.add.at(self.by_touch, (self.credit_num[ready], self.credit_ch[ready], kind), 1)
+        self.count(self.credit_num[ready], self.credit_ch[ready], kind)
         self.outcome[ready] = kind
         self.said_no[ready[kind == NEGATIVE]] = True
         pos = ready[kind == POSITIVE]
         self.responded_at[pos] = self.pending_at[pos] - self.p.enrolled_at[pos]
         st, cfg = self.state, self.m.cfg
-        warmth = rf.relax(
-            st.warmth[pos], self.p.warmth_base[pos], now - st.t_state[pos], cfg.warmth_half_life_days
-        )
+        dt = now - st.t_state[pos]
+        warmth = rf.relax(st.warmth[pos], self.p.warmth_base[pos], dt, cfg.warmth_half_life_days)
         p_meet = rf.meeting_probability(
             warmth, st.need[pos], cfg.meeting_base, cfg.meeting_warmth, cfg.meeting_need
         )
         self.met[pos] = self.rng.random(pos.size) < p_meet
+        if self.traced is not None:
+            for i in ready[self.traced[ready]]:
+                self.trace_rows.append(
+                    {
+                        "event": "reply",
+                        "prospect": int(i),
+                        "time": float(self.pending_at[i]),
+                        "decided": int(self.pending_kind[i]),
+                        "meeting": bool(self.met[i]),
+                    }
+                )
         self.pending_at[ready] = np.inf
 
-    def current(self, now: float) -> tuple[F64, F64, F64]:
+    def current(self, now: float) -> tuple[rf.Array, rf.Array, rf.Array]:
         """Warmth, annoyance and familiarity of every prospect, decayed to ``now``."""
         st, cfg = self.state, self.m.cfg
         dt = now - st.t_state
@@ -363,9 +600,18 @@ class ArmRun:
             rf.decay(st.familiarity, dt, cfg.familiarity_half_life_days),
         )
 
+    def state_means(self, now: float) -> tuple[float, float, float]:
+        """Mean warmth, annoyance and familiarity at ``now``, from running sums (no O(n) pass).
+
+        Equal, up to rounding, to the means of :meth:`current`; tests/test_engine_equivalence.py
+        checks it. Any code that changes warmth, familiarity, annoyance or ``t_state`` must run
+        between ``self.means.remove`` and ``self.means.add`` (as :meth:`touch_batches` does).
+        """
+        return self.means.at(now)
+
     def record_day(self, now: float) -> None:
         """Append the day's cumulative counts and mean state to the time series."""
-        warmth, annoyance, familiarity = self.current(now)
+        warmth, annoyance, familiarity = self.state_means(now)
         self.days.append(
             np.array(
                 [
@@ -374,9 +620,9 @@ class ArmRun:
                     np.count_nonzero(self.met),
                     np.count_nonzero(self.said_no),
                     np.count_nonzero(self.outcome == OPT_OUT),
-                    warmth.mean(),
-                    annoyance.mean(),
-                    familiarity.mean(),
+                    warmth,
+                    annoyance,
+                    familiarity,
                 ],
                 dtype=np.float64,
             )
@@ -415,6 +661,11 @@ class ArmRun:
             "relationships_burned": int(np.count_nonzero((shift <= -RELATIONSHIP_SHIFT) | opted)),
             "mean_familiarity": float(familiarity.mean()),
             "mean_annoyance": float(annoyance.mean()),
+            "dials": int(self.phone_counts[0]),
+            "live_answers": int(self.phone_counts[1]),
+            "voicemails_left": int(self.phone_counts[2]),
+            "voicemail_replies": int(self.phone_counts[3]),
+            "voicemail_callbacks": int(self.phone_counts[4]),
         }
         used = int(np.max(np.nonzero(self.by_touch.sum(axis=(1, 2)))[0], initial=0)) + 1
         return ArmResult(
@@ -424,4 +675,28 @@ class ArmRun:
             metrics=metrics,
             by_touch=self.by_touch[:used],
             timeseries=np.vstack(self.days) if self.days else np.zeros((0, 8)),
+            variants=self.plan.variant_names,
+        )
+
+    def touch_log(self) -> TouchLog:
+        """Every touch made, in order; needs ``record_touches=True``."""
+        if self.touch_parts is None:
+            raise RuntimeError("ArmRun(..., record_touches=True) keeps the touch log")
+        parts = self.touch_parts or [
+            (np.zeros(0, np.int64), np.zeros(0), *(np.zeros(0, np.int16),) * 4)
+        ]
+        columns = (np.concatenate(c) for c in zip(*parts, strict=True))
+        prospect, time, step, number, cycle, slot = columns
+        plan = self.plan
+        return TouchLog(
+            prospect=prospect.astype(np.int64),
+            time=time.astype(np.float64),
+            step=step.astype(np.int16),
+            number=number.astype(np.int16),
+            cycle=cycle.astype(np.int8),
+            channel=plan.channel[slot],
+            message=plan.message[slot],
+            voicemail=plan.voicemail[slot],
+            variant=plan.variant_code[slot],
+            variant_names=plan.variant_names,
         )

@@ -1,4 +1,4 @@
-"""Metrics: the tidy output tables (``metrics``, ``by_touch``, ``timeseries``) built once per run."""
+"""Metrics: the tidy output tables (metrics, by_touch, timeseries), built once per run."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "relationships_burned",
     "mean_familiarity",
     "mean_annoyance",
+    "dials",
+    "live_answers",
+    "voicemails_left",
+    "voicemail_replies",
+    "voicemail_callbacks",
 )
 COUNT_COLUMNS = frozenset(
     {
@@ -46,6 +51,11 @@ COUNT_COLUMNS = frozenset(
         "prospects_touched",
         "relationships_built",
         "relationships_burned",
+        "dials",
+        "live_answers",
+        "voicemails_left",
+        "voicemail_replies",
+        "voicemail_callbacks",
     }
 )
 BY_TOUCH_OUTCOMES = ("touches", "responses", "negative_replies", "opt_outs")
@@ -53,9 +63,7 @@ BY_TOUCH_OUTCOMES = ("touches", "responses", "negative_replies", "opt_outs")
 
 def metrics_table(results: Sequence[ArmResult]) -> pd.DataFrame:
     """One row per (arm, replicate)."""
-    rows = [
-        {"arm": r.arm, "replicate": r.replicate, "seed": r.seed, **r.metrics} for r in results
-    ]
+    rows = [{"arm": r.arm, "replicate": r.replicate, "seed": r.seed, **r.metrics} for r in results]
     frame = pd.DataFrame(rows, columns=["arm", "replicate", "seed", *METRIC_COLUMNS])
     for col in COUNT_COLUMNS:
         frame[col] = frame[col].astype(np.int64)
@@ -63,18 +71,23 @@ def metrics_table(results: Sequence[ArmResult]) -> pd.DataFrame:
 
 
 def by_touch_table(results: Sequence[ArmResult]) -> pd.DataFrame:
-    """One row per (arm, replicate, touch_number, channel) that saw a touch or an outcome."""
+    """One row per (arm, replicate, touch_number, channel, variant) with a touch or an outcome.
+
+    ``variant`` names the A/B variant of the step that made the touch (``-``: no variants).
+    """
     frames = []
     for r in results:
-        number, channel = np.nonzero(r.by_touch.sum(axis=2))
-        counts = r.by_touch[number, channel]
+        number, column = np.nonzero(r.by_touch.sum(axis=2))
+        counts = r.by_touch[number, column]
+        variant, channel = np.divmod(column, len(CHANNELS))
         frame = pd.DataFrame(counts, columns=list(BY_TOUCH_OUTCOMES))
+        frame.insert(0, "variant", np.asarray(r.variants)[variant])
         frame.insert(0, "channel", np.asarray(CHANNELS)[channel])
         frame.insert(0, "touch_number", number.astype(np.int64))
         frame.insert(0, "replicate", r.replicate)
         frame.insert(0, "arm", r.arm)
         frames.append(frame)
-    columns = ["arm", "replicate", "touch_number", "channel", *BY_TOUCH_OUTCOMES]
+    columns = ["arm", "replicate", "touch_number", "channel", "variant", *BY_TOUCH_OUTCOMES]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]

@@ -15,7 +15,7 @@ ArrayLike = Array | float
 
 
 def decay(value: ArrayLike, dt: ArrayLike, half_life: float) -> Array:
-    """Exponential decay toward zero: ``value * 2 ** (-dt / half_life)`` (annoyance, familiarity)."""
+    """Exponential decay toward zero: ``value * 2 ** (-dt / half_life)``."""
     return np.asarray(value * np.exp2(-np.asarray(dt) / half_life))
 
 
@@ -75,7 +75,11 @@ def notice_probability(
 
 
 def answer_probability(
-    familiarity: ArrayLike, warmth: ArrayLike, base: float, per_familiarity: float, per_warmth: float
+    familiarity: ArrayLike,
+    warmth: ArrayLike,
+    base: float,
+    per_familiarity: float,
+    per_warmth: float,
 ) -> Array:
     """Probability a dial is answered live: ``expit(logit(base) + bf * F + bw * W)``.
 

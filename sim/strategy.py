@@ -3,6 +3,32 @@
 A strategy is not a class of its own: it is a :class:`~sim.config.StrategyConfig` checked by
 :func:`validate_strategy` and turned by :func:`compile_plan` into a :class:`Plan`, whose one verb,
 :meth:`Plan.advance`, moves a batch of prospects to their next step.
+
+The cadence language, in one place (the README's "Add a strategy" section shows it in use):
+
+- ``steps``: ``{day, channel, message, voicemail, variants}`` in order of ``day``; ``day`` is
+  counted from enrolment, fractions allowed. Each gap between steps is kept relative to the touch
+  actually made, so a touch the rep's backlog delays delays the rest of the cadence.
+- ``variants``: an A/B test of a step. Two or more ``{name, channel, message, voicemail,
+  weight}``; a field left out keeps the step's value. Each prospect is assigned one variant per
+  step, at random in proportion to ``weight`` (independently across steps, from a stream of
+  the run's seed, never the global RNG); ``by_touch`` reports each variant in its ``variant`` column
+  (``-`` for a step without variants).
+- ``cooldown``: ``{after_unanswered: N, pause_days: P, cycles: C}``. After N touches since the
+  last pause (a reply that stops the cadence ends it before), or when the steps run out, the
+  cadence pauses P days, then goes on with the next step, or starts again from the first step if
+  none is left; at most C pauses, after which the remaining steps run without pauses and the
+  cadence ends with its last step (seed 004 #5: "cool down/heat up").
+- ``business_days``: step days and cool-down pauses count working days (Monday to Friday; day 0
+  of the simulation is a Monday), so a touch due over a weekend is due on Monday instead.
+- ``max_touches_per_week``: at most this many touches per prospect per calendar week (Monday to
+  Sunday); a touch over the cap waits for Monday.
+- ``max_touches_per_rep_day``: at most this many touches per rep per working day (the team's
+  pool is this times ``reps.count``); touches over the cap wait for the next working day.
+- ``stop_on``: replies that end the cadence from the moment they arrive (``positive``,
+  ``negative``, ``opt_out``); an opt-out always ends it. ``vary_messages``, ``list_multiplier``
+  and ``personalization`` are read by the engine and the API (habituation, list size, rep
+  minutes and name accuracy).
 """
 
 from __future__ import annotations
@@ -12,25 +38,57 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.channels import CHANNELS, CHANNEL_INDEX, PHONE
+from sim.channels import CHANNEL_INDEX, CHANNELS, N_CHANNELS, PHONE
 from sim.config import PERSONALIZATION, STOP_OUTCOMES, ConfigError, StrategyConfig
 from sim.messages import MESSAGE_INDEX, MESSAGES
 
 I16 = npt.NDArray[np.int16]
 I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.integer]
+
+#: ``variant`` of a touch from a step that has no variants.
+NO_VARIANT = "-"
+#: Working days in a week and days in a week: day 0 of every run is a Monday.
+WORKDAYS, WEEK = 5.0, 7.0
+
+
+def business_time(t: F64) -> F64:
+    """Working days elapsed by time ``t`` (days since a Monday 00:00); weekends do not count."""
+    weeks = np.floor(t / WEEK)
+    return np.asarray(weeks * WORKDAYS + np.minimum(t - weeks * WEEK, WORKDAYS), np.float64)
+
+
+def calendar_time(b: F64) -> F64:
+    """The earliest time by which ``b`` working days have elapsed (inverse of business_time).
+
+    A whole number of working weeks maps to Monday 00:00, never to the weekend before it.
+    """
+    weeks = np.floor(b / WORKDAYS)
+    return np.asarray(weeks * WEEK + (b - weeks * WORKDAYS), np.float64)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A compiled cadence: one entry per step, plus the rules that apply between steps."""
+    """A compiled cadence: per-step timing, per-slot content, and the rules between steps.
+
+    A *slot* is what a touch sends: a step, or one variant of a step. Steps without variants
+    have one slot; ``first_slot[step]`` is a step's first slot, so without variants slot and
+    step coincide. ``channel``, ``message``, ``voicemail`` and ``variant_code`` are per slot.
+    """
 
     name: str
     label: str
-    day: F64
-    channel: I8
-    message: I8
-    voicemail: npt.NDArray[np.bool_]
+    day: F64  # per step
+    first_slot: I16  # per step
+    variant_col: I16  # per step: column of the prospect's variant draws, -1 without variants
+    variant_cum: tuple[F64, ...]  # per step with variants: cumulative shares of its variants
+    channel: I8  # per slot
+    message: I8  # per slot
+    voicemail: npt.NDArray[np.bool_]  # per slot
+    variant_code: I16  # per slot: index into variant_names (0: no variant)
+    slot_step: I16  # per slot: the step it belongs to
+    variant_names: tuple[str, ...]
     vary_messages: bool
     stop_positive: bool
     stop_negative: bool
@@ -40,22 +98,77 @@ class Plan:
     cooldown_cycles: int
     list_multiplier: float
     personalization: str
+    business_days: bool = False
+    max_per_week: int = 0  # 0: no cap
+    max_per_rep_day: int = 0  # 0: no cap
 
     @property
     def n_steps(self) -> int:
         """Number of steps in one pass of the cadence."""
         return int(self.day.shape[0])
 
-    def advance(
-        self, step: I16, cycle: I8, in_cycle: I16, t: F64
-    ) -> tuple[I16, I8, I16, F64]:
+    @property
+    def n_slots(self) -> int:
+        """Number of slots: steps plus the extra variants of A/B steps."""
+        return int(self.channel.shape[0])
+
+    @property
+    def n_variant_steps(self) -> int:
+        """Number of steps that carry A/B variants."""
+        return len(self.variant_cum)
+
+    @property
+    def max_touches(self) -> int:
+        """Most touches one prospect can receive: every step, once per cool-down cycle."""
+        return self.n_steps * (self.cooldown_cycles + 1)
+
+    def later(self, t: F64, days: F64 | float) -> F64:
+        """The time ``days`` after ``t``, in calendar days or, for business days, working days."""
+        if self.business_days:
+            return calendar_time(business_time(t) + days)
+        return np.asarray(t + days, np.float64)
+
+    def first_due(self, enrolled_at: F64) -> F64:
+        """When each prospect's first step is due."""
+        return self.later(enrolled_at, float(self.day[0]))
+
+    def assign_variants(self, n: int, rng: np.random.Generator) -> I8 | None:
+        """Each prospect's variant at each A/B step, ``(n, n_variant_steps)``; None without any.
+
+        Rows are drawn in prospect order, so prospect ``i`` gets the same variants however long
+        the list is (a ``list_multiplier`` arm's head matches a shorter arm's list).
+        """
+        if not self.variant_cum:
+            return None
+        u = rng.random((n, len(self.variant_cum)))
+        out = np.empty(u.shape, np.int8)
+        for j, cum in enumerate(self.variant_cum):
+            out[:, j] = np.searchsorted(cum, u[:, j], side="right")
+        return out
+
+    def slot(self, step: IntArray, variant_of: I8 | None, idx: IntArray) -> I16:
+        """The slot each prospect ``idx`` at ``step`` is sent (its variant of the step)."""
+        slot = self.first_slot[step]
+        if variant_of is None:
+            return slot
+        col = self.variant_col[step]
+        has = np.flatnonzero(col >= 0)
+        if has.size:
+            slot = slot.copy()
+            slot[has] += variant_of[idx[has], col[has]]
+        return slot
+
+    def by_touch_column(self, slot: IntArray) -> npt.NDArray[np.intp]:
+        """Column of ``by_touch``'s second axis: variant code times channels plus channel."""
+        return self.variant_code[slot].astype(np.intp) * N_CHANNELS + self.channel[slot]
+
+    def advance(self, step: I16, cycle: I8, in_cycle: I16, t: F64) -> tuple[I16, I8, I16, F64]:
         """Next step, cycle, touches in cycle and due time of prospects just touched at ``t``.
 
-        Gaps between steps are kept relative to the touch actually made, so a touch delayed by
-        the rep's backlog delays the rest of the cadence, as sales-engagement platforms do. After
-        ``cooldown_after`` unanswered touches in a cycle, or at the end of the steps, a cool-down
-        pauses for ``cooldown_pause`` days before the next step (or the first, if none is left),
-        at most ``cooldown_cycles`` times (seed 004: "cool down/heat up"). A finished cadence has
+        Gaps between steps are kept relative to the touch actually made. After
+        ``cooldown_after`` touches in a cycle, or at the end of the steps, a cool-down pauses
+        for ``cooldown_pause`` days before the next step (or the first, if none is left), at
+        most ``cooldown_cycles`` times (seed 004: "cool down/heat up"). A finished cadence has
         due time ``inf``.
         """
         last = self.n_steps - 1
@@ -63,21 +176,38 @@ class Plan:
         in_cycle = (in_cycle + 1).astype(np.int16)
         cycle = cycle.copy()
         finished = nxt > last
-        due = t + self.day[np.minimum(nxt, last)] - self.day[step]
+        gap = self.day[np.minimum(nxt, last)] - self.day[step]
         if self.cooldown_after > 0:
             cool = ((in_cycle >= self.cooldown_after) | finished) & (cycle < self.cooldown_cycles)
             nxt = np.where(cool & finished, 0, nxt).astype(np.int16)
             cycle = np.where(cool, cycle + 1, cycle).astype(np.int8)
             in_cycle = np.where(cool, 0, in_cycle).astype(np.int16)
-            due = np.where(cool, t + self.cooldown_pause, due)
+            gap = np.where(cool, self.cooldown_pause, gap)
             finished = finished & ~cool
-        due = np.where(finished, np.inf, due)
+        due = np.where(finished, np.inf, self.later(t, gap))
         return nxt, cycle, in_cycle, due
 
     def step_cost(self, touch_minutes: F64, voicemail_minutes: float, factor: float) -> F64:
-        """Rep minutes each step costs: the channel's minutes scaled by personalization."""
+        """Rep minutes each slot costs: the channel's minutes scaled by personalization."""
         vm = np.where((self.channel == PHONE) & self.voicemail, voicemail_minutes, 0.0)
         return np.asarray(touch_minutes[self.channel] * factor + vm, dtype=np.float64)
+
+
+def _check_content(at: str, channel: str | None, message: str | None) -> None:
+    if channel is not None and channel not in CHANNEL_INDEX:
+        raise ConfigError(f"{at}.channel", channel, f"one of {', '.join(CHANNELS)}")
+    if message is not None and message not in MESSAGE_INDEX:
+        raise ConfigError(f"{at}.message", message, f"one of {', '.join(MESSAGES)}")
+
+
+def _variant_names(s: StrategyConfig) -> list[list[str]]:
+    """Each step's variant names, defaulting to A, B, C... by position."""
+    return [[v.name or chr(ord("A") + k) for k, v in enumerate(step.variants)] for step in s.steps]
+
+
+def _check_cap(path: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ConfigError(path, value, "an integer >= 1, or null for no cap")
 
 
 def validate_strategy(name: str, s: StrategyConfig) -> None:
@@ -86,17 +216,30 @@ def validate_strategy(name: str, s: StrategyConfig) -> None:
     if not s.steps:
         raise ConfigError(f"{where}.steps", [], "at least one step")
     previous = 0.0
+    names = _variant_names(s)
     for k, step in enumerate(s.steps):
         at = f"{where}.steps[{k}]"
-        if step.channel not in CHANNEL_INDEX:
-            raise ConfigError(f"{at}.channel", step.channel, f"one of {', '.join(CHANNELS)}")
-        if step.message not in MESSAGE_INDEX:
-            raise ConfigError(f"{at}.message", step.message, f"one of {', '.join(MESSAGES)}")
+        _check_content(at, step.channel, step.message)
         if not np.isfinite(step.day) or step.day < 0:
             raise ConfigError(f"{at}.day", step.day, "a number of days >= 0")
         if step.day < previous:
             raise ConfigError(f"{at}.day", step.day, f"steps in order: a day >= {previous:g}")
         previous = step.day
+        if len(step.variants) == 1:
+            raise ConfigError(f"{at}.variants", "1 variant", "two or more variants, or none")
+        if len(step.variants) > 26:
+            raise ConfigError(f"{at}.variants", len(step.variants), "at most 26 variants")
+        for j, variant in enumerate(step.variants):
+            vat = f"{at}.variants[{j}]"
+            _check_content(vat, variant.channel, variant.message)
+            if not (np.isfinite(variant.weight) and variant.weight > 0):
+                raise ConfigError(f"{vat}.weight", variant.weight, "a number > 0")
+            if names[k][j] == NO_VARIANT or names[k].count(names[k][j]) > 1:
+                raise ConfigError(
+                    f"{vat}.name",
+                    names[k][j],
+                    f"a name unique in the step, other than {NO_VARIANT!r}",
+                )
     for outcome in s.stop_on:
         if outcome not in STOP_OUTCOMES:
             raise ConfigError(f"{where}.stop_on", outcome, f"any of {', '.join(STOP_OUTCOMES)}")
@@ -105,8 +248,12 @@ def validate_strategy(name: str, s: StrategyConfig) -> None:
             raise ConfigError(
                 f"{where}.cooldown.after_unanswered", s.cooldown.after_unanswered, "an integer >= 1"
             )
-        if not s.cooldown.pause_days > 0:
-            raise ConfigError(f"{where}.cooldown.pause_days", s.cooldown.pause_days, "days > 0")
+        if not (np.isfinite(s.cooldown.pause_days) and s.cooldown.pause_days > 0):
+            raise ConfigError(
+                f"{where}.cooldown.pause_days",
+                s.cooldown.pause_days,
+                "days > 0 (a cool-down needs a pause; cooldown: null for none)",
+            )
         if s.cooldown.cycles < 1:
             raise ConfigError(f"{where}.cooldown.cycles", s.cooldown.cycles, "an integer >= 1")
     if not (np.isfinite(s.list_multiplier) and s.list_multiplier > 0):
@@ -115,19 +262,53 @@ def validate_strategy(name: str, s: StrategyConfig) -> None:
         raise ConfigError(
             f"{where}.personalization", s.personalization, f"one of {', '.join(PERSONALIZATION)}"
         )
+    _check_cap(f"{where}.max_touches_per_week", s.max_touches_per_week)
+    _check_cap(f"{where}.max_touches_per_rep_day", s.max_touches_per_rep_day)
 
 
 def compile_plan(name: str, s: StrategyConfig) -> Plan:
-    """Validate a strategy and turn it into arrays the engine indexes by step."""
+    """Validate a strategy and turn it into arrays the engine indexes by step and slot."""
     validate_strategy(name, s)
+    names = _variant_names(s)
+    variant_names = [NO_VARIANT]
+    for step_names in names:
+        variant_names += [v for v in step_names if v not in variant_names]
+    code = {v: i for i, v in enumerate(variant_names)}
+    channel: list[int] = []
+    message: list[int] = []
+    voicemail: list[bool] = []
+    vcode: list[int] = []
+    slot_step: list[int] = []
+    first_slot: list[int] = []
+    vcol: list[int] = []
+    cums: list[F64] = []
+    for k, step in enumerate(s.steps):
+        first_slot.append(len(channel))
+        vcol.append(len(cums) if step.variants else -1)
+        if step.variants:
+            weights = np.array([v.weight for v in step.variants], dtype=np.float64)
+            # Cumulative shares without the last bound, so a draw in [0, 1) always lands.
+            cums.append(np.cumsum(weights)[:-1] / weights.sum())
+        for j, v in enumerate(step.variants or [None]):
+            channel.append(CHANNEL_INDEX[v.channel if v and v.channel else step.channel])
+            message.append(MESSAGE_INDEX[v.message if v and v.message else step.message])
+            voicemail.append(step.voicemail if v is None or v.voicemail is None else v.voicemail)
+            vcode.append(code[names[k][j]] if v else 0)
+            slot_step.append(k)
     cd = s.cooldown
     return Plan(
         name=name,
         label=s.label or name,
         day=np.array([st.day for st in s.steps], dtype=np.float64),
-        channel=np.array([CHANNEL_INDEX[st.channel] for st in s.steps], dtype=np.int8),
-        message=np.array([MESSAGE_INDEX[st.message] for st in s.steps], dtype=np.int8),
-        voicemail=np.array([st.voicemail for st in s.steps], dtype=np.bool_),
+        first_slot=np.array(first_slot, dtype=np.int16),
+        variant_col=np.array(vcol, dtype=np.int16),
+        variant_cum=tuple(cums),
+        channel=np.array(channel, dtype=np.int8),
+        message=np.array(message, dtype=np.int8),
+        voicemail=np.array(voicemail, dtype=np.bool_),
+        variant_code=np.array(vcode, dtype=np.int16),
+        slot_step=np.array(slot_step, dtype=np.int16),
+        variant_names=tuple(variant_names),
         vary_messages=s.vary_messages,
         stop_positive="positive" in s.stop_on,
         stop_negative="negative" in s.stop_on,
@@ -137,4 +318,7 @@ def compile_plan(name: str, s: StrategyConfig) -> Plan:
         cooldown_cycles=cd.cycles if cd else 0,
         list_multiplier=s.list_multiplier,
         personalization=s.personalization,
+        business_days=s.business_days,
+        max_per_week=s.max_touches_per_week or 0,
+        max_per_rep_day=s.max_touches_per_rep_day or 0,
     )

@@ -1,0 +1,217 @@
+"""Aggregation: a sweep's tables and figures, rebuilt from whatever jobs finished.
+
+A sweep directory holds one folder per job (``0/``, ``1/``, ...) and the sweep's plan
+(``sweep.json``: every job's overrides). Each job is classified by its manifest:
+
+- ``ok``: the manifest says ok; its ``metrics.csv`` and ``summary.csv`` rows are included;
+- ``failed``: the manifest says failed; one row carries its error;
+- ``incomplete``: the folder exists without a manifest (the sweep was stopped mid-job);
+- ``missing``: planned but never started;
+- ``stale``: the manifest belongs to other overrides than the plan's (an older sweep).
+
+``sweep_metrics.csv`` and ``sweep_summary.csv`` hold every job's rows, ordered by job, with
+``job``, ``status``, ``error`` and a column per swept parameter in front. Nothing in them depends
+on time or on the launcher, so a parallel sweep writes the same bytes as a serial one.
+``outreach-sim-aggregate DIR`` runs this on its own, e.g. after a sweep was killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.outputs import read_manifest, write_bytes, write_csv
+from sim.sweep import read_plan
+
+FRONT: tuple[str, ...] = ("job", "status", "error")
+
+
+@dataclass
+class Job:
+    """One job of a sweep as found on disk."""
+
+    number: int
+    overrides: list[str]
+    status: str
+    error: str = ""
+    path: Path | None = None
+
+
+@dataclass
+class Aggregate:
+    """A sweep's rebuilt tables."""
+
+    sweep_dir: Path
+    jobs: list[Job]
+    parameters: list[str]
+    metrics: pd.DataFrame
+    summary: pd.DataFrame
+    figures: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Job]:
+        """Jobs that did not finish ok."""
+        return [j for j in self.jobs if j.status != "ok"]
+
+
+def _key_value(override: str) -> tuple[str, str]:
+    key, _, value = override.partition("=")
+    return key.lstrip("+~"), value
+
+
+def _is_parameter(key: str) -> bool:
+    return not key.startswith("hydra") and key != "resume"
+
+
+def _comparable(overrides: Sequence[str]) -> list[str]:
+    return [o for o in overrides if _is_parameter(_key_value(o)[0])]
+
+
+def find_jobs(sweep_dir: Path) -> list[Job]:
+    """Every planned or present job of ``sweep_dir``, ordered by job number."""
+    plan = read_plan(sweep_dir)
+    planned: list[list[str]] = plan.get("jobs", []) if plan else []
+    jobs: dict[int, Job] = {
+        i: Job(i, [str(o) for o in overrides], "missing") for i, overrides in enumerate(planned)
+    }
+    for path in sorted(sweep_dir.iterdir()):
+        if not path.is_dir() or not path.name.isdigit():
+            continue
+        number = int(path.name)
+        if planned and number not in jobs:
+            continue  # a folder left by an older, larger sweep in the same directory
+        found = read_manifest(path)
+        overrides = jobs[number].overrides if number in jobs else []
+        if found is None:
+            jobs[number] = Job(number, overrides, "incomplete", path=path)
+            continue
+        recorded = [str(o) for o in found.get("overrides", [])]
+        if planned and _comparable(recorded) != _comparable(overrides):
+            jobs[number] = Job(number, overrides, "stale", "results of other overrides", path)
+            continue
+        status = str(found.get("status", "incomplete"))
+        if status == "ok" and not all((path / f).is_file() for f in ("metrics.csv", "summary.csv")):
+            status = "incomplete"
+        error = str(found.get("error") or "")
+        jobs[number] = Job(number, overrides or recorded, status, error, path)
+    return [jobs[n] for n in sorted(jobs)]
+
+
+def swept_parameters(sweep_dir: Path, jobs: Sequence[Job]) -> list[str]:
+    """Parameters the sweep varies: its sweep overrides, else keys whose value varies by job."""
+    plan = read_plan(sweep_dir)
+    if plan and plan.get("overrides"):
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parsed = OverridesParser.create().parse_overrides([str(o) for o in plan["overrides"]])
+        keys = [o.get_key_element().lstrip("+~") for o in parsed if o.is_sweep_override()]
+        return [k for k in keys if _is_parameter(k)]
+    values: dict[str, set[str]] = {}
+    for job in jobs:
+        for override in job.overrides:
+            key, value = _key_value(override)
+            if _is_parameter(key):
+                values.setdefault(key, set()).add(value)
+    return [k for k, v in values.items() if len(v) > 1]
+
+
+def _table(jobs: Sequence[Job], parameters: Sequence[str], name: str) -> pd.DataFrame:
+    frames: list[pd.DataFrame] = []
+    integer_columns: set[str] = set()
+    for job in jobs:
+        params = dict(_key_value(o) for o in job.overrides)
+        if job.status == "ok" and job.path is not None:
+            frame = pd.read_csv(job.path / name)
+            integer_columns |= {c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])}
+        else:
+            frame = pd.DataFrame(index=[0])
+        front: dict[str, Any] = {"job": job.number, "status": job.status, "error": job.error}
+        for key in parameters:
+            # A swept column the table already has (seed) moves to the front with the others.
+            front[key] = frame.pop(key) if key in frame.columns else params.get(key, "")
+        for position, (key, value) in enumerate(front.items()):
+            frame.insert(position, key, value)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*FRONT, *parameters])
+    table = pd.concat(frames, ignore_index=True)
+    for key in parameters:
+        numeric = pd.to_numeric(table[key], errors="coerce")
+        if numeric.notna().all():
+            table[key] = numeric
+    # Rows of failed jobs hold no counts: keep count columns integers (blank when missing).
+    for column in integer_columns:
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def aggregate(sweep_dir: Path) -> Aggregate:
+    """Rebuild ``sweep_metrics.csv``, ``sweep_summary.csv`` and the sweep figures."""
+    jobs = find_jobs(sweep_dir)
+    parameters = swept_parameters(sweep_dir, jobs)
+    metrics = _table(jobs, parameters, "metrics.csv")
+    summary = _table(jobs, parameters, "summary.csv")
+    write_csv(sweep_dir / "sweep_metrics.csv", metrics)
+    write_csv(sweep_dir / "sweep_summary.csv", summary)
+    result = Aggregate(sweep_dir, jobs, parameters, metrics, summary)
+    ok = summary[summary["status"] == "ok"]
+    if len(ok):
+        from sim.plots import sweep_figure
+
+        for parameter in parameters:
+            if ok[parameter].nunique() > 1:
+                name = f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', parameter)}.png"
+                write_bytes(sweep_dir / name, sweep_figure(ok, parameter))
+                result.figures.append(name)
+    return result
+
+
+def overview(result: Aggregate, metric: str = "response_rate") -> str:
+    """A short text table: each job's swept values and status, and ``metric`` by arm."""
+    counts = pd.Series([j.status for j in result.jobs]).value_counts()
+    head = f"Sweep: {len(result.jobs)} jobs, " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    summary = result.summary
+    index = ["job", *result.parameters, "status"]
+    lines = [head]
+    if "metric" in summary.columns and (summary["status"] == "ok").any():
+        rows = summary[(summary["status"] == "ok") & (summary["metric"] == metric)]
+        table = rows.pivot_table(index=index, columns="arm", values="mean", sort=False)
+        table = table[list(dict.fromkeys(rows["arm"]))]
+        lines += [
+            f"\n{metric} (mean over replicates) by job and arm:",
+            table.to_string(float_format=lambda v: f"{v:.3f}"),
+        ]
+    for job in result.problems:
+        lines.append(f"job {job.number} {job.status}: {' '.join(job.overrides)} {job.error}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point of ``outreach-sim-aggregate DIR``: exit 1 when a job is not ok."""
+    parser = argparse.ArgumentParser(
+        prog="outreach-sim-aggregate",
+        description="Rebuild a sweep's tables and figures from whatever jobs finished.",
+    )
+    parser.add_argument("sweep_dir", metavar="DIR", type=Path, help="a sweep directory")
+    args = parser.parse_args(argv)
+    sweep_dir: Path = args.sweep_dir
+    if not sweep_dir.is_dir() or not (
+        (sweep_dir / "sweep.json").is_file() or any(p.name.isdigit() for p in sweep_dir.iterdir())
+    ):
+        print(
+            f"error: DIR={str(sweep_dir)!r} is not allowed: a sweep directory "
+            "(results/sweeps/<time>_<id>, holding job folders 0/, 1/, ...)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    result = aggregate(sweep_dir)
+    print(overview(result))
+    print(f"\nWrote {sweep_dir / 'sweep_metrics.csv'} and {sweep_dir / 'sweep_summary.csv'}")
+    sys.exit(1 if result.problems else 0)

@@ -1,0 +1,242 @@
+"""The experiment app: the ``outreach-sim`` Hydra command, its pre-flight checks and one job.
+
+``main`` first checks the whole command line before Hydra creates any directory: it parses the
+overrides, expands a sweep into its jobs, composes each job's config with Hydra's own compose API,
+checks that the config names nothing executable outside the project's allowlist
+(:mod:`sim.guard`) and validates every value (:func:`sim.config.validate`). A user error prints one
+message naming the field, the value and what is allowed, and exits with status 2: nothing is
+written. Only then does it hand over to the thin ``@hydra.main`` function, which calls
+:func:`run_job` for each job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from sim import guard
+from sim.config import ConfigError, ExperimentConfig
+from sim.outputs import (
+    config_hash,
+    manifest,
+    now_iso,
+    read_manifest,
+    write_bytes,
+    write_csv,
+    write_json,
+    write_text,
+)
+from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.sweep import sweep_total
+
+#: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
+FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
+
+register_configs()
+guard.register_resolvers()
+
+
+def resolved_yaml(cfg: DictConfig) -> str:
+    """The job's resolved config as YAML, without ``resume`` (it does not change results)."""
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(plain, dict)
+    plain.pop("resume", None)
+    return OmegaConf.to_yaml(OmegaConf.create(plain))
+
+
+def is_completed(job_dir: Path, digest: str) -> bool:
+    """A completed result: a manifest with status ok for the same resolved config."""
+    found = read_manifest(job_dir)
+    return found is not None and found.get("status") == "ok" and found.get("config_hash") == digest
+
+
+def write_results(
+    job_dir: Path,
+    results: Any,
+    exp: ExperimentConfig,
+    resolved: str,
+    info: dict[str, Any],
+) -> None:
+    """Write a finished job's files, each atomically, the manifest last."""
+    # Imported here: Matplotlib is only needed once a simulation has succeeded.
+    from sim import plots, report
+
+    # A manifest from an earlier run must not vouch for files that are about to be replaced.
+    (job_dir / "manifest.json").unlink(missing_ok=True)
+    tables = {
+        "metrics.csv": results.metrics,
+        "summary.csv": results.summary,
+        "by_touch.csv": results.by_touch,
+        "timeseries.csv": results.timeseries,
+    }
+    for name, frame in tables.items():
+        write_csv(job_dir / name, frame)
+    write_text(job_dir / "config.yaml", resolved)
+    figures = plots.job_figures(
+        results.metrics, results.summary, results.by_touch, results.timeseries
+    )
+    for name, data in figures.items():
+        write_bytes(job_dir / name, data)
+    choices = info["choices"]
+    page = report.render(
+        title=f"outreach-sim: {', '.join(exp.strategy)} on {choices.get('population', '?')}",
+        facts={
+            "population": f"{choices.get('population', '?')}, {exp.population.size} prospects",
+            "replications": str(exp.replications),
+            "horizon": f"{exp.horizon_days:g} days",
+            "seed": str(exp.seed),
+            "overrides": " ".join(info["overrides"]) or "(none)",
+        },
+        summary=results.summary,
+        labels={name: s.label for name, s in exp.strategy.items()},
+        baseline=exp.baseline,
+        figures=figures,
+        notes=[
+            "Intervals are Student t-intervals over replicates; differences are paired by "
+            "replicate (arms share prospects and random numbers) with a paired t-test. With one "
+            "replicate, t-intervals are not defined; the response-rate figure then shows a "
+            "Wilson interval for that replicate's proportion."
+        ],
+    )
+    write_text(job_dir / "report.html", page)
+    if exp.study:
+        # A workshop study replaces the generic page with its own report (sim.study).
+        from sim.study import write_study_report
+
+        write_study_report(job_dir, exp)
+    files = [*tables, "config.yaml", *figures, "report.html"]
+    write_json(
+        job_dir / "manifest.json",
+        manifest(status="ok", files=files, **_manifest_fields(exp, info)),
+    )
+
+
+def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "seed": exp.seed if exp else info["seed"],
+        "replications": exp.replications if exp else info["replications"],
+        "config_hash": info["config_hash"],
+        "overrides": info["overrides"],
+        "started": info["started"],
+        "job": info["job"],
+        "choices": info["choices"],
+    }
+
+
+def _progress(sweep_dir: Path, job: int, status: str, seconds: float, overrides: list[str]) -> None:
+    """One line per finished sweep job, on stderr so the tables on stdout stay clean."""
+    total = sweep_total(sweep_dir)
+    done = sum(1 for p in sweep_dir.glob("*/manifest.json"))
+    count = f"{done}/{total}" if total else str(done)
+    shown = " ".join(o for o in overrides if not o.startswith("resume="))
+    print(f"[{count}] job {job} {status} in {seconds:.1f} s: {shown}", file=sys.stderr, flush=True)
+
+
+def run_job(cfg: DictConfig) -> int:
+    """Run one job (a single run or one sweep job) and write its directory.
+
+    Returns:
+        0 when the job's results were written (or already complete under ``resume``), 1 when it
+        failed; a single run with an error exits instead (2 for a config error, 1 otherwise).
+    """
+    hc = HydraConfig.get()
+    job_dir = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
+    overrides = [str(o) for o in hc.overrides.task]
+    resolved = resolved_yaml(cfg)
+    info: dict[str, Any] = {
+        "config_hash": config_hash(resolved),
+        "overrides": overrides,
+        "started": now_iso(),
+        "job": int(hc.job.num) if multirun else None,
+        "choices": {k: v for k, v in hc.runtime.choices.items() if not k.startswith("hydra/")},
+        "seed": cfg.get("seed"),
+        "replications": cfg.get("replications"),
+    }
+    clock = time.perf_counter()
+    if cfg.get("resume") and is_completed(job_dir, info["config_hash"]):
+        if multirun:
+            _progress(Path(hc.sweep.dir), info["job"], "already complete", 0.0, overrides)
+        else:
+            print(f"Already complete: {job_dir}")
+        return 0
+    exp: ExperimentConfig | None = None
+    # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
+    from sim.api import simulate
+    from sim.report import comparison_table
+
+    try:
+        exp = to_experiment(cfg)
+        fail = os.environ.get(FAIL_JOB_ENV)
+        if fail and fail in overrides:
+            raise RuntimeError(f"deliberate failure for tests ({FAIL_JOB_ENV}={fail})")
+        results = simulate(exp)
+        write_results(job_dir, results, exp, resolved, info)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, ConfigError) and not multirun:
+            # Pre-flight normally catches this; never leave an empty run directory behind.
+            _remove_if_empty(job_dir)
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        write_json(
+            job_dir / "manifest.json",
+            manifest(status="failed", error=error, **_manifest_fields(exp, info)),
+        )
+        if not multirun:
+            print(f"error: the run failed: {error}\n(details in {job_dir})", file=sys.stderr)
+            sys.exit(1)
+        _progress(Path(hc.sweep.dir), info["job"], "FAILED", time.perf_counter() - clock, overrides)
+        return 1
+    if multirun:
+        _progress(Path(hc.sweep.dir), info["job"], "ok", time.perf_counter() - clock, overrides)
+    else:
+        title = f"{exp.population.size} prospects ({info['choices'].get('population', '?')})"
+        print(comparison_table(results.summary, results.metrics, exp.baseline, title, exp))
+        print(f"\nOutput: {job_dir}")
+    return 0
+
+
+def _remove_if_empty(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.rmdir()
+
+
+# ``config_path`` is sim/../conf given as an absolute path: Hydra reads a relative path from an
+# installed module as a Python package (``pkg://conf``), and conf/ is a folder, not a package.
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
+def hydra_app(cfg: DictConfig) -> int:
+    """The Hydra entry point: one call per job, to :func:`run_job`."""
+    return run_job(cfg)
+
+
+def preflight(argv: Sequence[str]) -> int | None:
+    """Check the command line before Hydra starts; print the error and return 2 on a user error.
+
+    Returns:
+        None when the command may proceed, 2 after printing a user error.
+    """
+    try:
+        guard.check_command(argv)
+    except guard.UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return None
+
+
+def main() -> None:
+    """Console entry point of ``outreach-sim``."""
+    code = preflight(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    hydra_app()

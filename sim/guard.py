@@ -1,0 +1,258 @@
+"""Guard: the checks a command line passes before Hydra runs anything (errors, and configs as data).
+
+:func:`check_command` parses the command line as Hydra would, expands a sweep into its jobs and
+composes every job's config with Hydra's compose API, so that an unknown group option, a value
+of the wrong type, an out-of-range number or a missing strategy file is reported once, as a
+:class:`UserError`, before any directory exists.
+
+It also enforces that configs are data. Hydra instantiates a few nodes of its own config
+(``_target_`` of the launcher, the sweeper and callbacks) and hands the logging nodes to
+:func:`logging.config.dictConfig` (whose ``()``, ``class`` and ``ext://`` import and call
+objects). A YAML file from a search path can reach those nodes (``# @package _global_`` or a
+``hydra/launcher`` option of its own), so every such node must name an allowlisted object; the
+task config may name none at all, and this program never calls ``hydra.utils.instantiate``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra._internal.utils import get_args_parser
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.errors import HydraException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import ConfigError
+from sim.registry import CONF_DIR, register_configs, to_experiment
+
+#: Objects Hydra may instantiate, by the config node that names them.
+ALLOWED_TARGETS: dict[str, frozenset[str]] = {
+    "hydra.launcher": frozenset(
+        {
+            "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+            "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+        }
+    ),
+    "hydra.sweeper": frozenset({"hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}),
+    "hydra.callbacks": frozenset({"sim.sweep.SweepCallback"}),
+}
+#: Classes the logging configs may name, and the only ``ext://`` objects they may use.
+LOGGING_CLASSES = frozenset(
+    {"logging.StreamHandler", "logging.FileHandler", "logging.NullHandler", "logging.Formatter"}
+)
+LOGGING_EXT = frozenset({"ext://sys.stdout", "ext://sys.stderr"})
+#: Keys :func:`hydra.utils.instantiate` acts on; the task config may hold none of them.
+INSTANTIATE_KEYS = frozenset({"_target_", "_args_", "_partial_", "_recursive_", "_convert_"})
+
+
+class UserError(Exception):
+    """A mistake in the command line or a config: the message says what and what is allowed."""
+
+
+def register_resolvers() -> None:
+    """Register ``${unique_id:}``: a short random id, fixed for the life of one config.
+
+    ``use_cache`` keeps the first value; Hydra copies the master config's resolver cache into
+    every sweep job's config (also in joblib workers, which receive the master config pickled),
+    so all jobs of a sweep agree on the sweep directory while two sweeps never share one.
+    """
+    if not OmegaConf.has_resolver("unique_id"):
+        OmegaConf.register_new_resolver("unique_id", lambda: uuid.uuid4().hex[:8], use_cache=True)
+
+
+def _walk(node: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+    """Yield ``(parent_path, key, value)`` for every key of nested dicts and lists."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, str(key), value
+            yield from _walk(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}[{i}]")
+
+
+def _target_allowed(parent: str, target: object) -> bool:
+    for node, allowed in ALLOWED_TARGETS.items():
+        if parent == node or (node == "hydra.callbacks" and parent.startswith(node + ".")):
+            return target in allowed
+    return False
+
+
+def check_safe(cfg: DictConfig) -> None:
+    """Reject a composed config (with its ``hydra`` node) that names anything executable.
+
+    Values are read unresolved, so an interpolation cannot smuggle a name past the check.
+
+    Raises:
+        UserError: naming the offending node, its value and what is allowed.
+    """
+    tree = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(tree, dict)
+    hydra_node = tree.pop("hydra", {})
+    for parent, key, value in _walk(tree, ""):
+        if key in INSTANTIATE_KEYS:
+            raise UserError(
+                f"{parent + '.' if parent else ''}{key}={value!r} is not allowed: configs are "
+                "data; strategies, populations and models cannot name code to import or call"
+            )
+    for parent, key, value in _walk({"hydra": hydra_node}, ""):
+        where = f"{parent}.{key}"
+        if key == "_target_" and not _target_allowed(parent, value):
+            allowed = next(
+                (sorted(a) for n, a in ALLOWED_TARGETS.items() if parent.startswith(n)), []
+            )
+            raise UserError(
+                f"{where}={value!r} is not allowed: configs are data; only "
+                f"{', '.join(allowed) or 'nothing'} may be named here"
+            )
+        logging_node = parent.startswith(("hydra.job_logging", "hydra.hydra_logging"))
+        if not logging_node:
+            continue
+        if key == "()":
+            raise UserError(f"{where}={value!r} is not allowed: logging factories ('()') are code")
+        if key == "class" and value not in LOGGING_CLASSES:
+            raise UserError(
+                f"{where}={value!r} is not allowed: one of {', '.join(sorted(LOGGING_CLASSES))}"
+            )
+        if isinstance(value, str) and value.startswith("ext://") and value not in LOGGING_EXT:
+            raise UserError(f"{where}={value!r} is not allowed: one of {', '.join(LOGGING_EXT)}")
+    env_set = hydra_node.get("job", {}).get("env_set") or {}
+    if env_set:
+        raise UserError(
+            f"hydra.job.env_set={env_set!r} is not allowed: outreach-sim jobs do not change "
+            "their environment (a config could otherwise change what a process loads)"
+        )
+
+
+def describe_hydra_error(exc: BaseException) -> str:
+    """One readable message from a Hydra or OmegaConf error and its cause."""
+    if isinstance(exc, OverrideParseException):
+        return f"{exc.override!r} is not a valid override: {exc.message.splitlines()[0]}"
+    lines: list[str] = []
+    for line in str(exc).splitlines():
+        if line.strip() == "Config search path:":
+            break  # what follows lists Hydra's providers: noise for a user
+        lines.append(line)
+    cause = exc.__cause__
+    if isinstance(cause, OmegaConfBaseException):
+        key = getattr(cause, "full_key", None)
+        detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        lines.append(f"{key}: {detail}" if key else detail)
+    missing = re.search(r"Could not load '(\w+)/([^']*)'", str(exc))
+    if missing and (CONF_DIR / missing[1]).is_dir():
+        options = sorted(p.stem for p in (CONF_DIR / missing[1]).glob("*.yaml"))
+        lines.append(
+            f"{missing[1]}={missing[2]!r} is not allowed: one of {', '.join(options)}, or a "
+            f"file {missing[1]}/NAME.yaml in a folder added with hydra.searchpath=[file://DIR]"
+        )
+    noise = ("See https://", "full_key", "object_type", "reference_type")
+    kept = [line for line in lines if line.strip() and not line.strip().startswith(noise)]
+    return "\n  ".join(kept)
+
+
+def _parse(overrides: Sequence[str]) -> list[Override]:
+    try:
+        return OverridesParser.create().parse_overrides(list(overrides))
+    except OverrideParseException as exc:
+        raise UserError(describe_hydra_error(exc)) from None
+
+
+def sweeper_params(cfg: DictConfig) -> list[str]:
+    """``hydra.sweeper.params`` as overrides (the basic sweeper puts them before the command's)."""
+    params = OmegaConf.select(cfg, "hydra.sweeper.params")
+    if not params:
+        return []
+    plain = OmegaConf.to_container(params, resolve=False)
+    assert isinstance(plain, dict)
+    return [f"{k!s}={v}" for k, v in plain.items()]
+
+
+def is_multirun(cfg: DictConfig) -> bool:
+    """True when the composed config asks for a sweep (``hydra.mode: MULTIRUN``)."""
+    return str(OmegaConf.select(cfg, "hydra.mode")) in {"MULTIRUN", "RunMode.MULTIRUN"}
+
+
+def _jobs(
+    config_name: str, overrides: Sequence[str], multirun: bool, show_only: bool
+) -> list[list[str]]:
+    """The override list of every job the command would run (only the first when showing)."""
+    parsed = _parse(overrides)
+    plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
+    probe = compose_job(config_name, plain)
+    multirun = multirun or is_multirun(probe)
+    sweeps = [str(o.input_line) for o in parsed if o.is_sweep_override()]
+    if sweeps and not multirun and not show_only:
+        raise UserError(
+            f"{sweeps[0]} is a sweep over several values: add -m (--multirun) to run a sweep, or "
+            "give one value (a list for a multi-select group: strategy=[a,b])"
+        )
+    if not multirun:
+        return [plain if show_only else list(overrides)]
+    try:
+        batches = BasicSweeper.split_arguments(_parse([*sweeper_params(probe), *overrides]), None)
+    except HydraException as exc:
+        raise UserError(describe_hydra_error(exc)) from None
+    jobs = [job for batch in batches for job in batch]
+    return jobs[:1] if show_only else jobs
+
+
+def compose_job(config_name: str, overrides: list[str]) -> DictConfig:
+    """Compose one job's config with its ``hydra`` node, turning Hydra errors into UserErrors."""
+    try:
+        return compose(config_name, overrides=overrides, return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise UserError(describe_hydra_error(exc)) from None
+    except yaml.YAMLError as exc:  # a config file that is not valid YAML
+        raise UserError(f"a config file is not valid YAML: {exc}".replace("\n", "\n  ")) from None
+
+
+def check_job(cfg: DictConfig, *, validate: bool) -> None:
+    """Check one composed job: nothing executable and, when ``validate``, every value in range."""
+    check_safe(cfg)
+    if not validate:
+        return
+    task = cfg.copy()
+    with open_dict(task):
+        del task["hydra"]
+    try:
+        to_experiment(task)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    except (OmegaConfBaseException, ValueError) as exc:
+        raise UserError(describe_hydra_error(exc)) from None
+
+
+def check_command(argv: Sequence[str]) -> None:
+    """Check a whole ``outreach-sim`` command line before Hydra runs it.
+
+    Raises:
+        UserError: on the first problem found, with a message naming the field.
+    """
+    args = get_args_parser().parse_args(list(argv))
+    if args.help or args.hydra_help or args.shell_completion:
+        return
+    for flag, given in (
+        ("--config-path", args.config_path),
+        ("--config-dir", args.config_dir),
+        ("--experimental-rerun", args.experimental_rerun),
+    ):
+        if given:
+            raise UserError(
+                f"{flag}={given} is not supported: add a folder of your own configs with "
+                "hydra.searchpath=[file://DIR]"
+            )
+    show_only = bool(args.cfg or args.info)
+    name = args.config_name or "config"
+    register_configs()
+    register_resolvers()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        for job in _jobs(name, args.overrides, bool(args.multirun), show_only):
+            check_job(compose_job(name, job), validate=not show_only)

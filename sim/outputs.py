@@ -1,0 +1,170 @@
+"""Outputs: atomic file writes, the job manifest, and writing one job's files in a safe order.
+
+Every file is written to a temporary file in the same directory, flushed to disk, then renamed
+over its final name with :func:`os.replace`, so a reader (or a resumed sweep) sees either the old
+file, the new file, or no file, never half of one. A job's ``manifest.json`` is written last: its
+``status`` says whether the files beside it are a completed result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Distributions whose versions the manifest records (the package first).
+VERSIONED: tuple[str, ...] = (
+    "outreach-sim",
+    "simpy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "hydra-core",
+    "omegaconf",
+    "hydra-joblib-launcher",
+    "joblib",
+)
+
+#: The project root (the package is installed editable): where ``.git`` is looked for.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _current_umask() -> int:
+    # The umask can only be read by setting it; done once, at import, before any thread starts.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        # mkstemp creates the file 0600; give it the mode an ordinary write would (0666 - umask).
+        os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # Interrupted or failed: leave no temporary file behind, and no partial target.
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as CSV (no index, Unix line ends) to ``path`` atomically."""
+    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def write_json(path: Path, obj: Mapping[str, Any]) -> None:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def read_manifest(job_dir: Path) -> dict[str, Any] | None:
+    """The job's manifest, or None when it has none (not finished) or it cannot be read."""
+    try:
+        data = json.loads((job_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def config_hash(resolved_yaml: str) -> str:
+    """SHA-256 of a resolved config's YAML text: what "the same config" means for resume."""
+    return hashlib.sha256(resolved_yaml.encode("utf-8")).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Python and the installed versions of the package and its main dependencies."""
+    found = {"python": platform.python_version()}
+    for dist in VERSIONED:
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+def git_commit(root: Path = PROJECT_DIR) -> str | None:
+    """The checked-out commit of ``root``'s repository, or None outside a git checkout.
+
+    Reads ``.git`` directly rather than running ``git``: no subprocess, so nothing on ``PATH``
+    (which a job's environment could change) is ever executed.
+    """
+    git = root / ".git"
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head.removeprefix("ref: ")
+        loose = git / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip() or None
+        for line in (git / "packed-refs").read_text(encoding="utf-8").splitlines():
+            sha, _, name = line.partition(" ")
+            if name == ref:
+                return sha
+    except OSError:
+        return None
+    return None
+
+
+def now_iso() -> str:
+    """The current time in UTC, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def manifest(
+    *,
+    seed: int,
+    replications: int,
+    config_hash: str,
+    overrides: list[str],
+    started: str,
+    status: str,
+    error: str | None = None,
+    job: int | None = None,
+    choices: Mapping[str, Any] | None = None,
+    files: list[str] | None = None,
+) -> dict[str, Any]:
+    """The content of ``manifest.json`` (design section 5)."""
+    return {
+        "status": status,
+        "error": error,
+        "job": job,
+        "seed": seed,
+        "replications": replications,
+        "config_hash": config_hash,
+        "overrides": overrides,
+        "choices": dict(choices or {}),
+        "started": started,
+        "ended": now_iso(),
+        "git_commit": git_commit(),
+        "versions": versions(),
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "files": files or [],
+    }

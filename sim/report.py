@@ -1,0 +1,215 @@
+"""Report: the one self-contained HTML page a person reads first, figures embedded as base64.
+
+Every string that comes from a config (arm names, strategy labels, overrides, preset names) is
+passed through :func:`html.escape`: a label is data, and must never become markup or script.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+#: The metrics the report's table shows, with their headings.
+REPORT_METRICS: tuple[tuple[str, str], ...] = (
+    ("response_rate", "response rate"),
+    ("meeting_rate", "meeting rate"),
+    ("opt_out_rate", "opt-out rate"),
+    ("responses_per_rep_hour", "responses / rep-hour"),
+    ("meetings_per_rep_hour", "meetings / rep-hour"),
+)
+
+CAPTIONS: dict[str, str] = {
+    "response_rate.png": "Response rate by arm, with 95% confidence bars.",
+    "timeseries.png": "Cumulative responses and opt-outs over time (mean of replicates).",
+    "by_touch.png": "Responses credited to each touch number.",
+    "efficiency.png": "Responses and meetings per rep-hour.",
+}
+
+
+def _num(value: float, digits: int = 3) -> str:
+    return "&ndash;" if math.isnan(value) else f"{value:.{digits}g}"
+
+
+def _cell(row: pd.Series) -> str:
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    if math.isnan(low):
+        return _num(mean)
+    return f"{_num(mean)} <small>({_num(low)} to {_num(high)})</small>"
+
+
+def _diff(row: pd.Series) -> str:
+    d = float(row["diff_vs_baseline"])
+    if math.isnan(d):
+        return ""
+    low, high, p = float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["p_value"])
+    ci = "" if math.isnan(low) else f" ({low:+.3g} to {high:+.3g})"
+    return f"<br><small>{d:+.3g}{ci}, p={_num(p, 2)}</small>"
+
+
+def render(
+    *,
+    title: str,
+    facts: Mapping[str, str],
+    summary: pd.DataFrame,
+    labels: Mapping[str, str],
+    baseline: str,
+    figures: Mapping[str, bytes],
+    notes: Sequence[str] = (),
+) -> str:
+    """The report page.
+
+    Args:
+        title: Page title (escaped).
+        facts: Run facts shown as a list (keys and values escaped).
+        summary: The ``summary.csv`` table.
+        labels: Strategy label by arm name (escaped).
+        baseline: The arm the differences are taken against (escaped).
+        figures: PNG bytes by file name, embedded in order.
+        notes: Extra paragraphs (escaped).
+
+    Returns:
+        A complete HTML document with no external references.
+    """
+    esc = html.escape
+    arms = list(dict.fromkeys(summary["arm"]))
+    head = "".join(f"<th>{esc(name)}</th>" for _, name in REPORT_METRICS)
+    body = []
+    for arm in arms:
+        cells = []
+        for metric, _ in REPORT_METRICS:
+            match = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
+            cells.append(
+                f"<td>{_cell(match.iloc[0]) + _diff(match.iloc[0])}</td>"
+                if len(match)
+                else "<td></td>"
+            )
+        label = labels.get(arm, "")
+        body.append(f"<tr><th>{esc(arm)}<br><small>{esc(label)}</small></th>{''.join(cells)}</tr>")
+    items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in facts.items())
+    images = "".join(
+        f'<figure><img alt="{esc(name)}" src="data:image/png;base64,'
+        f'{base64.b64encode(data).decode("ascii")}"><figcaption>{esc(CAPTIONS.get(name, name))}'
+        "</figcaption></figure>"
+        for name, data in figures.items()
+    )
+    extra = "".join(f"<p>{esc(n)}</p>" for n in notes)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>
+body {{font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222}}
+table {{border-collapse: collapse}} th, td {{border: 1px solid #ccc; padding: .3em .6em;
+vertical-align: top; text-align: right}} th:first-child {{text-align: left}}
+img {{max-width: 100%}} figure {{margin: 1.5em 0}}
+</style></head><body>
+<h1>{esc(title)}</h1>
+<ul>{items}</ul>
+<h2>Results (mean over replicates, 95% CI; below: difference vs {esc(baseline)}, paired)</h2>
+<table><tr><th>arm</th>{head}</tr>{"".join(body)}</table>
+{extra}
+{images}
+</body></html>
+"""
+
+
+def _pct(value: float) -> str:
+    return "-" if math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:
+    from sim.stats import wilson_interval
+
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    if math.isnan(low):
+        # One replicate: a Wilson interval for that replicate's proportion.
+        one = metrics[metrics["arm"] == row["arm"]].iloc[0]
+        low, high = wilson_interval(int(one["responses"]), int(one["prospects"]))
+    return f"{_pct(mean)} ({_pct(low)} to {_pct(high)})"
+
+
+def _diff_cell(row: pd.Series) -> tuple[str, str]:
+    d, low, high = (
+        float(row["diff_vs_baseline"]),
+        float(row["diff_ci_low"]),
+        float(row["diff_ci_high"]),
+    )
+    if math.isnan(d):
+        return "(baseline)", ""
+    ci = "" if math.isnan(low) else f" ({100 * low:+.1f} to {100 * high:+.1f})"
+    p = float(row["p_value"])
+    shown = "-" if math.isnan(p) else "<0.001" if p < 0.001 else f"{p:.3f}"
+    return f"{100 * d:+.1f} pts{ci}", shown
+
+
+def comparison_table(
+    summary: pd.DataFrame, metrics: pd.DataFrame, baseline: str, title: str, exp: object
+) -> str:
+    """The plain-text table the app prints after a run.
+
+    Args:
+        summary: The ``summary.csv`` table.
+        metrics: The ``metrics.csv`` table (for Wilson intervals with one replicate).
+        baseline: The arm the differences are taken against.
+        title: What was compared (population and size).
+        exp: The experiment config (for replications, horizon and seed).
+
+    Returns:
+        A table: arm, response rate with its 95% CI, meetings and opt-outs (mean per
+        replicate), responses and meetings per rep-hour, response-rate difference vs baseline
+        with its paired 95% CI, and the paired t-test p-value.
+    """
+
+    def value(arm: str, metric: str) -> pd.Series:
+        return summary[(summary["arm"] == arm) & (summary["metric"] == metric)].iloc[0]
+
+    header = (
+        "arm",
+        "response rate (95% CI)",
+        "meetings",
+        "opt-outs",
+        "resp/rep-h",
+        "mtgs/rep-h",
+        f"vs {baseline} (95% CI)",
+        "p",
+    )
+    rows = [header]
+    for arm in dict.fromkeys(summary["arm"]):
+        rate = value(arm, "response_rate")
+        diff, p = _diff_cell(rate)
+        rows.append(
+            (
+                str(arm),
+                _rate_cell(rate, metrics),
+                f"{float(value(arm, 'meetings')['mean']):.1f}",
+                f"{float(value(arm, 'opt_outs')['mean']):.1f}",
+                f"{float(value(arm, 'responses_per_rep_hour')['mean']):.3f}",
+                f"{float(value(arm, 'meetings_per_rep_hour')['mean']):.3f}",
+                diff,
+                p,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    replications = getattr(exp, "replications", "?")
+    horizon = getattr(exp, "horizon_days", float("nan"))
+    seed = getattr(exp, "seed", "?")
+    intro = (
+        f"Outreach comparison: {title}, {replications} replicates, {horizon:g} days, seed {seed}"
+    )
+    note = (
+        "meetings and opt-outs: mean per replicate; CIs: t over replicates; differences paired "
+        "by replicate (p: paired t-test)"
+        if replications != 1
+        else "one replicate: Wilson interval for the response rate; no paired differences"
+    )
+    return "\n".join([intro, "", *lines, "", note])

@@ -1,0 +1,190 @@
+"""Statistics: confidence intervals over replicates and paired differences against the baseline.
+
+Every interval comes from SciPy, none is written out by hand:
+
+- the mean of a metric over replicates gets a Student t-interval (``scipy.stats.t``);
+- an arm's difference from the baseline is paired by replicate, because arms of one replicate
+  share prospects and random streams (common random numbers): the mean of the per-replicate
+  differences, its t-interval and its two-sided p-value come from ``scipy.stats.ttest_rel``;
+- a proportion observed in a single replicate (responses out of prospects) gets a Wilson interval
+  from ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``.
+
+With one replicate there is no spread to estimate, so the t-interval and paired-difference
+columns are NaN (the Wilson interval still describes that replicate's proportion). When every
+replicate gives the same value (or the same difference), the interval collapses to that value and
+the p-value is NaN: a t-test has nothing to say about zero variance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+#: Columns of ``summary.csv`` (design section 5), in order.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "arm",
+    "metric",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n",
+    "diff_vs_baseline",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+)
+
+#: Columns of ``metrics.csv`` that identify a row rather than measure something.
+ID_COLUMNS: frozenset[str] = frozenset({"arm", "replicate", "seed"})
+
+NAN = float("nan")
+
+
+def _constant(x: npt.NDArray[np.float64]) -> bool:
+    """Equal values up to rounding: SciPy's tests lose all precision on them."""
+    return bool(np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())))
+
+
+def t_interval(
+    values: Sequence[float] | npt.NDArray[np.float64], confidence: float = 0.95
+) -> tuple[float, float, float, int]:
+    """Mean of ``values`` with a Student t confidence interval; NaNs are dropped.
+
+    Args:
+        values: One value per replicate.
+        confidence: Confidence level of the interval.
+
+    Returns:
+        ``(mean, low, high, n)``; the interval is NaN when fewer than two values remain.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return NAN, NAN, NAN, 0
+    mean = float(x.mean())
+    if n < 2:
+        return mean, NAN, NAN, n
+    if _constant(x):
+        return mean, mean, mean, n
+    sem = float(stats.sem(x))
+    low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=sem)
+    return mean, float(low), float(high), n
+
+
+def paired_difference(
+    arm: Sequence[float] | npt.NDArray[np.float64],
+    baseline: Sequence[float] | npt.NDArray[np.float64],
+    confidence: float = 0.95,
+) -> tuple[float, float, float, float]:
+    """Mean paired difference ``arm - baseline`` with its t-interval and two-sided p-value.
+
+    Element ``i`` of both sequences must come from the same replicate (the same prospects and
+    random streams). Pairs with a NaN on either side are dropped.
+
+    Args:
+        arm: One value per replicate for the arm.
+        baseline: The baseline's values, in the same replicate order.
+        confidence: Confidence level of the interval.
+
+    Returns:
+        ``(mean_difference, low, high, p_value)``; interval and p-value are NaN with fewer than
+        two pairs, and the p-value is NaN when every pair differs by the same amount.
+    """
+    a = np.asarray(arm, dtype=np.float64)
+    b = np.asarray(baseline, dtype=np.float64)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    if a.size == 0:
+        return NAN, NAN, NAN, NAN
+    diff = a - b
+    mean = float(diff.mean())
+    if a.size < 2:
+        return mean, NAN, NAN, NAN
+    if _constant(diff):
+        return mean, mean, mean, NAN
+    result = stats.ttest_rel(a, b)
+    ci = result.confidence_interval(confidence_level=confidence)
+    return mean, float(ci.low), float(ci.high), float(result.pvalue)
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for one replicate's proportion ``successes / trials``.
+
+    Args:
+        successes: Count of successes (e.g. responses).
+        trials: Count of trials (e.g. prospects enrolled); NaNs are returned when zero.
+        confidence: Confidence level of the interval.
+
+    Returns:
+        ``(low, high)``.
+    """
+    if trials <= 0:
+        return NAN, NAN
+    ci = stats.binomtest(int(successes), int(trials)).proportion_ci(
+        confidence_level=confidence, method="wilson"
+    )
+    return float(ci.low), float(ci.high)
+
+
+def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
+    """The ``summary.csv`` table: a row per (arm, metric) of ``metrics.csv``.
+
+    Args:
+        metrics: The ``metrics`` table, a row per (arm, replicate).
+        baseline: The arm every other arm is compared with; its own difference columns are NaN.
+        confidence: Confidence level of every interval.
+
+    Returns:
+        A DataFrame with :data:`SUMMARY_COLUMNS`, arms in their order of appearance and metrics
+        in column order.
+    """
+    measures = [
+        c
+        for c in metrics.columns
+        if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(metrics[c])
+    ]
+    arms = list(dict.fromkeys(metrics["arm"]))
+    # Index by replicate so an arm and the baseline line up on the same prospects.
+    by_arm = {arm: metrics[metrics["arm"] == arm].set_index("replicate") for arm in arms}
+    base = by_arm.get(baseline)
+    rows: list[dict[str, object]] = []
+    for arm in arms:
+        table = by_arm[arm]
+        for metric in measures:
+            mean, low, high, n = t_interval(table[metric].to_numpy(np.float64), confidence)
+            diff = (NAN, NAN, NAN, NAN)
+            if base is not None and arm != baseline:
+                common = table.index.intersection(base.index)
+                diff = paired_difference(
+                    table.loc[common, metric].to_numpy(np.float64),
+                    base.loc[common, metric].to_numpy(np.float64),
+                    confidence,
+                )
+            rows.append(
+                {
+                    "arm": arm,
+                    "metric": metric,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n": n,
+                    "diff_vs_baseline": diff[0],
+                    "diff_ci_low": diff[1],
+                    "diff_ci_high": diff[2],
+                    "p_value": diff[3],
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    frame["n"] = frame["n"].astype(np.int64)
+    return frame
+
+
+def is_missing(value: object) -> bool:
+    """True for None and NaN (a CI that could not be computed)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,92 @@
+"""Sweeps: the Hydra callback that records a sweep's plan and aggregates it when the sweep ends.
+
+Hydra skips ``on_multirun_end`` when a job raises, so the app never lets a job raise: a failing
+job records ``status: failed`` in its own manifest and returns. The callback then always runs at
+the end of the sweep, writes the sweep tables and figures (:mod:`sim.aggregate`), prints a short
+table, and exits with status 1 when any job did not finish ok.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from sim.outputs import now_iso, write_json
+
+#: The plan a sweep writes at its root: every job's overrides, so missing jobs can be listed.
+PLAN_FILE = "sweep.json"
+
+
+def planned_jobs(task_overrides: list[str]) -> list[list[str]]:
+    """Every job's overrides, in Hydra's job order (the basic sweeper's cartesian product)."""
+    parsed = OverridesParser.create().parse_overrides(task_overrides)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def read_plan(sweep_dir: Path) -> dict[str, Any] | None:
+    """The sweep's plan, or None when it has none."""
+    try:
+        data = json.loads((sweep_dir / PLAN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def sweep_total(sweep_dir: Path) -> int | None:
+    """Number of jobs the sweep at ``sweep_dir`` runs, when its plan is known."""
+    plan = read_plan(sweep_dir)
+    return len(plan["jobs"]) if plan and isinstance(plan.get("jobs"), list) else None
+
+
+class SweepCallback(Callback):
+    """Writes the sweep plan at the start and the sweep tables at the end of every sweep."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Record the jobs this sweep will run."""
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        from sim.guard import sweeper_params
+
+        task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+        assert isinstance(task, list)
+        overrides = [*sweeper_params(config), *(str(o) for o in task)]
+        jobs = planned_jobs(overrides)
+        write_json(
+            sweep_dir / PLAN_FILE,
+            {"overrides": overrides, "jobs": jobs, "started": now_iso()},
+        )
+        print(f"Sweep of {len(jobs)} jobs: {sweep_dir}", file=sys.stderr, flush=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Aggregate whatever finished; exit non-zero when a job failed or is missing."""
+        from sim.aggregate import aggregate, overview
+
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        result = aggregate(sweep_dir)
+        print(overview(result))
+        if config.get("study"):
+            _study_report(sweep_dir, config)
+        print(f"\nSweep output: {sweep_dir}")
+        if result.problems:
+            # SystemExit passes through Hydra's callback wrapper, which only catches Exception.
+            raise SystemExit(1)
+
+
+def _study_report(sweep_dir: Path, config: DictConfig) -> None:
+    """A workshop study's sweep report (:mod:`sim.study`) at the sweep root."""
+    from sim.registry import to_experiment
+    from sim.study import write_study_report
+
+    task = config.copy()
+    with open_dict(task):
+        del task["hydra"]
+    try:
+        write_study_report(sweep_dir, to_experiment(task))
+    except Exception as exc:  # the sweep tables are written: report the problem, keep them
+        print(f"warning: the study report failed: {type(exc).__name__}: {exc}", file=sys.stderr)

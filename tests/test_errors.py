@@ -1,0 +1,111 @@
+"""Bad inputs through the real command: exit 2, one message naming the field, nothing written."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import AGGREGATE, run
+
+STRATEGY_OK = "{day: 0, channel: email, message: benefit_led}"
+
+#: (files in a user folder, arguments, what the message must name)
+CASES: list[tuple[dict[str, str], list[str], list[str]]] = [
+    ({}, ["population=nowhere"], ["population", "nowhere", "cold_list"]),
+    ({}, ["seed=abc"], ["seed", "abc"]),
+    ({}, ["replications=1.5"], ["replications", "1.5"]),
+    ({}, ["model.answer_base=1.5"], ["model.answer_base", "1.5", "0 to 1"]),
+    ({}, ["population.size=-5"], ["population.size", "-5", ">= 1"]),
+    ({}, ["replications=0"], ["replications", "0"]),
+    ({}, ["baseline=nope"], ["baseline", "nope", "entitlement"]),
+    ({}, ["strategy=[entitlement,nope]"], ["strategy", "nope", "benefit_led"]),
+    ({}, ["no_such_option=1"], ["no_such_option"]),
+    ({}, ["seed=[1,"], ["seed=[1,"]),
+    ({}, ["seed=1,2"], ["seed=1,2", "--multirun"]),
+    ({}, ["hydra/launcher=nope"], ["hydra/launcher", "nope", "joblib"]),
+    ({}, ["hydra.searchpath=[nowhere://x]"], ["nowhere", "file"]),
+    (
+        {"strategy/fax.yaml": "fax:\n  steps: [{day: 0, channel: fax, message: benefit_led}]\n"},
+        ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,fax]"],
+        ["strategy.fax.steps[0].channel", "fax", "email"],
+    ),
+    (
+        {"strategy/broken.yaml": "broken:\n  steps: [{day: 0, channel: email\n"},
+        ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,broken]"],
+        ["strategy/broken"],
+    ),
+    (
+        {"strategy/late.yaml": f"late:\n  steps: [{STRATEGY_OK}]\n  list_multiplier: -1\n"},
+        ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,late]"],
+        ["list_multiplier", "-1"],
+    ),
+]
+
+
+def _check(tmp: Path, files: dict[str, str], args: list[str], names: list[str]) -> None:
+    user = tmp / "mine"
+    for rel, text in files.items():
+        (user / rel).parent.mkdir(parents=True, exist_ok=True)
+        (user / rel).write_text(text)
+    work = tmp / "work"
+    work.mkdir()
+    proc = run([a.replace("{dir}", str(user)) for a in args], work)
+    assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    message = proc.stderr.strip()
+    assert message.startswith("error: ") and message.count("error: ") == 1, message
+    for name in names:
+        assert name in message, (name, message)
+    assert not (work / "results").exists(), "a bad input must write nothing"
+
+
+def test_a_dozen_bad_inputs_exit_2_naming_the_field(tmp_path: Path) -> None:
+    dirs = [tmp_path / str(i) for i in range(len(CASES))]
+    for d in dirs:
+        d.mkdir()
+    # Each case only pays Python's start-up and a compose: run a few at once.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(_check, d, *case) for d, case in zip(dirs, CASES, strict=True)]
+        for future in futures:
+            future.result()
+
+
+HOSTILE = {
+    # A strategy that names a callable: the schema has no such field.
+    "target": "pwn:\n  _target_: os.system\n  _args_: ['touch {marker}']\n"
+    "  steps: [{day: 0, channel: email, message: benefit_led}]\n",
+    # A file that escapes its package to register a Hydra callback.
+    "callback": "# @package _global_\nhydra:\n  callbacks:\n    pwn:\n"
+    "      _target_: os.system\n      command: 'touch {marker}'\n",
+    # A file that adds a logging factory (logging.config calls '()' objects).
+    "logging": "# @package _global_\nhydra:\n  job_logging:\n    version: 1\n    handlers:\n"
+    "      x:\n        '()': os.system\n        command: 'touch {marker}'\n",
+    # A file that swaps the launcher for a callable.
+    "launcher": "# @package _global_\nhydra:\n  launcher:\n    _target_: os.system\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_yaml_cannot_run_code(tmp_path: Path, kind: str) -> None:
+    marker = tmp_path / "PWNED"
+    user = tmp_path / "mine" / "strategy"
+    user.mkdir(parents=True)
+    (user / "pwn.yaml").write_text(HOSTILE[kind].replace("{marker}", str(marker)))
+    work = tmp_path / "work"
+    work.mkdir()
+    args = [f"hydra.searchpath=[file://{user.parent}]", "strategy=[entitlement,pwn]"]
+    for mode in ([], ["-m"]):
+        proc = run([*mode, *args, "population.size=50", "replications=1"], work)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+        if kind != "target":  # (the schema already refuses a strategy field named _target_)
+            assert "is not allowed: " in proc.stderr
+        assert not marker.exists(), "the hostile config ran code"
+        assert not (work / "results").exists()
+
+
+def test_aggregate_rejects_a_folder_that_is_not_a_sweep(tmp_path: Path) -> None:
+    proc = run([str(tmp_path / "missing")], tmp_path, program=AGGREGATE)
+    assert proc.returncode == 2 and "DIR=" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,97 @@
+"""The engine's per-prospect trace and the journey figure built on it (sim.journey)."""
+
+import numpy as np
+import pytest
+
+from sim.api import run_arms
+from sim.config import ExperimentConfig
+from sim.engine import POSITIVE
+from sim.journey import (
+    _run_arms,
+    journey_figure,
+    pick_prospect,
+    state_curves,
+    trace_journeys,
+)
+from sim.registry import compose
+
+ARMS = ["entitlement", "benefit_led"]
+
+
+@pytest.fixture(scope="module")
+def cfg() -> ExperimentConfig:
+    return compose([f"strategy=[{','.join(ARMS)}]", "population.size=300", "replications=1"])
+
+
+def test_trace_changes_nothing_and_untraced_runs_keep_no_trace(cfg: ExperimentConfig) -> None:
+    plain, _ = _run_arms(cfg, ARMS, 0, ())
+    traced, _ = _run_arms(cfg, ARMS, 0, (3, 17))
+    for a, b in zip(plain, traced, strict=True):
+        assert a.traced is None and a.trace_rows == []
+        assert a.result(0, 0).metrics == b.result(0, 0).metrics
+        np.testing.assert_array_equal(a.outcome, b.outcome)
+    # The journey's setup is the API's: same metrics as sim.api.run_arms for replicate 0.
+    api = run_arms(cfg)
+    assert [r.metrics for r in api] == [r.result(0, cfg.seed).metrics for r in plain]
+
+
+def test_trace_records_every_touch_of_the_traced_prospect_and_its_final_state(
+    cfg: ExperimentConfig,
+) -> None:
+    runs, _ = _run_arms(cfg, ARMS, 0, (5,))
+    for run in runs:
+        touches = [r for r in run.trace_rows if r["event"] == "touch"]
+        assert {r["prospect"] for r in run.trace_rows} == {5}
+        assert len(touches) == int(run.touch_count[5]) > 0
+        times = [r["time"] for r in touches]
+        assert times == sorted(times)
+        last = touches[-1]
+        assert last["warmth"] == pytest.approx(float(run.state.warmth[5]))
+        assert last["annoyance"] == pytest.approx(float(run.state.annoyance[5]))
+        assert last["familiarity"] == pytest.approx(float(run.state.familiarity[5]))
+        assert all(0.0 <= r["attention"] <= 1.0 for r in touches)
+        replies = [r for r in run.trace_rows if r["event"] == "reply"]
+        assert len(replies) == (1 if run.outcome[5] else 0)
+
+
+def test_same_prospect_in_every_arm_and_curves_follow_the_closed_form(
+    cfg: ExperimentConfig,
+) -> None:
+    prospect = pick_prospect(cfg, ARMS)
+    journeys = trace_journeys(cfg, ARMS, prospect)
+    assert len({(j.warmth_base, j.familiarity0, j.need0) for j in journeys}) == 1
+    # Both cadences start on enrolment day: the first touch is at the same time.
+    assert journeys[0].touches["time"].iloc[0] == pytest.approx(journeys[1].touches["time"].iloc[0])
+    j = journeys[1]
+    grid = np.linspace(0.0, cfg.horizon_days, 400)
+    curves = state_curves(j, cfg, grid)
+    last = float(j.touches["time"].iloc[-1])
+    after = grid > last
+    # After the last touch nothing is added: annoyance only decays, warmth relaxes to baseline.
+    assert np.all(np.diff(curves["annoyance"][after]) <= 1e-12)
+    gap = np.abs(curves["warmth"][after] - j.warmth_base)
+    assert np.all(np.diff(gap) <= 1e-12)
+    # Right after a touch the curve starts from the traced state.
+    k = int(np.searchsorted(grid, last, side="right"))
+    assert curves["annoyance"][k] <= float(j.touches["annoyance"].iloc[-1]) + 1e-12
+    assert all(0.0 <= v <= 1.0 for v in curves["need"])
+
+
+def test_pick_prospect_prefers_a_reply_in_the_last_arm_only(cfg: ExperimentConfig) -> None:
+    prospect = pick_prospect(cfg, ARMS)
+    runs, _ = _run_arms(cfg, ARMS, 0, ())
+    assert runs[0].outcome[prospect] != runs[1].outcome[prospect]
+    if (runs[1].outcome == POSITIVE).any() and (runs[0].outcome != POSITIVE).any():
+        assert runs[1].outcome[prospect] == POSITIVE
+
+
+def test_journey_figure_has_one_column_per_arm_and_marks_every_touch(cfg: ExperimentConfig) -> None:
+    journeys = trace_journeys(cfg, ARMS, pick_prospect(cfg, ARMS))
+    fig = journey_figure(journeys, cfg)
+    axes = fig.get_axes()
+    assert len(axes) == 4
+    for col, j in enumerate(journeys):
+        top = axes[col]  # subplots fill row-major: tops first
+        markers = [ln for ln in top.get_lines() if len(ln.get_xdata()) == 1]
+        assert len(markers) == len(j.touches)
+        assert j.label in top.get_title()

@@ -1,0 +1,91 @@
+"""Output plumbing: atomic writes, the manifest's resume key, and escaped HTML."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import outputs
+from sim.app import is_completed
+from sim.report import render
+
+
+def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "a.csv"
+    outputs.write_text(target, "old\n")
+    outputs.write_csv(target, pd.DataFrame({"x": [1, 2]}))
+    assert target.read_text() == "x\n1\n2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "m.json"
+    outputs.write_json(target, {"status": "ok"})
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        outputs.write_json(target, {"status": "half"})
+    assert '"ok"' in target.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_completed_means_ok_and_same_config_hash(tmp_path: Path) -> None:
+    digest = outputs.config_hash("seed: 1\n")
+    assert not is_completed(tmp_path, digest)
+    base = dict(seed=1, replications=1, overrides=[], started="t", job=0, choices={})
+    outputs.write_json(
+        tmp_path / "manifest.json", outputs.manifest(config_hash=digest, status="failed", **base)
+    )
+    assert not is_completed(tmp_path, digest)
+    outputs.write_json(
+        tmp_path / "manifest.json", outputs.manifest(config_hash=digest, status="ok", **base)
+    )
+    assert is_completed(tmp_path, digest)
+    assert not is_completed(tmp_path, outputs.config_hash("seed: 2\n"))
+
+
+def test_report_escapes_config_labels() -> None:
+    summary = pd.DataFrame(
+        [
+            {
+                "arm": "<b>x</b>",
+                "metric": "response_rate",
+                "mean": 0.1,
+                "ci_low": 0.05,
+                "ci_high": 0.15,
+                "n": 2,
+                "diff_vs_baseline": float("nan"),
+                "diff_ci_low": float("nan"),
+                "diff_ci_high": float("nan"),
+                "p_value": float("nan"),
+            }
+        ]
+    )
+    page = render(
+        title="t <i>",
+        facts={"overrides": "a=<script>"},
+        summary=summary,
+        labels={"<b>x</b>": "<script>alert(1)</script>"},
+        baseline="<b>x</b>",
+        figures={"response_rate.png": b"\x89PNG"},
+    )
+    assert "<script>" not in page and "<b>x</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "data:image/png;base64," in page
+
+
+def test_atomic_write_gives_the_umask_mode_not_mkstemps_0600(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "metrics.csv"
+        outputs.write_text(target, "a\n")
+    finally:
+        os.umask(old)
+    # The module reads the umask at import; the test process runs under the usual 022.
+    assert target.stat().st_mode & 0o777 == 0o666 & ~outputs._UMASK
+    assert target.stat().st_mode & 0o044  # readable by group and others, like any CSV

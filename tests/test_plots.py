@@ -1,0 +1,23 @@
+import pandas as pd
+
+from sim.plots import by_touch_figure, responses_by_touch
+
+
+def test_responses_by_touch_keeps_touch_numbers_one_based_and_averages_replicates() -> None:
+    frame = pd.DataFrame(
+        {
+            "arm": ["a", "a", "a", "a"],
+            "replicate": [0, 0, 1, 1],
+            "touch_number": [1, 2, 1, 2],
+            "channel": ["email"] * 4,
+            "variant": ["-"] * 4,
+            "touches": [10, 8, 10, 9],
+            "responses": [2, 4, 4, 0],
+            "negative_replies": [0] * 4,
+            "opt_outs": [0] * 4,
+        }
+    )
+    series = responses_by_touch(frame)["a"]
+    assert list(series.index) == [1, 2]
+    assert list(series) == [3.0, 2.0]
+    assert by_touch_figure(frame).startswith(b"\x89PNG")

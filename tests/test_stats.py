@@ -1,0 +1,98 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.api import simulate
+from sim.registry import compose
+from sim.stats import SUMMARY_COLUMNS, paired_difference, summarize, t_interval, wilson_interval
+
+
+def test_t_interval_is_scipys_student_interval() -> None:
+    x = [0.10, 0.14, 0.12, 0.11, 0.16]
+    mean, low, high, n = t_interval(x)
+    ref = stats.t.interval(0.95, 4, loc=np.mean(x), scale=stats.sem(x))
+    assert n == 5 and mean == pytest.approx(np.mean(x))
+    assert (low, high) == pytest.approx(ref)
+
+
+def test_one_replicate_gives_nan_interval_and_constant_collapses() -> None:
+    mean, low, high, n = t_interval([0.2])
+    assert mean == 0.2 and n == 1 and math.isnan(low) and math.isnan(high)
+    assert t_interval([0.3, 0.3, 0.3])[1:3] == (0.3, 0.3)
+    assert t_interval([0.1, float("nan"), 0.3])[3] == 2
+
+
+def test_pairing_removes_shared_replicate_noise() -> None:
+    # Replicates differ a lot (shared prospects), the arm is always 0.02 better, +-0.001.
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.1, 0.05, 8)
+    arm = base + 0.02 + rng.normal(0, 0.001, 8)
+    diff, low, high, p = paired_difference(arm, base)
+    assert diff == pytest.approx(0.02, abs=0.002)
+    assert low < diff < high and high - low < 0.01
+    assert p < 1e-6
+    unpaired = stats.ttest_ind(arm, base)
+    assert unpaired.pvalue > 0.1  # the same data unpaired shows nothing: pairing is the point
+    ref = stats.ttest_rel(arm, base)
+    assert p == pytest.approx(ref.pvalue)
+
+
+def test_paired_difference_degenerate_cases() -> None:
+    assert all(math.isnan(v) for v in paired_difference([0.2], [0.1])[1:])
+    d, low, high, p = paired_difference([2.0, 3.0], [1.0, 2.0])
+    assert (d, low, high) == (1.0, 1.0, 1.0) and math.isnan(p)
+
+
+def test_wilson_interval_matches_binomtest_and_stays_in_unit_interval() -> None:
+    low, high = wilson_interval(0, 20)
+    assert low == pytest.approx(0.0, abs=1e-12) and 0 < high < 0.2
+    ci = stats.binomtest(7, 50).proportion_ci(0.95, method="wilson")
+    assert wilson_interval(7, 50) == pytest.approx((ci.low, ci.high))
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def _metrics(values: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {"arm": arm, "replicate": r, "seed": 0, "response_rate": v}
+        for arm, vs in values.items()
+        for r, v in enumerate(vs)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_summarize_pairs_by_replicate_not_by_row_order() -> None:
+    m = _metrics({"base": [0.1, 0.5, 0.3], "arm": [0.2, 0.6, 0.4]})
+    shuffled = pd.concat([m[m["arm"] == "base"], m[m["arm"] == "arm"].iloc[::-1]])
+    for frame in (m, shuffled):
+        s = summarize(frame, "base")
+        assert list(s.columns) == list(SUMMARY_COLUMNS)
+        row = s[s["arm"] == "arm"].iloc[0]
+        assert row["diff_vs_baseline"] == pytest.approx(0.1)
+        assert row["diff_ci_low"] == pytest.approx(0.1) and row["n"] == 3
+        base = s[s["arm"] == "base"].iloc[0]
+        assert math.isnan(base["diff_vs_baseline"]) and math.isnan(base["p_value"])
+
+
+def test_simulate_returns_summary_with_paired_differences() -> None:
+    res = simulate(
+        compose(
+            [
+                "strategy=[entitlement,benefit_led]",
+                "population.size=150",
+                "replications=3",
+                "horizon_days=20",
+            ]
+        )
+    )
+    s = res.summary
+    assert list(s.columns) == list(SUMMARY_COLUMNS)
+    assert set(s["metric"]) >= {"response_rate", "meetings", "opt_outs", "responses_per_rep_hour"}
+    row = s[(s["arm"] == "benefit_led") & (s["metric"] == "response_rate")].iloc[0]
+    per_rep = res.metrics.pivot(index="replicate", columns="arm", values="response_rate")
+    assert row["diff_vs_baseline"] == pytest.approx(
+        (per_rep["benefit_led"] - per_rep["entitlement"]).mean()
+    )
+    assert row["n"] == 3 and row["ci_low"] <= row["mean"] <= row["ci_high"]

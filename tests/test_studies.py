@@ -1,0 +1,204 @@
+"""Workshop studies: every experiment composes, notes parse, answers follow the CIs, reports
+embed real PNGs, and regenerating a reference study gives the same tables."""
+
+import base64
+import html
+import io
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from sim.registry import compose
+from sim.study import (
+    EXPERIMENT_DIR,
+    NOTES_DIR,
+    REFERENCE_DIR,
+    STUDIES,
+    answer_single,
+    answer_sweep,
+    read_note,
+    render_report,
+    write_reference,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+#: Cheap studies regenerated in the test (one single run; the sweep path is covered by cool_down's
+#: answer test on a synthetic table, and by the reference folder's tables).
+CHEAP = "callback_entitlement"
+
+
+def _norm(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_every_study_composes_names_itself_and_has_a_note(name: str) -> None:
+    assert (EXPERIMENT_DIR / f"{name}.yaml").read_text().startswith("# @package _global_")
+    cfg = compose([f"+experiment={name}"])
+    assert cfg.study == name
+    assert cfg.baseline in cfg.strategy
+    note = read_note(name)
+    assert note.question and note.passage and note.look_at
+    assert re.fullmatch(r"\d{3}_[0-9a-f]+\.txt", note.seed_file)
+    if SEEDS.is_dir():  # the seeds live beside the repository in the workshop checkout
+        assert _norm(note.passage) in _norm((SEEDS / note.seed_file).read_text())
+
+
+def test_stalker_mode_arms_send_the_same_touches_at_different_spacing() -> None:
+    cfg = compose(["+experiment=stalker_mode"])
+    kinds = {
+        name: [(s.channel, s.message) for s in arm.steps] for name, arm in cfg.strategy.items()
+    }
+    assert len({tuple(v) for v in kinds.values()}) == 1
+    spans = sorted(arm.steps[-1].day for arm in cfg.strategy.values())
+    assert spans[0] < 1 <= spans[1] <= 7 < spans[2] <= 31
+
+
+def test_readme_lists_every_study_with_its_command() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert "For trainers" in text
+    for name in STUDIES:
+        assert f"outreach-sim +experiment={name}" in text
+        assert f"outreach-sim +experiment={name}" in (NOTES_DIR / "README.md").read_text()
+
+
+def _summary(diff: tuple[float, float, float], opt: tuple[float, float, float]) -> pd.DataFrame:
+    rows = []
+    for arm, base in (("base", True), ("new", False)):
+        for metric, d in (("response_rate", diff), ("opt_out_rate", opt)):
+            rows.append(
+                {
+                    "arm": arm,
+                    "metric": metric,
+                    "mean": 0.05 + (0 if base else d[0]),
+                    "ci_low": math.nan,
+                    "ci_high": math.nan,
+                    "n": 5,
+                    "diff_vs_baseline": math.nan if base else d[0],
+                    "diff_ci_low": math.nan if base else d[1],
+                    "diff_ci_high": math.nan if base else d[2],
+                    "p_value": math.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_answer_follows_the_paired_confidence_interval() -> None:
+    labels = {"base": "Waiting", "new": "Following up"}
+    clear = answer_single(_summary((0.04, 0.02, 0.06), (-0.01, -0.02, -0.005)), "base", labels)
+    assert clear.startswith("Following up got clearly more responses than Waiting")
+    assert "+4.0 points, 95% CI +2.0 to +6.0 points" in clear
+    assert "Following up lost fewer prospects to opt-outs" in clear
+    unclear = answer_single(_summary((0.01, -0.01, 0.03), (0.0, -0.01, 0.01)), "base", labels)
+    assert unclear.startswith("There is no clear difference in responses")
+    assert "no clear difference in opt-outs" in unclear
+    worse = answer_single(_summary((-0.03, -0.04, -0.02), (0.0, -0.01, 0.01)), "base", labels)
+    assert worse.startswith("Waiting got the most responses")
+
+
+def test_sweep_answer_names_the_leader_per_value_and_the_verdict() -> None:
+    rows = []
+    for pause, lead in ((3, -0.01), (30, 0.03)):
+        for arm, mean in (("persist", 0.1), ("cool", 0.1 + lead)):
+            ci = (lead - 0.02, lead + 0.02) if arm == "cool" else (math.nan, math.nan)
+            rows.append(
+                {
+                    "pause_days": pause,
+                    "arm": arm,
+                    "response_rate_mean": mean,
+                    "response_rate_ci_low": mean - 0.01,
+                    "response_rate_ci_high": mean + 0.01,
+                    "response_rate_diff_ci_low": ci[0],
+                    "response_rate_diff_ci_high": ci[1],
+                }
+            )
+    text = answer_sweep(pd.DataFrame(rows), ["pause_days"], "persist", {"cool": "Cool down"})
+    assert "depends on pause_days: persist at pause_days 3; Cool down at pause_days 30" in text
+    assert "clearly ahead at pause_days 30" in text
+    assert "not clearly different at pause_days 3" in text
+
+
+def test_report_escapes_config_text() -> None:
+    note = read_note("stalker_mode")
+    page = render_report(note, "<script>x</script>", "", [("<b>c</b>", b"\x89PNG")], {"k": "<i>"})
+    assert "<script>x" not in page and "&lt;script&gt;" in page
+    assert "<b>c</b>" not in page and "<i>" not in page
+
+
+def _images(page: str) -> list[bytes]:
+    sources = re.findall(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", page)
+    assert len(sources) == page.count("<img")
+    out = []
+    for src in sources:
+        assert src.startswith("data:image/png;base64,"), src[:40]
+        out.append(base64.b64decode(src.split(",", 1)[1], validate=True))
+    return out
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A study rerun through the real command line, as `make reference` does."""
+    return write_reference(CHEAP, tmp_path_factory.mktemp("reference"))
+
+
+def test_study_report_embeds_decodable_pngs_and_the_computed_answer(regenerated: Path) -> None:
+    page = (regenerated / "report.html").read_text()
+    images = _images(page)
+    assert len(images) >= 3  # outcomes, timeline, journey
+    for png in images:
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        pixels = imread(io.BytesIO(png), format="png")
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+        assert pixels.std() > 0.01  # not a blank picture
+    answer = re.search(r'<p class="answer">(.*?)</p>', page, re.S)
+    assert answer is not None
+    summary = pd.read_csv(regenerated / "summary.csv")
+    cfg = compose([f"+experiment={CHEAP}"])
+    labels = {n: s.label for n, s in cfg.strategy.items()}
+    assert html.unescape(answer.group(1)) == answer_single(summary, cfg.baseline, labels)
+
+
+def test_regenerating_a_reference_study_gives_the_same_tables(regenerated: Path) -> None:
+    reference = REFERENCE_DIR / CHEAP
+    assert reference.is_dir(), "run `make reference` to create results/reference/"
+    tables = sorted(p.name for p in reference.glob("*.csv"))
+    assert {"summary.csv", "metrics.csv", "study_table.csv"} <= set(tables)
+    for name in tables:
+        pd.testing.assert_frame_equal(
+            pd.read_csv(regenerated / name), pd.read_csv(reference / name), check_exact=True
+        )
+
+
+def test_every_reference_report_embeds_only_png_data_uris() -> None:
+    for name in STUDIES:
+        page = (REFERENCE_DIR / name / "report.html").read_text()
+        images = _images(page)
+        assert images, name
+        assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in images)
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="chromium is not installed (Debian: apt-get install -y chromium); "
+    "the report screenshots are checked by scripts/check_reports.sh",
+)
+def test_reports_render_in_headless_chromium(regenerated: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "check_reports.sh"), str(regenerated / "report.html")],
+        env={"OUT": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    shot = imread(tmp_path / f"{regenerated.name}.png")
+    assert shot.shape[1] == 1280 and shot.std() > 0.05

@@ -1,0 +1,151 @@
+"""Sweeps through the real command: parallel = serial, failures, kill and resume, unique dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.cli_helpers import AGGREGATE, APP, SMALL, manifest, run
+
+pytestmark = pytest.mark.slow
+SWEEP = ["-m", "population.size=100,150", "seed=1,2", *SMALL[1:]]
+TABLES = ("sweep_metrics.csv", "sweep_summary.csv")
+JOB_TABLES = ("metrics.csv", "summary.csv", "by_touch.csv", "timeseries.csv")
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2x2 sweep with the basic launcher, run once for the whole module."""
+    work = tmp_path_factory.mktemp("serial")
+    proc = run([*SWEEP, "hydra.sweep.dir=sweep"], work)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count(" ok in ") == 4  # a progress line per finished job
+    return work / "sweep"
+
+
+def test_serial_sweep_writes_tables_and_figures(serial: Path) -> None:
+    metrics = pd.read_csv(serial / "sweep_metrics.csv")
+    assert list(metrics.columns[:5]) == ["job", "status", "error", "population.size", "seed"]
+    assert set(metrics["status"]) == {"ok"} and sorted(metrics["job"].unique()) == [0, 1, 2, 3]
+    assert set(metrics["population.size"]) == {100, 150}
+    summary = pd.read_csv(serial / "sweep_summary.csv")
+    assert {"arm", "metric", "mean", "p_value", "population.size", "seed"} <= set(summary.columns)
+    assert (serial / "sweep_population_size.png").is_file()
+    for job in range(4):
+        assert manifest(serial / str(job))["status"] == "ok"
+
+
+def test_joblib_sweep_matches_serial_byte_for_byte(serial: Path, tmp_path: Path) -> None:
+    proc = run(
+        [*SWEEP, "hydra.sweep.dir=sweep", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    parallel = tmp_path / "sweep"
+    for name in TABLES:
+        assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
+    for job in range(4):
+        for name in JOB_TABLES:
+            assert (parallel / str(job) / name).read_bytes() == (
+                serial / str(job) / name
+            ).read_bytes()
+
+
+def test_failing_job_keeps_the_others_lists_the_error_and_exits_nonzero(tmp_path: Path) -> None:
+    proc = run(
+        ["-m", "seed=1,2", *SMALL, "hydra.sweep.dir=sweep"],
+        tmp_path,
+        env={"OUTREACH_SIM_FAIL_JOB": "seed=2"},
+    )
+    assert proc.returncode == 1
+    sweep = tmp_path / "sweep"
+    summary = pd.read_csv(sweep / "sweep_summary.csv")
+    failed = summary[summary["status"] == "failed"]
+    assert list(failed["job"]) == [1] and "deliberate failure" in failed["error"].iloc[0]
+    assert (summary[summary["job"] == 0]["status"] == "ok").all()
+    assert manifest(sweep / "1")["status"] == "failed"
+    assert not (sweep / "1" / "metrics.csv").exists(), "a failed job writes no result files"
+    assert (sweep / "0" / "metrics.csv").is_file()
+    metrics = pd.read_csv(sweep / "sweep_metrics.csv")
+    assert set(metrics["status"]) == {"ok", "failed"}
+
+
+def test_killed_sweep_resumes_to_the_uninterrupted_tables(serial: Path, tmp_path: Path) -> None:
+    args = [*SWEEP, "hydra.sweep.dir=sweep"]
+    proc = subprocess.Popen(
+        [APP, *args],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    sweep = tmp_path / "sweep"
+    deadline = time.monotonic() + 300
+    while not list(sweep.glob("*/manifest.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(sweep.glob("*/manifest.json")))
+    assert 1 <= done < 4
+    assert not (sweep / "sweep_metrics.csv").exists()
+    rebuilt = run([str(sweep)], tmp_path, program=AGGREGATE)  # whatever finished, listed
+    assert rebuilt.returncode == 1
+    partial = pd.read_csv(sweep / "sweep_summary.csv")
+    assert (partial["status"] == "ok").any() and (partial["status"] != "ok").any()
+    resumed = run([*args, "resume=true"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("already complete") == done
+    for name in TABLES:
+        assert (sweep / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_resume_reruns_a_job_whose_config_changed(tmp_path: Path) -> None:
+    args = ["-m", "seed=3", *SMALL, "hydra.sweep.dir=sweep", "resume=true"]
+    assert run(args, tmp_path).returncode == 0
+    first = manifest(tmp_path / "sweep" / "0")
+    again = run(args, tmp_path)
+    assert again.returncode == 0 and "already complete" in again.stderr
+    assert manifest(tmp_path / "sweep" / "0") == first
+    changed = run([*args, "horizon_days=21"], tmp_path)
+    assert changed.returncode == 0 and "already complete" not in changed.stderr
+    assert manifest(tmp_path / "sweep" / "0")["config_hash"] != first["config_hash"]
+
+
+def test_two_sweeps_started_together_get_different_dirs(tmp_path: Path) -> None:
+    args = [
+        APP,
+        "-m",
+        "seed=1",
+        "population.size=50",
+        "replications=1",
+        "horizon_days=10",
+        "strategy=[entitlement]",
+    ]
+    procs = [
+        subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    sweeps = sorted((tmp_path / "results" / "sweeps").iterdir())
+    assert len(sweeps) == 2
+    for sweep in sweeps:
+        assert manifest(sweep / "0")["status"] == "ok"  # each sweep's job landed in its own dir
+
+
+def test_aggregate_rebuilds_identical_tables(serial: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(serial, copy)
+    for name in TABLES:
+        (copy / name).unlink()
+    proc = run([str(copy)], tmp_path, program=AGGREGATE)
+    assert proc.returncode == 0, proc.stderr
+    for name in TABLES:
+        assert (copy / name).read_bytes() == (serial / name).read_bytes()
