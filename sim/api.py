@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -33,38 +35,51 @@ def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:
     }
 
 
+def replicate_runs(
+    cfg: ExperimentConfig,
+    replicate: int,
+    arms: Sequence[str] | None = None,
+    **options: Any,
+) -> Iterator[ArmRun]:
+    """The arms of one replicate, built (not yet run), one at a time.
+
+    Arms of a replicate share the prospects (prefix-stable, so a ``list_multiplier`` arm works a
+    longer list with the same head), the load shocks and fresh generators on the same streams:
+    common random numbers. Every path that runs arms (:func:`run_arms`, the journey figure, the
+    tests that inspect an ``ArmRun``) builds them here. ``options`` go to :class:`ArmRun`
+    (``trace``, ``record_touches``).
+    """
+    sizes = arm_sizes(cfg)
+    streams = replicate_streams(cfg.seed, replicate)
+    prospects = sample_prospects(cfg.population, cfg.model, max(sizes.values()), streams.population)
+    shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
+    model = ModelArrays(cfg.model)
+    for name in cfg.strategy if arms is None else arms:
+        yield ArmRun(
+            compile_plan(name, cfg.strategy[name]),
+            prospects.head(sizes[name]),
+            model,
+            cfg.population,
+            cfg.reps,
+            cfg.horizon_days,
+            shocks,
+            streams.generator("responses"),
+            schedule_rng=streams.generator("schedule"),
+            **options,
+        )
+
+
 def run_arms(cfg: ExperimentConfig) -> list[ArmResult]:
     """Run every arm of every replicate; arms of a replicate share prospects and streams."""
     validate(cfg)
-    plans = [compile_plan(name, s) for name, s in cfg.strategy.items()]
-    sizes = arm_sizes(cfg)
-    model = ModelArrays(cfg.model)
-    days = math.ceil(cfg.horizon_days) + 1
     out: list[ArmResult] = []
     for r in range(cfg.replications):
-        streams = replicate_streams(cfg.seed, r)
-        prospects = sample_prospects(
-            cfg.population, cfg.model, max(sizes.values()), streams.population
-        )
-        shocks = daily_load_shocks(cfg.model, days, streams.load)
-        for plan in plans:
-            arm = ArmRun(
-                plan,
-                prospects.head(sizes[plan.name]),
-                model,
-                cfg.population,
-                cfg.reps,
-                cfg.horizon_days,
-                shocks,
-                streams.generator("responses"),
-                schedule_rng=streams.generator("schedule"),
-            )
+        for arm in replicate_runs(cfg, r):
             arm.run()
             out.append(arm.result(r, cfg.seed))
-            # Free this arm's state (and below, this replicate's prospects) before the next is
-            # allocated: peak memory is one arm's state plus one population, whatever the count.
+            # Free this arm's state before the next is built: peak memory is one arm's state
+            # plus one population, whatever the number of arms.
             del arm
-        del prospects
     return out
 
 

@@ -111,7 +111,7 @@ class TouchLog:
     step: npt.NDArray[np.int16]
     number: npt.NDArray[np.int16]  # the prospect's touch number (1 = first touch)
     cycle: npt.NDArray[np.int8]  # cool-down pauses before this touch
-    channel: npt.NDArray[np.int8]
+    channel: npt.NDArray[np.int8]  # the channel used: a ``preferred`` step's is the prospect's
     message: npt.NDArray[np.int8]
     voicemail: npt.NDArray[np.bool_]  # the step says leave one (phone), whether or not needed
     variant: npt.NDArray[np.int16]  # index into variant_names (0: the step has no variants)
@@ -229,7 +229,15 @@ class ArmRun:
         level = plan.personalization
         self.wrong_name_rate = float(getattr(reps.wrong_name_rate, level))
         factor = float(getattr(reps.personalization_minutes, level))
-        self.step_cost = plan.step_cost(reps.touch_minutes.array(), reps.voicemail_minutes, factor)
+        minutes = reps.touch_minutes.array()
+        # Minutes per touch: per slot, or per (slot, channel) when a step says ``preferred`` and
+        # the channel, hence the cost, is the prospect's own (None: no preferred step).
+        self.step_cost = plan.step_cost(minutes, reps.voicemail_minutes, factor)
+        self.cost_table = (
+            plan.cost_table(minutes, reps.voicemail_minutes, factor)
+            if plan.uses_preferred
+            else None
+        )
         self.capacity = reps.count * reps.minutes_per_day
         # Cadence position per prospect; prospect i enters on day enrolled_at[i].
         self.step = np.zeros(n, np.int16)
@@ -274,9 +282,11 @@ class ArmRun:
         # Optional per-touch record of a few prospects (sim.journey); None costs nothing.
         self.traced: npt.NDArray[np.bool_] | None = None
         self.trace_rows: list[dict[str, Any]] = []
-        if len(trace):
+        ids = np.asarray(trace, dtype=np.intp)
+        ids = ids[ids < n]  # a prospect beyond this arm's (shorter) list is not in it
+        if ids.size:
             self.traced = np.zeros(n, np.bool_)
-            self.traced[np.asarray(trace, dtype=np.intp)] = True
+            self.traced[ids] = True
 
     # --- SimPy processes -------------------------------------------------------------------
 
@@ -323,7 +333,11 @@ class ArmRun:
                     self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
                     cand = cand[~capped]
             cand = cand[np.argsort(self.next_due[cand], kind="stable")]
-            cost = self.step_cost[self.slot_of(cand)]
+            slot = self.slot_of(cand)
+            if self.cost_table is None:
+                cost = self.step_cost[slot]
+            else:
+                cost = self.cost_table[slot, self.channel_of(cand, slot)]
             used_after = self.minutes_used_today + np.cumsum(cost)
             n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
             if self.day_cap is not None:
@@ -366,6 +380,16 @@ class ArmRun:
         """What each prospect in ``idx`` is sent next: its step, or its variant of the step."""
         return self.plan.slot(self.step[idx], self.variant_of, idx)
 
+    def channel_of(self, idx: I64, slot: npt.NDArray[np.int16]) -> npt.NDArray[np.int8]:
+        """The channel each prospect in ``idx`` is touched on from ``slot``.
+
+        A ``preferred`` slot resolves to the prospect's own preferred channel; a plan without
+        one indexes ``plan.channel`` only (no gather of ``Prospects.preferred``).
+        """
+        if self.cost_table is None:
+            return self.plan.channel[slot]
+        return self.plan.resolve_channel(slot, self.p.preferred[idx])
+
     def count(
         self,
         number: npt.NDArray[np.integer[Any]],
@@ -399,7 +423,7 @@ class ArmRun:
         need = u[:, 0] < p_need
         step = self.step[idx]
         slot = plan.slot(step, self.variant_of, idx)
-        ch = plan.channel[slot].astype(np.intp)
+        ch = self.channel_of(idx, slot).astype(np.intp)
         msg = plan.message[slot].astype(np.intp)
         day = np.minimum(t.astype(np.intp), self.shocks.shape[0] - 1)
         load = m.load[ch] * p.busyness[idx] * self.shocks[day, p.load_group[idx]]
@@ -513,7 +537,7 @@ class ArmRun:
         # Step analytics and the cadence's next step.
         self.touch_count[idx] += 1
         number = self.touch_count[idx]
-        column = plan.by_touch_column(slot)
+        column = plan.by_touch_column(slot, ch)
         self.count(number, column, 0)
         waiting = np.isfinite(self.pending_at[idx]) & (self.pending_at[idx] >= t)
         self.credit_num[idx[waiting]] = number[waiting]
@@ -524,7 +548,8 @@ class ArmRun:
             self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
             self.week_of[idx] = week
         if self.touch_parts is not None:
-            self.touch_parts.append((idx.copy(), t.copy(), step, number, self.cycle[idx], slot))
+            parts = (idx.copy(), t.copy(), step, number, self.cycle[idx], slot, ch.astype(np.int8))
+            self.touch_parts.append(parts)
         nxt, cyc, inc_cycle, due = plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
         self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
             nxt,
@@ -683,10 +708,15 @@ class ArmRun:
         if self.touch_parts is None:
             raise RuntimeError("ArmRun(..., record_touches=True) keeps the touch log")
         parts = self.touch_parts or [
-            (np.zeros(0, np.int64), np.zeros(0), *(np.zeros(0, np.int16),) * 4)
+            (
+                np.zeros(0, np.int64),
+                np.zeros(0),
+                *(np.zeros(0, np.int16),) * 4,
+                np.zeros(0, np.int8),
+            )
         ]
         columns = (np.concatenate(c) for c in zip(*parts, strict=True))
-        prospect, time, step, number, cycle, slot = columns
+        prospect, time, step, number, cycle, slot, channel = columns
         plan = self.plan
         return TouchLog(
             prospect=prospect.astype(np.int64),
@@ -694,7 +724,7 @@ class ArmRun:
             step=step.astype(np.int16),
             number=number.astype(np.int16),
             cycle=cycle.astype(np.int8),
-            channel=plan.channel[slot],
+            channel=channel.astype(np.int8),  # the channel used (``preferred`` resolved)
             message=plan.message[slot],
             voicemail=plan.voicemail[slot],
             variant=plan.variant_code[slot],

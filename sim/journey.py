@@ -9,7 +9,6 @@ and random streams, so prospect ``i`` is the same person in every panel.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,12 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim import response as rf
+from sim.api import replicate_runs
 from sim.channels import CHANNELS
 from sim.config import ExperimentConfig, validate
-from sim.engine import NEGATIVE, OPT_OUT, POSITIVE, ArmRun, ModelArrays
-from sim.population import Prospects, daily_load_shocks, sample_prospects
-from sim.seeding import replicate_streams
-from sim.strategy import compile_plan
+from sim.engine import NEGATIVE, OPT_OUT, POSITIVE, ArmRun
+from sim.population import Prospects
 
 F64 = npt.NDArray[np.float64]
 
@@ -64,32 +62,16 @@ class Journey:
 def _run_arms(
     cfg: ExperimentConfig, arms: Sequence[str], replicate: int, trace: Sequence[int]
 ) -> tuple[list[ArmRun], Prospects]:
-    """Run ``arms`` of one replicate exactly as :func:`sim.api.run_arms` does, with a trace."""
+    """Run ``arms`` of one replicate exactly as :func:`sim.api.run_arms` does, with a trace.
+
+    Returns the runs and the prospects of the longest of their lists (prefix-stable: prospect
+    ``i`` is the same person in every arm).
+    """
     validate(cfg)
-    sizes = {a: max(1, round(cfg.population.size * cfg.strategy[a].list_multiplier)) for a in arms}
-    streams = replicate_streams(cfg.seed, replicate)
-    all_sizes = [
-        max(1, round(cfg.population.size * s.list_multiplier)) for s in cfg.strategy.values()
-    ]
-    prospects = sample_prospects(cfg.population, cfg.model, max(all_sizes), streams.population)
-    shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
-    model = ModelArrays(cfg.model)
-    runs = []
-    for name in arms:
-        run = ArmRun(
-            compile_plan(name, cfg.strategy[name]),
-            prospects.head(sizes[name]),
-            model,
-            cfg.population,
-            cfg.reps,
-            cfg.horizon_days,
-            shocks,
-            streams.generator("responses"),
-            trace=[i for i in trace if i < sizes[name]],
-        )
+    runs = list(replicate_runs(cfg, replicate, arms, trace=trace))
+    for run in runs:
         run.run()
-        runs.append(run)
-    return runs, prospects
+    return runs, max((run.p for run in runs), key=lambda p: p.n)
 
 
 def pick_prospect(cfg: ExperimentConfig, arms: Sequence[str], replicate: int = 0) -> int:

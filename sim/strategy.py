@@ -25,6 +25,13 @@ The cadence language, in one place (the README's "Add a strategy" section shows 
   Sunday); a touch over the cap waits for Monday.
 - ``max_touches_per_rep_day``: at most this many touches per rep per working day (the team's
   pool is this times ``reps.count``); touches over the cap wait for the next working day.
+- ``channel: preferred`` (on a step or a variant): each prospect is touched on its own
+  preferred channel (``Prospects.preferred``, seed 004 #4: "What if that isn't their preferred
+  communication venue?"). The compiled plan holds the sentinel :data:`PREFERRED_CODE`; the
+  engine resolves it per prospect (:meth:`Plan.resolve_channel`), so cost, notice, response,
+  ``by_touch`` and the touch log all see the channel actually used. ``voicemail`` applies to
+  prospects whose preferred channel is the phone. A prospect who prefers ``referral`` is emailed
+  instead: an introduction needs a connector and is the rep's move to make, not the prospect's.
 - ``stop_on``: replies that end the cadence from the moment they arrive (``positive``,
   ``negative``, ``opt_out``); an opt-out always ends it. ``vary_messages``, ``list_multiplier``
   and ``personalization`` are read by the engine and the API (habituation, list size, rep
@@ -38,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.channels import CHANNEL_INDEX, CHANNELS, N_CHANNELS, PHONE
+from sim.channels import CHANNEL_INDEX, CHANNELS, EMAIL, N_CHANNELS, PHONE, REFERRAL
 from sim.config import PERSONALIZATION, STOP_OUTCOMES, ConfigError, StrategyConfig
 from sim.messages import MESSAGE_INDEX, MESSAGES
 
@@ -49,6 +56,12 @@ IntArray = npt.NDArray[np.integer]
 
 #: ``variant`` of a touch from a step that has no variants.
 NO_VARIANT = "-"
+#: ``channel: preferred``: the value a step may name, and its sentinel code in ``Plan.channel``.
+#: The code is one past the last channel, so an unresolved sentinel cannot index a channel array.
+PREFERRED = "preferred"
+PREFERRED_CODE = N_CHANNELS
+#: Where a prospect who prefers ``referral`` is reached by a ``preferred`` step.
+REFERRAL_STAND_IN = EMAIL
 #: Working days in a week and days in a week: day 0 of every run is a Monday.
 WORKDAYS, WEEK = 5.0, 7.0
 
@@ -74,7 +87,8 @@ class Plan:
 
     A *slot* is what a touch sends: a step, or one variant of a step. Steps without variants
     have one slot; ``first_slot[step]`` is a step's first slot, so without variants slot and
-    step coincide. ``channel``, ``message``, ``voicemail`` and ``variant_code`` are per slot.
+    step coincide. ``channel``, ``message``, ``voicemail`` and ``variant_code`` are per slot;
+    ``channel`` is :data:`PREFERRED_CODE` where the slot says ``channel: preferred``.
     """
 
     name: str
@@ -111,6 +125,11 @@ class Plan:
     def n_slots(self) -> int:
         """Number of slots: steps plus the extra variants of A/B steps."""
         return int(self.channel.shape[0])
+
+    @property
+    def uses_preferred(self) -> bool:
+        """Whether any slot says ``channel: preferred`` (resolved per prospect)."""
+        return bool((self.channel == PREFERRED_CODE).any())
 
     @property
     def n_variant_steps(self) -> int:
@@ -158,9 +177,28 @@ class Plan:
             slot[has] += variant_of[idx[has], col[has]]
         return slot
 
-    def by_touch_column(self, slot: IntArray) -> npt.NDArray[np.intp]:
-        """Column of ``by_touch``'s second axis: variant code times channels plus channel."""
-        return self.variant_code[slot].astype(np.intp) * N_CHANNELS + self.channel[slot]
+    def resolve_channel(self, slot: IntArray, preferred: I8) -> I8:
+        """The channel each touch uses: the slot's, or for ``preferred`` the prospect's own.
+
+        ``preferred`` is ``Prospects.preferred`` of the touched prospects, aligned with
+        ``slot``; a preferred ``referral`` becomes :data:`REFERRAL_STAND_IN` (email).
+        """
+        ch = self.channel[slot]
+        if not self.uses_preferred:
+            return ch
+        own = np.where(preferred == REFERRAL, REFERRAL_STAND_IN, preferred)
+        return np.where(ch == PREFERRED_CODE, own, ch).astype(np.int8)
+
+    def by_touch_column(
+        self, slot: IntArray, channel: IntArray | None = None
+    ) -> npt.NDArray[np.intp]:
+        """Column of ``by_touch``'s second axis: variant code times channels plus channel.
+
+        ``channel`` is the channel each touch used (:meth:`resolve_channel`); by default the
+        slot's own, which is only right for a plan without ``preferred`` slots.
+        """
+        ch = self.channel[slot] if channel is None else channel
+        return self.variant_code[slot].astype(np.intp) * N_CHANNELS + ch
 
     def advance(self, step: I16, cycle: I8, in_cycle: I16, t: F64) -> tuple[I16, I8, I16, F64]:
         """Next step, cycle, touches in cycle and due time of prospects just touched at ``t``.
@@ -187,15 +225,30 @@ class Plan:
         due = np.where(finished, np.inf, self.later(t, gap))
         return nxt, cycle, in_cycle, due
 
+    def cost_table(self, touch_minutes: F64, voicemail_minutes: float, factor: float) -> F64:
+        """Rep minutes of a touch from each slot on each channel, ``(n_slots, N_CHANNELS)``.
+
+        The channel's minutes scaled by personalization, plus the voicemail's minutes on the
+        phone when the slot leaves one. Index it with the resolved channel of each touch.
+        """
+        vm = np.outer(self.voicemail, np.arange(N_CHANNELS) == PHONE) * voicemail_minutes
+        return np.asarray(touch_minutes[None, :] * factor + vm, dtype=np.float64)
+
     def step_cost(self, touch_minutes: F64, voicemail_minutes: float, factor: float) -> F64:
-        """Rep minutes each slot costs: the channel's minutes scaled by personalization."""
-        vm = np.where((self.channel == PHONE) & self.voicemail, voicemail_minutes, 0.0)
-        return np.asarray(touch_minutes[self.channel] * factor + vm, dtype=np.float64)
+        """Rep minutes each slot costs on its own channel.
+
+        A ``preferred`` slot's cost depends on the prospect: NaN here, see :meth:`cost_table`.
+        """
+        table = self.cost_table(touch_minutes, voicemail_minutes, factor)
+        fixed = self.channel != PREFERRED_CODE
+        cost = np.full(self.n_slots, np.nan)
+        cost[fixed] = table[np.flatnonzero(fixed), self.channel[fixed]]
+        return cost
 
 
 def _check_content(at: str, channel: str | None, message: str | None) -> None:
-    if channel is not None and channel not in CHANNEL_INDEX:
-        raise ConfigError(f"{at}.channel", channel, f"one of {', '.join(CHANNELS)}")
+    if channel is not None and channel not in CHANNEL_INDEX and channel != PREFERRED:
+        raise ConfigError(f"{at}.channel", channel, f"one of {', '.join((*CHANNELS, PREFERRED))}")
     if message is not None and message not in MESSAGE_INDEX:
         raise ConfigError(f"{at}.message", message, f"one of {', '.join(MESSAGES)}")
 
@@ -290,7 +343,8 @@ def compile_plan(name: str, s: StrategyConfig) -> Plan:
             # Cumulative shares without the last bound, so a draw in [0, 1) always lands.
             cums.append(np.cumsum(weights)[:-1] / weights.sum())
         for j, v in enumerate(step.variants or [None]):
-            channel.append(CHANNEL_INDEX[v.channel if v and v.channel else step.channel])
+            ch_name = v.channel if v and v.channel else step.channel
+            channel.append(PREFERRED_CODE if ch_name == PREFERRED else CHANNEL_INDEX[ch_name])
             message.append(MESSAGE_INDEX[v.message if v and v.message else step.message])
             voicemail.append(step.voicemail if v is None or v.voicemail is None else v.voicemail)
             vcode.append(code[names[k][j]] if v else 0)

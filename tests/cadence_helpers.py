@@ -15,13 +15,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from sim.api import arm_sizes
+from sim.api import replicate_runs
 from sim.config import ExperimentConfig, PerChannel, StrategyConfig
-from sim.engine import WORK_START, ArmRun, ModelArrays
-from sim.population import daily_load_shocks, sample_prospects
+from sim.engine import WORK_START, ArmRun
 from sim.registry import compose
-from sim.seeding import replicate_streams
-from sim.strategy import compile_plan
 
 #: Touches happen at most this long after the working moment a cadence says (the rep's clock
 #: advances by the minutes of the touches worked before, spread over many reps).
@@ -71,21 +68,7 @@ def run_arm(
     cfg: ExperimentConfig, arm: str, *, replicate: int = 0, record_touches: bool = True
 ) -> ArmRun:
     """Run one arm of ``cfg`` exactly as :func:`sim.api.run_arms` would, keeping the ArmRun."""
-    sizes = arm_sizes(cfg)
-    streams = replicate_streams(cfg.seed, replicate)
-    prospects = sample_prospects(cfg.population, cfg.model, max(sizes.values()), streams.population)
-    shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
-    run = ArmRun(
-        compile_plan(arm, cfg.strategy[arm]),
-        prospects.head(sizes[arm]),
-        ModelArrays(cfg.model),
-        cfg.population,
-        cfg.reps,
-        cfg.horizon_days,
-        shocks,
-        streams.generator("responses"),
-        record_touches=record_touches,
-    )
+    (run,) = replicate_runs(cfg, replicate, [arm], record_touches=record_touches)
     run.run()
     return run
 

@@ -9,7 +9,6 @@ Directions are checked, not golden numbers, so the tests survive re-calibration.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
@@ -19,13 +18,11 @@ import pandas as pd
 import pytest
 
 from sim import response as rf
-from sim.api import Results, simulate
+from sim.api import Results, replicate_runs, simulate
 from sim.config import ExperimentConfig, StepConfig, StrategyConfig
-from sim.engine import NEGATIVE, POSITIVE, ArmRun, ModelArrays
-from sim.population import daily_load_shocks, sample_prospects
+from sim.engine import NEGATIVE, POSITIVE, ArmRun
+from sim.population import daily_load_shocks
 from sim.registry import compose
-from sim.seeding import replicate_streams
-from sim.strategy import compile_plan
 
 N = 3000
 
@@ -90,19 +87,7 @@ def run(cfg: ExperimentConfig) -> Results:
 
 def arm_run(cfg: ExperimentConfig, arm: str) -> ArmRun:
     """Run one arm of replicate 0 directly, to inspect per-prospect state after the horizon."""
-    streams = replicate_streams(cfg.seed, 0)
-    prospects = sample_prospects(cfg.population, cfg.model, cfg.population.size, streams.population)
-    shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
-    runner = ArmRun(
-        compile_plan(arm, cfg.strategy[arm]),
-        prospects,
-        ModelArrays(cfg.model),
-        cfg.population,
-        cfg.reps,
-        cfg.horizon_days,
-        shocks,
-        streams.generator("responses"),
-    )
+    (runner,) = replicate_runs(cfg, 0, [arm])
     runner.run()
     return runner
 
