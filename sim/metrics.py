@@ -40,34 +40,14 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "voicemail_replies",
     "voicemail_callbacks",
 )
-COUNT_COLUMNS = frozenset(
-    {
-        "prospects",
-        "touches",
-        "responses",
-        "meetings",
-        "negative_replies",
-        "opt_outs",
-        "prospects_touched",
-        "relationships_built",
-        "relationships_burned",
-        "dials",
-        "live_answers",
-        "voicemails_left",
-        "voicemail_replies",
-        "voicemail_callbacks",
-    }
-)
 BY_TOUCH_OUTCOMES = ("touches", "responses", "negative_replies", "opt_outs")
 
 
 def metrics_table(results: Sequence[ArmResult]) -> pd.DataFrame:
     """One row per (arm, replicate)."""
     rows = [{"arm": r.arm, "replicate": r.replicate, "seed": r.seed, **r.metrics} for r in results]
-    frame = pd.DataFrame(rows, columns=["arm", "replicate", "seed", *METRIC_COLUMNS])
-    for col in COUNT_COLUMNS:
-        frame[col] = frame[col].astype(np.int64)
-    return frame
+    # Counts come from the engine as Python ints, so pandas gives those columns int64 itself.
+    return pd.DataFrame(rows, columns=["arm", "replicate", "seed", *METRIC_COLUMNS])
 
 
 def by_touch_table(results: Sequence[ArmResult]) -> pd.DataFrame:
