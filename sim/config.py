@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from omegaconf import MISSING
 
 from sim.channels import CHANNELS
 from sim.messages import MESSAGES
@@ -26,6 +27,13 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{path}={value!r} is not allowed: {allowed}")
+
+    @classmethod
+    def missing(cls, path: str) -> ConfigError:
+        """A required field that was left out (e.g. a strategy step's ``channel``)."""
+        err = cls(path, MISSING, "a value (this field is required)")
+        err.args = (f"{path} is missing: this field is required",)
+        return err
 
 
 def _ranged(low: float | None, high: float | None, *, default: Any = None) -> Any:
@@ -242,9 +250,10 @@ class VariantConfig:
 class StepConfig:
     """One step of a cadence: when (``day``), where (``channel``), what (``message``)."""
 
-    day: float = 0.0  # days after enrolment (business days if the strategy says so)
-    channel: str = "email"
-    message: str = "benefit_led"
+    # Required: a step that forgets its channel or message must not silently become an email.
+    day: float = MISSING  # days after enrolment (business days if the strategy says so)
+    channel: str = MISSING
+    message: str = MISSING
     voicemail: bool = True  # phone only: leave a voicemail when nobody answers (false: hang up)
     variants: list[VariantConfig] = field(default_factory=list)  # A/B test: two or more, or none
 

@@ -15,8 +15,9 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
-from sim.config import ExperimentConfig, validate
+from sim.config import ConfigError, ExperimentConfig, validate
 
 #: The project's ``conf/`` folder, found from this file (the package is installed editable).
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -29,7 +30,11 @@ def register_configs() -> None:
 
 def to_experiment(cfg: DictConfig) -> ExperimentConfig:
     """Turn a composed config into typed dataclasses and check every range."""
-    exp = cast(ExperimentConfig, OmegaConf.to_object(cfg))
+    try:
+        exp = cast(ExperimentConfig, OmegaConf.to_object(cfg))
+    except MissingMandatoryValue as exc:
+        # e.g. a strategy step with no channel: name the field rather than guess a default.
+        raise ConfigError.missing(str(exc.full_key)) from None
     validate(exp)
     return exp
 

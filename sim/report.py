@@ -203,8 +203,10 @@ def comparison_table(
     replications = getattr(exp, "replications", "?")
     horizon = getattr(exp, "horizon_days", float("nan"))
     seed = getattr(exp, "seed", "?")
+    plural = "" if replications == 1 else "s"
     intro = (
-        f"Outreach comparison: {title}, {replications} replicates, {horizon:g} days, seed {seed}"
+        f"Outreach comparison: {title}, {replications} replicate{plural}, "
+        f"{horizon:g} days, seed {seed}"
     )
     note = (
         "meetings and opt-outs: mean per replicate; CIs: t over replicates; differences paired "

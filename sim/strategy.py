@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from omegaconf import MISSING
 
 from sim.channels import CHANNEL_INDEX, CHANNELS, EMAIL, N_CHANNELS, PHONE, REFERRAL
 from sim.config import PERSONALIZATION, STOP_OUTCOMES, ConfigError, StrategyConfig
@@ -247,6 +248,10 @@ class Plan:
 
 
 def _check_content(at: str, channel: str | None, message: str | None) -> None:
+    # A StepConfig built in Python without a channel or message holds OmegaConf's MISSING.
+    for name, value in (("channel", channel), ("message", message)):
+        if value == MISSING:
+            raise ConfigError.missing(f"{at}.{name}")
     if channel is not None and channel not in CHANNEL_INDEX and channel != PREFERRED:
         raise ConfigError(f"{at}.channel", channel, f"one of {', '.join((*CHANNELS, PREFERRED))}")
     if message is not None and message not in MESSAGE_INDEX:
@@ -273,6 +278,8 @@ def validate_strategy(name: str, s: StrategyConfig) -> None:
     for k, step in enumerate(s.steps):
         at = f"{where}.steps[{k}]"
         _check_content(at, step.channel, step.message)
+        if step.day == MISSING:
+            raise ConfigError.missing(f"{at}.day")
         if not np.isfinite(step.day) or step.day < 0:
             raise ConfigError(f"{at}.day", step.day, "a number of days >= 0")
         if step.day < previous:

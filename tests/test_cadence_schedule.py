@@ -57,7 +57,10 @@ def test_touch_log_is_off_by_default_and_matches_by_touch_when_on() -> None:
 def _two_steps(business: bool) -> StrategyConfig:
     return StrategyConfig(
         label="two steps",
-        steps=[StepConfig(day=0, channel="email"), StepConfig(day=3, channel="email")],
+        steps=[
+            StepConfig(day=0, channel="email", message="benefit_led"),
+            StepConfig(day=3, channel="email", message="benefit_led"),
+        ],
         business_days=business,
     )
 
@@ -166,7 +169,10 @@ def test_cooldown_pauses_after_unanswered_touches_at_most_cycles_times() -> None
 
 def test_cooldown_restarts_from_the_first_step_when_steps_run_out() -> None:
     strategy = StrategyConfig(
-        steps=[StepConfig(day=0, channel="email"), StepConfig(day=2, channel="sms")],
+        steps=[
+            StepConfig(day=0, channel="email", message="benefit_led"),
+            StepConfig(day=2, channel="sms", message="benefit_led"),
+        ],
         cooldown=CooldownConfig(after_unanswered=5, pause_days=10.0, cycles=2),
     )
     cfg = experiment(edit=lambda c: custom(c, "loop", strategy), horizon=80.0)
@@ -298,7 +304,10 @@ def test_list_multiplier_enrolls_a_longer_list_with_the_same_reps() -> None:
 @pytest.mark.parametrize("level", ["low", "medium", "high"])
 def test_personalization_sets_rep_minutes_per_touch(level: str) -> None:
     strategy = StrategyConfig(
-        steps=[StepConfig(day=0, channel="email"), StepConfig(day=4, channel="social")],
+        steps=[
+            StepConfig(day=0, channel="email", message="benefit_led"),
+            StepConfig(day=4, channel="social", message="benefit_led"),
+        ],
         personalization=level,
     )
     cfg = experiment(edit=lambda c: custom(c, "p", strategy), no_stops=False)

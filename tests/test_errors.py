@@ -37,6 +37,11 @@ CASES: list[tuple[dict[str, str], list[str], list[str]]] = [
         ["strategy/broken"],
     ),
     (
+        {"strategy/nochan.yaml": "nochan:\n  steps: [{day: 0, message: benefit_led}]\n"},
+        ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,nochan]"],
+        ["strategy.nochan.steps[0].channel", "missing", "required"],
+    ),
+    (
         {"strategy/late.yaml": f"late:\n  steps: [{STRATEGY_OK}]\n  list_multiplier: -1\n"},
         ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,late]"],
         ["list_multiplier", "-1"],

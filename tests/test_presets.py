@@ -268,7 +268,9 @@ def test_readme_custom_strategy_runs_through_the_cli(tmp_path: Path) -> None:
 def test_a_bad_user_strategy_fails_the_cli_with_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "mine" / "strategy"
     folder.mkdir(parents=True)
-    (folder / "mine.yaml").write_text("mine:\n  steps:\n    - {day: 0, channel: fax}\n")
+    (folder / "mine.yaml").write_text(
+        "mine:\n  steps:\n    - {day: 0, channel: fax, message: benefit_led}\n"
+    )
     cli = Path(sys.executable).parent / "outreach-sim"
     out = tmp_path / "run"
     done = subprocess.run(

@@ -160,7 +160,8 @@ def test_the_good_strategy_and_every_feature_validate() -> None:
 def test_a_bad_user_strategy_stops_compose_with_the_strategy_named(tmp_path: Path) -> None:
     (tmp_path / "strategy").mkdir()
     (tmp_path / "strategy" / "mine.yaml").write_text(
-        "mine:\n  steps:\n    - {day: 0, channel: email}\n    - {day: 3, channel: fax}\n"
+        "mine:\n  steps:\n    - {day: 0, channel: email, message: benefit_led}\n"
+        "    - {day: 3, channel: fax, message: benefit_led}\n"
     )
     with pytest.raises(ConfigError, match=r"strategy\.mine\.steps\[1\]\.channel='fax'"):
         compose([f"hydra.searchpath=[file://{tmp_path}]", "strategy=[mine,entitlement]"])
@@ -229,7 +230,9 @@ def _walk(s: StrategyConfig, touches: int) -> list[tuple[int, int, float]]:
 
 def test_cooldown_pauses_after_n_touches_then_goes_on() -> None:
     s = good()
-    s.steps += [StepConfig(day=6 + k, channel="email") for k in range(3)]  # 6 steps
+    s.steps += [
+        StepConfig(day=6 + k, channel="email", message="benefit_led") for k in range(3)
+    ]  # 6 steps
     s.cooldown = CooldownConfig(after_unanswered=2, pause_days=20.0, cycles=2)
     walk = _walk(s, 20)
     assert [w[0] for w in walk] == [0, 1, 2, 3, 4, 5]
@@ -301,3 +304,16 @@ def test_step_cost_scales_with_personalization_and_adds_voicemail_minutes() -> N
     assert np.allclose(high[1:] / low[1:], 4.0)  # only slot 0 (phone) leaves a voicemail
     vm = (plan.channel == 0) & plan.voicemail
     assert np.allclose(high - 2.0 * minutes[plan.channel], np.where(vm, 1.5, 0.0))
+
+
+@pytest.mark.parametrize("field", ["day", "channel", "message"])
+def test_a_step_without_day_channel_or_message_is_an_error_not_a_default(
+    field: str, tmp_path: Path
+) -> None:
+    step = {"day": "0", "channel": "email", "message": "benefit_led"}
+    del step[field]
+    body = ", ".join(f"{k}: {v}" for k, v in step.items())
+    (tmp_path / "strategy").mkdir()
+    (tmp_path / "strategy" / "t.yaml").write_text(f"t:\n  steps: [{{{body}}}]\n")
+    with pytest.raises(ConfigError, match=rf"strategy\.t\.steps\[0\]\.{field} is missing"):
+        compose([f"hydra.searchpath=[file://{tmp_path}]", "strategy=[entitlement,t]"])
