@@ -66,6 +66,11 @@ def _key_value(override: str) -> tuple[str, str]:
     return key.lstrip("+~"), value
 
 
+def override_values(overrides: Sequence[str]) -> dict[str, str]:
+    """``key=value`` overrides as a mapping, keys without Hydra's ``+``/``~`` prefixes."""
+    return dict(_key_value(o) for o in overrides)
+
+
 def _is_parameter(key: str) -> bool:
     return not key.startswith("hydra") and key != "resume"
 
@@ -126,7 +131,7 @@ def _table(jobs: Sequence[Job], parameters: Sequence[str], name: str) -> pd.Data
     frames: list[pd.DataFrame] = []
     integer_columns: set[str] = set()
     for job in jobs:
-        params = dict(_key_value(o) for o in job.overrides)
+        params = override_values(job.overrides)
         if job.status == "ok" and job.path is not None:
             frame = pd.read_csv(job.path / name)
             integer_columns |= {c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])}

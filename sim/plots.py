@@ -36,11 +36,11 @@ LABELS: dict[str, str] = {
 }
 
 
-def _png(fig: Figure) -> bytes:
+def png(fig: Figure, dpi: int = 100) -> bytes:
+    """A figure as PNG bytes, with no timestamp in the metadata: the same run, the same bytes."""
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    # No timestamp in the PNG metadata: the same run gives the same bytes.
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -82,7 +82,7 @@ def response_rate_figure(summary: pd.DataFrame, metrics: pd.DataFrame) -> bytes:
     _bars(ax, arms, [_interval(summary, metrics, a, "response_rate") for a in arms], "#4878a8")
     ax.set_ylabel("responses per prospect enrolled")
     ax.set_title("Response rate by arm (95% CI)")
-    return _png(fig)
+    return png(fig)
 
 
 def timeseries_figure(timeseries: pd.DataFrame) -> bytes:
@@ -99,7 +99,7 @@ def timeseries_figure(timeseries: pd.DataFrame) -> bytes:
     for ax in axes:
         ax.set_xlabel("day")
     axes[0].legend(fontsize="small")
-    return _png(fig)
+    return png(fig)
 
 
 def responses_by_touch(by_touch: pd.DataFrame) -> dict[str, pd.Series]:
@@ -122,7 +122,7 @@ def by_touch_figure(by_touch: pd.DataFrame) -> bytes:
     ax.set_ylabel("responses (mean per replicate)")
     ax.set_title("Responses by touch number")
     ax.legend(fontsize="small")
-    return _png(fig)
+    return png(fig)
 
 
 def efficiency_figure(summary: pd.DataFrame, metrics: pd.DataFrame) -> bytes:
@@ -138,7 +138,7 @@ def efficiency_figure(summary: pd.DataFrame, metrics: pd.DataFrame) -> bytes:
     ):
         _bars(ax, arms, [_interval(summary, metrics, a, metric) for a in arms], color)
         ax.set_title(LABELS[metric] + " (95% CI)")
-    return _png(fig)
+    return png(fig)
 
 
 def job_figures(
@@ -175,4 +175,4 @@ def sweep_figure(summary: pd.DataFrame, parameter: str) -> bytes:
         ax.set_xlabel(parameter)
         ax.set_title(LABELS[metric])
     axes[0].legend(fontsize="small")
-    return _png(fig)
+    return png(fig)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-import io
-import json
 import math
 import re
 import shutil
@@ -31,14 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from omegaconf import DictConfig
 
 from sim.config import ExperimentConfig
 from sim.journey import journey_figure, pick_prospect, trace_journeys
 from sim.outputs import write_bytes, write_csv, write_text
+from sim.plots import png
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NOTES_DIR = PROJECT_DIR / "experiments"
@@ -75,6 +72,8 @@ TITLES: dict[str, str] = {
 }
 TABLE_METRICS: tuple[str, ...] = ("response_rate", "meeting_rate", "opt_out_rate")
 SWEEP_TABLE_METRICS: tuple[str, ...] = ("response_rate", "meetings", "opt_out_rate", "opt_outs")
+#: Study figures are drawn smaller than the job figures: a report shows several side by side.
+FIGURE_DPI = 80
 #: The study report replaces the app's generic page in a study's job folder (and a sweep root).
 REPORT_NAME = "report.html"
 #: Files a reference folder keeps (small ones only; the report embeds its figures).
@@ -353,49 +352,28 @@ def study_table(summary: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _job_overrides(job: Path) -> dict[str, str]:
-    """The ``key=value`` overrides of a sweep job, from Hydra's record or the manifest."""
-    items: list[str] = []
-    hydra_file = job / ".hydra" / "overrides.yaml"
-    manifest = job / "manifest.json"
-    if hydra_file.is_file():
-        items = [str(x) for x in yaml.safe_load(hydra_file.read_text(encoding="utf-8")) or []]
-    elif manifest.is_file():
-        items = [
-            str(x) for x in json.loads(manifest.read_text(encoding="utf-8")).get("overrides", [])
-        ]
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        out[key.lstrip("+~")] = value
-    return out
-
-
 def sweep_table(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Every finished job's study table with a column per swept parameter.
 
+    Jobs and swept parameters are found as :mod:`sim.aggregate` finds them for the sweep tables.
+
     Returns:
-        ``(table, params, failed)``: params are the overrides whose value differs between jobs;
-        failed lists job folders without a ``summary.csv``.
+        ``(table, params, failed)``: failed lists the jobs that did not finish ok.
     """
-    jobs = sorted(
-        (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-        key=lambda p: int(p.name),
-    )
-    found, failed = [], []
+    from sim.aggregate import find_jobs, override_values, swept_parameters
+
+    jobs = find_jobs(sweep_dir)
+    params = swept_parameters(sweep_dir, jobs)
+    frames, failed = [], []
     for job in jobs:
-        if (job / "summary.csv").is_file():
-            found.append((job, _job_overrides(job), pd.read_csv(job / "summary.csv")))
-        else:
-            failed.append(job.name)
-    keys = list(dict.fromkeys(k for _, o, _ in found for k in o))
-    params = [k for k in keys if len({o.get(k) for _, o, _ in found}) > 1]
-    frames = []
-    for job, overrides, summary in found:
-        t = study_table(summary, SWEEP_TABLE_METRICS)
+        if job.status != "ok" or job.path is None:
+            failed.append(str(job.number))
+            continue
+        values = override_values(job.overrides)
+        t = study_table(pd.read_csv(job.path / "summary.csv"), SWEEP_TABLE_METRICS)
         for k in reversed(params):
-            t.insert(0, k, _parse_value(overrides.get(k, "")))
-        t.insert(0, "job", int(job.name))
+            t.insert(0, k, _parse_value(values.get(k, "")))
+        t.insert(0, "job", job.number)
         frames.append(t)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return table, params, failed
@@ -410,14 +388,6 @@ def _parse_value(text: str) -> str | int | float:
 
 
 # --- figures -----------------------------------------------------------------------------------
-
-
-def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    # No timestamp in the PNG metadata: the same results give the same bytes.
-    fig.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
-    return buffer.getvalue()
 
 
 def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
@@ -442,7 +412,7 @@ def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
         ax.set_yticks(y, names if ax is axes[0] else [""] * len(names), fontsize=9)
         ax.set_title(f"{TITLES[metric]} (% of prospects)")
         ax.grid(axis="x", alpha=0.3)
-    return _png(fig)
+    return png(fig, dpi=FIGURE_DPI)
 
 
 def timeline_figure(timeseries: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
@@ -460,7 +430,7 @@ def timeline_figure(timeseries: pd.DataFrame, labels: Mapping[str, str]) -> byte
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    return _png(fig)
+    return png(fig, dpi=FIGURE_DPI)
 
 
 def sweep_figure(
@@ -499,7 +469,7 @@ def sweep_figure(
         ax.set_title(f"{noun} ({'% of prospects' if kind == 'pct' else 'count'})")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
-    return _png(fig)
+    return png(fig, dpi=FIGURE_DPI)
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -609,7 +579,7 @@ def _journey_png(cfg: ExperimentConfig, arms: Sequence[str]) -> tuple[str, bytes
         "familiarity and chance of being in market between touches; each touch marked by "
         "channel, filled when noticed; the black line is the reply arriving."
     )
-    return caption, _png(fig)
+    return caption, png(fig, dpi=FIGURE_DPI)
 
 
 def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) -> Path:
@@ -683,8 +653,8 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
     journey = _journey_png(exp, arms)
     if journey is not None:
         figures.append(("study_journey.png", *journey))
-    for name, _, png in figures:
-        write_bytes(out / name, png)
+    for name, _, data in figures:
+        write_bytes(out / name, data)
     write_csv(out / "study_table.csv", table.round(10))
     report = out / REPORT_NAME
     write_text(report, render_report(note, answer, table_html, [f[1:] for f in figures], facts))

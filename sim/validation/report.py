@@ -10,15 +10,14 @@ report is stale and ``make validation`` regenerates it.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.outputs import write_bytes, write_text
+from sim.plots import png
 from sim.validation.claims import CLAIMS
 from sim.validation.probes import CheckResult, mean_ci
 from sim.validation.sensitivity import HEADLINES, Sensitivity, sensitivities
@@ -50,14 +49,6 @@ def recorded_hash(report: Path = REPORT) -> str | None:
     return None
 
 
-def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    # No timestamp in the PNG metadata: the same results give the same bytes.
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    return buf.getvalue()
-
-
 def check_figure(result: CheckResult) -> bytes:
     """Bars of the compared quantities with 95 % CIs over replicates, titled with the verdict."""
     groups = result.outcome.groups
@@ -73,7 +64,7 @@ def check_figure(result: CheckResult) -> bytes:
     check = result.check
     ax.set_title(f"{check.title}\nexpected {check.expected}: {verdict}", fontsize=9)
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def tornado_figure(rows: Sequence[Sensitivity], top: int = 15) -> bytes:
@@ -92,7 +83,7 @@ def tornado_figure(rows: Sequence[Sensitivity], top: int = 15) -> bytes:
         ax.set_title(f"{h.replace('_', ' ')} (default {chosen[0].base[h]:.3f})", fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def _fmt(x: float) -> str:
