@@ -212,8 +212,8 @@ def _remove_if_empty(path: Path) -> None:
         path.rmdir()
 
 
-# ``config_path`` is sim/../conf given as an absolute path: Hydra reads a relative path from an
-# installed module as a Python package (``pkg://conf``), and conf/ is a folder, not a package.
+# ``config_path`` is sim/conf given as an absolute path (found from the package's own file), so
+# the configs shipped as package data are read the same way from an editable or a wheel install.
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_app(cfg: DictConfig) -> int:
     """The Hydra entry point: one call per job, to :func:`run_job`."""

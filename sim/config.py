@@ -1,6 +1,6 @@
 """Configuration schemas: typed dataclasses for every config group, with their allowed ranges.
 
-Values live in YAML under ``conf/``; these classes give each field its type and, through
+Values live in YAML under ``sim/conf/``; these classes give each field its type and, through
 ``metadata["range"]``, what values are allowed. :func:`validate` walks a resolved config and
 reports the first field outside its range, so a bad value stops the program before any simulation.
 """
@@ -135,7 +135,7 @@ class ModelConfig:
     """Response parameters: every number of ``docs/model.md``'s table, without defaults here.
 
     Units are in the field comments; the defaults and their sources are in
-    ``conf/model/default.yaml`` and ``docs/model.md``.
+    ``sim/conf/model/default.yaml`` and ``docs/model.md``.
     """
 
     # Interruption load (seed 004): competing messages per day on each channel.

@@ -19,8 +19,9 @@ from omegaconf.errors import MissingMandatoryValue
 
 from sim.config import ConfigError, ExperimentConfig, validate
 
-#: The project's ``conf/`` folder, found from this file (the package is installed editable).
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+#: The package's ``conf/`` folder (``sim/conf``), shipped as package data: it is found from this
+#: file, so an editable install and a wheel install read the same configs.
+CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
 def register_configs() -> None:
@@ -40,7 +41,7 @@ def to_experiment(cfg: DictConfig) -> ExperimentConfig:
 
 
 def compose(overrides: Sequence[str] = (), config_dir: Path | None = None) -> ExperimentConfig:
-    """Compose ``conf/config.yaml`` with command-line style overrides, as the app would."""
+    """Compose ``sim/conf/config.yaml`` with command-line style overrides, as the app would."""
     register_configs()
     with initialize_config_dir(str(config_dir or CONF_DIR), version_base="1.3"):
         cfg = hydra_compose("config", overrides=list(overrides))

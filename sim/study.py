@@ -1,6 +1,6 @@
 """Workshop studies: a named experiment's report a trainer can put on a screen, and its references.
 
-A study is a Hydra experiment file (``conf/experiment/NAME.yaml``, overrides only) that sets
+A study is a Hydra experiment file (``sim/conf/experiment/NAME.yaml``, overrides only) that sets
 ``study: NAME``, plus a note (``experiments/NAME.md``) with the question, the seed passage it
 illustrates and what to look at. After a run (or, for a sweep, after every job), the app calls
 :func:`write_study_report`, which reads the job's tables, answers the question in one sentence
@@ -39,7 +39,7 @@ from sim.plots import png
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NOTES_DIR = PROJECT_DIR / "experiments"
-EXPERIMENT_DIR = PROJECT_DIR / "conf" / "experiment"
+EXPERIMENT_DIR = Path(__file__).resolve().parent / "conf" / "experiment"
 REFERENCE_DIR = PROJECT_DIR / "results" / "reference"
 
 #: The studies, in the order a workshop would show them.

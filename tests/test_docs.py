@@ -37,7 +37,7 @@ def test_the_doc_has_parameter_tables() -> None:
 
 @pytest.mark.parametrize(("group", "name", "documented"), _rows())
 def test_documented_default_matches_the_yaml(group: str, name: str, documented: str) -> None:
-    values = yaml.safe_load((ROOT / "conf" / f"{DEFAULT_FILE[group]}.yaml").read_text())
+    values = yaml.safe_load((ROOT / "sim" / "conf" / f"{DEFAULT_FILE[group]}.yaml").read_text())
     expected = _numbers(values[name])
     stated = [float(x) for x in NUMBER.findall(documented)]
     if not stated:  # e.g. "by preset": described, not a number

@@ -4,7 +4,7 @@ Run ``.venv/bin/python validation/calibrate.py`` from the repository root. It me
 targets of ``sim.validation.targets`` with cheap probe experiments on common random numbers
 (fixed seed, so the objective is a deterministic function of the parameters), fits the free
 parameters below (base rates) with ``scipy.optimize.least_squares`` on log-ratios to each
-target's centre, and prints the fitted values to copy into ``conf/model/default.yaml``.
+target's centre, and prints the fitted values to copy into ``sim/conf/model/default.yaml``.
 Parameters not listed are set by judgement from the seeds or by a manual search;
 ``docs/calibration.md`` records which is which.
 """

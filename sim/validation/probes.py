@@ -234,5 +234,5 @@ def _presets() -> dict[str, StrategyConfig]:
 
 
 def preset(name: str) -> StrategyConfig:
-    """A fresh copy of one of the strategy presets of ``conf/strategy/``."""
+    """A fresh copy of one of the strategy presets of ``sim/conf/strategy/``."""
     return copy.deepcopy(_presets()[name])

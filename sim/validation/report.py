@@ -2,7 +2,7 @@
 
 ``python -m sim.validation`` (or ``make validation``) runs every target and claim at its own
 sizing, writes the table and the figures, and records a hash of the inputs the results depend
-on (every file under ``conf/`` and every module of ``sim/``). The test
+on (every file under ``sim/conf/`` and every module of ``sim/``). The test
 ``tests/validation/test_report_current.py`` recomputes that hash: when it differs, the committed
 report is stale and ``make validation`` regenerates it.
 """
@@ -32,7 +32,7 @@ HASH_PREFIX = "<!-- inputs-sha256: "
 def inputs_hash(root: Path = ROOT) -> str:
     """SHA-256 over the config files and the package sources the report is computed from."""
     digest = hashlib.sha256()
-    files = sorted([*(root / "conf").rglob("*.yaml"), *(root / "sim").rglob("*.py")])
+    files = sorted([*(root / "sim" / "conf").rglob("*.yaml"), *(root / "sim").rglob("*.py")])
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())

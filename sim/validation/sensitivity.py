@@ -70,7 +70,7 @@ def sensitivities(prospects: int = 1_000, seed: int = 0) -> list[Sensitivity]:
     """One-at-a-time +/-50 % sensitivity of every model parameter, largest swing first."""
     cfg = base_config()
     default = copy.deepcopy(cfg)
-    from sim.registry import compose  # the default comparison: every arm of conf/config.yaml
+    from sim.registry import compose  # the default comparison: every arm of sim/conf/config.yaml
 
     default.strategy = compose().strategy
     default.baseline = next(iter(default.strategy))

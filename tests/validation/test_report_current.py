@@ -12,7 +12,7 @@ from sim.validation.targets import TARGETS
 
 
 def test_report_is_current() -> None:
-    # The report records a hash of conf/**/*.yaml and sim/**/*.py; any change to either means
+    # The report records a hash of sim/conf/**/*.yaml and sim/**/*.py; any change to either means
     # the committed numbers may be stale: regenerate with `make validation`.
     assert REPORT.exists(), "docs/validation.md is missing: run `make validation`"
     assert recorded_hash() == inputs_hash(), "docs/validation.md is stale: run `make validation`"
