@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import ExperimentConfig, validate
+from sim.draws import stream_key
 from sim.engine import ArmResult, ArmRun, ModelArrays
 from sim.metrics import by_touch_table, metrics_table, timeseries_table
 from sim.population import daily_load_shocks, sample_prospects
@@ -55,6 +56,7 @@ def replicate_runs(
     prospects = sample_prospects(cfg.population, cfg.model, max(sizes.values()), streams.population)
     shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
     model = ModelArrays(cfg.model)
+    key = stream_key(streams.population)  # keyed draws: the same for every arm (sim.draws)
     for name in cfg.strategy if arms is None else arms:
         yield ArmRun(
             compile_plan(name, cfg.strategy[name]),
@@ -66,6 +68,8 @@ def replicate_runs(
             shocks,
             streams.generator("responses"),
             schedule_rng=streams.generator("schedule"),
+            key=key,
+            credit=cfg.credit,
             **options,
         )
 

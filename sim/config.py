@@ -300,6 +300,9 @@ class ExperimentConfig:
     baseline: str = "entitlement"
     study: str | None = None  # set by a workshop study (conf/experiment): the app writes its report
     resume: bool = False  # sweeps: skip jobs whose manifest says ok for the same resolved config
+    # by_touch.csv credits each outcome to the touch that decided it ("decided") or, as
+    # sales-engagement platforms do, to the last touch before the reply arrived ("last_touch").
+    credit: str = "decided"
 
 
 def validate(cfg: ExperimentConfig) -> None:
@@ -307,6 +310,8 @@ def validate(cfg: ExperimentConfig) -> None:
     _check_ranges(cfg, "")
     if not cfg.strategy:
         raise ConfigError("strategy", [], "at least one strategy, e.g. strategy=[entitlement]")
+    if cfg.credit not in ("decided", "last_touch"):
+        raise ConfigError("credit", cfg.credit, "decided or last_touch")
     if cfg.baseline not in cfg.strategy:
         raise ConfigError("baseline", cfg.baseline, f"one of the arms: {', '.join(cfg.strategy)}")
     if sum(cfg.population.relationship_mix.array()) <= 0:

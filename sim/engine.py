@@ -24,9 +24,11 @@ from scipy.special import ndtri
 from sim import response as rf
 from sim.channels import CHANNELS, N_CHANNELS, PHONE, REFERRAL
 from sim.config import ModelConfig, PopulationConfig, RepsConfig
+from sim.draws import Purpose, counters, uniform
 from sim.messages import MESSAGES
+from sim.need import NeedTrack
 from sim.population import Prospects, ProspectState
-from sim.strategy import NO_VARIANT, Plan
+from sim.strategy import Plan
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -36,8 +38,13 @@ WORK_START = 9.0 / 24.0
 MINUTES_PER_DAY = 24.0 * 60.0
 #: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
 MAX_BATCH = 1 << 16
-#: Outcome codes, also the order of the outcome columns of ``by_touch``.
-NONE, POSITIVE, NEGATIVE, OPT_OUT = 0, 1, 2, 3
+#: Outcome codes, also the order of the outcome columns of ``by_touch`` (column 0 counts touches,
+#: column MEETING the meetings that came of a positive reply).
+NONE, POSITIVE, NEGATIVE, OPT_OUT, MEETING = 0, 1, 2, 3, 4
+BY_TOUCH_COUNTS = ("touches", "responses", "negative_replies", "opt_outs", "meetings")
+#: How outcomes are credited in ``by_touch``: to the touch whose response decided them, or, as
+#: sales-engagement platforms report replies, to the last touch made before the reply arrived.
+CREDIT_RULES = ("decided", "last_touch")
 TIMESERIES_COLUMNS = (
     "touches",
     "responses",
@@ -96,10 +103,11 @@ class ArmResult:
     replicate: int
     seed: int
     metrics: dict[str, float]
-    # (touch_number, variant * channels + channel, [touches, positive, negative, opt_out])
+    # (touch_number, slot * channels + channel, BY_TOUCH_COUNTS)
     by_touch: npt.NDArray[np.int64]
     timeseries: F64  # (days, len(TIMESERIES_COLUMNS))
-    variants: tuple[str, ...] = (NO_VARIANT,)  # variant names, by by_touch's column // channels
+    # Per slot (by_touch's column // channels): (step, planned day, message, variant).
+    slots: tuple[tuple[int, float, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,14 +226,27 @@ class ArmRun:
         trace: Sequence[int] = (),
         record_touches: bool = False,
         schedule_rng: np.random.Generator | None = None,
+        key: np.uint64 | None = None,
+        credit: str = "decided",
     ) -> None:
         self.plan, self.p, self.m, self.reps = plan, prospects, model, reps
         self.connector_warmth = population.connector_warmth
         self.horizon = horizon_days
         self.shocks = load_shocks
         self.rng = rng
+        # Every random decision is a keyed draw of (key, prospect, touch or event number, purpose)
+        # (sim.draws): arms built with the same key give a prospect the same chances.
+        self.key = np.uint64(rng.integers(2**63)) if key is None else key
+        self.credit_last = credit == "last_touch"
         n = prospects.n
         self.state = ProspectState.initial(prospects)
+        cfg = model.cfg
+        self.need = NeedTrack(
+            self.key,
+            prospects.need0,
+            cfg.need_mean_in_market_days,
+            cfg.need_mean_out_of_market_days,
+        )
         level = plan.personalization
         self.wrong_name_rate = float(getattr(reps.wrong_name_rate, level))
         factor = float(getattr(reps.personalization_minutes, level))
@@ -265,13 +286,17 @@ class ArmRun:
         self.pending_kind = np.zeros(n, np.int8)
         self.stop_at = np.full(n, np.inf)
         self.credit_num = np.zeros(n, np.int16)
-        self.credit_ch = np.zeros(n, np.int16)  # by_touch column: variant * channels + channel
+        self.credit_ch = np.zeros(n, np.int16)  # by_touch column: slot * channels + channel
         self.responded_at = np.full(n, np.nan)
         self.met = np.zeros(n, np.bool_)
         self.said_no = np.zeros(n, np.bool_)
-        columns = N_CHANNELS * len(plan.variant_names)
-        self.by_touch = np.zeros((plan.max_touches + 2, columns, 4), np.int64)
+        columns = N_CHANNELS * plan.n_slots
+        self.by_touch = np.zeros((plan.max_touches + 2, columns, len(BY_TOUCH_COUNTS)), np.int64)
         self.minutes_used = 0.0
+        # Limits that bind (rep capacity, the horizon): made late, days the team ran out of time.
+        self.touches_late = 0
+        self.work_days = 0
+        self.bound_days = 0
         # Phone funnel counts (calibration targets: answers per dial, call-backs per voicemail).
         # dials, live answers, voicemails left, replies to voicemails, positive ones among them
         self.phone_counts = np.zeros(5, np.int64)
@@ -319,6 +344,7 @@ class ArmRun:
         start = day + WORK_START
         cand = np.flatnonzero(self.next_due < day_end)
         touched_today = 0
+        self.work_days += 1
         while cand.size:
             ended = self.next_due[cand] >= self.stop_at[cand]
             if ended.any():
@@ -342,6 +368,8 @@ class ArmRun:
             n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
             if self.day_cap is not None:
                 n_take = min(n_take, self.day_cap - touched_today)
+            if n_take < cand.size:
+                self.bound_days += 1  # due touches left for a later day: the limit bound today
             if n_take <= 0:
                 break
             idx = cand[:n_take]
@@ -354,6 +382,7 @@ class ArmRun:
             self.next_due[idx[stopped]] = np.inf
             ok = (t < day_end) & ~stopped
             idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
+            self.touches_late += int(np.count_nonzero(day > self.due_day(self.next_due[idx])))
             self.minutes_used_today += float(spent.sum())
             touched_today += idx.size
             self.touch_batches(idx, t)
@@ -362,6 +391,14 @@ class ArmRun:
             cand = idx[self.next_due[idx] < day_end]
         self.minutes_used += self.minutes_used_today
         self.minutes_used_today = 0.0
+
+    def due_day(self, due: F64) -> F64:
+        """The working day a touch due at ``due`` is made on when no limit binds."""
+        day = np.floor(due)
+        if self.reps.work_weekends:
+            return day
+        weekday = day % 7  # day 0 is a Monday; 5 and 6 are the weekend
+        return day + np.where(weekday >= 5, 7 - weekday, 0)
 
     def touch_batches(self, idx: I64, t: F64) -> None:
         """Touch ``idx`` at ``t`` in slices of at most ``max_batch``, keeping the means current.
@@ -407,20 +444,17 @@ class ArmRun:
         if k == 0:
             return
         m, cfg, p, st, plan = self.m, self.m.cfg, self.p, self.state, self.plan
-        u = self.rng.random((k, 5))  # need, answer, notice, wrong name, outcome
-        z = ndtri(np.clip(self.rng.random(k), 1e-12, 1 - 1e-12))  # reply delay score
+        # This touch's number for each prospect keys its draws: the n-th touch of prospect i
+        # meets the same chances in every arm (sim.draws).
+        number = self.touch_count[idx].astype(np.int64) + 1
+        c = counters(self.key, idx, number)
+        z = ndtri(np.clip(uniform(c, Purpose.DELAY), 1e-12, 1 - 1e-12))  # reply delay score
         # Lazy closed-form decay from each prospect's last update to now.
         dt = t - st.t_state[idx]
         w = rf.relax(st.warmth[idx], p.warmth_base[idx], dt, cfg.warmth_half_life_days)
         f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
         a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
-        p_need = rf.need_probability(
-            st.need[idx],
-            t - st.t_need[idx],
-            cfg.need_mean_in_market_days,
-            cfg.need_mean_out_of_market_days,
-        )
-        need = u[:, 0] < p_need
+        need = self.need.at(idx, t)  # the prospect's own need trajectory (sim.need)
         step = self.step[idx]
         slot = plan.slot(step, self.variant_of, idx)
         ch = self.channel_of(idx, slot).astype(np.intp)
@@ -441,15 +475,16 @@ class ArmRun:
         p_answer = rf.answer_probability(
             f, w, cfg.answer_base, cfg.answer_familiarity, cfg.answer_warmth
         )
-        answered = is_phone & (u[:, 1] < p_answer)
+        answered = is_phone & (uniform(c, Purpose.ANSWER) < p_answer)
         voicemail = is_phone & ~answered & plan.voicemail[slot]
-        heard = p.listens_voicemail[idx] & (u[:, 2] < p_notice)
-        noticed = np.where(is_phone, answered | (voicemail & heard), u[:, 2] < p_notice)
+        u_notice = uniform(c, Purpose.NOTICE)
+        heard = p.listens_voicemail[idx] & (u_notice < p_notice)
+        noticed = np.where(is_phone, answered | (voicemail & heard), u_notice < p_notice)
         referral = ch == REFERRAL
         intro = referral & p.has_connector[idx]
         # A referral touch only reaches the prospect through a connector (seeds 001, 004).
         noticed = np.where(referral, intro, noticed)
-        wrong_name = u[:, 3] < self.wrong_name_rate
+        wrong_name = uniform(c, Purpose.WRONG_NAME) < self.wrong_name_rate
         inc = m.annoyance_increment[ch] * m.annoyance_message[msg]
         inc = np.where(noticed, inc, inc * cfg.annoyance_unnoticed)
         inc = np.where(referral & ~intro, 0.0, inc)
@@ -485,7 +520,7 @@ class ArmRun:
         said_no = prior == NEGATIVE
         p_pos = np.where(said_no, 0.0, p_pos)
         p_neg = np.where(said_no, 0.0, p_neg)
-        uo = u[:, 4]
+        uo = uniform(c, Purpose.OUTCOME)
         kind = np.select(
             [uo < p_opt, uo < p_opt + p_pos, uo < p_opt + p_pos + p_neg],
             [OPT_OUT, POSITIVE, NEGATIVE],
@@ -499,6 +534,10 @@ class ArmRun:
         arrival = t[new] + delay[new]
         self.pending_at[who] = arrival
         self.pending_kind[who] = kind[new]
+        # Credit: the touch whose response decided the outcome (by_touch's row and column).
+        column = slot.astype(np.intp) * N_CHANNELS + ch
+        self.credit_num[who] = number[new]
+        self.credit_ch[who] = column[new]
         replied = (kind == POSITIVE) | (kind == NEGATIVE)
         self.phone_counts += (
             int(np.count_nonzero(is_phone)),
@@ -525,8 +564,6 @@ class ArmRun:
         st.familiarity[idx] = np.where(noticed, f_new, f)
         st.annoyance[idx] = a
         st.t_state[idx] = t
-        st.need[idx] = need
-        st.t_need[idx] = t
         if self.traced is not None:
             hit = self.traced[idx]
             if hit.any():
@@ -536,12 +573,12 @@ class ArmRun:
 
         # Step analytics and the cadence's next step.
         self.touch_count[idx] += 1
-        number = self.touch_count[idx]
-        column = plan.by_touch_column(slot, ch)
         self.count(number, column, 0)
-        waiting = np.isfinite(self.pending_at[idx]) & (self.pending_at[idx] >= t)
-        self.credit_num[idx[waiting]] = number[waiting]
-        self.credit_ch[idx[waiting]] = column[waiting]
+        if self.credit_last:
+            # Platforms' rule: a reply belongs to the last touch made before it arrived.
+            waiting = np.isfinite(self.pending_at[idx]) & (self.pending_at[idx] >= t)
+            self.credit_num[idx[waiting]] = number[waiting]
+            self.credit_ch[idx[waiting]] = column[waiting]
         if self.week_of.size:
             week = (t // 7).astype(np.int16)
             same = self.week_of[idx] == week
@@ -598,10 +635,13 @@ class ArmRun:
         st, cfg = self.state, self.m.cfg
         dt = now - st.t_state[pos]
         warmth = rf.relax(st.warmth[pos], self.p.warmth_base[pos], dt, cfg.warmth_half_life_days)
+        need = self.need.at(pos, now).astype(np.float64)
         p_meet = rf.meeting_probability(
-            warmth, st.need[pos], cfg.meeting_base, cfg.meeting_warmth, cfg.meeting_need
+            warmth, need, cfg.meeting_base, cfg.meeting_warmth, cfg.meeting_need
         )
-        self.met[pos] = self.rng.random(pos.size) < p_meet
+        self.met[pos] = uniform(counters(self.key, pos, 0), Purpose.MEETING) < p_meet
+        met = pos[self.met[pos]]
+        self.count(self.credit_num[met], self.credit_ch[met], MEETING)
         if self.traced is not None:
             for i in ready[self.traced[ready]]:
                 self.trace_rows.append(
@@ -692,16 +732,66 @@ class ArmRun:
             "voicemail_replies": int(self.phone_counts[3]),
             "voicemail_callbacks": int(self.phone_counts[4]),
         }
+        metrics.update(self.limits())
         used = int(np.max(np.nonzero(self.by_touch.sum(axis=(1, 2)))[0], initial=0)) + 1
+        plan = self.plan
+        slots = tuple(
+            (
+                int(plan.slot_step[k]),
+                float(plan.day[plan.slot_step[k]]),
+                MESSAGES[int(plan.message[k])],
+                plan.variant_names[int(plan.variant_code[k])],
+            )
+            for k in range(plan.n_slots)
+        )
         return ArmResult(
-            arm=self.plan.name,
+            arm=plan.name,
             replicate=replicate,
             seed=seed,
             metrics=metrics,
             by_touch=self.by_touch[:used],
             timeseries=np.vstack(self.days) if self.days else np.zeros((0, 8)),
-            variants=self.plan.variant_names,
+            slots=slots,
         )
+
+    def remaining_touches(self, who: I64) -> I64:
+        """Touches the cadence still plans for prospects ``who`` (each has one due)."""
+        count = np.ones(who.size, np.int64)
+        alive = np.arange(who.size)
+        step, cycle, in_cycle = self.step[who], self.cycle[who], self.in_cycle[who]
+        for _ in range(self.plan.max_touches):
+            step, cycle, in_cycle, due = self.plan.advance(
+                step, cycle, in_cycle, np.zeros(alive.size)
+            )
+            more = np.isfinite(due)
+            alive, step, cycle, in_cycle = alive[more], step[more], cycle[more], in_cycle[more]
+            if alive.size == 0:
+                break
+            count[alive] += 1
+        return count
+
+    def limits(self) -> dict[str, float]:
+        """Whether rep capacity or the horizon bound: touches planned, late, never made.
+
+        A touch is late when it is made on a later working day than the one it was due on. At the
+        horizon, a prospect still in the cadence whose touch was due before the horizon lost it to
+        capacity; every later touch of its cadence was cut by the horizon.
+        """
+        made = int(self.by_touch[:, :, 0].sum())
+        active = np.flatnonzero(np.isfinite(self.next_due) & (self.next_due < self.stop_at))
+        overdue = int(np.count_nonzero(self.next_due[active] < self.horizon))
+        cut = int(self.remaining_touches(active).sum()) - overdue if active.size else 0
+        available = self.work_days * self.capacity
+        return {
+            "touches_planned": made + overdue + cut,
+            "touches_on_time": made - self.touches_late,
+            "touches_late": self.touches_late,
+            "touches_never_made_capacity": overdue,
+            "touches_never_made_horizon": cut,
+            "working_days": self.work_days,
+            "capacity_bound_days": self.bound_days,
+            "rep_utilisation": self.minutes_used / available if available > 0 else 0.0,
+        }
 
     def touch_log(self) -> TouchLog:
         """Every touch made, in order; needs ``record_touches=True``."""

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.channels import CHANNELS
-from sim.engine import TIMESERIES_COLUMNS, ArmResult
+from sim.engine import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult
 
 #: Columns of ``metrics.csv`` in order (design section 5 lists the first sixteen).
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -39,8 +39,37 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "voicemails_left",
     "voicemail_replies",
     "voicemail_callbacks",
+    "touches_planned",
+    "touches_on_time",
+    "touches_late",
+    "touches_never_made_capacity",
+    "touches_never_made_horizon",
+    "working_days",
+    "capacity_bound_days",
+    "rep_utilisation",
 )
-BY_TOUCH_OUTCOMES = ("touches", "responses", "negative_replies", "opt_outs")
+#: Counts of ``by_touch.csv``, then the rates per touch made from the step.
+BY_TOUCH_RATES = {
+    "reply_rate": "replies",
+    "response_rate": "responses",
+    "negative_rate": "negative_replies",
+    "opt_out_rate": "opt_outs",
+    "meeting_rate": "meetings",
+}
+BY_TOUCH_COLUMNS = (
+    "arm",
+    "replicate",
+    "touch_number",
+    "step",
+    "planned_day",
+    "channel",
+    "message",
+    "variant",
+    "touches",
+    "replies",
+    *BY_TOUCH_COUNTS[1:],
+    *BY_TOUCH_RATES,
+)
 
 
 def metrics_table(results: Sequence[ArmResult]) -> pd.DataFrame:
@@ -51,26 +80,68 @@ def metrics_table(results: Sequence[ArmResult]) -> pd.DataFrame:
 
 
 def by_touch_table(results: Sequence[ArmResult]) -> pd.DataFrame:
-    """One row per (arm, replicate, touch_number, channel, variant) with a touch or an outcome.
+    """Step analytics: one row per (arm, replicate, touch_number, step, channel, variant).
 
-    ``variant`` names the A/B variant of the step that made the touch (``-``: no variants).
+    Each row says which step of the cadence made the touches (its number, planned day, message
+    and A/B variant, ``-`` without one), how many were made, and the outcomes credited to them:
+    by default to the touch whose response decided the outcome (``credit=last_touch``: to the last
+    touch before the reply arrived). ``replies`` counts replies of any kind (positive or
+    negative); rates are per touch made.
     """
     frames = []
     for r in results:
         number, column = np.nonzero(r.by_touch.sum(axis=2))
         counts = r.by_touch[number, column]
-        variant, channel = np.divmod(column, len(CHANNELS))
-        frame = pd.DataFrame(counts, columns=list(BY_TOUCH_OUTCOMES))
-        frame.insert(0, "variant", np.asarray(r.variants)[variant])
+        slot, channel = np.divmod(column, len(CHANNELS))
+        frame = pd.DataFrame(counts, columns=list(BY_TOUCH_COUNTS))
+        step, day, message, variant = (np.asarray(v)[slot] for v in zip(*r.slots, strict=True))
+        frame.insert(0, "variant", variant)
+        frame.insert(0, "message", message)
         frame.insert(0, "channel", np.asarray(CHANNELS)[channel])
+        frame.insert(0, "planned_day", day.astype(np.float64))
+        frame.insert(0, "step", step.astype(np.int64) + 1)
         frame.insert(0, "touch_number", number.astype(np.int64))
         frame.insert(0, "replicate", r.replicate)
         frame.insert(0, "arm", r.arm)
         frames.append(frame)
-    columns = ["arm", "replicate", "touch_number", "channel", "variant", *BY_TOUCH_OUTCOMES]
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+        return pd.DataFrame(columns=list(BY_TOUCH_COLUMNS))
+    table = pd.concat(frames, ignore_index=True)
+    table["replies"] = table["responses"] + table["negative_replies"]
+    # A rate per touch made; a row with outcomes but no touch (cannot happen) would read NaN.
+    for rate, count in BY_TOUCH_RATES.items():
+        table[rate] = table[count] / table["touches"].where(table["touches"] > 0)
+    return table[list(BY_TOUCH_COLUMNS)]
+
+
+def limits_warnings(metrics: pd.DataFrame) -> list[str]:
+    """One line per arm whose results a limit shaped: rep capacity or the horizon.
+
+    Averages over replicates; a limit counts as binding when it made at least 5 % of the arm's
+    planned touches late or never made (a few late touches on busy days are normal).
+    """
+    lines = []
+    for arm, rows in metrics.groupby("arm", sort=False):
+        planned = float(rows["touches_planned"].sum())
+        if planned <= 0:
+            continue
+        late = rows["touches_late"].sum() / planned
+        lost = rows["touches_never_made_capacity"].sum() / planned
+        cut = rows["touches_never_made_horizon"].sum() / planned
+        if late + lost >= 0.05:
+            bound = rows["capacity_bound_days"].mean()
+            days = rows["working_days"].mean()
+            lines.append(
+                f"warning: {arm}: rep capacity bound on {bound:.0f} of {days:.0f} working days: "
+                f"{late:.0%} of due touches late, {lost:.0%} never made (more reps, a smaller "
+                "list or fewer touches)"
+            )
+        if cut >= 0.05:
+            lines.append(
+                f"warning: {arm}: the horizon ended the cadence early: {cut:.0%} of planned "
+                "touches fall after it (a longer horizon_days shows the whole cadence)"
+            )
+    return lines
 
 
 def timeseries_table(results: Sequence[ArmResult]) -> pd.DataFrame:

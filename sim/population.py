@@ -2,7 +2,7 @@
 
 Traits that never change during a run (relationship, channel affinity, busyness, voicemail habit,
 connector) live in :class:`Prospects` and are shared by every arm. What a strategy changes
-(warmth, familiarity, annoyance, need, exposures, outcomes) lives in :class:`ProspectState`,
+(warmth, familiarity, annoyance, exposures) lives in :class:`ProspectState`,
 made fresh for each arm from the same traits.
 
 Sampling is prefix-stable: prospects are drawn in fixed blocks, each from its own spawned seed,
@@ -19,7 +19,9 @@ import numpy.typing as npt
 
 from sim.channels import N_CHANNELS
 from sim.config import ModelConfig, PopulationConfig
+from sim.draws import stream_key
 from sim.messages import N_MESSAGES
+from sim.need import need_at_start
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -38,7 +40,7 @@ class Prospects:
     relationship: I8  # 0 stranger, 1 met once, 2 client
     warmth_base: F32  # relationship warmth the prospect returns to
     familiarity0: F32  # familiarity with the rep's name at enrolment
-    need0: B  # in market at enrolment
+    need0: B  # in market at day 0 (keyed per prospect: sim.need)
     preferred: I8  # preferred channel
     affinity: F32  # (n, channels): attention given to a touch on each channel
     busyness: F32  # multiplier on the channel loads (interruption load, seed 004)
@@ -65,8 +67,6 @@ class ProspectState:
     familiarity: F32
     annoyance: F32
     t_state: F64  # time of the last update of warmth, familiarity and annoyance
-    need: B
-    t_need: F64  # time the need state was last observed
     exposures: npt.NDArray[np.uint8]  # (n, messages): noticed exposures per message kind
 
     @classmethod
@@ -78,8 +78,6 @@ class ProspectState:
             familiarity=prospects.familiarity0.copy(),
             annoyance=np.zeros(n, np.float32),
             t_state=np.zeros(n, np.float64),
-            need=prospects.need0.copy(),
-            t_need=np.zeros(n, np.float64),
             exposures=np.zeros((n, N_MESSAGES), np.uint8),
         )
 
@@ -104,6 +102,9 @@ def sample_prospects(
             if name not in merged:
                 merged[name] = np.empty((n, *values.shape[1:]), values.dtype)
             merged[name][lo:hi] = values[: hi - lo]
+    # In market at day 0: a keyed draw per prospect (sim.need), the start of the need trajectory
+    # every arm of the replicate follows.
+    merged["need0"] = need_at_start(stream_key(seq), n, need_stationary_share(model))
     return Prospects(**merged)  # type: ignore[arg-type]
 
 
@@ -119,7 +120,6 @@ def _sample_block(
     warmth = rng.beta(np.maximum(mean_w * conc, 1e-3), np.maximum((1 - mean_w) * conc, 1e-3))
     mean_f = cfg.familiarity.array()[relationship]
     familiarity = rng.beta(np.maximum(mean_f * conc, 1e-3), np.maximum((1 - mean_f) * conc, 1e-3))
-    need = rng.random(BLOCK) < need_stationary_share(model)
     pref_w = cfg.channel_preference.array()
     preferred = rng.choice(N_CHANNELS, size=BLOCK, p=pref_w / pref_w.sum()).astype(np.int8)
     # Affinity varies around the population's level so that no two prospects are identical.
@@ -132,7 +132,6 @@ def _sample_block(
         "relationship": relationship,
         "warmth_base": warmth.astype(np.float32),
         "familiarity0": familiarity.astype(np.float32),
-        "need0": need,
         "preferred": preferred,
         "affinity": affinity.astype(np.float32),
         "busyness": busyness.astype(np.float32),

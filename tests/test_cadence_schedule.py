@@ -241,11 +241,14 @@ def test_variant_assignment_is_reproducible_and_prefix_stable() -> None:
 def test_variants_reach_the_by_touch_table_through_the_api() -> None:
     cfg = experiment(edit=lambda c: custom(c, "ab", _ab_strategy()), no_stops=False, size=400)
     res = simulate(cfg)
-    assert list(res.by_touch.columns[:5]) == [
+    assert list(res.by_touch.columns[:8]) == [
         "arm",
         "replicate",
         "touch_number",
+        "step",
+        "planned_day",
         "channel",
+        "message",
         "variant",
     ]
     assert {"long", "text", "-"} <= set(res.by_touch["variant"])

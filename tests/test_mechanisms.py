@@ -532,17 +532,30 @@ def test_response_delay_grows_with_the_channel_median_delay() -> None:
 
 
 def test_replies_arrive_after_a_delay_while_the_cadence_goes_on() -> None:
-    # A slow channel: the cadence touches again before the first reply arrives, and by_touch
-    # credits the reply to the last touch before it.
-    def slow(cfg: ExperimentConfig) -> None:
+    # A slow channel: the cadence touches again before the letter's reply arrives. By default
+    # by_touch credits the reply to the letter that decided it; with credit=last_touch, as
+    # sales-engagement platforms report it, to the last touch before it arrived (the email).
+    def slow(cfg: ExperimentConfig, credit: str) -> None:
         cfg.model.reply_delay_days.postal = 10.0
         cfg.model.reply_delay_sd = 0.0
+        cfg.credit = credit
 
     arms = {"letters": cadence([(0, "postal", "benefit_led"), (5, "email", "check_in")])}
-    bt = run(config(arms, edit=slow)).by_touch
-    by_channel = bt.groupby("channel")["responses"].sum()
-    assert by_channel.get("postal", 0) == 0  # every letter's reply arrives after the email
-    assert by_channel["email"] > 0
+    decided = run(config(arms, edit=lambda c: slow(c, "decided"))).by_touch
+    last = run(config(arms, edit=lambda c: slow(c, "last_touch"))).by_touch
+    assert decided.groupby("channel")["responses"].sum()["postal"] > 0
+    assert last.groupby("channel")["responses"].sum().get("postal", 0) == 0
+    # The same replies, credited to different touches.
+    assert decided["responses"].sum() == last["responses"].sum()
+    assert decided["meetings"].sum() == last["meetings"].sum()
+
+
+def test_a_letters_replies_appear_on_the_letter_when_an_email_goes_the_same_day() -> None:
+    arms = {"same_day": cadence([(0, "postal", "benefit_led"), (0, "email", "check_in")])}
+    bt = run(config(arms)).by_touch
+    letter = bt[bt["channel"] == "postal"]
+    assert (letter["step"] == 1).all() and letter["replies"].sum() > 0
+    assert letter["opt_outs"].sum() + letter["negative_replies"].sum() > 0
 
 
 # --- meetings (seed 001) -------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sim.api import simulate
 from sim.config import ExperimentConfig, StrategyConfig
 from sim.registry import CONF_DIR, compose
 
-ROOT = CONF_DIR.parent
+ROOT = CONF_DIR.parent.parent
 REQUIRED = (
     "entitlement",
     "benefit_led",

@@ -1,0 +1,69 @@
+"""Keyed random draws: each random decision is a pure function of who, when and what for.
+
+A counter-based generator (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011)
+in place of a stream: the uniform for a decision is a hash of (replicate key, prospect, the
+prospect's touch number or event number, purpose). Two arms that treat a prospect alike meet the
+same chance, whatever happened to other prospects or in other arms before (common random numbers
+per prospect, not merely per position in a stream). The hash is SplitMix64's finaliser (Steele,
+Lea and Flood, OOPSLA 2014) applied in a chain: integer arithmetic only, so every CPU gives the
+same bits.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+F64 = npt.NDArray[np.float64]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 2.0**-53
+
+
+class Purpose(IntEnum):
+    """What a draw decides; each purpose is an independent uniform for the same (prospect, n)."""
+
+    NOTICE = 1
+    ANSWER = 2
+    WRONG_NAME = 3
+    OUTCOME = 4
+    DELAY = 5
+    MEETING = 6
+    NEED_START = 7
+    NEED_EPISODE = 8
+
+
+def mix(x: U64) -> U64:
+    """SplitMix64's finaliser: a bijection of 64-bit integers that scatters every input bit."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> _S30)) * _M1
+        z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+def counters(key: np.uint64, prospect: npt.NDArray[np.integer], number: npt.ArrayLike) -> U64:
+    """Per-prospect counters for event ``number`` (e.g. the touch number) under ``key``."""
+    p = np.asarray(prospect).astype(np.uint64)
+    n = np.asarray(number).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return mix(mix(p + key) + n)
+
+
+def uniform(counter: U64, purpose: Purpose) -> F64:
+    """A uniform in [0, 1) for ``purpose``, from counters made by :func:`counters`."""
+    with np.errstate(over="ignore"):
+        bits = mix(counter + np.uint64(purpose) * _GOLDEN)
+    return (bits >> _S11).astype(np.float64) * _TO_UNIT
+
+
+def stream_key(seq: np.random.SeedSequence) -> np.uint64:
+    """The 64-bit key of the keyed draws that belong with ``seq`` (a replicate's stream)."""
+    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 0xD2A5))
+    return np.uint64(child.generate_state(1, np.uint64)[0])

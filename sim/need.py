@@ -1,0 +1,54 @@
+"""Latent need: whether a prospect is in market, as a property of the prospect over time.
+
+Each prospect alternates between in-market and out-of-market episodes whose lengths are
+exponential with means ``need_mean_in_market_days`` and ``need_mean_out_of_market_days`` (an
+alternating renewal process; with exponential lengths, the two-state Markov chain of seed 004's
+"what they required yesterday may not be on the radar today"). Episode ``k`` of prospect ``i`` has
+its length drawn from the keyed draw (replicate, ``i``, ``k``): the whole trajectory is fixed by the
+prospect and the replicate, so every arm meets the same need at the same time, whatever it did
+before. The trajectory is advanced lazily, only for the prospects an event looks at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.draws import Purpose, counters, uniform
+
+B = npt.NDArray[np.bool_]
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+def need_at_start(key: np.uint64, n: int, share: float) -> B:
+    """In market at day 0: with the stationary share, a keyed draw per prospect."""
+    return uniform(counters(key, np.arange(n), 0), Purpose.NEED_START) < share
+
+
+class NeedTrack:
+    """The in-market state of ``n`` prospects, advanced lazily episode by episode."""
+
+    def __init__(self, key: np.uint64, start: B, mean_in: float, mean_out: float) -> None:
+        self.key = key
+        self.mean = np.array([mean_out, mean_in], dtype=np.float64)  # by state (False, True)
+        self.state = start.copy()
+        self.episode = np.zeros(start.size, np.uint16)
+        self.until = self._length(np.arange(start.size), self.episode, self.state)
+
+    def _length(self, idx: npt.NDArray[np.intp], episode: npt.ArrayLike, state: B) -> F64:
+        """Length of episode ``episode`` of prospects ``idx`` in ``state``: exponential."""
+        u = uniform(counters(self.key, idx, episode), Purpose.NEED_EPISODE)
+        return -self.mean[state.astype(np.intp)] * np.log1p(-u)
+
+    def at(self, idx: npt.NDArray[np.intp], t: F64 | float) -> B:
+        """In market or not, for prospects ``idx`` at times ``t`` (never earlier than before)."""
+        t = np.broadcast_to(np.asarray(t, np.float64), idx.shape)
+        sel = np.flatnonzero(self.until[idx] <= t)
+        while sel.size:  # a few passes: each prospect moves one episode per pass
+            who = idx[sel]
+            self.state[who] = ~self.state[who]
+            self.episode[who] += 1
+            self.until[who] += self._length(who, self.episode[who], self.state[who])
+            sel = sel[self.until[who] <= t[sel]]
+        return self.state[idx]
