@@ -9,8 +9,9 @@ and random streams, so prospect ``i`` is the same person in every panel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -208,3 +209,184 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
     fig.suptitle(f"Prospect {journeys[0].prospect}: the same person in every panel", fontsize=12)
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return fig
+
+
+# --- a typical prospect, told in words ---------------------------------------------------------
+
+#: How a room says each channel and each message kind.
+CHANNEL_WORDS: dict[str, tuple[str, str]] = {
+    # channel: (one, several)
+    "phone": ("a call", "calls"),
+    "email": ("an email", "emails"),
+    "sms": ("a text", "texts"),
+    "social": ("a social message", "social messages"),
+    "postal": ("a letter", "letters"),
+    "drop_in": ("a visit", "visits"),
+    "referral": ("an introduction", "introductions"),
+}
+MESSAGE_WORDS: dict[str, str] = {
+    "self_focused": "all about the seller",
+    "benefit_led": "about what they would gain",
+    "resource": "sharing something useful",
+    "deadline": "with a deadline",
+    "lazy_question": "a lazy question",
+    "check_in": "just checking in",
+    "breakup": "saying goodbye",
+}
+NO_REPLY = -1
+
+
+def follow_everyone(
+    cfg: ExperimentConfig, arms: Sequence[str], replicate: int = 0
+) -> tuple[dict[str, pd.DataFrame], Prospects]:
+    """Every prospect's touches and replies in each of ``arms`` (one replicate, traced in full).
+
+    Each arm is built by :func:`sim.api.replicate_runs` with its whole list traced, so the rows
+    are the engine's own record (``ArmRun.trace_rows``). Meant for the small runs of a report or
+    the workshop page: tracing costs a Python row per touch.
+
+    Returns:
+        The trace rows by arm, and the prospects of the longest list (prefix-stable).
+    """
+    validate(cfg)
+    from sim.api import arm_sizes
+
+    sizes = arm_sizes(cfg)
+    rows: dict[str, pd.DataFrame] = {}
+    prospects: Prospects | None = None
+    for arm in arms:
+        (run,) = replicate_runs(cfg, replicate, [arm], trace=range(sizes[arm]))
+        run.run()
+        frame = pd.DataFrame(run.trace_rows)
+        if frame.empty:
+            frame = pd.DataFrame({"event": pd.Series(dtype=str), "prospect": pd.Series(dtype=int)})
+        rows[arm] = frame
+        if prospects is None or run.p.n > prospects.n:
+            prospects = run.p
+    assert prospects is not None, "at least one arm"
+    return rows, prospects
+
+
+def outcomes(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per touched prospect: touches, and the last reply (``decided``, ``meeting``).
+
+    ``decided`` is :data:`NO_REPLY` for a prospect who never replied.
+    """
+    touches = rows[rows["event"] == "touch"].groupby("prospect").size().rename("touches")
+    replies = rows[rows["event"] == "reply"].groupby("prospect").last()
+    out = touches.to_frame()
+    out["decided"] = replies["decided"].reindex(out.index).fillna(NO_REPLY).astype(int)
+    meeting = replies["meeting"].reindex(out.index).astype("boolean").fillna(False)
+    out["meeting"] = meeting.astype(bool)
+    return out
+
+
+def outcome_words(decided: int, meeting: bool) -> str:
+    """``got no reply``, ``replied with interest and took a meeting``, ``opted out``..."""
+    if decided == NO_REPLY:
+        return "never replied"
+    words = OUTCOME_WORDS.get(decided, "replied")
+    return f"{words} and took a meeting" if meeting else words
+
+
+def typical_prospect(rows: pd.DataFrame) -> tuple[int, str]:
+    """A typical prospect of an arm, and how they were picked, in words.
+
+    Typical means: their outcome is the arm's most common outcome among the prospects it
+    touched, and among those, their number of touches is the closest to the median (the
+    lowest number on a tie). No prospect chosen for a story they happen to tell.
+
+    Returns:
+        ``(prospect, how)``; ``(0, ...)`` when the arm touched nobody.
+    """
+    table = outcomes(rows)
+    if table.empty:
+        return 0, "the arm touched nobody, so prospect 0 is shown"
+    kinds = table.groupby(["decided", "meeting"]).size()
+    top = cast(tuple[int, bool], kinds.idxmax())
+    decided, meeting, count = int(top[0]), bool(top[1]), int(kinds.max())
+    same = table[(table["decided"] == decided) & (table["meeting"] == meeting)]
+    median = float(same["touches"].median())
+    gap = (same["touches"] - median).abs()
+    chosen = int(gap[gap == gap.min()].index.min())
+    share = count / len(table)
+    how = (
+        f"a typical prospect: {share:.0%} of the prospects this arm reached "
+        f"{outcome_words(int(decided), bool(meeting))}, like this one, who got "
+        f"{int(cast(int, same.at[chosen, 'touches']))} touches (the middle number among them)"
+    )
+    return chosen, how
+
+
+def _touch_line(day: float, group: pd.DataFrame) -> str:
+    names = [CHANNELS[int(c)] for c in group["channel"]]
+    counts = {n: names.count(n) for n in dict.fromkeys(names)}
+    sent = ", ".join(
+        CHANNEL_WORDS[n][0] if k == 1 else f"{k} {CHANNEL_WORDS[n][1]}" for n, k in counts.items()
+    )
+    noticed = int(group["noticed"].sum())
+    if len(group) == 1:
+        touch = group.iloc[0]
+        from sim.messages import MESSAGES
+
+        what = f"{sent} {MESSAGE_WORDS[MESSAGES[int(touch['message'])]]}"
+        if bool(touch.get("answered", False)):
+            what += ", and they picked up"
+        elif bool(touch.get("voicemail", False)):
+            what += ", a voicemail left"
+        seen = "noticed" if noticed else "not noticed"
+        return f"Day {day:g}: {what} ({seen})."
+    seen = "none noticed" if noticed == 0 else f"{noticed} noticed"
+    return f"Day {day:g}: {len(group)} touches the same day: {sent} ({seen})."
+
+
+def story(journey: Journey) -> list[str]:
+    """The journey in plain sentences, one per day with touches, then how it ended.
+
+    Days count from the prospect's first touch (day 1).
+
+    Touches on the same day share a line, so ten touches in an afternoon read as one burst.
+    """
+    lines = []
+    touches = journey.touches
+    # Days count from the first touch (day 1), whenever the prospect joined the list.
+    start = float(touches["time"].min()) if not touches.empty else 0.0
+    if not touches.empty:
+        days = np.floor(touches["time"].to_numpy(float) - start).astype(int) + 1
+        for day in np.unique(days):
+            lines.append(_touch_line(float(day), touches[days == day]))
+    if journey.replies.empty:
+        lines.append(f"No reply by the end of the run (day {journey.horizon - start:.0f}).")
+    else:
+        last = journey.replies.iloc[-1]
+        words = outcome_words(int(last["decided"]), bool(last.get("meeting", False)))
+        lines.append(f"Day {int(float(last['time']) - start) + 1}: {words}.")
+    return lines
+
+
+def journeys_of(
+    rows: Mapping[str, pd.DataFrame],
+    prospects: Prospects,
+    prospect: int,
+    cfg: ExperimentConfig,
+) -> list[Journey]:
+    """The journeys of ``prospect`` in each arm of ``rows`` (from :func:`follow_everyone`)."""
+    out = []
+    for arm, frame in rows.items():
+        mine = frame[frame["prospect"] == prospect] if not frame.empty else frame
+        touches = mine[mine["event"] == "touch"].reset_index(drop=True)
+        replies = mine[mine["event"] == "reply"].reset_index(drop=True)
+        out.append(
+            Journey(
+                arm=arm,
+                label=cfg.strategy[arm].label or arm,
+                prospect=prospect,
+                horizon=cfg.horizon_days,
+                touches=touches,
+                replies=replies,
+                warmth_base=float(prospects.warmth_base[prospect]),
+                familiarity0=float(prospects.familiarity0[prospect]),
+                need0=bool(prospects.need0[prospect]),
+            )
+        )
+    return out

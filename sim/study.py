@@ -136,6 +136,13 @@ def read_note(name: str, notes_dir: Path = NOTES_DIR) -> Note:
     )
 
 
+def note_html(text: str) -> str:
+    """A note's markdown as HTML: raw HTML in the note is escaped first, so it stays text."""
+    import markdown
+
+    return markdown.markdown(html.escape(text, quote=False))
+
+
 # --- numbers into words ------------------------------------------------------------------------
 
 
