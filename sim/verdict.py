@@ -117,7 +117,8 @@ def headline(
     """The headline: ``A: 12.2% of prospects replied, against 4.1% with B; clearly more ...``."""
     noun, kind = NOUNS[metric]
     f, b = estimate(summary, arm, metric), estimate(summary, baseline, metric)
-    a_name, b_name = labels.get(arm, arm), labels.get(baseline, baseline)
+    # Labels are quoted: they are names, often long, and may start with a capital mid-sentence.
+    a_name, b_name = f"“{labels.get(arm, arm)}”", f"“{labels.get(baseline, baseline)}”"
     if kind == "pct":
         what = f"{fmt(f.mean, kind)} of prospects {DID[metric]}, against {fmt(b.mean, kind)}"
     else:
