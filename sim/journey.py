@@ -156,58 +156,123 @@ def outcome_text(journey: Journey) -> str:
     return f"{words} on day {float(last['time']):.1f}{meeting}"
 
 
+#: The state curves as a room says them.
+CURVE_WORDS: dict[str, str] = {
+    "warmth": "warmth toward the seller",
+    "annoyance": "annoyance",
+    "familiarity": "knows the seller",
+    "need": "chance they need it now",
+}
+
+
+def _window(journeys: Sequence[Journey], horizon: float) -> tuple[float, float]:
+    """The days worth showing: from just before the first touch to a little after the last event.
+
+    A 120-day axis where everything happens by day 25 hides the story; the window ends ten days
+    (or a sixth of the span) after the last touch or reply.
+    """
+    times = [
+        float(t) for j in journeys for t in (*j.touches.get("time", []), *j.replies.get("time", []))
+    ]
+    if not times:
+        return 0.0, horizon
+    first, last = min(times), max(times)
+    end = min(horizon, last + max(10.0, (last - first) / 6))
+    return max(0.0, first - 1.0), end
+
+
 def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure:
-    """Side-by-side panels, one per arm: state curves above, each touch's attention below."""
+    """Side-by-side panels, one per arm: the prospect's state above, the touches below.
+
+    Above, the state curves in plain words; below, one row per channel with a marker per touch
+    (filled when noticed) and the number of touches written over a same-day burst, so ten
+    touches in an afternoon read as ten, not as one blob. Large type, for a projector.
+    """
     horizon = cfg.horizon_days
-    grid = np.linspace(0.0, horizon, 600)
+    start, end = _window(journeys, horizon)
+    grid = np.linspace(start, end, 600)
+    used = [
+        name
+        for name in CHANNEL_STYLE
+        if any(CHANNELS[int(x)] == name for j in journeys for x in j.touches.get("channel", []))
+    ]
     # A bare Figure (no pyplot): no global figure registry, no backend state to leak.
-    fig = Figure(figsize=(6.2 * len(journeys), 6.2))
+    fig = Figure(figsize=(7.5 * len(journeys), 7.0))
     axes = fig.subplots(
         2,
         len(journeys),
         sharex=True,
         sharey="row",
-        gridspec_kw={"height_ratios": [3, 1.3]},
+        gridspec_kw={"height_ratios": [3, 0.6 + 0.35 * max(1, len(used))]},
         squeeze=False,
     )
     for col, j in enumerate(journeys):
         top, bottom = axes[0, col], axes[1, col]
         curves = state_curves(j, cfg, grid)
-        top.plot(grid, curves["warmth"], color="#d62728", lw=2, label="warmth")
-        top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2, label="annoyance")
-        top.plot(grid, curves["familiarity"], color="#2ca02c", lw=1.5, ls="--", label="familiarity")
-        top.plot(grid, curves["need"], color="#1f77b4", lw=1.2, ls=":", label="P(in market)")
+        top.plot(grid, curves["warmth"], color="#d62728", lw=2.5, label=CURVE_WORDS["warmth"])
+        top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2.5, label=CURVE_WORDS["annoyance"])
+        top.plot(
+            grid,
+            curves["familiarity"],
+            color="#2ca02c",
+            lw=2,
+            ls="--",
+            label=CURVE_WORDS["familiarity"],
+        )
+        top.plot(grid, curves["need"], color="#1f77b4", lw=1.8, ls=":", label=CURVE_WORDS["need"])
+        times = j.touches["time"].to_numpy(float) if not j.touches.empty else np.zeros(0)
+        for t in times:
+            top.axvline(t, color="#bbbbbb", lw=0.8, zorder=0)
         for _, touch in j.touches.iterrows():
-            colour, marker = CHANNEL_STYLE[CHANNELS[int(touch["channel"])]]
+            name = CHANNELS[int(touch["channel"])]
+            colour, marker = CHANNEL_STYLE[name]
             face = colour if touch["noticed"] else "white"
-            kw = {"marker": marker, "ms": 9, "mec": colour, "mfc": face, "mew": 1.5}
-            top.plot([touch["time"]], [1.0], clip_on=False, **kw)
-            bottom.plot([touch["time"]], [touch["attention"]], **kw)
-            bottom.vlines(touch["time"], 0, touch["attention"], color=colour, lw=0.8)
+            bottom.plot(
+                [touch["time"]],
+                [used.index(name)],
+                marker=marker,
+                ms=11,
+                mec=colour,
+                mfc=face,
+                mew=1.8,
+                ls="",
+            )
+        if times.size:
+            days = np.floor(times).astype(int)
+            for day in np.unique(days):
+                count = int(np.sum(days == day))
+                if count >= 3:
+                    bottom.annotate(
+                        f"{count} touches",
+                        (float(times[days == day].min()), len(used) - 0.4),
+                        fontsize=13,
+                        ha="left",
+                        va="bottom",
+                    )
         for _, reply in j.replies.iterrows():
-            top.axvline(float(reply["time"]), color="black", lw=1.2)
-        top.set_title(f"{j.label}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=10)
-        top.set_ylim(0, max(1.09, 1.05 * float(curves["annoyance"].max())))
+            for ax in (top, bottom):
+                ax.axvline(float(reply["time"]), color="black", lw=2)
+        top.set_title(f"{j.label}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=15)
+        top.set_ylim(0, max(1.02, 1.05 * float(curves["annoyance"].max())))
         top.grid(alpha=0.3)
-        bottom.set_ylim(0, 1.05)
-        bottom.set_xlabel("day")
-        bottom.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("state (0-1)")
-    axes[1, 0].set_ylabel("attention at touch")
-    axes[0, -1].legend(loc="center right", fontsize=8)
+        top.tick_params(labelsize=13)
+        bottom.set_ylim(-0.6, len(used) + 0.4)
+        bottom.set_yticks(range(len(used)), used, fontsize=13)
+        bottom.set_xlabel("day", fontsize=14)
+        bottom.tick_params(labelsize=13)
+        bottom.grid(axis="x", alpha=0.3)
+        bottom.set_xlim(start, end)
+    axes[0, 0].set_ylabel("0 = none, 1 = full", fontsize=14)
+    axes[1, 0].set_ylabel("touches", fontsize=14)
     handles = [
-        Line2D([], [], ls="", marker=mk, color=c, mfc=c, label=name)
-        for name, (c, mk) in CHANNEL_STYLE.items()
-        if any(CHANNELS[int(x)] == name for j in journeys for x in j.touches.get("channel", []))
+        *axes[0, 0].get_lines()[:4],
+        Line2D([], [], ls="", marker="o", color="k", mfc="k", ms=10, label="touch noticed"),
+        Line2D([], [], ls="", marker="o", color="k", mfc="white", ms=10, label="not noticed"),
+        Line2D([], [], color="black", lw=2, label="reply arrives"),
     ]
-    handles += [
-        Line2D([], [], ls="", marker="o", color="k", mfc="k", label="noticed"),
-        Line2D([], [], ls="", marker="o", color="k", mfc="white", label="not noticed"),
-        Line2D([], [], color="black", lw=1.2, label="reply arrives"),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-    fig.suptitle(f"Prospect {journeys[0].prospect}: the same person in every panel", fontsize=12)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=13, frameon=False)
+    fig.suptitle(f"Prospect {journeys[0].prospect}: the same person in every panel", fontsize=16)
+    fig.tight_layout(rect=(0, 0.1, 1, 0.97))
     return fig
 
 

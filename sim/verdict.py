@@ -161,3 +161,50 @@ def answer(
     return f"{headline(summary, arm, baseline, labels, metric)} " + trade_offs(
         summary, arm, baseline, labels
     )
+
+
+def unpaired(
+    a: pd.DataFrame,
+    arm_a: str,
+    name_a: str,
+    b: pd.DataFrame,
+    arm_b: str,
+    name_b: str,
+    metric: str,
+) -> tuple[str, str]:
+    """Headline and trade-offs for two arms of two different runs (e.g. two jobs of a sweep).
+
+    Without pairing there is no interval of the difference, so "clearly" needs the two 95%
+    intervals apart (a stricter test than a paired one).
+
+    Returns:
+        ``(headline, trade_offs)``.
+    """
+
+    def versus(x: Estimate, y: Estimate, more: str, fewer: str) -> str:
+        if math.isnan(x.low) or math.isnan(y.low):
+            return "with one replicate, no interval to judge by"
+        if x.low > y.high:
+            return f"clearly {more} (the 95% intervals do not overlap)"
+        if x.high < y.low:
+            return f"clearly {fewer} (the 95% intervals do not overlap)"
+        return "not clearly different (the 95% intervals overlap)"
+
+    noun, kind = NOUNS[metric]
+    x, y = estimate(a, arm_a, metric), estimate(b, arm_b, metric)
+    per_run = " per run" if kind == "count" else " of prospects"
+    head = (
+        f"“{name_a}”: {fmt(x.mean, kind)} {noun}{per_run} ({fmt(x.low, kind)} to "
+        f"{fmt(x.high, kind)}), against {fmt(y.mean, kind)} ({fmt(y.low, kind)} to "
+        f"{fmt(y.high, kind)}) with “{name_b}”; {versus(x, y, 'more', 'fewer')}."
+    )
+    ox, oy = estimate(a, arm_a, "opt_out_rate"), estimate(b, arm_b, "opt_out_rate")
+    hx, hy = estimate(a, arm_a, "rep_hours").mean, estimate(b, arm_b, "rep_hours").mean
+    ratio = f" ({hx / hy:.1f} times as much)" if hy > 0 else ""
+    trade = (
+        f"Opt-outs: {fmt(ox.mean, 'pct')} against {fmt(oy.mean, 'pct')}, "
+        f"{versus(ox, oy, 'more', 'fewer')}. Rep time: {fmt(hx, 'hours')} against "
+        f"{fmt(hy, 'hours')}{ratio}; {_per_meeting(hours_per_meeting(a, arm_a))} per meeting "
+        f"against {_per_meeting(hours_per_meeting(b, arm_b))}."
+    )
+    return head, trade

@@ -12,7 +12,8 @@ from typing import Any
 
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
-from sim.study import note_html, read_note
+from sim.pages import markdown_html
+from sim.study import read_note
 from sim.workshop.live import Answer, answer_for, meetings_heading
 from sim.workshop.scenarios import SCENARIOS, Control, defaults
 
@@ -137,7 +138,7 @@ def make_app() -> App:
         def question() -> Any:
             note = read_note(input.study())
             return ui.TagList(
-                ui.h2(note.title), ui.div(ui.HTML(note_html(note.question)), class_="question")
+                ui.h2(note.title), ui.div(ui.HTML(str(markdown_html(note.question))), class_="question")
             )
 
         @reactive.calc
