@@ -10,12 +10,12 @@ from sim.engine import POSITIVE
 from sim.journey import (
     _run_arms,
     follow_everyone,
-    journeys_of,
-    typical_prospect,
     journey_figure,
+    journeys_of,
     pick_prospect,
     state_curves,
     trace_journeys,
+    typical_prospect,
 )
 from sim.registry import compose
 

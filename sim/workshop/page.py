@@ -138,7 +138,8 @@ def make_app() -> App:
         def question() -> Any:
             note = read_note(input.study())
             return ui.TagList(
-                ui.h2(note.title), ui.div(ui.HTML(str(markdown_html(note.question))), class_="question")
+                ui.h2(note.title),
+                ui.div(ui.HTML(str(markdown_html(note.question))), class_="question"),
             )
 
         @reactive.calc
