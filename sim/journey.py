@@ -9,6 +9,7 @@ and random streams, so prospect ``i`` is the same person in every panel.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -252,7 +253,8 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
         for _, reply in j.replies.iterrows():
             for ax in (top, bottom):
                 ax.axvline(float(reply["time"]), color="black", lw=2)
-        top.set_title(f"{j.label}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=15)
+        title = textwrap.fill(j.label, 48)
+        top.set_title(f"{title}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=15)
         top.set_ylim(0, max(1.02, 1.05 * float(curves["annoyance"].max())))
         top.grid(alpha=0.3)
         top.tick_params(labelsize=13)

@@ -430,19 +430,19 @@ def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
 @_large_type
 def timeline_figure(timeseries: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
     """Cumulative responses and opt-outs per prospect over time, mean of replicates."""
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
+    fig = Figure(figsize=(15, 5), layout="constrained")
     axes = fig.subplots(1, 2)
     mean = timeseries.groupby(["arm", "day"], sort=False)[["responses", "opt_outs"]].mean()
     for arm in dict.fromkeys(timeseries["arm"]):
         part = mean.loc[arm]
         for ax, col in zip(axes, ("responses", "opt_outs"), strict=True):
             ax.plot(part.index, part[col], label=labels.get(arm, arm), lw=2)
-    axes[0].set_title("responses so far (mean count)")
+    axes[0].set_title("replies so far (mean count)")
     axes[1].set_title("opt-outs so far (mean count)")
     for ax in axes:
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     return png(fig, dpi=FIGURE_DPI)
 
 
@@ -452,7 +452,7 @@ def sweep_figure(
 ) -> bytes:
     """Each metric against the first swept parameter: a line per arm (and per other parameter)."""
     x_param = params[0]
-    fig = Figure(figsize=(5.2 * len(metrics), 3.9), layout="constrained")
+    fig = Figure(figsize=(7.5 * len(metrics), 6.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(metrics)))
     series = ["arm", *params[1:]]
     numeric = pd.api.types.is_numeric_dtype(table[x_param])
@@ -482,7 +482,7 @@ def sweep_figure(
         ax.set_xlabel(PARAM_AXIS.get(x_param, _param(x_param)))
         ax.set_title(f"{noun} ({'% of prospects' if kind == 'pct' else 'count'})")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     return png(fig, dpi=FIGURE_DPI)
 
 
@@ -569,6 +569,7 @@ def render_report(
     trade_offs: str = "",
     rep_time: Sequence[RepTime] = (),
     capacity: str = "",
+    answer_more: str = "",
 ) -> str:
     """The study's one self-contained HTML page (``sim/templates/study_report.html``).
 
@@ -582,6 +583,7 @@ def render_report(
         study=note.name,
         question=pages.markdown_html(note.question),
         answer=answer,
+        answer_more=answer_more,
         trade_offs=trade_offs,
         passage=note.passage,
         seed_file=note.seed_file,
@@ -726,6 +728,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
         rep_time = [rep_time_row(summary, a, labels.get(a, a)) for a in table["arm"]]
         table_html = _html_table(table, TABLE_METRICS, labels, ())
         pair = (exp, exp.baseline, best) if best else None
+        answer_more = ""
     else:
         table, params, failed = sweep_table(out)
         if table.empty:
@@ -744,7 +747,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
             facts["failed jobs"] = ", ".join(failed)
         facts["swept"] = _where(params)
         answer, trade, rep_time, pair = _sweep_answer(out, exp, table, params, labels, metric)
-        answer = f"{answer} {how}"
+        answer_more = how
         table_html = _html_table(table, SWEEP_TABLE_METRICS, labels, params)
     if pair is not None:
         for caption, data in journey_pngs(*pair):
@@ -763,6 +766,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
             facts,
             trade_offs=trade,
             rep_time=rep_time,
+            answer_more=answer_more,
         ),
     )
     return report
@@ -811,11 +815,16 @@ def _sweep_answer(
     at_best = _value_text(params, [best_row[p] for p in params])
     base_row = table[(table["job"] == base_job) & (table["arm"] == base_arm)].iloc[0]
     at_base = _value_text(params, [base_row[p] for p in params])
-    names = {
-        best_arm: f"{labels.get(best_arm, best_arm)}, {at_best}",
-        base_arm: f"{labels.get(base_arm, base_arm)}"
-        + (f", {at_base}" if len(arms) == 1 else f", {at_best}"),
-    }
+    # Two jobs (one arm swept): each name says its setting. One job: the setting is said once.
+    if len(arms) == 1:
+        names = {
+            best_arm: f"{labels.get(best_arm, best_arm)}, {at_best}",
+            base_arm: f"{labels.get(base_arm, base_arm)}, {at_base}",
+        }
+        setting = ""
+    else:
+        names = {a: labels.get(a, a) for a in (best_arm, base_arm)}
+        setting = f"With {at_best}, "
     if base_job == best_job and base_arm != best_arm:
         head = verdict.headline(best_summary, best_arm, base_arm, names, metric)
         trade = verdict.trade_offs(best_summary, best_arm, base_arm, names)
@@ -831,11 +840,11 @@ def _sweep_answer(
         rep_time_row(best_summary, best_arm, names[best_arm]),
     ]
     if base_job == best_job and base_arm == best_arm:
-        return f"Best: {head}", trade, rep_time[:1], None
+        return head, trade, rep_time[:1], None
     pair_cfg = _pair_config(
         str(exp.study), overrides[base_job], overrides[best_job], (base_arm, best_arm)
     )
-    return f"Best against baseline: {head}", trade, rep_time, (pair_cfg, "baseline", "best")
+    return setting + head, trade, rep_time, (pair_cfg, "baseline", "best")
 
 
 # --- reference results -------------------------------------------------------------------------

@@ -162,8 +162,15 @@ def test_study_report_embeds_decodable_pngs_and_the_computed_answer(regenerated:
         pixels = imread(io.BytesIO(png), format="png")
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100
         assert pixels.std() > 0.01  # not a blank picture
-    answer = re.search(r'<p class="answer">(.*?)</p>', page, re.S)
+    answer = re.search(r'<div class="answer"><p>(.*?)</p>', page, re.S)
     assert answer is not None
+    # The trade-offs and the rep time are on the page; the note's markdown is rendered.
+    trade = re.search(r'<p class="tradeoffs">(.*?)</p>', page, re.S)
+    assert trade is not None and "Opt-outs:" in trade.group(1) and "Rep time:" in trade.group(1)
+    assert "rep hours per meeting" in page and page.count("<tr>") >= 3
+    text = re.sub(r"<[^>]+>", "", page.split("<body>", 1)[1])
+    assert "`" not in text
+    assert "typical prospect" in page
     summary = pd.read_csv(regenerated / "summary.csv")
     cfg = compose([f"+experiment={CHEAP}"])
     labels = {n: s.label for n, s in cfg.strategy.items()}
