@@ -816,15 +816,15 @@ def _sweep_answer(
     base_row = table[(table["job"] == base_job) & (table["arm"] == base_arm)].iloc[0]
     at_base = _value_text(params, [base_row[p] for p in params])
     # Two jobs (one arm swept): each name says its setting. One job: the setting is said once.
+    # (One arm: best and base are the same arm name in two jobs, so the names are kept apart.)
     if len(arms) == 1:
-        names = {
-            best_arm: f"{labels.get(best_arm, best_arm)}, {at_best}",
-            base_arm: f"{labels.get(base_arm, base_arm)}, {at_base}",
-        }
+        best_name = f"{labels.get(best_arm, best_arm)}, {at_best}"
+        base_name = f"{labels.get(base_arm, base_arm)}, {at_base}"
         setting = ""
     else:
-        names = {a: labels.get(a, a) for a in (best_arm, base_arm)}
+        best_name, base_name = labels.get(best_arm, best_arm), labels.get(base_arm, base_arm)
         setting = f"With {at_best}, "
+    names = {best_arm: best_name, base_arm: base_name}
     if base_job == best_job and base_arm != best_arm:
         head = verdict.headline(best_summary, best_arm, base_arm, names, metric)
         trade = verdict.trade_offs(best_summary, best_arm, base_arm, names)
@@ -833,11 +833,11 @@ def _sweep_answer(
         trade = ""
     else:
         head, trade = verdict.unpaired(
-            best_summary, best_arm, names[best_arm], base_summary, base_arm, names[base_arm], metric
+            best_summary, best_arm, best_name, base_summary, base_arm, base_name, metric
         )
     rep_time = [
-        rep_time_row(base_summary, base_arm, names[base_arm]),
-        rep_time_row(best_summary, best_arm, names[best_arm]),
+        rep_time_row(base_summary, base_arm, base_name),
+        rep_time_row(best_summary, best_arm, best_name),
     ]
     if base_job == best_job and base_arm == best_arm:
         return head, trade, rep_time[:1], None

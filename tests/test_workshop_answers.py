@@ -173,3 +173,17 @@ def test_story_tells_same_day_touches_on_one_line_and_the_ending() -> None:
     assert lines[-1] == 'Day 3: replied "not interested".'
     quiet = Journey("a", "A", 0, 120.0, touches.iloc[:1], replies.iloc[:0], 0.1, 0.0, False)
     assert story(quiet)[-1] == "No reply by the end of the run (day 115)."
+
+
+def test_unpaired_needs_the_intervals_apart_to_say_clearly() -> None:
+    from sim.verdict import unpaired
+
+    a = _summary((0.01, 0.03), (0, 0))
+    b = _summary((0.01, 0.03), (0, 0))
+    b.loc[b["metric"] == "meeting_rate", ["mean", "ci_low", "ci_high"]] = [0.05, 0.04, 0.06]
+    head, trade = unpaired(a, "a", "Long list", b, "a", "Short list", "meeting_rate")
+    assert head.startswith("“Long list”: 12.0%") and "“Short list”" in head
+    assert "clearly more (the 95% intervals do not overlap)" in head
+    same, _ = unpaired(a, "a", "Long list", a, "b", "Other", "meeting_rate")
+    assert "not clearly different (the 95% intervals overlap)" in same
+    assert "Rep time: 60 h against 60 h" in trade
