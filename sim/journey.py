@@ -207,9 +207,12 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
         gridspec_kw={"height_ratios": [3, 0.6 + 0.35 * max(1, len(used))]},
         squeeze=False,
     )
+    curves_by_arm = [state_curves(j, cfg, grid) for j in journeys]
+    # One scale for every panel (the row shares it): the highest annoyance of any of them.
+    peak = max(float(c["annoyance"].max()) for c in curves_by_arm)
     for col, j in enumerate(journeys):
         top, bottom = axes[0, col], axes[1, col]
-        curves = state_curves(j, cfg, grid)
+        curves = curves_by_arm[col]
         top.plot(grid, curves["warmth"], color="#d62728", lw=2.5, label=CURVE_WORDS["warmth"])
         top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2.5, label=CURVE_WORDS["annoyance"])
         top.plot(
@@ -255,7 +258,7 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
                 ax.axvline(float(reply["time"]), color="black", lw=2)
         title = textwrap.fill(j.label, 48)
         top.set_title(f"{title}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=15)
-        top.set_ylim(0, max(1.02, 1.05 * float(curves["annoyance"].max())))
+        top.set_ylim(0, max(1.02, 1.05 * peak))
         top.grid(alpha=0.3)
         top.tick_params(labelsize=13)
         bottom.set_ylim(-0.6, len(used) + 0.4)
@@ -264,7 +267,7 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
         bottom.tick_params(labelsize=13)
         bottom.grid(axis="x", alpha=0.3)
         bottom.set_xlim(start, end)
-    axes[0, 0].set_ylabel("0 = none, 1 = full", fontsize=14)
+    axes[0, 0].set_ylabel("level (0 = none)", fontsize=14)
     axes[1, 0].set_ylabel("touches", fontsize=14)
     handles = [
         *axes[0, 0].get_lines()[:4],

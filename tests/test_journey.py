@@ -99,7 +99,7 @@ def test_journey_figure_has_one_column_per_arm_and_marks_every_touch(cfg: Experi
         strip = axes[len(journeys) + col]
         markers = [ln for ln in strip.get_lines() if len(ln.get_xdata()) == 1]
         assert len(markers) == len(j.touches)
-        assert j.label in top.get_title()
+        assert j.label in " ".join(top.get_title().split())  # titles wrap long labels
         # The axis ends a little after the last event of any panel, not at the horizon.
         times = [t for x in journeys for t in (*x.touches["time"], *x.replies.get("time", []))]
         span = max(times) - min(times)
@@ -135,3 +135,14 @@ def test_tracing_everyone_gives_each_prospect_the_journey_traced_alone(
             a.replies.get("time", pd.Series()).tolist()
             == b.replies.get("time", pd.Series()).tolist()
         )
+
+
+def test_every_panel_shows_the_highest_annoyance() -> None:
+    stalker = compose(["+experiment=stalker_mode", "population.size=200", "replications=1"])
+    arms = ["stalker_24h", "stalker_month"]
+    traced, prospects = follow_everyone(stalker, arms)
+    journeys = journeys_of(traced, prospects, typical_prospect(traced[arms[0]])[0], stalker)
+    fig = journey_figure(journeys, stalker)
+    grid = np.linspace(*fig.get_axes()[0].get_xlim(), 600)
+    peak = max(float(state_curves(j, stalker, grid)["annoyance"].max()) for j in journeys)
+    assert fig.get_axes()[0].get_ylim()[1] >= peak
