@@ -371,7 +371,7 @@ def typical_prospect(rows: pd.DataFrame) -> tuple[int, str]:
     """
     table = outcomes(rows)
     if table.empty:
-        return 0, "the arm touched nobody, so prospect 0 is shown"
+        return 0, "the arm reached nobody, so prospect 0 is shown"
     kinds = table.groupby(["decided", "meeting"]).size()
     top = cast(tuple[int, bool], kinds.idxmax())
     decided, meeting, count = int(top[0]), bool(top[1]), int(kinds.max())
@@ -380,10 +380,11 @@ def typical_prospect(rows: pd.DataFrame) -> tuple[int, str]:
     gap = (same["touches"] - median).abs()
     chosen = int(gap[gap == gap.min()].index.min())
     share = count / len(table)
+    n = int(cast(int, same.at[chosen, "touches"]))
     how = (
-        f"a typical prospect: {share:.0%} of the prospects this arm reached "
-        f"{outcome_words(int(decided), bool(meeting))}, like this one, who got "
-        f"{int(cast(int, same.at[chosen, 'touches']))} touches (the middle number among them)"
+        f"{share:.0%} of the prospects this arm reached "
+        f"{outcome_words(int(decided), bool(meeting))}; this one did too, after {n} "
+        f"touch{'es' if n != 1 else ''} (the middle number among them)"
     )
     return chosen, how
 

@@ -627,8 +627,8 @@ def journey_pngs(cfg: ExperimentConfig, baseline: str, best: str) -> list[tuple[
         seen.add(prospect)
         fig = journey_figure(journeys_of(traced, prospects, prospect, cfg), cfg)
         caption = (
-            f"Prospect {prospect}, followed through both strategies (replicate 0). Picked as "
-            f"{how} with “{labels[arm]}”."
+            f"Prospect {prospect}, followed through both strategies (replicate 0), is a typical "
+            f"prospect of “{labels[arm]}”: {how}."
         )
         out.append((caption, png(fig, dpi=FIGURE_DPI)))
     return out

@@ -114,7 +114,7 @@ def test_a_same_day_burst_is_counted_on_the_figure() -> None:
     arms = ["stalker_24h", "stalker_month"]
     traced, prospects = follow_everyone(stalker, arms)
     prospect, how = typical_prospect(traced["stalker_24h"])
-    assert "typical prospect" in how
+    assert "of the prospects this arm reached" in how
     journeys = journeys_of(traced, prospects, prospect, stalker)
     fig = journey_figure(journeys, stalker)
     burst = [t.get_text() for t in fig.get_axes()[2].texts]

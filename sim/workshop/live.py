@@ -111,7 +111,7 @@ def _answer(study: str, key: tuple[tuple[str, object], ...]) -> Answer:
         trade_offs=trade_offs(summary, YOURS, OTHER, labels),
         rows=rows,
         prospect=prospect,
-        how_picked=f"Prospect {prospect} is {how} with your cadence.",
+        how_picked=f"Why prospect {prospect}: a typical prospect of your cadence. {how}.",
         stories=stories,
         size=f"{per_arm} per cadence, {cfg.replications} repeats",
     )
