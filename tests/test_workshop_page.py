@@ -47,7 +47,8 @@ if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs it", pytrace=False)
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
+# A dev dependency (pyproject.toml): imported plainly, so a missing driver fails, never skips.
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 def _free_port() -> int:
@@ -91,7 +92,7 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         try:
             yield b
