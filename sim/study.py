@@ -608,19 +608,23 @@ def _as_experiment(cfg: ExperimentConfig | DictConfig) -> ExperimentConfig:
     return to_experiment(cfg)
 
 
-def journey_pngs(cfg: ExperimentConfig, baseline: str, best: str) -> list[tuple[str, bytes]]:
+def journey_pngs(cfg: ExperimentConfig, baseline: str, best: str) -> list[tuple[str, str, bytes]]:
     """A typical prospect of the baseline and one of the best arm, each followed through both.
 
     "Typical" is :func:`sim.journey.typical_prospect` (the arm's commonest outcome, the median
     number of touches among those), in replicate 0; the caption says how each was picked. When
     both arms' typical prospect is the same person, one figure.
+
+    Returns:
+        ``(file name, caption, PNG)`` per figure: ``study_journey_baseline.png`` (a typical
+        prospect of the baseline), ``study_journey_best.png`` (of the best arm).
     """
     arms = [baseline, best]
     traced, prospects = follow_everyone(cfg, arms)
     labels = _labels(cfg)
-    out: list[tuple[str, bytes]] = []
+    out: list[tuple[str, str, bytes]] = []
     seen: set[int] = set()
-    for arm in arms:
+    for arm, role in zip(arms, ("baseline", "best"), strict=True):
         prospect, how = typical_prospect(traced[arm])
         if prospect in seen:
             continue
@@ -630,7 +634,7 @@ def journey_pngs(cfg: ExperimentConfig, baseline: str, best: str) -> list[tuple[
             f"Prospect {prospect}, followed through both strategies (replicate 0), is a typical "
             f"prospect of “{labels[arm]}”: {how}."
         )
-        out.append((caption, png(fig, dpi=FIGURE_DPI)))
+        out.append((f"study_journey_{role}.png", caption, png(fig, dpi=FIGURE_DPI)))
     return out
 
 
@@ -750,8 +754,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
         answer_more = how
         table_html = _html_table(table, SWEEP_TABLE_METRICS, labels, params)
     if pair is not None:
-        for caption, data in journey_pngs(*pair):
-            figures.append((f"study_journey_{len(figures)}.png", caption, data))
+        figures.extend(journey_pngs(*pair))
     for name, _, data in figures:
         write_bytes(out / name, data)
     write_csv(out / "study_table.csv", table.round(10))
