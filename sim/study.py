@@ -158,14 +158,21 @@ PARAM_WORDS: dict[str, str] = {
     "strategy.cool_down.cooldown.pause_days": "a pause of",
     "strategy.hooks.list_multiplier": "a list of",
     "strategy.hooks.personalization": "personalization",
-    "model.load.email": "emails a day:",
+    "model.load.email": "an inbox of",
+}
+#: What a swept parameter is called in a sentence ("depends on the pause length").
+PARAM_SETTING: dict[str, str] = {
+    "strategy.cool_down.cooldown.pause_days": "the pause length",
+    "strategy.hooks.list_multiplier": "the list size",
+    "strategy.hooks.personalization": "the personalization",
+    "model.load.email": "the inbox size",
 }
 #: How a swept value reads after its words ("a pause of 14 days", "a list of 8 x 400").
 PARAM_UNITS: dict[str, str] = {
     "strategy.cool_down.cooldown.pause_days": "{v} days",
     "strategy.hooks.list_multiplier": "{v} x 400 prospects",
     "strategy.hooks.personalization": "{v}",
-    "model.load.email": "{v}",
+    "model.load.email": "{v} emails a day",
 }
 #: The axis title of a swept parameter in the sweep figure.
 PARAM_AXIS: dict[str, str] = {
@@ -239,7 +246,7 @@ def _value_text(params: Sequence[str], values: Sequence[object]) -> str:
 
 
 def _where(params: Sequence[str]) -> str:
-    return " and ".join(PARAM_AXIS.get(p, _param(p)) for p in params)
+    return " and ".join(PARAM_SETTING.get(p, _param(p)) for p in params)
 
 
 def _values(params: Sequence[str], keys: Sequence[tuple[object, ...]]) -> str:
@@ -287,7 +294,7 @@ def answer_sweep(
         leaders.setdefault(lead, []).append(key)
     if len(leaders) == 1:
         focus = next(iter(leaders))
-        head = f"{_quoted(labels, focus)} got the most {noun} at every {where} tested"
+        head = f"{_quoted(labels, focus)} got the most {noun} at every value of {where} tested"
     else:
         parts = [f"{_quoted(labels, a)} with {_values(params, v)}" for a, v in leaders.items()]
         head = f"Which strategy gets the most {noun} depends on {where}: {'; '.join(parts)}"

@@ -123,7 +123,7 @@ def test_sweep_answer_names_the_leader_per_value_and_the_verdict() -> None:
     param = "strategy.cool_down.cooldown.pause_days"
     table = pd.DataFrame(rows).rename(columns={"pause_days": param})
     text = answer_sweep(table, [param], "persist", {"cool": "Cool down", "persist": "Persist"})
-    assert "depends on pause (days): “Persist” with a pause of 3 days" in text
+    assert "depends on the pause length: “Persist” with a pause of 3 days" in text
     assert "“Cool down” with a pause of 30 days" in text
     assert "clearly ahead with a pause of 30 days" in text
     assert "not clearly different with a pause of 3 days" in text
