@@ -583,6 +583,18 @@ def render_report(
     The first third is for a screen: question, answer, trade-offs, seed passage, the outcomes
     figure and the rep time; the rest is for an analyst. Autoescaped: only ``table_html`` (built
     by :func:`_html_table` from escaped text) and the note's markdown go in as HTML.
+
+    Args:
+        note: The study's note (title, question, passage, what to look at).
+        answer: The headline answer.
+        table_html: The full table (:func:`_html_table`; a plain string is escaped).
+        figures: ``(caption, PNG)`` in order; the first sits in the top part.
+        facts: Run facts for the footer.
+        trade_offs: Opt-outs and rep time of the answer's pair.
+        rep_time: Rows of the rep-time table.
+        capacity: One line about rep capacity, shown under the rep time (room for the engine's
+            capacity warning).
+        answer_more: A second, smaller line of the answer (a sweep's detail).
     """
     return pages.render(
         "study_report.html",
