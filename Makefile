@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark validation reference clean
+.PHONY: run test lint typecheck format benchmark validation reference workshop clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ validation: $(STAMP)
 # Rerun every workshop study and refresh results/reference/<study>/ (tables, figures, report).
 reference: $(STAMP)
 	$(BIN)/python -m sim.study --all
+
+# The workshop page on http://127.0.0.1:8765/, opened in the browser (Ctrl+C to stop).
+workshop: $(STAMP)
+	$(BIN)/outreach-sim-workshop $(ARGS)
 
 clean:
 	rm -rf $(VENV) results/runs results/sweeps .pytest_cache .mypy_cache .ruff_cache

@@ -9,8 +9,10 @@ and random streams, so prospect ``i`` is the same person in every panel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -155,56 +157,307 @@ def outcome_text(journey: Journey) -> str:
     return f"{words} on day {float(last['time']):.1f}{meeting}"
 
 
+#: The state curves as a room says them.
+CURVE_WORDS: dict[str, str] = {
+    "warmth": "warmth toward the seller",
+    "annoyance": "annoyance",
+    "familiarity": "knows the seller",
+    "need": "chance they need it now",
+}
+
+
+def _window(journeys: Sequence[Journey], horizon: float) -> tuple[float, float]:
+    """The days worth showing: from just before the first touch to a little after the last event.
+
+    A 120-day axis where everything happens by day 25 hides the story; the window ends ten days
+    (or a sixth of the span) after the last touch or reply.
+    """
+    times = [
+        float(t) for j in journeys for t in (*j.touches.get("time", []), *j.replies.get("time", []))
+    ]
+    if not times:
+        return 0.0, horizon
+    first, last = min(times), max(times)
+    end = min(horizon, last + max(10.0, (last - first) / 6))
+    return max(0.0, first - 1.0), end
+
+
 def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure:
-    """Side-by-side panels, one per arm: state curves above, each touch's attention below."""
+    """Side-by-side panels, one per arm: the prospect's state above, the touches below.
+
+    Above, the state curves in plain words; below, one row per channel with a marker per touch
+    (filled when noticed) and the number of touches written over a same-day burst, so ten
+    touches in an afternoon read as ten, not as one blob. Large type, for a projector.
+    """
     horizon = cfg.horizon_days
-    grid = np.linspace(0.0, horizon, 600)
+    start, end = _window(journeys, horizon)
+    grid = np.linspace(start, end, 600)
+    used = [
+        name
+        for name in CHANNEL_STYLE
+        if any(CHANNELS[int(x)] == name for j in journeys for x in j.touches.get("channel", []))
+    ]
     # A bare Figure (no pyplot): no global figure registry, no backend state to leak.
-    fig = Figure(figsize=(6.2 * len(journeys), 6.2))
+    fig = Figure(figsize=(7.5 * len(journeys), 7.0))
     axes = fig.subplots(
         2,
         len(journeys),
         sharex=True,
         sharey="row",
-        gridspec_kw={"height_ratios": [3, 1.3]},
+        gridspec_kw={"height_ratios": [3, 0.6 + 0.35 * max(1, len(used))]},
         squeeze=False,
     )
+    curves_by_arm = [state_curves(j, cfg, grid) for j in journeys]
+    # One scale for every panel (the row shares it): the highest annoyance of any of them.
+    peak = max(float(c["annoyance"].max()) for c in curves_by_arm)
     for col, j in enumerate(journeys):
         top, bottom = axes[0, col], axes[1, col]
-        curves = state_curves(j, cfg, grid)
-        top.plot(grid, curves["warmth"], color="#d62728", lw=2, label="warmth")
-        top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2, label="annoyance")
-        top.plot(grid, curves["familiarity"], color="#2ca02c", lw=1.5, ls="--", label="familiarity")
-        top.plot(grid, curves["need"], color="#1f77b4", lw=1.2, ls=":", label="P(in market)")
+        curves = curves_by_arm[col]
+        top.plot(grid, curves["warmth"], color="#d62728", lw=2.5, label=CURVE_WORDS["warmth"])
+        top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2.5, label=CURVE_WORDS["annoyance"])
+        top.plot(
+            grid,
+            curves["familiarity"],
+            color="#2ca02c",
+            lw=2,
+            ls="--",
+            label=CURVE_WORDS["familiarity"],
+        )
+        top.plot(grid, curves["need"], color="#1f77b4", lw=1.8, ls=":", label=CURVE_WORDS["need"])
+        times = j.touches["time"].to_numpy(float) if not j.touches.empty else np.zeros(0)
+        for t in times:
+            top.axvline(t, color="#bbbbbb", lw=0.8, zorder=0)
         for _, touch in j.touches.iterrows():
-            colour, marker = CHANNEL_STYLE[CHANNELS[int(touch["channel"])]]
+            name = CHANNELS[int(touch["channel"])]
+            colour, marker = CHANNEL_STYLE[name]
             face = colour if touch["noticed"] else "white"
-            kw = {"marker": marker, "ms": 9, "mec": colour, "mfc": face, "mew": 1.5}
-            top.plot([touch["time"]], [1.0], clip_on=False, **kw)
-            bottom.plot([touch["time"]], [touch["attention"]], **kw)
-            bottom.vlines(touch["time"], 0, touch["attention"], color=colour, lw=0.8)
+            bottom.plot(
+                [touch["time"]],
+                [used.index(name)],
+                marker=marker,
+                ms=11,
+                mec=colour,
+                mfc=face,
+                mew=1.8,
+                ls="",
+            )
+        if times.size:
+            days = np.floor(times).astype(int)
+            for day in np.unique(days):
+                count = int(np.sum(days == day))
+                if count >= 3:
+                    bottom.annotate(
+                        f"{count} touches",
+                        (float(times[days == day].min()), len(used) - 0.4),
+                        fontsize=13,
+                        ha="left",
+                        va="bottom",
+                    )
         for _, reply in j.replies.iterrows():
-            top.axvline(float(reply["time"]), color="black", lw=1.2)
-        top.set_title(f"{j.label}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=10)
-        top.set_ylim(0, max(1.09, 1.05 * float(curves["annoyance"].max())))
+            for ax in (top, bottom):
+                ax.axvline(float(reply["time"]), color="black", lw=2)
+        title = textwrap.fill(j.label, 48)
+        top.set_title(f"{title}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=15)
+        top.set_ylim(0, max(1.02, 1.05 * peak))
         top.grid(alpha=0.3)
-        bottom.set_ylim(0, 1.05)
-        bottom.set_xlabel("day")
-        bottom.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("state (0-1)")
-    axes[1, 0].set_ylabel("attention at touch")
-    axes[0, -1].legend(loc="center right", fontsize=8)
+        top.tick_params(labelsize=13)
+        bottom.set_ylim(-0.6, len(used) + 0.4)
+        bottom.set_yticks(range(len(used)), used, fontsize=13)
+        bottom.set_xlabel("day", fontsize=14)
+        bottom.tick_params(labelsize=13)
+        bottom.grid(axis="x", alpha=0.3)
+        bottom.set_xlim(start, end)
+    axes[0, 0].set_ylabel("level (0 = none)", fontsize=14)
+    axes[1, 0].set_ylabel("touches", fontsize=14)
     handles = [
-        Line2D([], [], ls="", marker=mk, color=c, mfc=c, label=name)
-        for name, (c, mk) in CHANNEL_STYLE.items()
-        if any(CHANNELS[int(x)] == name for j in journeys for x in j.touches.get("channel", []))
+        *axes[0, 0].get_lines()[:4],
+        Line2D([], [], ls="", marker="o", color="k", mfc="k", ms=10, label="touch noticed"),
+        Line2D([], [], ls="", marker="o", color="k", mfc="white", ms=10, label="not noticed"),
+        Line2D([], [], color="black", lw=2, label="reply arrives"),
     ]
-    handles += [
-        Line2D([], [], ls="", marker="o", color="k", mfc="k", label="noticed"),
-        Line2D([], [], ls="", marker="o", color="k", mfc="white", label="not noticed"),
-        Line2D([], [], color="black", lw=1.2, label="reply arrives"),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-    fig.suptitle(f"Prospect {journeys[0].prospect}: the same person in every panel", fontsize=12)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=13, frameon=False)
+    fig.suptitle(f"Prospect {journeys[0].prospect}: the same person in every panel", fontsize=16)
+    fig.tight_layout(rect=(0, 0.1, 1, 0.97))
     return fig
+
+
+# --- a typical prospect, told in words ---------------------------------------------------------
+
+#: How a room says each channel and each message kind.
+CHANNEL_WORDS: dict[str, tuple[str, str]] = {
+    # channel: (one, several)
+    "phone": ("a call", "calls"),
+    "email": ("an email", "emails"),
+    "sms": ("a text", "texts"),
+    "social": ("a social message", "social messages"),
+    "postal": ("a letter", "letters"),
+    "drop_in": ("a visit", "visits"),
+    "referral": ("an introduction", "introductions"),
+}
+MESSAGE_WORDS: dict[str, str] = {
+    "self_focused": "all about the seller",
+    "benefit_led": "about what they would gain",
+    "resource": "sharing something useful",
+    "deadline": "with a deadline",
+    "lazy_question": "a lazy question",
+    "check_in": "just checking in",
+    "breakup": "saying goodbye",
+}
+NO_REPLY = -1
+
+
+def follow_everyone(
+    cfg: ExperimentConfig, arms: Sequence[str], replicate: int = 0
+) -> tuple[dict[str, pd.DataFrame], Prospects]:
+    """Every prospect's touches and replies in each of ``arms`` (one replicate, traced in full).
+
+    Each arm is built by :func:`sim.api.replicate_runs` with its whole list traced, so the rows
+    are the engine's own record (``ArmRun.trace_rows``). Meant for the small runs of a report or
+    the workshop page: tracing costs a Python row per touch.
+
+    Returns:
+        The trace rows by arm, and the prospects of the longest list (prefix-stable).
+    """
+    validate(cfg)
+    from sim.api import arm_sizes
+
+    sizes = arm_sizes(cfg)
+    rows: dict[str, pd.DataFrame] = {}
+    prospects: Prospects | None = None
+    for arm in arms:
+        (run,) = replicate_runs(cfg, replicate, [arm], trace=range(sizes[arm]))
+        run.run()
+        frame = pd.DataFrame(run.trace_rows)
+        if frame.empty:
+            frame = pd.DataFrame({"event": pd.Series(dtype=str), "prospect": pd.Series(dtype=int)})
+        rows[arm] = frame
+        if prospects is None or run.p.n > prospects.n:
+            prospects = run.p
+    assert prospects is not None, "at least one arm"
+    return rows, prospects
+
+
+def outcomes(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per touched prospect: touches, and the last reply (``decided``, ``meeting``).
+
+    ``decided`` is :data:`NO_REPLY` for a prospect who never replied.
+    """
+    touches = rows[rows["event"] == "touch"].groupby("prospect").size().rename("touches")
+    replies = rows[rows["event"] == "reply"].groupby("prospect").last()
+    out = touches.to_frame()
+    out["decided"] = replies["decided"].reindex(out.index).fillna(NO_REPLY).astype(int)
+    meeting = replies["meeting"].reindex(out.index).astype("boolean").fillna(False)
+    out["meeting"] = meeting.astype(bool)
+    return out
+
+
+def outcome_words(decided: int, meeting: bool) -> str:
+    """``got no reply``, ``replied with interest and took a meeting``, ``opted out``..."""
+    if decided == NO_REPLY:
+        return "never replied"
+    words = OUTCOME_WORDS.get(decided, "replied")
+    return f"{words} and took a meeting" if meeting else words
+
+
+def typical_prospect(rows: pd.DataFrame) -> tuple[int, str]:
+    """A typical prospect of an arm, and how they were picked, in words.
+
+    Typical means: their outcome is the arm's most common outcome among the prospects it
+    touched, and among those, their number of touches is the closest to the median (the
+    lowest number on a tie). No prospect chosen for a story they happen to tell.
+
+    Returns:
+        ``(prospect, how)``; ``(0, ...)`` when the arm touched nobody.
+    """
+    table = outcomes(rows)
+    if table.empty:
+        return 0, "the arm reached nobody, so prospect 0 is shown"
+    kinds = table.groupby(["decided", "meeting"]).size()
+    top = cast(tuple[int, bool], kinds.idxmax())
+    decided, meeting, count = int(top[0]), bool(top[1]), int(kinds.max())
+    same = table[(table["decided"] == decided) & (table["meeting"] == meeting)]
+    median = float(same["touches"].median())
+    gap = (same["touches"] - median).abs()
+    chosen = int(gap[gap == gap.min()].index.min())
+    share = count / len(table)
+    n = int(cast(int, same.at[chosen, "touches"]))
+    how = (
+        f"{share:.0%} of the prospects this arm reached "
+        f"{outcome_words(int(decided), bool(meeting))}; this one did too, after {n} "
+        f"touch{'es' if n != 1 else ''} (the middle number among them)"
+    )
+    return chosen, how
+
+
+def _touch_line(day: float, group: pd.DataFrame) -> str:
+    names = [CHANNELS[int(c)] for c in group["channel"]]
+    counts = {n: names.count(n) for n in dict.fromkeys(names)}
+    sent = ", ".join(
+        CHANNEL_WORDS[n][0] if k == 1 else f"{k} {CHANNEL_WORDS[n][1]}" for n, k in counts.items()
+    )
+    noticed = int(group["noticed"].sum())
+    if len(group) == 1:
+        touch = group.iloc[0]
+        from sim.messages import MESSAGES
+
+        what = f"{sent} {MESSAGE_WORDS[MESSAGES[int(touch['message'])]]}"
+        if bool(touch.get("answered", False)):
+            what += ", and they picked up"
+        elif bool(touch.get("voicemail", False)):
+            what += ", a voicemail left"
+        seen = "noticed" if noticed else "not noticed"
+        return f"Day {day:g}: {what} ({seen})."
+    seen = "none noticed" if noticed == 0 else f"{noticed} noticed"
+    return f"Day {day:g}: {len(group)} touches the same day: {sent} ({seen})."
+
+
+def story(journey: Journey) -> list[str]:
+    """The journey in plain sentences, one per day with touches, then how it ended.
+
+    Days count from the prospect's first touch (day 1).
+
+    Touches on the same day share a line, so ten touches in an afternoon read as one burst.
+    """
+    lines = []
+    touches = journey.touches
+    # Days count from the first touch (day 1), whenever the prospect joined the list.
+    start = float(touches["time"].min()) if not touches.empty else 0.0
+    if not touches.empty:
+        days = np.floor(touches["time"].to_numpy(float) - start).astype(int) + 1
+        for day in np.unique(days):
+            lines.append(_touch_line(float(day), touches[days == day]))
+    if journey.replies.empty:
+        lines.append(f"No reply by the end of the run (day {journey.horizon - start:.0f}).")
+    else:
+        last = journey.replies.iloc[-1]
+        words = outcome_words(int(last["decided"]), bool(last.get("meeting", False)))
+        lines.append(f"Day {int(float(last['time']) - start) + 1}: {words}.")
+    return lines
+
+
+def journeys_of(
+    rows: Mapping[str, pd.DataFrame],
+    prospects: Prospects,
+    prospect: int,
+    cfg: ExperimentConfig,
+) -> list[Journey]:
+    """The journeys of ``prospect`` in each arm of ``rows`` (from :func:`follow_everyone`)."""
+    out = []
+    for arm, frame in rows.items():
+        mine = frame[frame["prospect"] == prospect] if not frame.empty else frame
+        touches = mine[mine["event"] == "touch"].reset_index(drop=True)
+        replies = mine[mine["event"] == "reply"].reset_index(drop=True)
+        out.append(
+            Journey(
+                arm=arm,
+                label=cfg.strategy[arm].label or arm,
+                prospect=prospect,
+                horizon=cfg.horizon_days,
+                touches=touches,
+                replies=replies,
+                warmth_base=float(prospects.warmth_base[prospect]),
+                familiarity0=float(prospects.familiarity0[prospect]),
+                need0=bool(prospects.need0[prospect]),
+            )
+        )
+    return out

@@ -1,17 +1,19 @@
 """Report: the one self-contained HTML page a person reads first, figures embedded as base64.
 
-Every string that comes from a config (arm names, strategy labels, overrides, preset names) is
-passed through :func:`html.escape`: a label is data, and must never become markup or script.
+The page is a Jinja2 template (``sim/templates/run_report.html``, :mod:`sim.pages`) with
+autoescaping: every string that comes from a config (arm names, strategy labels, overrides,
+preset names) is text, never markup or script.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
+
+from sim import pages
+from sim.pages import trusted
 
 #: The metrics the report's table shows, with their headings.
 REPORT_METRICS: tuple[tuple[str, str], ...] = (
@@ -74,45 +76,25 @@ def render(
     Returns:
         A complete HTML document with no external references.
     """
-    esc = html.escape
     arms = list(dict.fromkeys(summary["arm"]))
-    head = "".join(f"<th>{esc(name)}</th>" for _, name in REPORT_METRICS)
-    body = []
+    rows = []
     for arm in arms:
         cells = []
         for metric, _ in REPORT_METRICS:
             match = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
-            cells.append(
-                f"<td>{_cell(match.iloc[0]) + _diff(match.iloc[0])}</td>"
-                if len(match)
-                else "<td></td>"
-            )
-        label = labels.get(arm, "")
-        body.append(f"<tr><th>{esc(arm)}<br><small>{esc(label)}</small></th>{''.join(cells)}</tr>")
-    items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in facts.items())
-    images = "".join(
-        f'<figure><img alt="{esc(name)}" src="data:image/png;base64,'
-        f'{base64.b64encode(data).decode("ascii")}"><figcaption>{esc(CAPTIONS.get(name, name))}'
-        "</figcaption></figure>"
-        for name, data in figures.items()
+            # Numbers only: the cell's markup is ours, its text is formatted floats.
+            cells.append(trusted(_cell(match.iloc[0]) + _diff(match.iloc[0])) if len(match) else "")
+        rows.append({"arm": arm, "label": labels.get(arm, ""), "cells": cells})
+    return pages.render(
+        "run_report.html",
+        title=title,
+        facts=facts,
+        baseline=baseline,
+        metrics=REPORT_METRICS,
+        rows=rows,
+        notes=notes,
+        figures=[(n, CAPTIONS.get(n, n), pages.png_src(d)) for n, d in figures.items()],
     )
-    extra = "".join(f"<p>{esc(n)}</p>" for n in notes)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
-<style>
-body {{font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222}}
-table {{border-collapse: collapse}} th, td {{border: 1px solid #ccc; padding: .3em .6em;
-vertical-align: top; text-align: right}} th:first-child {{text-align: left}}
-img {{max-width: 100%}} figure {{margin: 1.5em 0}}
-</style></head><body>
-<h1>{esc(title)}</h1>
-<ul>{items}</ul>
-<h2>Results (mean over replicates, 95% CI; below: difference vs {esc(baseline)}, paired)</h2>
-<table><tr><th>arm</th>{head}</tr>{"".join(body)}</table>
-{extra}
-{images}
-</body></html>
-"""
 
 
 def _pct(value: float) -> str:

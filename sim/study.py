@@ -15,7 +15,8 @@ line and copies its tables, figures and report to ``results/reference/<study>/``
 from __future__ import annotations
 
 import argparse
-import base64
+import copy
+import functools
 import html
 import math
 import re
@@ -23,17 +24,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ParamSpec
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.figure import Figure
 from omegaconf import DictConfig
 
+from sim import pages, verdict
 from sim.config import ExperimentConfig
-from sim.journey import journey_figure, pick_prospect, trace_journeys
+from sim.journey import follow_everyone, journey_figure, journeys_of, typical_prospect
 from sim.outputs import write_bytes, write_csv, write_text
 from sim.plots import png
 
@@ -41,6 +47,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 NOTES_DIR = PROJECT_DIR / "experiments"
 EXPERIMENT_DIR = Path(__file__).resolve().parent / "conf" / "experiment"
 REFERENCE_DIR = PROJECT_DIR / "results" / "reference"
+P = ParamSpec("P")
 
 #: The studies, in the order a workshop would show them.
 STUDIES: tuple[str, ...] = (
@@ -64,14 +71,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "meetings": ("meetings", "count"),
     "responses": ("responses", "count"),
     "opt_outs": ("opt-outs", "count"),
+    "rep_hours": ("rep hours", "hours"),
 }
 TITLES: dict[str, str] = {
-    "response_rate": "response rate",
-    "meeting_rate": "meeting rate",
-    "opt_out_rate": "opt-out rate",
+    "response_rate": "replied",
+    "meeting_rate": "booked a meeting",
+    "opt_out_rate": "opted out",
 }
-TABLE_METRICS: tuple[str, ...] = ("response_rate", "meeting_rate", "opt_out_rate")
-SWEEP_TABLE_METRICS: tuple[str, ...] = ("response_rate", "meetings", "opt_out_rate", "opt_outs")
+RATE_METRICS: tuple[str, ...] = ("response_rate", "meeting_rate", "opt_out_rate")
+TABLE_METRICS: tuple[str, ...] = (*RATE_METRICS, "meetings", "rep_hours")
+SWEEP_TABLE_METRICS: tuple[str, ...] = (
+    "response_rate",
+    "meetings",
+    "opt_out_rate",
+    "opt_outs",
+    "rep_hours",
+)
 #: Study figures are drawn smaller than the job figures: a report shows several side by side.
 FIGURE_DPI = 80
 #: The study report replaces the app's generic page in a study's job folder (and a sweep root).
@@ -138,26 +153,38 @@ def read_note(name: str, notes_dir: Path = NOTES_DIR) -> Note:
 
 # --- numbers into words ------------------------------------------------------------------------
 
+#: Swept parameters as a room says them: a report never shows a config key.
+PARAM_WORDS: dict[str, str] = {
+    "strategy.cool_down.cooldown.pause_days": "a pause of",
+    "strategy.hooks.list_multiplier": "a list of",
+    "strategy.hooks.personalization": "personalization",
+    "model.load.email": "an inbox of",
+}
+#: What a swept parameter is called in a sentence ("depends on the pause length").
+PARAM_SETTING: dict[str, str] = {
+    "strategy.cool_down.cooldown.pause_days": "the pause length",
+    "strategy.hooks.list_multiplier": "the list size",
+    "strategy.hooks.personalization": "the personalization",
+    "model.load.email": "the inbox size",
+}
+#: How a swept value reads after its words ("a pause of 14 days", "a list of 8 x 400").
+PARAM_UNITS: dict[str, str] = {
+    "strategy.cool_down.cooldown.pause_days": "{v} days",
+    "strategy.hooks.list_multiplier": "{v} x 400 prospects",
+    "strategy.hooks.personalization": "{v}",
+    "model.load.email": "{v} emails a day",
+}
+#: The axis title of a swept parameter in the sweep figure.
+PARAM_AXIS: dict[str, str] = {
+    "strategy.cool_down.cooldown.pause_days": "pause (days)",
+    "strategy.hooks.list_multiplier": "list size (x 400 prospects)",
+    "strategy.hooks.personalization": "personalization",
+    "model.load.email": "competing emails a prospect gets a day",
+}
+
 
 def _fmt(value: float, kind: str) -> str:
-    if math.isnan(value):
-        return "n/a"
-    return f"{100 * value:.1f}%" if kind == "pct" else f"{value:.1f}"
-
-
-def _fmt_diff(value: float, kind: str) -> str:
-    return f"{100 * value:+.1f} points" if kind == "pct" else f"{value:+.1f}"
-
-
-def _verdict(low: float, high: float) -> str:
-    """'higher', 'lower' or 'unclear' from a difference's CI ('unknown' without one)."""
-    if math.isnan(low) or math.isnan(high):
-        return "unknown"
-    if low > 0:
-        return "higher"
-    if high < 0:
-        return "lower"
-    return "unclear"
+    return verdict.fmt(value, kind)
 
 
 def _row(summary: pd.DataFrame, arm: str, metric: str) -> pd.Series:
@@ -167,98 +194,68 @@ def _row(summary: pd.DataFrame, arm: str, metric: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def _diff_clause(row: pd.Series, kind: str) -> str:
-    d, lo, hi = (float(row[c]) for c in ("diff_vs_baseline", "diff_ci_low", "diff_ci_high"))
-    if math.isnan(lo):
-        return f"{_fmt_diff(d, kind)}; one replicate, so no confidence interval"
-    low = _fmt_diff(lo, kind).split()[0]  # "+0.3 to +3.5 points", the unit once
-    return f"{_fmt_diff(d, kind)}, 95% CI {low} to {_fmt_diff(hi, kind)}"
+def _quoted(labels: Mapping[str, str], arm: str) -> str:
+    return f"“{labels.get(arm, arm)}”"
 
 
 def answer_single(
     summary: pd.DataFrame, baseline: str, labels: Mapping[str, str], metric: str = "response_rate"
 ) -> str:
-    """The study's answer in one sentence, from a job's ``summary.csv`` (paired CIs vs baseline).
+    """The study's answer in plain words, from a job's ``summary.csv`` (paired CIs vs baseline).
 
-    Names how many arms did clearly better than the baseline, the arm with the most of
-    ``metric`` against the baseline with the paired difference and its CI ("no clear difference"
-    when the CI spans 0), and what happened to opt-outs for the same pair.
+    With several challengers, how many did clearly better than the baseline and which got the
+    most; then the best against the baseline (:func:`sim.verdict.headline`: "clearly" only when
+    the paired 95% interval excludes zero). The trade-offs are :func:`sim.verdict.trade_offs`.
     """
     noun, kind = WORDS[metric]
     arms = list(dict.fromkeys(summary["arm"]))
     others = [a for a in arms if a != baseline]
     if not others:
         row = _row(summary, baseline, metric)
-        return f"{labels.get(baseline, baseline)} got {_fmt(float(row['mean']), kind)} {noun}."
-    means = {a: float(_row(summary, a, metric)["mean"]) for a in arms}
-    best = max(others, key=lambda a: means[a])
-    b_row = _row(summary, best, metric)
-    verdict = _verdict(float(b_row["diff_ci_low"]), float(b_row["diff_ci_high"]))
-    name, base = labels.get(best, best), labels.get(baseline, baseline)
-    clear = [
-        a
-        for a in others
-        if _verdict(*(float(_row(summary, a, metric)[c]) for c in ("diff_ci_low", "diff_ci_high")))
-        == "higher"
-    ]
-    pair = f"{_fmt(means[best], kind)} against {_fmt(means[baseline], kind)}"
-    if verdict == "higher":
-        if len(others) > 1:
-            head = (
-                f"{len(clear)} of {len(others)} arms got clearly more {noun} than {base}; "
-                f"the most came from {name}: {pair} ({_diff_clause(b_row, kind)})"
+        return f"{_quoted(labels, baseline)} got {_fmt(float(row['mean']), kind)} {noun}."
+    best = max(others, key=lambda a: float(_row(summary, a, metric)["mean"]))
+    lead = ""
+    if len(others) > 1:
+        clear = [
+            a
+            for a in others
+            if verdict.clearly(
+                *(float(_row(summary, a, metric)[c]) for c in ("diff_ci_low", "diff_ci_high"))
             )
-        else:
-            head = (
-                f"{name} got clearly more {noun} than {base}: {pair} ({_diff_clause(b_row, kind)})"
-            )
-    elif verdict == "lower":
-        head = (
-            f"{base} got the most {noun}: even the best other arm, {name}, got fewer "
-            f"({pair}; {_diff_clause(b_row, kind)})"
+            == "higher"
+        ]
+        lead = (
+            f"{len(clear)} of {len(others)} strategies got clearly more {noun} than "
+            f"{_quoted(labels, baseline)}; the most came from {_quoted(labels, best)}. "
         )
-    else:
-        head = f"there is no clear difference in {noun} between {name} and {base} ({pair}; " + (
-            f"{_diff_clause(b_row, kind)})"
-        )
-    head = head[0].upper() + head[1:]
-    if metric == "opt_out_rate" or not (summary["metric"] == "opt_out_rate").any():
-        return head + "."
-    o_row = _row(summary, best, "opt_out_rate")
-    o_base = float(_row(summary, baseline, "opt_out_rate")["mean"])
-    o_verdict = _verdict(float(o_row["diff_ci_low"]), float(o_row["diff_ci_high"]))
-    o_pair = f"{_fmt(float(o_row['mean']), 'pct')} against {_fmt(o_base, 'pct')}"
-    tail = {
-        "higher": f"{name} lost more prospects to opt-outs ({o_pair}; "
-        f"{_diff_clause(o_row, 'pct')})",
-        "lower": f"{name} lost fewer prospects to opt-outs ({o_pair}; "
-        f"{_diff_clause(o_row, 'pct')})",
-        "unclear": f"with no clear difference in opt-outs ({o_pair})",
-        "unknown": f"opt-outs: {o_pair}",
-    }[o_verdict]
-    return f"{head}; {tail}."
+    return lead + verdict.headline(summary, best, baseline, labels, metric)
 
 
-def _short(param: str) -> str:
-    """The last two parts of a dotted key (``load.email``): enough to say what was swept."""
-    return ".".join(param.split(".")[-2:])
+def _param(param: str) -> str:
+    return PARAM_WORDS.get(param, param.rsplit(".", 1)[-1].replace("_", " "))
+
+
+def _setting(param: str, value: object) -> str:
+    """``a pause of 14 days``: a swept value in words."""
+    unit = PARAM_UNITS.get(param, "{v}").format(v=value)
+    return f"{_param(param)} {unit}"
 
 
 def _value_text(params: Sequence[str], values: Sequence[object]) -> str:
-    return ", ".join(f"{_short(p)}={v}" for p, v in zip(params, values, strict=True))
+    return ", ".join(_setting(p, v) for p, v in zip(params, values, strict=True))
 
 
 def _where(params: Sequence[str]) -> str:
-    return " and ".join(_short(p) for p in params)
+    return " and ".join(PARAM_SETTING.get(p, _param(p)) for p in params)
 
 
 def _values(params: Sequence[str], keys: Sequence[tuple[object, ...]]) -> str:
-    """``pause_days 3, 7 and 14`` for one parameter; ``(a=1, b=2), (a=2, b=1)`` for several."""
+    """``a pause of 3, 7 and 14 days`` for one parameter; settings joined for several."""
     if len(params) == 1:
         shown = [str(k[0]) for k in keys]
         listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
-        return f"{_short(params[0])} {listed}"
-    return "; ".join(f"({_value_text(params, k)})" for k in keys)
+        return _setting(params[0], listed)
+    return "; ".join(_value_text(params, k) for k in keys)
 
 
 def answer_sweep(
@@ -268,11 +265,12 @@ def answer_sweep(
     labels: Mapping[str, str],
     metric: str = "response_rate",
 ) -> str:
-    """The answer of a sweep study in one sentence, from the per-job study table.
+    """How the answer depends on the swept setting, in one sentence, from the study table.
 
-    With one arm, the job with the most of ``metric`` against the job with the least (whether
-    their 95% intervals overlap). With several, which arm leads at each swept value, and how the
-    leading arm compares with the baseline across the sweep (paired CIs of each job).
+    With one arm, the setting with the most of ``metric`` against the one with the least, and
+    whether their 95% intervals overlap. With several, which arm leads at each setting, and
+    where the leading challenger is clearly ahead of, not clearly different from, or clearly
+    behind the baseline (paired 95% intervals of each job).
     """
     noun, kind = WORDS[metric]
     mean, lo, hi = f"{metric}_mean", f"{metric}_ci_low", f"{metric}_ci_high"
@@ -281,12 +279,11 @@ def answer_sweep(
         best = table.iloc[int(np.argmax(table[mean].to_numpy(float)))]
         worst = table.iloc[int(np.argmin(table[mean].to_numpy(float)))]
         apart = float(best[lo]) > float(worst[hi])
-        where_best = _value_text(params, [best[p] for p in params])
-        where_worst = _value_text(params, [worst[p] for p in params])
         return (
-            f"The most {noun} came at {where_best}: {_fmt(float(best[mean]), kind)} "
-            f"(95% CI {_fmt(float(best[lo]), kind)} to {_fmt(float(best[hi]), kind)}), against "
-            f"{_fmt(float(worst[mean]), kind)} at {where_worst}"
+            f"The most {noun} came with {_value_text(params, [best[p] for p in params])}: "
+            f"{_fmt(float(best[mean]), kind)} (95% interval {_fmt(float(best[lo]), kind)} to "
+            f"{_fmt(float(best[hi]), kind)}); the fewest with "
+            f"{_value_text(params, [worst[p] for p in params])}: {_fmt(float(worst[mean]), kind)}"
             + ("; the intervals do not overlap." if apart else "; the intervals overlap.")
         )
     where = _where(params)
@@ -297,35 +294,34 @@ def answer_sweep(
         leaders.setdefault(lead, []).append(key)
     if len(leaders) == 1:
         focus = next(iter(leaders))
-        head = f"{labels.get(focus, focus)} got the most {noun} at every {where} tested"
+        head = f"{_quoted(labels, focus)} got the most {noun} at every value of {where} tested"
     else:
-        parts = [f"{labels.get(a, a)} at {_values(params, v)}" for a, v in leaders.items()]
-        head = f"The arm with the most {noun} depends on {where}: {'; '.join(parts)}"
-    # The clause against the baseline follows the other arm that leads most often (then the one
-    # with the highest mean over the sweep), so a sweep the baseline mostly wins still says how
-    # its challenger did.
+        parts = [f"{_quoted(labels, a)} with {_values(params, v)}" for a, v in leaders.items()]
+        head = f"Which strategy gets the most {noun} depends on {where}: {'; '.join(parts)}"
     others = [a for a in arms if a != baseline]
     if not others:
         return head + "."
+    # The clause against the baseline follows the challenger that leads most often (then the
+    # one with the highest mean over the sweep), so a sweep the baseline mostly wins still says
+    # how its challenger did.
     overall = table.groupby("arm")[mean].mean()
     focus = max(others, key=lambda a: (len(leaders.get(a, [])), float(overall[a])))
     groups: dict[str, list[tuple[object, ...]]] = {}
     for _, r in table[table["arm"] == focus].iterrows():
-        v = _verdict(float(r[f"{metric}_diff_ci_low"]), float(r[f"{metric}_diff_ci_high"]))
+        v = verdict.clearly(float(r[f"{metric}_diff_ci_low"]), float(r[f"{metric}_diff_ci_high"]))
         groups.setdefault(v, []).append(tuple(r[p] for p in params))
     words = {
         "higher": "clearly ahead",
         "unclear": "not clearly different",
         "lower": "clearly behind",
-        "unknown": "no confidence interval",
+        "unknown": "without an interval",
     }
-    versus = ", ".join(
-        f"{words[v]} at {_values(params, groups[v])}"
+    versus = "; ".join(
+        f"{words[v]} with {_values(params, groups[v])}"
         for v in ("higher", "unclear", "lower", "unknown")
         if v in groups
     )
-    name = "it" if list(leaders) == [focus] else labels.get(focus, focus)
-    return f"{head}; against {labels.get(baseline, baseline)}, {name} is {versus}."
+    return f"{head}. Against {_quoted(labels, baseline)}, {_quoted(labels, focus)} is {versus}."
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -390,13 +386,36 @@ def _parse_value(text: str) -> str | int | float:
 # --- figures -----------------------------------------------------------------------------------
 
 
+#: Type sizes for a projector (the figures are shown at about their pixel size).
+LARGE_TYPE: dict[Any, Any] = {
+    "font.size": 15,
+    "axes.titlesize": 16,
+    "axes.labelsize": 15,
+    "legend.fontsize": 13,
+}
+
+
+def _large_type(draw: Callable[P, bytes]) -> Callable[P, bytes]:
+    """Draw (and encode) a figure with :data:`LARGE_TYPE`; matplotlib's defaults come back after."""
+
+    @functools.wraps(draw)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        with matplotlib.rc_context(LARGE_TYPE):
+            data: bytes = draw(*args, **kwargs)
+        return data
+
+    return wrapped
+
+
+@_large_type
 def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
     """Response, meeting and opt-out rate of each arm, with 95% confidence bars."""
-    fig = Figure(figsize=(11, 3.8), layout="constrained")
-    axes = fig.subplots(1, len(TABLE_METRICS), sharey=False)
-    names = [labels.get(a, a) for a in table["arm"]]
+    fig = Figure(figsize=(15, 1.6 + 1.1 * len(table)), layout="constrained")
+    axes = fig.subplots(1, len(RATE_METRICS), sharey=False)
+    # Long labels wrap onto lines of about 24 characters, once, beside the first panel only.
+    names = [textwrap.fill(labels.get(a, a), 24) for a in table["arm"]]
     colours = ["#7f7f7f", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
-    for ax, metric in zip(axes, TABLE_METRICS, strict=True):
+    for ax, metric in zip(axes, RATE_METRICS, strict=True):
         mean = table[f"{metric}_mean"].to_numpy(float)
         err = np.vstack(
             [mean - table[f"{metric}_ci_low"].to_numpy(float), table[f"{metric}_ci_high"] - mean]
@@ -409,36 +428,38 @@ def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
             color=[colours[i % len(colours)] for i in range(len(names))],
             capsize=4,
         )
-        ax.set_yticks(y, names if ax is axes[0] else [""] * len(names), fontsize=9)
-        ax.set_title(f"{TITLES[metric]} (% of prospects)")
+        ax.set_yticks(y, names if ax is axes[0] else [""] * len(names))
+        ax.set_title(f"{TITLES[metric]} (%)")
         ax.grid(axis="x", alpha=0.3)
     return png(fig, dpi=FIGURE_DPI)
 
 
+@_large_type
 def timeline_figure(timeseries: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
     """Cumulative responses and opt-outs per prospect over time, mean of replicates."""
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
+    fig = Figure(figsize=(15, 5), layout="constrained")
     axes = fig.subplots(1, 2)
     mean = timeseries.groupby(["arm", "day"], sort=False)[["responses", "opt_outs"]].mean()
     for arm in dict.fromkeys(timeseries["arm"]):
         part = mean.loc[arm]
         for ax, col in zip(axes, ("responses", "opt_outs"), strict=True):
             ax.plot(part.index, part[col], label=labels.get(arm, arm), lw=2)
-    axes[0].set_title("responses so far (mean count)")
+    axes[0].set_title("replies so far (mean count)")
     axes[1].set_title("opt-outs so far (mean count)")
     for ax in axes:
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     return png(fig, dpi=FIGURE_DPI)
 
 
+@_large_type
 def sweep_figure(
     table: pd.DataFrame, params: Sequence[str], labels: Mapping[str, str], metrics: Sequence[str]
 ) -> bytes:
     """Each metric against the first swept parameter: a line per arm (and per other parameter)."""
     x_param = params[0]
-    fig = Figure(figsize=(5.2 * len(metrics), 3.9), layout="constrained")
+    fig = Figure(figsize=(7.5 * len(metrics), 6.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(metrics)))
     series = ["arm", *params[1:]]
     numeric = pd.api.types.is_numeric_dtype(table[x_param])
@@ -465,10 +486,10 @@ def sweep_figure(
             ax.minorticks_off()  # only the swept values are labelled
             values = sorted(table[x_param].unique())
             ax.set_xticks(values, [f"{v:g}" for v in values])
-        ax.set_xlabel(x_param)
+        ax.set_xlabel(PARAM_AXIS.get(x_param, _param(x_param)))
         ax.set_title(f"{noun} ({'% of prospects' if kind == 'pct' else 'count'})")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     return png(fig, dpi=FIGURE_DPI)
 
 
@@ -486,40 +507,63 @@ def _ci_cell(row: pd.Series, metric: str, kind: str) -> str:
     if not math.isnan(d):
         lo = float(row[f"{metric}_diff_ci_low"])
         hi = float(row[f"{metric}_diff_ci_high"])
-        ci = "" if math.isnan(lo) else f" ({_fmt_diff(lo, kind)} to {_fmt_diff(hi, kind)})"
-        text += f"<br><small>vs baseline {_fmt_diff(d, kind)}{ci}</small>"
+        ci = (
+            ""
+            if math.isnan(lo)
+            else f" ({verdict.fmt_diff(lo, kind)} to {verdict.fmt_diff(hi, kind)})"
+        )
+        text += f"<br><small>vs baseline {verdict.fmt_diff(d, kind)}{ci}</small>"
     return text
 
 
 def _html_table(
     table: pd.DataFrame, metrics: Sequence[str], labels: Mapping[str, str], params: Sequence[str]
-) -> str:
-    head = "".join(f"<th>{html.escape(p.rsplit('.', 1)[-1])}</th>" for p in params)
-    head += "<th>arm</th>" + "".join(
-        f"<th>{html.escape(WORDS[m][0])}{' (%)' if WORDS[m][1] == 'pct' else ''}</th>"
+) -> Markup:
+    esc = html.escape
+    head = "".join(f"<th>{esc(PARAM_AXIS.get(p, _param(p)))}</th>" for p in params)
+    head += "<th>strategy</th>" + "".join(
+        f"<th>{esc(WORDS[m][0])}{' (% of prospects)' if WORDS[m][1] == 'pct' else ''}</th>"
         for m in metrics
     )
     body = []
     for _, row in table.iterrows():
-        cells = "".join(f"<td>{html.escape(str(row[p]))}</td>" for p in params)
+        cells = "".join(f"<td>{esc(str(row[p]))}</td>" for p in params)
         arm = str(row["arm"])
-        cells += f"<td>{html.escape(labels.get(arm, arm))}</td>"
+        cells += f"<td>{esc(labels.get(arm, arm))}</td>"
         cells += "".join(f"<td>{_ci_cell(row, m, WORDS[m][1])}</td>" for m in metrics)
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # Every text above went through html.escape; the numbers are ours.
+    return pages.trusted(
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
-STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1180px;margin:2em auto;
-padding:0 1em;color:#222;font-size:18px;line-height:1.45}
-h1{font-size:1.9em;margin-bottom:.2em} .answer{font-size:1.25em;background:#eef6ee;
-border-left:6px solid #2ca02c;padding:.7em 1em;margin:1em 0}
-blockquote{border-left:4px solid #bbb;margin:1em 0;padding:.3em 1em;color:#444;font-style:italic}
-table{border-collapse:collapse;font-size:.85em;margin:1em 0} td,th{border:1px solid #ccc;
-padding:.35em .6em;text-align:left;vertical-align:top} th{background:#f3f3f3}
-figure{margin:1.2em 0} figure img{max-width:100%;border:1px solid #ddd}
-figcaption{font-size:.85em;color:#555} .meta{color:#666;font-size:.8em}
-"""
+@dataclass(frozen=True)
+class RepTime:
+    """One row of the report's rep-time table."""
+
+    label: str
+    hours: str
+    meetings: str
+    per_meeting: str
+
+
+def rep_time_row(summary: pd.DataFrame, arm: str, label: str) -> RepTime:
+    """Rep hours (with their 95% interval), meetings and rep hours per meeting of ``arm``."""
+    hours = verdict.estimate(summary, arm, "rep_hours")
+    meetings = verdict.estimate(summary, arm, "meetings")
+    per = verdict.hours_per_meeting(summary, arm)
+    interval = (
+        ""
+        if math.isnan(hours.low)
+        else f" ({verdict.fmt(hours.low, 'hours')} to {verdict.fmt(hours.high, 'hours')})"
+    )
+    return RepTime(
+        label=label,
+        hours=verdict.fmt(hours.mean, "hours") + interval,
+        meetings=f"{meetings.mean:,.1f}",
+        per_meeting="no meeting" if math.isnan(per) else f"{per:.1f} h",
+    )
 
 
 def render_report(
@@ -528,32 +572,47 @@ def render_report(
     table_html: str,
     figures: Sequence[tuple[str, bytes]],
     facts: Mapping[str, str],
+    *,
+    trade_offs: str = "",
+    rep_time: Sequence[RepTime] = (),
+    capacity: str = "",
+    answer_more: str = "",
 ) -> str:
-    """The study's one self-contained HTML page; every config-derived string is escaped."""
-    figs = "".join(
-        f'<figure><img alt="{html.escape(caption)}" '
-        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for caption, png in figures
+    """The study's one self-contained HTML page (``sim/templates/study_report.html``).
+
+    The first third is for a screen: question, answer, trade-offs, seed passage, the outcomes
+    figure and the rep time; the rest is for an analyst. Autoescaped: only ``table_html`` (built
+    by :func:`_html_table` from escaped text) and the note's markdown go in as HTML.
+
+    Args:
+        note: The study's note (title, question, passage, what to look at).
+        answer: The headline answer.
+        table_html: The full table (:func:`_html_table`; a plain string is escaped).
+        figures: ``(caption, PNG)`` in order; the first sits in the top part.
+        facts: Run facts for the footer.
+        trade_offs: Opt-outs and rep time of the answer's pair.
+        rep_time: Rows of the rep-time table.
+        capacity: One line about rep capacity, shown under the rep time (room for the engine's
+            capacity warning).
+        answer_more: A second, smaller line of the answer (a sweep's detail).
+    """
+    return pages.render(
+        "study_report.html",
+        title=note.title,
+        study=note.name,
+        question=pages.markdown_html(note.question),
+        answer=answer,
+        answer_more=answer_more,
+        trade_offs=trade_offs,
+        passage=note.passage,
+        seed_file=note.seed_file,
+        look_at=pages.markdown_html(note.look_at),
+        figures=[(caption, pages.png_src(png)) for caption, png in figures],
+        rep_time=rep_time,
+        capacity=capacity,
+        table=table_html if isinstance(table_html, Markup) else html.escape(table_html),
+        facts=facts,
     )
-    meta = " · ".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in facts.items())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(note.title)}</title>
-<style>{STYLE}</style></head><body>
-<h1>{html.escape(note.title)}</h1>
-<p class="meta">study <code>{html.escape(note.name)}</code> · {meta}</p>
-<h2>The question</h2><p>{html.escape(note.question)}</p>
-<h2>The answer</h2><p class="answer">{html.escape(answer)}</p>
-<h2>The seed passage</h2><blockquote>{html.escape(note.passage)}</blockquote>
-<p class="meta">from <code>{html.escape(note.seed_file)}</code></p>
-<h2>What to look at</h2><p>{html.escape(note.look_at)}</p>
-<h2>Figures</h2>{figs}
-<h2>The table</h2>
-<p class="meta">Means over replicates with 95% confidence intervals; "vs baseline" is the paired
-difference from the baseline arm (same prospects, same random streams) with its 95% CI.</p>
-{table_html}
-</body></html>
-"""
 
 
 def _labels(cfg: ExperimentConfig) -> dict[str, str]:
@@ -568,18 +627,76 @@ def _as_experiment(cfg: ExperimentConfig | DictConfig) -> ExperimentConfig:
     return to_experiment(cfg)
 
 
-def _journey_png(cfg: ExperimentConfig, arms: Sequence[str]) -> tuple[str, bytes] | None:
-    """Follow one prospect through the baseline and the best arm, same seed (replicate 0)."""
-    if len(arms) < 2:
-        return None
-    prospect = pick_prospect(cfg, arms)
-    fig = journey_figure(trace_journeys(cfg, arms, prospect), cfg)
-    caption = (
-        f"One prospect's journey (prospect {prospect}, replicate 0): warmth, annoyance, "
-        "familiarity and chance of being in market between touches; each touch marked by "
-        "channel, filled when noticed; the black line is the reply arriving."
+def journey_pngs(cfg: ExperimentConfig, baseline: str, best: str) -> list[tuple[str, str, bytes]]:
+    """A typical prospect of the baseline and one of the best arm, each followed through both.
+
+    "Typical" is :func:`sim.journey.typical_prospect` (the arm's commonest outcome, the median
+    number of touches among those), in replicate 0; the caption says how each was picked. When
+    both arms' typical prospect is the same person, one figure.
+
+    Returns:
+        ``(file name, caption, PNG)`` per figure: ``study_journey_baseline.png`` (a typical
+        prospect of the baseline), ``study_journey_best.png`` (of the best arm).
+    """
+    arms = [baseline, best]
+    traced, prospects = follow_everyone(cfg, arms)
+    labels = _labels(cfg)
+    out: list[tuple[str, str, bytes]] = []
+    seen: set[int] = set()
+    for arm, role in zip(arms, ("baseline", "best"), strict=True):
+        prospect, how = typical_prospect(traced[arm])
+        if prospect in seen:
+            continue
+        seen.add(prospect)
+        fig = journey_figure(journeys_of(traced, prospects, prospect, cfg), cfg)
+        caption = (
+            f"Prospect {prospect}, followed through both strategies (replicate 0), is a typical "
+            f"prospect of “{labels[arm]}”: {how}."
+        )
+        out.append((f"study_journey_{role}.png", caption, png(fig, dpi=FIGURE_DPI)))
+    return out
+
+
+def _pair_config(
+    study: str, base: Mapping[str, str], best: Mapping[str, str], arms: tuple[str, str]
+) -> ExperimentConfig:
+    """Two arms from two jobs of a sweep in one config: the baseline setting and the best.
+
+    Arms of one config share prospects and random streams, so the journey follows the same
+    person through both (a list-size sweep changes only the arm, never the model).
+    """
+    from sim.registry import compose
+
+    base_cfg = compose([f"+experiment={study}", *(f"{k}={v}" for k, v in base.items())])
+    best_cfg = compose([f"+experiment={study}", *(f"{k}={v}" for k, v in best.items())])
+    cfg = copy.deepcopy(best_cfg)
+    first = copy.deepcopy(base_cfg.strategy[arms[0]])
+    second = copy.deepcopy(best_cfg.strategy[arms[1]])
+    params = list(best)
+    first.label = f"{first.label or arms[0]}" + (
+        f", {_value_text(params, [base[p] for p in params])}"
+        if base != best or arms[0] == arms[1]
+        else ""
     )
-    return caption, png(fig, dpi=FIGURE_DPI)
+    second.label = f"{second.label or arms[1]}, {_value_text(params, [best[p] for p in params])}"
+    cfg.strategy = {"baseline": first, "best": second}
+    cfg.baseline = "baseline"
+    cfg.replications = 1
+    return cfg
+
+
+def _lookup(cfg: object, dotted: str) -> object:
+    node = cfg
+    for part in dotted.split("."):
+        node = node[part] if isinstance(node, Mapping) else getattr(node, part)
+    return node
+
+
+def _same(a: object, b: object) -> bool:
+    try:
+        return float(str(a)) == float(str(b))
+    except ValueError:
+        return str(a) == str(b)
 
 
 def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) -> Path:
@@ -615,7 +732,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
         figures.append(
             (
                 "study_outcomes.png",
-                "Outcomes by arm, with 95% confidence bars.",
+                "Replies, meetings and opt-outs by strategy, with 95% confidence bars.",
                 outcomes_figure(table, labels),
             )
         )
@@ -624,41 +741,132 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
             figures.append(
                 (
                     "study_timeline.png",
-                    "Responses and opt-outs as the days go by.",
+                    "Replies and opt-outs as the days go by.",
                     timeline_figure(ts, labels),
                 )
             )
         others = [a for a in table["arm"] if a != exp.baseline]
         best = max(others, key=lambda a: float(_row(summary, a, metric)["mean"]), default=None)
-        arms = [exp.baseline] + ([best] if best else [])
+        trade = verdict.trade_offs(summary, best, exp.baseline, labels) if best else ""
+        rep_time = [rep_time_row(summary, a, labels.get(a, a)) for a in table["arm"]]
         table_html = _html_table(table, TABLE_METRICS, labels, ())
+        pair = (exp, exp.baseline, best) if best else None
+        answer_more = ""
     else:
         table, params, failed = sweep_table(out)
         if table.empty:
             raise StudyError(f"{out}: no finished job (no summary.csv in a job folder)")
-        answer = answer_sweep(table, params, exp.baseline, labels, metric)
+        how = answer_sweep(table, params, exp.baseline, labels, metric)
         shown = ("meetings", "opt_outs") if metric == "meetings" else (metric, "opt_out_rate")
         figures.append(
             (
                 "study_sweep.png",
-                f"Outcomes against {params[0] if params else 'the sweep'}, with 95% bands.",
+                f"Outcomes against {_where(params[:1]) if params else 'the sweep'}, "
+                "with 95% bands.",
                 sweep_figure(table, params, labels, shown),
             )
         )
         if failed:
             facts["failed jobs"] = ", ".join(failed)
-        facts["swept"] = ", ".join(params)
-        arms = list(dict.fromkeys(table["arm"]))[:2]
+        facts["swept"] = _where(params)
+        answer, trade, rep_time, pair = _sweep_answer(out, exp, table, params, labels, metric)
+        answer_more = how
         table_html = _html_table(table, SWEEP_TABLE_METRICS, labels, params)
-    journey = _journey_png(exp, arms)
-    if journey is not None:
-        figures.append(("study_journey.png", *journey))
+    if pair is not None:
+        figures.extend(journey_pngs(*pair))
     for name, _, data in figures:
         write_bytes(out / name, data)
     write_csv(out / "study_table.csv", table.round(10))
     report = out / REPORT_NAME
-    write_text(report, render_report(note, answer, table_html, [f[1:] for f in figures], facts))
+    write_text(
+        report,
+        render_report(
+            note,
+            answer,
+            table_html,
+            [f[1:] for f in figures],
+            facts,
+            trade_offs=trade,
+            rep_time=rep_time,
+            answer_more=answer_more,
+        ),
+    )
     return report
+
+
+def _sweep_answer(
+    out: Path,
+    exp: ExperimentConfig,
+    table: pd.DataFrame,
+    params: Sequence[str],
+    labels: Mapping[str, str],
+    metric: str,
+) -> tuple[str, str, list[RepTime], tuple[ExperimentConfig, str, str] | None]:
+    """The baseline against the best of a sweep: headline, trade-offs, rep time, journey pair.
+
+    With several arms, the best is the challenger with the most of ``metric`` over every job,
+    compared with the baseline arm of the same job (paired). With one arm, the best job is
+    compared with the job at the study's own setting (unpaired: "clearly" only when the two
+    95% intervals do not overlap).
+    """
+    from sim.aggregate import find_jobs, override_values
+
+    jobs = {j.number: j.path for j in find_jobs(out) if j.path is not None and j.status == "ok"}
+    overrides = {
+        j.number: {k: v for k, v in override_values(j.overrides).items() if k in params}
+        for j in find_jobs(out)
+    }
+    mean = f"{metric}_mean"
+    arms = list(dict.fromkeys(table["arm"]))
+    challengers = table[table["arm"] != exp.baseline] if len(arms) > 1 else table
+    best_row = challengers.iloc[int(np.argmax(challengers[mean].to_numpy(float)))]
+    best_job = int(best_row["job"])
+    if len(arms) > 1:
+        base_job, base_arm = best_job, exp.baseline
+    else:
+        own = [
+            int(r["job"])
+            for _, r in table.iterrows()
+            if all(_same(r[p], _lookup(exp, p)) for p in params)
+        ]
+        base_job = own[0] if own else int(table.iloc[int(np.argmin(table[mean]))]["job"])
+        base_arm = exp.baseline
+    best_arm = str(best_row["arm"])
+    best_summary = pd.read_csv(jobs[best_job] / "summary.csv")
+    base_summary = pd.read_csv(jobs[base_job] / "summary.csv")
+    at_best = _value_text(params, [best_row[p] for p in params])
+    base_row = table[(table["job"] == base_job) & (table["arm"] == base_arm)].iloc[0]
+    at_base = _value_text(params, [base_row[p] for p in params])
+    # Two jobs (one arm swept): each name says its setting. One job: the setting is said once.
+    # (One arm: best and base are the same arm name in two jobs, so the names are kept apart.)
+    if len(arms) == 1:
+        best_name = f"{labels.get(best_arm, best_arm)}, {at_best}"
+        base_name = f"{labels.get(base_arm, base_arm)}, {at_base}"
+        setting = ""
+    else:
+        best_name, base_name = labels.get(best_arm, best_arm), labels.get(base_arm, base_arm)
+        setting = f"With {at_best}, "
+    names = {best_arm: best_name, base_arm: base_name}
+    if base_job == best_job and base_arm != best_arm:
+        head = verdict.headline(best_summary, best_arm, base_arm, names, metric)
+        trade = verdict.trade_offs(best_summary, best_arm, base_arm, names)
+    elif base_job == best_job:
+        head = f"The study's own setting, {at_base}, got the most {WORDS[metric][0]}."
+        trade = ""
+    else:
+        head, trade = verdict.unpaired(
+            best_summary, best_arm, best_name, base_summary, base_arm, base_name, metric
+        )
+    rep_time = [
+        rep_time_row(base_summary, base_arm, base_name),
+        rep_time_row(best_summary, best_arm, best_name),
+    ]
+    if base_job == best_job and base_arm == best_arm:
+        return head, trade, rep_time[:1], None
+    pair_cfg = _pair_config(
+        str(exp.study), overrides[base_job], overrides[best_job], (base_arm, best_arm)
+    )
+    return setting + head, trade, rep_time, (pair_cfg, "baseline", "best")
 
 
 # --- reference results -------------------------------------------------------------------------

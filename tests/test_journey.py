@@ -1,6 +1,7 @@
 """The engine's per-prospect trace and the journey figure built on it (sim.journey)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.api import run_arms
@@ -8,10 +9,13 @@ from sim.config import ExperimentConfig
 from sim.engine import POSITIVE
 from sim.journey import (
     _run_arms,
+    follow_everyone,
     journey_figure,
+    journeys_of,
     pick_prospect,
     state_curves,
     trace_journeys,
+    typical_prospect,
 )
 from sim.registry import compose
 
@@ -91,7 +95,54 @@ def test_journey_figure_has_one_column_per_arm_and_marks_every_touch(cfg: Experi
     axes = fig.get_axes()
     assert len(axes) == 4
     for col, j in enumerate(journeys):
-        top = axes[col]  # subplots fill row-major: tops first
-        markers = [ln for ln in top.get_lines() if len(ln.get_xdata()) == 1]
+        top = axes[col]  # subplots fill row-major: tops first, then the touch strips
+        strip = axes[len(journeys) + col]
+        markers = [ln for ln in strip.get_lines() if len(ln.get_xdata()) == 1]
         assert len(markers) == len(j.touches)
-        assert j.label in top.get_title()
+        assert j.label in " ".join(top.get_title().split())  # titles wrap long labels
+        # The axis ends a little after the last event of any panel, not at the horizon.
+        times = [t for x in journeys for t in (*x.touches["time"], *x.replies.get("time", []))]
+        span = max(times) - min(times)
+        assert strip.get_xlim()[1] <= max(times) + max(10.0, span / 6) + 1e-9
+    words = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert {"warmth toward the seller", "knows the seller", "chance they need it now"} <= words
+    assert not any("P(" in w or "familiarity" in w for w in words)
+
+
+def test_a_same_day_burst_is_counted_on_the_figure() -> None:
+    stalker = compose(["+experiment=stalker_mode", "population.size=200", "replications=1"])
+    arms = ["stalker_24h", "stalker_month"]
+    traced, prospects = follow_everyone(stalker, arms)
+    prospect, how = typical_prospect(traced["stalker_24h"])
+    assert "of the prospects this arm reached" in how
+    journeys = journeys_of(traced, prospects, prospect, stalker)
+    fig = journey_figure(journeys, stalker)
+    burst = [t.get_text() for t in fig.get_axes()[2].texts]
+    n = len(journeys[0].touches)
+    assert n >= 3 and f"{n} touches" in burst
+    assert not fig.get_axes()[3].texts  # three days apart: no burst
+
+
+def test_tracing_everyone_gives_each_prospect_the_journey_traced_alone(
+    cfg: ExperimentConfig,
+) -> None:
+    traced, prospects = follow_everyone(cfg, ARMS)
+    alone = trace_journeys(cfg, ARMS, 7)
+    together = journeys_of(traced, prospects, 7, cfg)
+    for a, b in zip(alone, together, strict=True):
+        assert a.touches["time"].tolist() == b.touches["time"].tolist()
+        assert (
+            a.replies.get("time", pd.Series()).tolist()
+            == b.replies.get("time", pd.Series()).tolist()
+        )
+
+
+def test_every_panel_shows_the_highest_annoyance() -> None:
+    stalker = compose(["+experiment=stalker_mode", "population.size=200", "replications=1"])
+    arms = ["stalker_24h", "stalker_month"]
+    traced, prospects = follow_everyone(stalker, arms)
+    journeys = journeys_of(traced, prospects, typical_prospect(traced[arms[0]])[0], stalker)
+    fig = journey_figure(journeys, stalker)
+    grid = np.linspace(*fig.get_axes()[0].get_xlim(), 600)
+    peak = max(float(state_curves(j, stalker, grid)["annoyance"].max()) for j in journeys)
+    assert fig.get_axes()[0].get_ylim()[1] >= peak

@@ -1,0 +1,210 @@
+"""Verdicts: two arms of a run compared in plain words, with the trade-offs a room asks about.
+
+A trainer's answer names what each arm got, says "clearly" only when the 95% confidence interval
+of the paired difference excludes zero, and never stops at the headline: it says what the winner
+cost in opt-outs and in rep time (hours, and rep hours per meeting). Both the study reports
+(:mod:`sim.study`) and the workshop page (:mod:`sim.workshop`) word their answers here, from a
+``summary.csv`` table (:func:`sim.stats.summarize`), so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: How each metric is said: (noun, kind), kind "pct" (a share of prospects) or "count".
+#: What a share of prospects did, for the headline ("12.2% of prospects replied").
+DID: dict[str, str] = {
+    "response_rate": "replied",
+    "meeting_rate": "booked a meeting",
+    "opt_out_rate": "opted out",
+}
+NOUNS: dict[str, tuple[str, str]] = {
+    "response_rate": ("replies", "pct"),
+    "meeting_rate": ("meetings", "pct"),
+    "opt_out_rate": ("opt-outs", "pct"),
+    "meetings": ("meetings", "count"),
+    "responses": ("replies", "count"),
+    "opt_outs": ("opt-outs", "count"),
+    "rep_hours": ("rep hours", "hours"),
+}
+
+
+def fmt(value: float, kind: str) -> str:
+    """A value as a room reads it: ``12.3%``, ``41.0`` or ``41 h``."""
+    if math.isnan(value):
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if kind == "hours":
+        return f"{value:,.0f} h"
+    return f"{value:,.1f}"
+
+
+def fmt_diff(value: float, kind: str) -> str:
+    """A difference: ``+2.1 points`` for shares, ``+3.0`` for counts."""
+    if kind == "pct":
+        return f"{100 * value:+.1f} points"
+    return f"{value:+,.1f}"
+
+
+def clearly(low: float, high: float) -> str:
+    """``higher``, ``lower``, ``unclear`` (the interval holds zero) or ``unknown`` (no interval)."""
+    if math.isnan(low) or math.isnan(high):
+        return "unknown"
+    if low > 0:
+        return "higher"
+    if high < 0:
+        return "lower"
+    return "unclear"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One metric of one arm: its mean and 95% CI, and the paired difference from the baseline."""
+
+    mean: float
+    low: float
+    high: float
+    diff: float
+    diff_low: float
+    diff_high: float
+
+
+def estimate(summary: pd.DataFrame, arm: str, metric: str) -> Estimate:
+    """The row of ``summary`` for ``arm`` and ``metric``.
+
+    Raises:
+        KeyError: the table has no such row.
+    """
+    hit = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
+    if hit.empty:
+        raise KeyError(f"summary has no row for arm={arm!r}, metric={metric!r}")
+    r = hit.iloc[0]
+    cols = ("mean", "ci_low", "ci_high", "diff_vs_baseline", "diff_ci_low", "diff_ci_high")
+    return Estimate(*(float(r[c]) for c in cols))
+
+
+def hours_per_meeting(summary: pd.DataFrame, arm: str) -> float:
+    """Rep hours spent per meeting booked (means over replicates); NaN with no meeting."""
+    meetings = estimate(summary, arm, "meetings").mean
+    return estimate(summary, arm, "rep_hours").mean / meetings if meetings > 0 else math.nan
+
+
+def _versus(f: Estimate, kind: str, more: str, fewer: str) -> str:
+    verdict = clearly(f.diff_low, f.diff_high)
+    interval = (
+        ""
+        if math.isnan(f.diff_low)
+        else f"; difference {fmt_diff(f.diff, kind)}, 95% interval "
+        f"{fmt_diff(f.diff_low, kind).split()[0]} to {fmt_diff(f.diff_high, kind)}"
+    )
+    word = {
+        "higher": f"clearly {more}",
+        "lower": f"clearly {fewer}",
+        "unclear": "not clearly different",
+        "unknown": "with one replicate, no interval to judge by",
+    }[verdict]
+    return f"{word}{interval}"
+
+
+def headline(
+    summary: pd.DataFrame, arm: str, baseline: str, labels: Mapping[str, str], metric: str
+) -> str:
+    """The headline: ``A: 12.2% of prospects replied, against 4.1% with B; clearly more ...``."""
+    noun, kind = NOUNS[metric]
+    f, b = estimate(summary, arm, metric), estimate(summary, baseline, metric)
+    # Labels are quoted: they are names, often long, and may start with a capital mid-sentence.
+    a_name, b_name = f"“{labels.get(arm, arm)}”", f"“{labels.get(baseline, baseline)}”"
+    if kind == "pct":
+        what = f"{fmt(f.mean, kind)} of prospects {DID[metric]}, against {fmt(b.mean, kind)}"
+    else:
+        what = f"{fmt(f.mean, kind)} {noun} per run, against {fmt(b.mean, kind)}"
+    return f"{a_name}: {what} with {b_name}; {_versus(f, kind, 'more', 'fewer')}."
+
+
+def trade_offs(summary: pd.DataFrame, arm: str, baseline: str, labels: Mapping[str, str]) -> str:
+    """What ``arm`` cost against ``baseline``: opt-outs, rep hours and rep hours per meeting."""
+    parts = []
+    metrics = set(summary["metric"])
+    if "opt_out_rate" in metrics:
+        f, b = estimate(summary, arm, "opt_out_rate"), estimate(summary, baseline, "opt_out_rate")
+        parts.append(
+            f"Opt-outs: {fmt(f.mean, 'pct')} against {fmt(b.mean, 'pct')}, "
+            f"{_versus(f, 'pct', 'more', 'fewer')}."
+        )
+    if {"rep_hours", "meetings"} <= metrics:
+        h, hb = (
+            estimate(summary, arm, "rep_hours").mean,
+            estimate(summary, baseline, "rep_hours").mean,
+        )
+        ratio = f" ({h / hb:.1f} times as much)" if hb > 0 else ""
+        per, per_b = hours_per_meeting(summary, arm), hours_per_meeting(summary, baseline)
+        parts.append(
+            f"Rep time: {fmt(h, 'hours')} against {fmt(hb, 'hours')}{ratio}; "
+            f"{_per_meeting(per)} per meeting against {_per_meeting(per_b)}."
+        )
+    return " ".join(parts)
+
+
+def _per_meeting(value: float) -> str:
+    return "no meeting, so no hours" if math.isnan(value) else f"{value:.1f} rep hours"
+
+
+def answer(
+    summary: pd.DataFrame, arm: str, baseline: str, labels: Mapping[str, str], metric: str
+) -> str:
+    """The headline for ``metric`` and the trade-offs, in one short paragraph."""
+    return f"{headline(summary, arm, baseline, labels, metric)} " + trade_offs(
+        summary, arm, baseline, labels
+    )
+
+
+def unpaired(
+    a: pd.DataFrame,
+    arm_a: str,
+    name_a: str,
+    b: pd.DataFrame,
+    arm_b: str,
+    name_b: str,
+    metric: str,
+) -> tuple[str, str]:
+    """Headline and trade-offs for two arms of two different runs (e.g. two jobs of a sweep).
+
+    Without pairing there is no interval of the difference, so "clearly" needs the two 95%
+    intervals apart (a stricter test than a paired one).
+
+    Returns:
+        ``(headline, trade_offs)``.
+    """
+
+    def versus(x: Estimate, y: Estimate, more: str, fewer: str) -> str:
+        if math.isnan(x.low) or math.isnan(y.low):
+            return "with one replicate, no interval to judge by"
+        if x.low > y.high:
+            return f"clearly {more} (the 95% intervals do not overlap)"
+        if x.high < y.low:
+            return f"clearly {fewer} (the 95% intervals do not overlap)"
+        return "not clearly different (the 95% intervals overlap)"
+
+    noun, kind = NOUNS[metric]
+    x, y = estimate(a, arm_a, metric), estimate(b, arm_b, metric)
+    per_run = " per run" if kind == "count" else " of prospects"
+    head = (
+        f"“{name_a}”: {fmt(x.mean, kind)} {noun}{per_run} ({fmt(x.low, kind)} to "
+        f"{fmt(x.high, kind)}), against {fmt(y.mean, kind)} ({fmt(y.low, kind)} to "
+        f"{fmt(y.high, kind)}) with “{name_b}”; {versus(x, y, 'more', 'fewer')}."
+    )
+    ox, oy = estimate(a, arm_a, "opt_out_rate"), estimate(b, arm_b, "opt_out_rate")
+    hx, hy = estimate(a, arm_a, "rep_hours").mean, estimate(b, arm_b, "rep_hours").mean
+    ratio = f" ({hx / hy:.1f} times as much)" if hy > 0 else ""
+    trade = (
+        f"Opt-outs: {fmt(ox.mean, 'pct')} against {fmt(oy.mean, 'pct')}, "
+        f"{versus(ox, oy, 'more', 'fewer')}. Rep time: {fmt(hx, 'hours')} against "
+        f"{fmt(hy, 'hours')}{ratio}; {_per_meeting(hours_per_meeting(a, arm_a))} per meeting "
+        f"against {_per_meeting(hours_per_meeting(b, arm_b))}."
+    )
+    return head, trade

@@ -1,0 +1,5 @@
+"""``python -m sim.workshop``: the same as ``outreach-sim-workshop``."""
+
+from sim.workshop import main
+
+raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""Live answers: run what the controls describe and put the result in words and a small table.
+
+Nothing here knows about the web page: :func:`answer_for` takes a study and control values and
+returns an :class:`Answer` (sentences, rows, one prospect's journey in words), so it is tested
+without a browser and the page (:mod:`sim.workshop.page`) only lays it out. Answers are cached
+by their inputs: a trainer moving a slider back and forth sees the same numbers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sim.api import simulate
+from sim.journey import follow_everyone, journeys_of, story, typical_prospect
+from sim.verdict import NOUNS, estimate, fmt, headline, hours_per_meeting, trade_offs
+from sim.workshop.scenarios import OTHER, SCENARIOS, YOURS, build, defaults
+
+
+@dataclass(frozen=True)
+class ArmRow:
+    """One arm of the answer's table, every value already in words and numbers a room reads."""
+
+    label: str
+    replied: str
+    meetings: str
+    opted_out: str
+    rep_hours: str
+    hours_per_meeting: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """One prospect's journey in one arm, in sentences."""
+
+    label: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the page shows for one setting of the controls."""
+
+    headline: str
+    trade_offs: str
+    rows: tuple[ArmRow, ...]
+    prospect: int
+    how_picked: str
+    stories: tuple[Story, ...]
+    size: str  # what was simulated, e.g. "600 prospects per cadence, 4 repeats"
+
+
+def _interval(summary: object, arm: str, metric: str, kind: str) -> str:
+    e = estimate(summary, arm, metric)  # type: ignore[arg-type]
+    if math.isnan(e.low):
+        return fmt(e.mean, kind)
+    return f"{fmt(e.mean, kind)} ({fmt(e.low, kind)} to {fmt(e.high, kind)})"
+
+
+def _key(values: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted(values.items()))
+
+
+def answer_for(study: str, values: Mapping[str, object]) -> Answer:
+    """Simulate ``study`` with the controls at ``values``; the answer in words (cached).
+
+    Raises:
+        KeyError: ``study`` is not a workshop study.
+        sim.config.ConfigError: a value is out of range.
+    """
+    merged = {**defaults(study), **values}
+    return _answer(study, _key(merged))
+
+
+@functools.lru_cache(maxsize=256)
+def _answer(study: str, key: tuple[tuple[str, object], ...]) -> Answer:
+    values = dict(key)
+    scenario = SCENARIOS[study]
+    cfg = build(study, values)
+    results = simulate(cfg)
+    summary = results.summary
+    labels = {name: (s.label or name) for name, s in cfg.strategy.items()}
+    meetings_kind = "count" if scenario.metric == "meetings" else "pct"
+    meetings_metric = "meetings" if meetings_kind == "count" else "meeting_rate"
+    rows = tuple(
+        ArmRow(
+            label=labels[arm],
+            replied=_interval(summary, arm, "response_rate", "pct"),
+            meetings=_interval(summary, arm, meetings_metric, meetings_kind),
+            opted_out=_interval(summary, arm, "opt_out_rate", "pct"),
+            rep_hours=_interval(summary, arm, "rep_hours", "hours"),
+            hours_per_meeting=(
+                "no meeting"
+                if math.isnan(hours_per_meeting(summary, arm))
+                else f"{hours_per_meeting(summary, arm):.1f} h"
+            ),
+        )
+        for arm in (YOURS, OTHER)
+    )
+    traced, prospects = follow_everyone(cfg, [YOURS, OTHER])
+    prospect, how = typical_prospect(traced[YOURS])
+    stories = tuple(
+        Story(label=j.label, lines=tuple(story(j)))
+        for j in journeys_of(traced, prospects, prospect, cfg)
+    )
+    per_arm = f"{cfg.population.size:,} prospects" if study != "hook_volume" else "one rep"
+    return Answer(
+        headline=headline(summary, YOURS, OTHER, labels, scenario.metric),
+        trade_offs=trade_offs(summary, YOURS, OTHER, labels),
+        rows=rows,
+        prospect=prospect,
+        how_picked=f"Why prospect {prospect}: a typical prospect of your cadence. {how}.",
+        stories=stories,
+        size=f"{per_arm} per cadence, {cfg.replications} repeats",
+    )
+
+
+def meetings_heading(study: str) -> str:
+    """The table's meetings column: a share of prospects, or a count where lists differ."""
+    _, kind = NOUNS[SCENARIOS[study].metric]
+    return "meetings per run" if kind == "count" else "booked a meeting"
