@@ -25,6 +25,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import guard
+from sim.aggregate import sweep_total
 from sim.config import ConfigError, ExperimentConfig
 from sim.outputs import (
     config_hash,
@@ -37,7 +38,6 @@ from sim.outputs import (
     write_text,
 )
 from sim.registry import CONF_DIR, register_configs, to_experiment
-from sim.sweep import sweep_total
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
@@ -70,6 +70,7 @@ def write_results(
     """Write a finished job's files, each atomically, the manifest last."""
     # Imported here: Matplotlib is only needed once a simulation has succeeded.
     from sim import plots, report
+    from sim.metrics import limits_warnings
 
     # A manifest from an earlier run must not vouch for files that are about to be replaced.
     (job_dir / "manifest.json").unlink(missing_ok=True)
@@ -102,10 +103,11 @@ def write_results(
         baseline=exp.baseline,
         figures=figures,
         notes=[
+            *limits_warnings(results.metrics),
             "Intervals are Student t-intervals over replicates; differences are paired by "
             "replicate (arms share prospects and random numbers) with a paired t-test. With one "
             "replicate, t-intervals are not defined; the response-rate figure then shows a "
-            "Wilson interval for that replicate's proportion."
+            "Wilson interval for that replicate's proportion.",
         ],
     )
     write_text(job_dir / "report.html", page)
@@ -173,6 +175,7 @@ def run_job(cfg: DictConfig) -> int:
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
     from sim.api import simulate
+    from sim.metrics import limits_warnings
     from sim.report import comparison_table
 
     try:
@@ -203,6 +206,8 @@ def run_job(cfg: DictConfig) -> int:
     else:
         title = f"{exp.population.size} prospects ({info['choices'].get('population', '?')})"
         print(comparison_table(results.summary, results.metrics, exp.baseline, title, exp))
+        for line in limits_warnings(results.metrics):
+            print(line)
         print(f"\nOutput: {job_dir}")
     return 0
 

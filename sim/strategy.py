@@ -44,22 +44,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from omegaconf import MISSING
 
-from sim.channels import CHANNEL_INDEX, CHANNELS, EMAIL, N_CHANNELS, PHONE, REFERRAL
-from sim.config import PERSONALIZATION, STOP_OUTCOMES, ConfigError, StrategyConfig
-from sim.messages import MESSAGE_INDEX, MESSAGES
+from sim.channels import CHANNEL_INDEX, EMAIL, N_CHANNELS, PHONE, REFERRAL
+from sim.config import NO_VARIANT, PREFERRED, StrategyConfig, validate_strategy
+from sim.config import variant_names as step_variant_names
+from sim.messages import MESSAGE_INDEX
 
 I16 = npt.NDArray[np.int16]
 I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.integer]
 
-#: ``variant`` of a touch from a step that has no variants.
-NO_VARIANT = "-"
-#: ``channel: preferred``: the value a step may name, and its sentinel code in ``Plan.channel``.
-#: The code is one past the last channel, so an unresolved sentinel cannot index a channel array.
-PREFERRED = "preferred"
+#: ``channel: preferred``'s sentinel code in ``Plan.channel``: one past the last channel, so an
+#: unresolved sentinel cannot index a channel array.
 PREFERRED_CODE = N_CHANNELS
 #: Where a prospect who prefers ``referral`` is reached by a ``preferred`` step.
 REFERRAL_STAND_IN = EMAIL
@@ -247,89 +244,10 @@ class Plan:
         return cost
 
 
-def _check_content(at: str, channel: str | None, message: str | None) -> None:
-    # A StepConfig built in Python without a channel or message holds OmegaConf's MISSING.
-    for name, value in (("channel", channel), ("message", message)):
-        if value == MISSING:
-            raise ConfigError.missing(f"{at}.{name}")
-    if channel is not None and channel not in CHANNEL_INDEX and channel != PREFERRED:
-        raise ConfigError(f"{at}.channel", channel, f"one of {', '.join((*CHANNELS, PREFERRED))}")
-    if message is not None and message not in MESSAGE_INDEX:
-        raise ConfigError(f"{at}.message", message, f"one of {', '.join(MESSAGES)}")
-
-
-def _variant_names(s: StrategyConfig) -> list[list[str]]:
-    """Each step's variant names, defaulting to A, B, C... by position."""
-    return [[v.name or chr(ord("A") + k) for k, v in enumerate(step.variants)] for step in s.steps]
-
-
-def _check_cap(path: str, value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ConfigError(path, value, "an integer >= 1, or null for no cap")
-
-
-def validate_strategy(name: str, s: StrategyConfig) -> None:
-    """Check a strategy's fields; raise a :class:`ConfigError` that names strategy and field."""
-    where = f"strategy.{name}"
-    if not s.steps:
-        raise ConfigError(f"{where}.steps", [], "at least one step")
-    previous = 0.0
-    names = _variant_names(s)
-    for k, step in enumerate(s.steps):
-        at = f"{where}.steps[{k}]"
-        _check_content(at, step.channel, step.message)
-        if step.day == MISSING:
-            raise ConfigError.missing(f"{at}.day")
-        if not np.isfinite(step.day) or step.day < 0:
-            raise ConfigError(f"{at}.day", step.day, "a number of days >= 0")
-        if step.day < previous:
-            raise ConfigError(f"{at}.day", step.day, f"steps in order: a day >= {previous:g}")
-        previous = step.day
-        if len(step.variants) == 1:
-            raise ConfigError(f"{at}.variants", "1 variant", "two or more variants, or none")
-        if len(step.variants) > 26:
-            raise ConfigError(f"{at}.variants", len(step.variants), "at most 26 variants")
-        for j, variant in enumerate(step.variants):
-            vat = f"{at}.variants[{j}]"
-            _check_content(vat, variant.channel, variant.message)
-            if not (np.isfinite(variant.weight) and variant.weight > 0):
-                raise ConfigError(f"{vat}.weight", variant.weight, "a number > 0")
-            if names[k][j] == NO_VARIANT or names[k].count(names[k][j]) > 1:
-                raise ConfigError(
-                    f"{vat}.name",
-                    names[k][j],
-                    f"a name unique in the step, other than {NO_VARIANT!r}",
-                )
-    for outcome in s.stop_on:
-        if outcome not in STOP_OUTCOMES:
-            raise ConfigError(f"{where}.stop_on", outcome, f"any of {', '.join(STOP_OUTCOMES)}")
-    if s.cooldown is not None:
-        if s.cooldown.after_unanswered < 1:
-            raise ConfigError(
-                f"{where}.cooldown.after_unanswered", s.cooldown.after_unanswered, "an integer >= 1"
-            )
-        if not (np.isfinite(s.cooldown.pause_days) and s.cooldown.pause_days > 0):
-            raise ConfigError(
-                f"{where}.cooldown.pause_days",
-                s.cooldown.pause_days,
-                "days > 0 (a cool-down needs a pause; cooldown: null for none)",
-            )
-        if s.cooldown.cycles < 1:
-            raise ConfigError(f"{where}.cooldown.cycles", s.cooldown.cycles, "an integer >= 1")
-    if not (np.isfinite(s.list_multiplier) and s.list_multiplier > 0):
-        raise ConfigError(f"{where}.list_multiplier", s.list_multiplier, "a number > 0")
-    if s.personalization not in PERSONALIZATION:
-        raise ConfigError(
-            f"{where}.personalization", s.personalization, f"one of {', '.join(PERSONALIZATION)}"
-        )
-    _check_cap(f"{where}.max_touches_per_week", s.max_touches_per_week)
-    _check_cap(f"{where}.max_touches_per_rep_day", s.max_touches_per_rep_day)
-
-
 def compile_plan(name: str, s: StrategyConfig) -> Plan:
     """Validate a strategy and turn it into arrays the engine indexes by step and slot."""
     validate_strategy(name, s)
-    names = _variant_names(s)
+    names = step_variant_names(s)
     variant_names = [NO_VARIANT]
     for step_names in names:
         variant_names += [v for v in step_names if v not in variant_names]

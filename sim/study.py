@@ -40,6 +40,7 @@ from omegaconf import DictConfig
 from sim import pages, verdict
 from sim.config import ExperimentConfig
 from sim.journey import follow_everyone, journey_figure, journeys_of, typical_prospect
+from sim.metrics import limits_warnings
 from sim.outputs import write_bytes, write_csv, write_text
 from sim.plots import png
 
@@ -718,6 +719,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
     labels = _labels(exp)
     metric = PRIMARY.get(exp.study, "response_rate")
     figures: list[tuple[str, str, bytes]] = []  # (file name, caption, PNG)
+    capacity = ""  # limits that bound (rep capacity, the horizon): sim.metrics.limits_warnings
     facts = {
         "seed": str(exp.seed),
         "replications": str(exp.replications),
@@ -752,6 +754,8 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
         table_html = _html_table(table, TABLE_METRICS, labels, ())
         pair = (exp, exp.baseline, best) if best else None
         answer_more = ""
+        if (out / "metrics.csv").is_file():
+            capacity = " ".join(limits_warnings(pd.read_csv(out / "metrics.csv")))
     else:
         table, params, failed = sweep_table(out)
         if table.empty:
@@ -788,6 +792,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
             facts,
             trade_offs=trade,
             rep_time=rep_time,
+            capacity=capacity,
             answer_more=answer_more,
         ),
     )

@@ -8,7 +8,6 @@ table, and exits with status 1 when any job did not finish ok.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,31 +17,14 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.aggregate import PLAN_FILE
 from sim.outputs import now_iso, write_json
-
-#: The plan a sweep writes at its root: every job's overrides, so missing jobs can be listed.
-PLAN_FILE = "sweep.json"
 
 
 def planned_jobs(task_overrides: list[str]) -> list[list[str]]:
     """Every job's overrides, in Hydra's job order (the basic sweeper's cartesian product)."""
     parsed = OverridesParser.create().parse_overrides(task_overrides)
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
-
-
-def read_plan(sweep_dir: Path) -> dict[str, Any] | None:
-    """The sweep's plan, or None when it has none."""
-    try:
-        data = json.loads((sweep_dir / PLAN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def sweep_total(sweep_dir: Path) -> int | None:
-    """Number of jobs the sweep at ``sweep_dir`` runs, when its plan is known."""
-    plan = read_plan(sweep_dir)
-    return len(plan["jobs"]) if plan and isinstance(plan.get("jobs"), list) else None
 
 
 class SweepCallback(Callback):
