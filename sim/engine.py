@@ -19,16 +19,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import simpy
-from scipy.special import ndtri
 
 from sim import response as rf
-from sim.channels import CHANNELS, N_CHANNELS, PHONE, REFERRAL
+from sim.channels import CHANNELS, N_CHANNELS, PHONE
 from sim.config import ModelConfig, PopulationConfig, RepsConfig
 from sim.draws import Purpose, counters, uniform
 from sim.messages import MESSAGES
 from sim.need import NeedTrack
 from sim.population import Prospects, ProspectState
 from sim.strategy import Plan
+from sim.touch import MEETING, NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch, World
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -38,10 +38,17 @@ WORK_START = 9.0 / 24.0
 MINUTES_PER_DAY = 24.0 * 60.0
 #: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
 MAX_BATCH = 1 << 16
-#: Outcome codes, also the order of the outcome columns of ``by_touch`` (column 0 counts touches,
-#: column MEETING the meetings that came of a positive reply).
-NONE, POSITIVE, NEGATIVE, OPT_OUT, MEETING = 0, 1, 2, 3, 4
+#: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.touch), the
+#: last the meetings that came of a positive reply.
 BY_TOUCH_COUNTS = ("touches", "responses", "negative_replies", "opt_outs", "meetings")
+#: Named tallies of the phone funnel, reported as metrics.
+PHONE_TALLIES = (
+    "dials",
+    "live_answers",
+    "voicemails_left",
+    "voicemail_replies",
+    "voicemail_callbacks",
+)
 #: How outcomes are credited in ``by_touch``: to the touch whose response decided them, or, as
 #: sales-engagement platforms report replies, to the last touch made before the reply arrived.
 CREDIT_RULES = ("decided", "last_touch")
@@ -297,12 +304,25 @@ class ArmRun:
         self.touches_late = 0
         self.work_days = 0
         self.bound_days = 0
-        # Phone funnel counts (calibration targets: answers per dial, call-backs per voicemail).
-        # dials, live answers, voicemails left, replies to voicemails, positive ones among them
-        self.phone_counts = np.zeros(5, np.int64)
+        # Named tallies of the phone funnel (tally_phone), reported as metrics.
+        self.tally = dict.fromkeys(PHONE_TALLIES, 0)
         self.minutes_used_today = 0.0
         self.days: list[F64] = []
         self.means = StateMeans(self.state, prospects, model.cfg)
+        self.world = World(
+            cfg=model.cfg,
+            model=model,
+            prospects=prospects,
+            state=self.state,
+            plan=plan,
+            need=self.need,
+            shocks=load_shocks,
+            outcome=self.outcome,
+            pending_at=self.pending_at,
+            wrong_name_rate=self.wrong_name_rate,
+            connector_warmth=self.connector_warmth,
+            callback_matches=reps.callback_number_matches,
+        )
         self.max_batch = MAX_BATCH
         # Optional per-touch record of a few prospects (sim.journey); None costs nothing.
         self.traced: npt.NDArray[np.bool_] | None = None
@@ -439,138 +459,39 @@ class ArmRun:
         self.by_touch += hist.reshape(self.by_touch.shape)
 
     def touch(self, idx: I64, t: F64) -> None:
-        """One touch to each prospect in ``idx`` at times ``t``: notice, respond, update state."""
-        k = idx.size
-        if k == 0:
+        """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books.
+
+        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; this method records
+        the outcome the touch decided, tallies it, and moves each prospect's cadence on.
+        """
+        if idx.size == 0:
             return
-        m, cfg, p, st, plan = self.m, self.m.cfg, self.p, self.state, self.plan
+        plan = self.plan
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
         # meets the same chances in every arm (sim.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
-        c = counters(self.key, idx, number)
-        z = ndtri(np.clip(uniform(c, Purpose.DELAY), 1e-12, 1 - 1e-12))  # reply delay score
-        # Lazy closed-form decay from each prospect's last update to now.
-        dt = t - st.t_state[idx]
-        w = rf.relax(st.warmth[idx], p.warmth_base[idx], dt, cfg.warmth_half_life_days)
-        f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
-        a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
-        need = self.need.at(idx, t)  # the prospect's own need trajectory (sim.need)
         step = self.step[idx]
         slot = plan.slot(step, self.variant_of, idx)
         ch = self.channel_of(idx, slot).astype(np.intp)
-        msg = plan.message[slot].astype(np.intp)
-        day = np.minimum(t.astype(np.intp), self.shocks.shape[0] - 1)
-        load = m.load[ch] * p.busyness[idx] * self.shocks[day, p.load_group[idx]]
-        p_notice = rf.notice_probability(
-            p.affinity[idx, ch],
-            m.salience[ch],
-            load,
-            m.half_load[ch],
-            f,
-            w,
-            cfg.notice_familiarity,
-            cfg.notice_warmth,
+        b = Touch(
+            idx=idx,
+            t=t,
+            counter=counters(self.key, idx, number),
+            slot=slot,
+            ch=ch,
+            msg=plan.message[slot].astype(np.intp),
         )
-        is_phone = ch == PHONE
-        p_answer = rf.answer_probability(
-            f, w, cfg.answer_base, cfg.answer_familiarity, cfg.answer_warmth
-        )
-        answered = is_phone & (uniform(c, Purpose.ANSWER) < p_answer)
-        voicemail = is_phone & ~answered & plan.voicemail[slot]
-        u_notice = uniform(c, Purpose.NOTICE)
-        heard = p.listens_voicemail[idx] & (u_notice < p_notice)
-        noticed = np.where(is_phone, answered | (voicemail & heard), u_notice < p_notice)
-        referral = ch == REFERRAL
-        intro = referral & p.has_connector[idx]
-        # A referral touch only reaches the prospect through a connector (seeds 001, 004).
-        noticed = np.where(referral, intro, noticed)
-        wrong_name = uniform(c, Purpose.WRONG_NAME) < self.wrong_name_rate
-        inc = m.annoyance_increment[ch] * m.annoyance_message[msg]
-        inc = np.where(noticed, inc, inc * cfg.annoyance_unnoticed)
-        inc = np.where(referral & ~intro, 0.0, inc)
-        a = a + inc
-
-        # Outcome of a noticed touch; at most one reply in flight per prospect.
-        free = ~np.isfinite(self.pending_at[idx])
-        prior = self.outcome[idx]
-        eligible = noticed & free & ((prior == NONE) | (prior == NEGATIVE))
-        habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
-        mismatch = 0.0 if self.reps.callback_number_matches else cfg.callback_mismatch
-        pos_logit = (
-            m.response_base[ch]
-            + m.message_value[msg]
-            + cfg.response_warmth * w
-            + cfg.response_familiarity * f
-            + cfg.response_need * need
-            + cfg.response_annoyance * a
-            + habit * st.exposures[idx, msg]
-            + cfg.wrong_name * wrong_name
-            + mismatch * voicemail
-            + cfg.conversation_bonus * answered
-        )
-        neg_logit = (
-            cfg.negative_base
-            + m.negative_message[msg]
-            + cfg.negative_annoyance * a
-            + cfg.negative_need * need
-        )
-        opt_logit = m.optout_base[ch] + cfg.optout_annoyance * a
-        p_pos, p_neg, p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
-        # Someone who already said no can still opt out, but will not reply again.
-        said_no = prior == NEGATIVE
-        p_pos = np.where(said_no, 0.0, p_pos)
-        p_neg = np.where(said_no, 0.0, p_neg)
-        uo = uniform(c, Purpose.OUTCOME)
-        kind = np.select(
-            [uo < p_opt, uo < p_opt + p_pos, uo < p_opt + p_pos + p_neg],
-            [OPT_OUT, POSITIVE, NEGATIVE],
-            NONE,
-        ).astype(np.int8)
-        kind[~eligible] = NONE
-        delay = rf.reply_delay_quantile(z, m.reply_delay[ch], cfg.reply_delay_sd)
-        delay = np.where(answered, 0.0, delay)  # a live conversation answers on the spot
-        new = kind != NONE
-        who = idx[new]
-        arrival = t[new] + delay[new]
-        self.pending_at[who] = arrival
-        self.pending_kind[who] = kind[new]
-        # Credit: the touch whose response decided the outcome (by_touch's row and column).
-        column = slot.astype(np.intp) * N_CHANNELS + ch
-        self.credit_num[who] = number[new]
-        self.credit_ch[who] = column[new]
-        replied = (kind == POSITIVE) | (kind == NEGATIVE)
-        self.phone_counts += (
-            int(np.count_nonzero(is_phone)),
-            int(np.count_nonzero(answered)),
-            int(np.count_nonzero(voicemail)),
-            int(np.count_nonzero(replied & voicemail)),
-            int(np.count_nonzero((kind == POSITIVE) & voicemail)),
-        )
-        stops = (
-            (kind[new] == OPT_OUT)
-            | ((kind[new] == POSITIVE) & plan.stop_positive)
-            | ((kind[new] == NEGATIVE) & plan.stop_negative)
-        )
-        self.stop_at[who[stops]] = np.minimum(self.stop_at[who[stops]], arrival[stops])
-
-        # Relationship state after the touch.
-        seen = idx[noticed]
-        st.exposures[seen, msg[noticed]] = np.minimum(st.exposures[seen, msg[noticed]], 254) + 1
-        w_new = rf.warmth_after_touch(w, m.warmth_deposit[msg], a, cfg.warmth_annoyance)
-        w_new = np.where(intro, w_new + self.connector_warmth * (1.0 - w_new), w_new)
-        f_new = rf.familiarity_after_touch(f, m.familiarity_gain[ch])
-        f_new = np.where(intro, np.maximum(f_new, cfg.introduction_familiarity), f_new)
-        st.warmth[idx] = np.where(noticed, w_new, w)
-        st.familiarity[idx] = np.where(noticed, f_new, f)
-        st.annoyance[idx] = a
-        st.t_state[idx] = t
+        for model_step in PIPELINE:
+            model_step(self.world, b)
+        column = slot.astype(np.intp) * N_CHANNELS + ch  # by_touch's column for each touch
+        self.decided(b, number, column)
+        self.tally_phone(b)
         if self.traced is not None:
             hit = self.traced[idx]
             if hit.any():
-                attn = rf.attention(load, m.half_load[ch])
-                cols = (ch, msg, noticed, answered, voicemail, need, attn, p_notice, kind)
-                self._trace_touches(idx[hit], t[hit], *(c[hit] for c in cols))
-
+                attn = rf.attention(b.load, self.m.half_load[ch])
+                cols = (ch, b.msg, b.noticed, b.answered, b.voicemail, b.need, attn, b.p_notice)
+                self._trace_touches(idx[hit], t[hit], *(c[hit] for c in (*cols, b.kind)))
         # Step analytics and the cadence's next step.
         self.touch_count[idx] += 1
         self.count(number, column, 0)
@@ -594,6 +515,35 @@ class ArmRun:
             inc_cycle,
             due,
         )
+
+    def decided(self, b: Touch, number: I64, column: npt.NDArray[np.intp]) -> None:
+        """Put each outcome the touch decided in the prospect's reply slot, with its credit."""
+        new = b.kind != NONE
+        who = b.idx[new]
+        arrival = b.t[new] + b.delay[new]
+        kind = b.kind[new]
+        self.pending_at[who] = arrival
+        self.pending_kind[who] = kind
+        # Credit: the touch whose response decided the outcome (by_touch's row and column).
+        self.credit_num[who] = number[new]
+        self.credit_ch[who] = column[new]
+        plan = self.plan
+        stops = (
+            (kind == OPT_OUT)
+            | ((kind == POSITIVE) & plan.stop_positive)
+            | ((kind == NEGATIVE) & plan.stop_negative)
+        )
+        self.stop_at[who[stops]] = np.minimum(self.stop_at[who[stops]], arrival[stops])
+
+    def tally_phone(self, b: Touch) -> None:
+        """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
+        replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
+        counts = self.tally
+        counts["dials"] += int(np.count_nonzero(b.ch == PHONE))
+        counts["live_answers"] += int(np.count_nonzero(b.answered))
+        counts["voicemails_left"] += int(np.count_nonzero(b.voicemail))
+        counts["voicemail_replies"] += int(np.count_nonzero(replied & b.voicemail))
+        counts["voicemail_callbacks"] += int(np.count_nonzero((b.kind == POSITIVE) & b.voicemail))
 
     def _trace_touches(self, idx: I64, t: F64, *cols: npt.NDArray[Any]) -> None:
         """Append one row per traced touch: what was sent, what was noticed, the state after."""
@@ -726,11 +676,7 @@ class ArmRun:
             "relationships_burned": int(np.count_nonzero((shift <= -RELATIONSHIP_SHIFT) | opted)),
             "mean_familiarity": float(familiarity.mean()),
             "mean_annoyance": float(annoyance.mean()),
-            "dials": int(self.phone_counts[0]),
-            "live_answers": int(self.phone_counts[1]),
-            "voicemails_left": int(self.phone_counts[2]),
-            "voicemail_replies": int(self.phone_counts[3]),
-            "voicemail_callbacks": int(self.phone_counts[4]),
+            **self.tally,
         }
         metrics.update(self.limits())
         used = int(np.max(np.nonzero(self.by_touch.sum(axis=(1, 2)))[0], initial=0)) + 1

@@ -24,8 +24,9 @@ from sim import response as rf
 from sim.api import replicate_runs
 from sim.channels import CHANNELS
 from sim.config import ExperimentConfig, validate
-from sim.engine import NEGATIVE, OPT_OUT, POSITIVE, ArmRun
+from sim.engine import ArmRun
 from sim.population import Prospects
+from sim.touch import NEGATIVE, OPT_OUT, POSITIVE
 
 F64 = npt.NDArray[np.float64]
 
