@@ -180,9 +180,12 @@ def outcome(world: World, b: Touch) -> None:
     ).astype(np.int8)
     kind[~b.eligible] = NONE
     b.kind = kind
-    z = ndtri(np.clip(uniform(b.counter, Purpose.DELAY), 1e-12, 1 - 1e-12))  # normal score
-    delay = rf.reply_delay_quantile(z, m.reply_delay[b.ch], cfg.reply_delay_sd)
-    b.delay = np.where(b.answered, 0.0, delay)  # a live conversation answers on the spot
+    # Delays only for the few touches that decided something (most decide nothing).
+    new = np.flatnonzero(kind != NONE)
+    z = ndtri(np.clip(uniform(b.counter[new], Purpose.DELAY), 1e-12, 1 - 1e-12))  # normal score
+    delay = rf.reply_delay_quantile(z, m.reply_delay[b.ch[new]], cfg.reply_delay_sd)
+    b.delay = np.zeros(kind.size)
+    b.delay[new] = np.where(b.answered[new], 0.0, delay)  # a live conversation: on the spot
 
 
 def update(world: World, b: Touch) -> None:
