@@ -145,8 +145,53 @@ def job_timings(timeout: float) -> list[tuple[str, str]]:
         rows.append(
             (label, f"{sweep:.1f} s" if sweep is not None else "not run (CLI failed or missing)")
         )
+        peak = cli_peak_mb(out, timeout)
+        label = "1,000,000 prospects x 120 days through `outreach-sim` (the workload): peak RSS"
+        rows.append((label, f"{peak:.0f} MB" if peak is not None else "failed"))
         shutil.rmtree(out, ignore_errors=True)
     return rows
+
+
+def cli_peak_mb(out: Path, timeout: float, n: int = 1_000_000) -> float | None:
+    """Peak resident set of the workload run through the command line (the email8 cadence of
+    ``benchmarks/conf/strategy/``, capacity that never binds), measured by a fresh parent whose
+    only child is that command (``RUSAGE_CHILDREN``).
+    """
+    import math
+
+    from workload import benchmark_config
+
+    reps = benchmark_config(1000).reps
+    minutes = reps.touch_minutes.email * reps.personalization_minutes.medium
+    count = max(1, math.ceil(n * minutes / reps.minutes_per_day))
+    cmd = [
+        str(BIN / "outreach-sim"),
+        f"hydra.searchpath=[file://{HERE / 'conf'}]",
+        "strategy=[email8]",
+        "baseline=email8",
+        f"population.size={n}",
+        "replications=1",
+        f"reps.count={count}",
+        f"hydra.run.dir={out / 'million'}",
+    ]
+    probe = (
+        "import resource, subprocess, sys; "
+        "done = subprocess.run(sys.argv[1:], capture_output=True); "
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *cmd],
+            cwd=out,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    code, kib = done.stdout.split()
+    return float(kib) / 1024.0 if code == "0" else None
 
 
 def fmt_int(x: float) -> str:

@@ -18,7 +18,6 @@ on time or on the launcher, so a parallel sweep writes the same bytes as a seria
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -28,26 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.outputs import read_manifest, write_bytes, write_csv
-
-#: The plan a sweep writes at its root: every job's overrides, so missing jobs can be listed.
-PLAN_FILE = "sweep.json"
-
-
-def read_plan(sweep_dir: Path) -> dict[str, Any] | None:
-    """The sweep's plan, or None when it has none."""
-    try:
-        data = json.loads((sweep_dir / PLAN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def sweep_total(sweep_dir: Path) -> int | None:
-    """Number of jobs the sweep at ``sweep_dir`` runs, when its plan is known."""
-    plan = read_plan(sweep_dir)
-    return len(plan["jobs"]) if plan and isinstance(plan.get("jobs"), list) else None
-
+from sim.outputs import read_manifest, read_plan, write_bytes, write_csv
 
 FRONT: tuple[str, ...] = ("job", "status", "error")
 

@@ -6,17 +6,17 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.config import ExperimentConfig, validate
 from sim.draws import stream_key
 from sim.engine import ArmResult, ArmRun, ModelArrays
-from sim.metrics import by_touch_table, metrics_table, timeseries_table
 from sim.population import daily_load_shocks, sample_prospects
 from sim.seeding import replicate_streams
-from sim.strategy import compile_plan
+from sim.strategy import Plan, compile_plan
+
+if TYPE_CHECKING:  # pandas is imported once a run's tables are built, not before it
+    import pandas as pd
 
 
 @dataclass
@@ -41,6 +41,7 @@ def replicate_runs(
     cfg: ExperimentConfig,
     replicate: int,
     arms: Sequence[str] | None = None,
+    plans: Mapping[str, Plan] | None = None,
     **options: Any,
 ) -> Iterator[ArmRun]:
     """The arms of one replicate, built (not yet run), one at a time.
@@ -48,8 +49,9 @@ def replicate_runs(
     Arms of a replicate share the prospects (prefix-stable, so a ``list_multiplier`` arm works a
     longer list with the same head), the load shocks and fresh generators on the same streams:
     common random numbers. Every path that runs arms (:func:`run_arms`, the journey figure, the
-    tests that inspect an ``ArmRun``) builds them here. ``options`` go to :class:`ArmRun`
-    (``trace``, ``record_touches``).
+    tests that inspect an ``ArmRun``) builds them here. ``plans`` are the compiled strategies
+    when the caller has them (compiled once per run, not once per replicate); ``options`` go to
+    :class:`ArmRun` (``trace``, ``record_touches``).
     """
     sizes = arm_sizes(cfg)
     streams = replicate_streams(cfg.seed, replicate)
@@ -59,7 +61,7 @@ def replicate_runs(
     key = stream_key(streams.population)  # keyed draws: the same for every arm (sim.draws)
     for name in cfg.strategy if arms is None else arms:
         yield ArmRun(
-            compile_plan(name, cfg.strategy[name]),
+            plans[name] if plans is not None else compile_plan(name, cfg.strategy[name]),
             prospects.head(sizes[name]),
             model,
             cfg.population,
@@ -74,12 +76,18 @@ def replicate_runs(
         )
 
 
-def run_arms(cfg: ExperimentConfig) -> list[ArmResult]:
-    """Run every arm of every replicate; arms of a replicate share prospects and streams."""
-    validate(cfg)
+def run_arms(cfg: ExperimentConfig, *, checked: bool = False) -> list[ArmResult]:
+    """Run every arm of every replicate; arms of a replicate share prospects and streams.
+
+    ``checked``: the config was validated already (:func:`sim.registry.to_experiment` does it),
+    so it is not checked again.
+    """
+    if not checked:
+        validate(cfg)
+    plans = {name: compile_plan(name, s, checked=True) for name, s in cfg.strategy.items()}
     out: list[ArmResult] = []
     for r in range(cfg.replications):
-        for arm in replicate_runs(cfg, r):
+        for arm in replicate_runs(cfg, r, plans=plans):
             arm.run()
             out.append(arm.result(r, cfg.seed))
             # Free this arm's state before the next is built: peak memory is one arm's state
@@ -88,13 +96,14 @@ def run_arms(cfg: ExperimentConfig) -> list[ArmResult]:
     return out
 
 
-def simulate(cfg: ExperimentConfig) -> Results:
-    """Run an experiment and return its tables."""
-    # Imported here: scipy.stats costs ~45 MB and ~0.8 s to import, which run_arms (benchmarks,
-    # workers that only need the arms) should not pay (docs/performance.md).
+def simulate(cfg: ExperimentConfig, *, checked: bool = False) -> Results:
+    """Run an experiment and return its tables (``checked``: see :func:`run_arms`)."""
+    arms = run_arms(cfg, checked=checked)
+    # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
+    # the simulation's peak memory need not carry (docs/performance.md).
+    from sim.metrics import by_touch_table, metrics_table, timeseries_table
     from sim.stats import summarize
 
-    arms = run_arms(cfg)
     metrics = metrics_table(arms)
     return Results(
         metrics=metrics,
@@ -130,8 +139,10 @@ def sweep(
     the grid's order) and a column per swept key. A configuration gives exactly the rows that
     :func:`simulate` gives it alone.
     """
+    import pandas as pd
     from tqdm import tqdm  # only sweeps pay for the progress library
 
+    from sim.metrics import metrics_table
     from sim.registry import compose  # Hydra's compose API: not needed by simulate() alone
 
     grid = dict(grid or {})

@@ -25,13 +25,13 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import guard
-from sim.aggregate import sweep_total
 from sim.config import ConfigError, ExperimentConfig
 from sim.outputs import (
     config_hash,
     manifest,
     now_iso,
     read_manifest,
+    sweep_total,
     write_bytes,
     write_csv,
     write_json,
@@ -175,15 +175,13 @@ def run_job(cfg: DictConfig) -> int:
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
     from sim.api import simulate
-    from sim.metrics import limits_warnings
-    from sim.report import comparison_table
 
     try:
         exp = to_experiment(cfg)
         fail = os.environ.get(FAIL_JOB_ENV)
         if fail and fail in overrides:
             raise RuntimeError(f"deliberate failure for tests ({FAIL_JOB_ENV}={fail})")
-        results = simulate(exp)
+        results = simulate(exp, checked=True)  # to_experiment validated it
         write_results(job_dir, results, exp, resolved, info)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
@@ -204,6 +202,10 @@ def run_job(cfg: DictConfig) -> int:
     if multirun:
         _progress(Path(hc.sweep.dir), info["job"], "ok", time.perf_counter() - clock, overrides)
     else:
+        # Imported after the simulation: pandas and SciPy add ~70 MB that its peak need not carry.
+        from sim.metrics import limits_warnings
+        from sim.report import comparison_table
+
         title = f"{exp.population.size} prospects ({info['choices'].get('population', '?')})"
         print(comparison_table(results.summary, results.metrics, exp.baseline, title, exp))
         for line in limits_warnings(results.metrics):

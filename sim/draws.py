@@ -37,6 +37,7 @@ class Purpose(IntEnum):
     MEETING = 6
     NEED_START = 7
     NEED_EPISODE = 8
+    DELAY_ANGLE = 9
 
 
 def mix(x: U64) -> U64:
@@ -67,3 +68,9 @@ def stream_key(seq: np.random.SeedSequence) -> np.uint64:
     """The 64-bit key of the keyed draws that belong with ``seq`` (a replicate's stream)."""
     child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 0xD2A5))
     return np.uint64(child.generate_state(1, np.uint64)[0])
+
+
+def normal(counter: U64) -> F64:
+    """A standard normal score per counter (Box-Muller from the DELAY and DELAY_ANGLE draws)."""
+    radius = np.sqrt(-2.0 * np.log1p(-uniform(counter, Purpose.DELAY)))
+    return np.asarray(radius * np.cos(2.0 * np.pi * uniform(counter, Purpose.DELAY_ANGLE)))

@@ -179,7 +179,9 @@ class StateMeans:
         self.base_mean = float(self.base.mean(dtype=np.float64))
         self.t0 = 0.0
         self.sums = np.zeros(3)
-        self.sums += self._terms(slice(None))
+        # In slices: the float64 temporaries of a million terms at once would cost ~50 MB.
+        for lo in range(0, self.n, MAX_BATCH):
+            self.sums += self._terms(slice(lo, lo + MAX_BATCH))
 
     def _terms(self, idx: I64 | slice) -> F64:
         """Sums of the terms of prospects ``idx`` at the reference time ``t0``."""
@@ -187,9 +189,10 @@ class StateMeans:
         dt = st.t_state[idx] - self.t0  # <= 0: t0 is never behind an added term
         values = (st.warmth[idx] - self.base[idx], st.familiarity[idx], st.annoyance[idx])
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
+        # np.sum of products, not np.dot: BLAS picks its kernel per CPU (docs/reliability.md).
         return np.array(
             [
-                np.dot(x.astype(np.float64), np.exp2(dt / h))
+                np.sum(x.astype(np.float64) * np.exp2(dt / h))
                 for x, h in zip(values, self.half_life, strict=True)
             ]
         )
@@ -605,14 +608,14 @@ class ArmRun:
                 )
         self.pending_at[ready] = np.inf
 
-    def current(self, now: float) -> tuple[rf.Array, rf.Array, rf.Array]:
-        """Warmth, annoyance and familiarity of every prospect, decayed to ``now``."""
+    def current(self, now: float, part: slice = slice(None)) -> tuple[rf.Array, rf.Array, rf.Array]:
+        """Warmth, annoyance and familiarity of prospects ``part`` (all), decayed to ``now``."""
         st, cfg = self.state, self.m.cfg
-        dt = now - st.t_state
+        dt = now - st.t_state[part]
         return (
-            rf.relax(st.warmth, self.p.warmth_base, dt, cfg.warmth_half_life_days),
-            rf.decay(st.annoyance, dt, cfg.annoyance_half_life_days),
-            rf.decay(st.familiarity, dt, cfg.familiarity_half_life_days),
+            rf.relax(st.warmth[part], self.p.warmth_base[part], dt, cfg.warmth_half_life_days),
+            rf.decay(st.annoyance[part], dt, cfg.annoyance_half_life_days),
+            rf.decay(st.familiarity[part], dt, cfg.familiarity_half_life_days),
         )
 
     def state_means(self, now: float) -> tuple[float, float, float]:
@@ -646,9 +649,20 @@ class ArmRun:
     def result(self, replicate: int, seed: int) -> ArmResult:
         """The arm's metric values and tables at the horizon."""
         n = self.p.n
-        warmth, annoyance, familiarity = self.current(self.horizon)
         opted = self.outcome == OPT_OUT
-        shift = warmth - self.p.warmth_base
+        # Sums over prospects in slices: a million prospects' decayed state at once would add
+        # tens of MB to the run's peak memory (docs/performance.md).
+        shift_sum = familiarity_sum = annoyance_sum = 0.0
+        built = burned = 0
+        for lo in range(0, n, self.max_batch):
+            part = slice(lo, lo + self.max_batch)
+            warmth, annoyance, familiarity = self.current(self.horizon, part)
+            shift = warmth - self.p.warmth_base[part]
+            shift_sum += float(shift.sum())
+            familiarity_sum += float(familiarity.sum())
+            annoyance_sum += float(annoyance.sum())
+            built += int(np.count_nonzero((shift >= RELATIONSHIP_SHIFT) & ~opted[part]))
+            burned += int(np.count_nonzero((shift <= -RELATIONSHIP_SHIFT) | opted[part]))
         responses = int(np.count_nonzero(self.outcome == POSITIVE))
         meetings = int(np.count_nonzero(self.met))
         hours = self.minutes_used / 60.0
@@ -671,11 +685,11 @@ class ArmRun:
             "median_days_to_response": float(np.median(days)) if days.size else math.nan,
             "responses_per_touch": responses / max(int(self.by_touch[:, :, 0].sum()), 1),
             "prospects_touched": int(np.count_nonzero(self.touch_count)),
-            "mean_warmth_change": float(shift.mean()),
-            "relationships_built": int(np.count_nonzero((shift >= RELATIONSHIP_SHIFT) & ~opted)),
-            "relationships_burned": int(np.count_nonzero((shift <= -RELATIONSHIP_SHIFT) | opted)),
-            "mean_familiarity": float(familiarity.mean()),
-            "mean_annoyance": float(annoyance.mean()),
+            "mean_warmth_change": shift_sum / n,
+            "relationships_built": built,
+            "relationships_burned": burned,
+            "mean_familiarity": familiarity_sum / n,
+            "mean_annoyance": annoyance_sum / n,
             **self.tally,
         }
         metrics.update(self.limits())
@@ -700,33 +714,53 @@ class ArmRun:
             slots=slots,
         )
 
-    def remaining_touches(self, who: I64) -> I64:
-        """Touches the cadence still plans for prospects ``who`` (each has one due)."""
-        count = np.ones(who.size, np.int64)
-        alive = np.arange(who.size)
-        step, cycle, in_cycle = self.step[who], self.cycle[who], self.in_cycle[who]
-        for _ in range(self.plan.max_touches):
-            step, cycle, in_cycle, due = self.plan.advance(
-                step, cycle, in_cycle, np.zeros(alive.size)
-            )
+    def remaining_touches(self, who: I64) -> tuple[int, int]:
+        """Touches the cadence still plans for ``who``: in all, and for the overdue among them.
+
+        Each prospect of ``who`` has a touch due; an overdue one (due before the horizon) was held
+        back by capacity, not by the horizon.
+
+        What remains depends only on a prospect's place in the cadence (step, cycle, touches in
+        cycle), so it is worked out once per place, not once per prospect.
+        """
+        plan = self.plan
+        place = (self.step[who].astype(np.int64) * (plan.cooldown_cycles + 1) + self.cycle[who]) * (
+            plan.max_touches + 1
+        ) + self.in_cycle[who]
+        overdue = self.next_due[who] < self.horizon
+        places, inverse = np.unique(place, return_inverse=True)
+        first = np.zeros(places.size, np.intp)
+        first[inverse] = np.arange(who.size)  # any prospect at each place
+        step, cycle, in_cycle = (
+            self.step[who][first],
+            self.cycle[who][first],
+            self.in_cycle[who][first],
+        )
+        left = np.ones(places.size, np.int64)
+        alive = np.arange(places.size)
+        for _ in range(plan.max_touches):
+            step, cycle, in_cycle, due = plan.advance(step, cycle, in_cycle, np.zeros(alive.size))
             more = np.isfinite(due)
             alive, step, cycle, in_cycle = alive[more], step[more], cycle[more], in_cycle[more]
             if alive.size == 0:
                 break
-            count[alive] += 1
-        return count
+            left[alive] += 1
+        per_place = np.bincount(inverse, minlength=places.size)
+        per_place_overdue = np.bincount(inverse[overdue], minlength=places.size)
+        return int(left @ per_place), int(left @ per_place_overdue)
 
     def limits(self) -> dict[str, float]:
         """Whether rep capacity or the horizon bound: touches planned, late, never made.
 
         A touch is late when it is made on a later working day than the one it was due on. At the
-        horizon, a prospect still in the cadence whose touch was due before the horizon lost it to
-        capacity; every later touch of its cadence was cut by the horizon.
+        horizon, a prospect still in the cadence whose touch was due before the horizon lost that
+        touch and every later one to capacity; a prospect whose next touch falls after the
+        horizon lost the rest of its cadence to the horizon.
         """
         made = int(self.by_touch[:, :, 0].sum())
         active = np.flatnonzero(np.isfinite(self.next_due) & (self.next_due < self.stop_at))
-        overdue = int(np.count_nonzero(self.next_due[active] < self.horizon))
-        cut = int(self.remaining_touches(active).sum()) - overdue if active.size else 0
+        remaining, overdue = self.remaining_touches(active) if active.size else (0, 0)
+        cut = remaining - overdue
         available = self.work_days * self.capacity
         return {
             "touches_planned": made + overdue + cut,

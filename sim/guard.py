@@ -182,8 +182,12 @@ def is_multirun(cfg: DictConfig) -> bool:
 
 def _jobs(
     config_name: str, overrides: Sequence[str], multirun: bool, show_only: bool
-) -> list[list[str]]:
-    """The override list of every job the command would run (only the first when showing)."""
+) -> list[tuple[list[str], DictConfig | None]]:
+    """Every job the command would run (only the first when showing), with its composition.
+
+    A job is its overrides and, when the probe composition already is that job's config (a
+    single run), that config, so it is not composed again.
+    """
     parsed = _parse(overrides)
     plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     probe = compose_job(config_name, plain)
@@ -195,12 +199,15 @@ def _jobs(
             "give one value (a list for a multi-select group: strategy=[a,b])"
         )
     if not multirun:
-        return [plain if show_only else list(overrides)]
+        # A single run's probe is its composed config: it is not composed a second time.
+        return [(plain, probe) if show_only else (list(overrides), probe)]
     try:
         batches = BasicSweeper.split_arguments(_parse([*sweeper_params(probe), *overrides]), None)
     except HydraException as exc:
         raise UserError(describe_hydra_error(exc)) from None
-    jobs = [job for batch in batches for job in batch]
+    jobs: list[tuple[list[str], DictConfig | None]] = [
+        (job, None) for batch in batches for job in batch
+    ]
     return jobs[:1] if show_only else jobs
 
 
@@ -254,5 +261,5 @@ def check_command(argv: Sequence[str]) -> None:
     register_configs()
     register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
-        for job in _jobs(name, args.overrides, bool(args.multirun), show_only):
-            check_job(compose_job(name, job), validate=not show_only)
+        for job, composed in _jobs(name, args.overrides, bool(args.multirun), show_only):
+            check_job(composed or compose_job(name, job), validate=not show_only)

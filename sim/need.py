@@ -17,13 +17,19 @@ import numpy.typing as npt
 from sim.draws import Purpose, counters, uniform
 
 B = npt.NDArray[np.bool_]
+#: Prospects whose first episode is drawn at once (bounds the temporaries).
+CHUNK = 1 << 16
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 
 def need_at_start(key: np.uint64, n: int, share: float) -> B:
     """In market at day 0: with the stationary share, a keyed draw per prospect."""
-    return uniform(counters(key, np.arange(n), 0), Purpose.NEED_START) < share
+    out = np.empty(n, np.bool_)
+    for lo in range(0, n, CHUNK):
+        idx = np.arange(lo, min(lo + CHUNK, n))
+        out[idx] = uniform(counters(key, idx, 0), Purpose.NEED_START) < share
+    return out
 
 
 class NeedTrack:
@@ -34,7 +40,11 @@ class NeedTrack:
         self.mean = np.array([mean_out, mean_in], dtype=np.float64)  # by state (False, True)
         self.state = start.copy()
         self.episode = np.zeros(start.size, np.uint16)
-        self.until = self._length(np.arange(start.size), self.episode, self.state)
+        self.until = np.empty(start.size, np.float64)
+        # In slices: the draws' temporaries for a million prospects at once would cost ~50 MB.
+        for lo in range(0, start.size, CHUNK):
+            idx = np.arange(lo, min(lo + CHUNK, start.size))
+            self.until[idx] = self._length(idx, 0, self.state[idx])
 
     def _length(self, idx: npt.NDArray[np.intp], episode: npt.ArrayLike, state: B) -> F64:
         """Length of episode ``episode`` of prospects ``idx`` in ``state``: exponential."""

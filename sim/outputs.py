@@ -168,3 +168,22 @@ def manifest(
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
         "files": files or [],
     }
+
+
+#: The plan a sweep writes at its root: every job's overrides, so missing jobs can be listed.
+PLAN_FILE = "sweep.json"
+
+
+def read_plan(sweep_dir: Path) -> dict[str, Any] | None:
+    """The sweep's plan, or None when it has none."""
+    try:
+        data = json.loads((sweep_dir / PLAN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def sweep_total(sweep_dir: Path) -> int | None:
+    """Number of jobs the sweep at ``sweep_dir`` runs, when its plan is known."""
+    plan = read_plan(sweep_dir)
+    return len(plan["jobs"]) if plan and isinstance(plan.get("jobs"), list) else None

@@ -17,8 +17,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.aggregate import PLAN_FILE
-from sim.outputs import now_iso, write_json
+from sim.outputs import PLAN_FILE, now_iso, write_json
 
 
 def planned_jobs(task_overrides: list[str]) -> list[list[str]]:

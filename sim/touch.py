@@ -15,12 +15,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtri
 
 from sim import response as rf
 from sim.channels import PHONE, REFERRAL
 from sim.config import ModelConfig
-from sim.draws import Purpose, uniform
+from sim.draws import Purpose, normal, uniform
 from sim.need import NeedTrack
 from sim.population import Prospects, ProspectState
 from sim.strategy import Plan
@@ -182,7 +181,7 @@ def outcome(world: World, b: Touch) -> None:
     b.kind = kind
     # Delays only for the few touches that decided something (most decide nothing).
     new = np.flatnonzero(kind != NONE)
-    z = ndtri(np.clip(uniform(b.counter[new], Purpose.DELAY), 1e-12, 1 - 1e-12))  # normal score
+    z = normal(b.counter[new])  # the reply's delay score
     delay = rf.reply_delay_quantile(z, m.reply_delay[b.ch[new]], cfg.reply_delay_sd)
     b.delay = np.zeros(kind.size)
     b.delay[new] = np.where(b.answered[new], 0.0, delay)  # a live conversation: on the spot
