@@ -99,3 +99,21 @@ def test_a_pause_past_the_horizon_is_reported_as_touches_never_made() -> None:
     longer = copy.deepcopy(cfg)
     longer.horizon_days = 120
     assert simulate(longer).metrics.iloc[0]["touches_never_made_horizon"] == 0
+
+
+def test_common_random_numbers_pair_twin_cadences_across_replicates() -> None:
+    # persistent and cooldown_heatup are the same cadence until the first pause: keyed draws make
+    # their replicate outcomes move together (independent draws give a ratio near 1).
+    from sim.registry import compose
+
+    cfg = compose(
+        [
+            "strategy=[persistent,cooldown_heatup]",
+            "baseline=persistent",
+            "population.size=1500",
+            "replications=12",
+        ]
+    )
+    wide = simulate(cfg).metrics.pivot(index="replicate", columns="arm", values="opt_out_rate")
+    a, b = wide["cooldown_heatup"], wide["persistent"]
+    assert (a - b).var() / (a.var() + b.var()) < 0.4
