@@ -15,9 +15,11 @@ task config may name none at all, and this program never calls ``hydra.utils.ins
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from importlib import resources
 from typing import Any
 
 import yaml
@@ -44,11 +46,18 @@ ALLOWED_TARGETS: dict[str, frozenset[str]] = {
     "hydra.sweeper": frozenset({"hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}),
     "hydra.callbacks": frozenset({"sim.sweep.SweepCallback"}),
 }
-#: Classes the logging configs may name, and the only ``ext://`` objects they may use.
-LOGGING_CLASSES = frozenset(
-    {"logging.StreamHandler", "logging.FileHandler", "logging.NullHandler", "logging.Formatter"}
-)
-LOGGING_EXT = frozenset({"ext://sys.stdout", "ext://sys.stderr"})
+#: Logging is the program's own: the composed logging nodes must be these files of Hydra's, the
+#: options the root config chooses (``hydra/job_logging: none``, ``hydra/hydra_logging:
+#: default``). A config or an override that changes them could open, append to or truncate any
+#: file the user can write (``logging.FileHandler``), so none may.
+OWN_LOGGING = {
+    "hydra.job_logging": "job_logging/none.yaml",
+    "hydra.hydra_logging": "hydra_logging/default.yaml",
+}
+#: The only search path scheme: ``pkg://MODULE`` imports the module (its top-level code runs).
+SEARCHPATH_SCHEME = "file://"
+#: Interpolations that read the process environment into a config (and so into its outputs).
+ENVIRONMENT_RESOLVERS = re.compile(r"\$\{\s*(oc\.env|env)\s*:")
 #: Keys :func:`hydra.utils.instantiate` acts on; the task config may hold none of them.
 INSTANTIATE_KEYS = frozenset({"_target_", "_args_", "_partial_", "_recursive_", "_convert_"})
 
@@ -113,23 +122,57 @@ def check_safe(cfg: DictConfig) -> None:
                 f"{where}={value!r} is not allowed: configs are data; only "
                 f"{', '.join(allowed) or 'nothing'} may be named here"
             )
-        logging_node = parent.startswith(("hydra.job_logging", "hydra.hydra_logging"))
-        if not logging_node:
-            continue
-        if key == "()":
-            raise UserError(f"{where}={value!r} is not allowed: logging factories ('()') are code")
-        if key == "class" and value not in LOGGING_CLASSES:
+    for node, expected in own_logging().items():
+        found = hydra_node.get(node.split(".")[1])
+        if found != expected:
             raise UserError(
-                f"{where}={value!r} is not allowed: one of {', '.join(sorted(LOGGING_CLASSES))}"
+                f"{node}={_short(found)} is not allowed: logging is the program's own; configs "
+                "and overrides cannot set hydra.job_logging, hydra.hydra_logging or their groups"
             )
-        if isinstance(value, str) and value.startswith("ext://") and value not in LOGGING_EXT:
-            raise UserError(f"{where}={value!r} is not allowed: one of {', '.join(LOGGING_EXT)}")
+    for parent, key, value in _walk(tree | {"hydra": hydra_node}, ""):
+        if isinstance(value, str) and ENVIRONMENT_RESOLVERS.search(value):
+            raise UserError(
+                f"{parent + '.' if parent else ''}{key}={value!r} is not allowed: configs are data "
+                "and cannot read the environment (${oc.env:...})"
+            )
     env_set = hydra_node.get("job", {}).get("env_set") or {}
     if env_set:
         raise UserError(
             f"hydra.job.env_set={env_set!r} is not allowed: outreach-sim jobs do not change "
             "their environment (a config could otherwise change what a process loads)"
         )
+
+
+@functools.cache
+def own_logging() -> dict[str, Any]:
+    """The logging nodes the program composes, read from Hydra's own config files."""
+    root = resources.files("hydra.conf.hydra")
+    return {
+        node: yaml.safe_load(root.joinpath(path).read_text(encoding="utf-8"))
+        for node, path in OWN_LOGGING.items()
+    }
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_searchpath(overrides: Sequence[Override]) -> None:
+    """Only ``file://`` search paths: ``pkg://MODULE`` would import the module to read it.
+
+    Checked on the parsed overrides, before any composition: composing already imports.
+    """
+    for override in overrides:
+        if override.get_key_element() != "hydra.searchpath":
+            continue
+        value = override.value()
+        for entry in value if isinstance(value, list) else [value]:
+            if not str(entry).startswith(SEARCHPATH_SCHEME):
+                raise UserError(
+                    f"hydra.searchpath={entry!r} is not allowed: a folder, file://DIR (absolute, "
+                    "or relative to the current folder); pkg:// would import a module"
+                )
 
 
 def describe_hydra_error(exc: BaseException) -> str:
@@ -189,6 +232,7 @@ def _jobs(
     single run), that config, so it is not composed again.
     """
     parsed = _parse(overrides)
+    check_searchpath(parsed)
     plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     probe = compose_job(config_name, plain)
     multirun = multirun or is_multirun(probe)

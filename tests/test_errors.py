@@ -89,6 +89,18 @@ HOSTILE = {
     "      x:\n        '()': os.system\n        command: 'touch {marker}'\n",
     # A file that swaps the launcher for a callable.
     "launcher": "# @package _global_\nhydra:\n  launcher:\n    _target_: os.system\n",
+    # Files that add a logging.FileHandler: it would append to (or truncate) any file.
+    "job_log_file": "# @package _global_\nhydra:\n  job_logging:\n    version: 1\n    handlers:\n"
+    "      f:\n        class: logging.FileHandler\n        filename: '{marker}'\n        mode: a\n"
+    "    root:\n      handlers: [f]\n"
+    "strategy:\n  pwn:\n    steps: [{day: 0, channel: email, message: benefit_led}]\n",
+    "hydra_log_file": "# @package _global_\nhydra:\n  hydra_logging:\n    handlers:\n"
+    "      f:\n        class: logging.FileHandler\n        filename: '{marker}'\n        mode: w\n"
+    "    root:\n      handlers: [f]\n"
+    "strategy:\n  pwn:\n    steps: [{day: 0, channel: email, message: benefit_led}]\n",
+    # A label that copies the environment into report.html, config.yaml and manifest.json.
+    "environment": "pwn:\n  label: '${oc.env:HOME}'\n"
+    "  steps: [{day: 0, channel: email, message: benefit_led}]\n",
 }
 
 
@@ -109,6 +121,38 @@ def test_hostile_yaml_cannot_run_code(tmp_path: Path, kind: str) -> None:
             assert "is not allowed: " in proc.stderr
         assert not marker.exists(), "the hostile config ran code"
         assert not (work / "results").exists()
+
+
+def test_a_package_search_path_is_refused_before_it_is_imported(tmp_path: Path) -> None:
+    marker = tmp_path / "PWNED"
+    package = tmp_path / "site" / "pwnpkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PYTHONPATH": str(tmp_path / "site")}
+    for mode in ([], ["-m"]):
+        proc = run([*mode, "hydra.searchpath=[pkg://pwnpkg]", "population.size=50"], work, env)
+        assert proc.returncode == 2, proc.stderr
+        assert "hydra.searchpath='pkg://pwnpkg' is not allowed" in proc.stderr
+        assert not marker.exists(), "the search path imported the module"
+        assert not (work / "results").exists()
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "hydra/job_logging=default",
+        "hydra/hydra_logging=disabled",
+        "+hydra.job_logging.handlers.f.class=logging.FileHandler",
+        "hydra.hydra_logging.root.level=DEBUG",
+    ],
+)
+def test_logging_is_the_programs_own_on_the_command_line(tmp_path: Path, override: str) -> None:
+    proc = run([override, "population.size=50"], tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists()
 
 
 def test_aggregate_rejects_a_folder_that_is_not_a_sweep(tmp_path: Path) -> None:
