@@ -27,15 +27,13 @@ from sim.draws import Purpose, counters, uniform
 from sim.messages import MESSAGES
 from sim.need import NeedTrack
 from sim.population import Prospects, ProspectState
+from sim.schedule import WORK_START, Schedule
 from sim.strategy import Plan
 from sim.touch import MEETING, NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch, World
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-#: Reps start their working day at 09:00 (days are counted from midnight of enrolment day).
-WORK_START = 9.0 / 24.0
-MINUTES_PER_DAY = 24.0 * 60.0
 #: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
 MAX_BATCH = 1 << 16
 #: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.touch), the
@@ -257,34 +255,15 @@ class ArmRun:
             cfg.need_mean_in_market_days,
             cfg.need_mean_out_of_market_days,
         )
-        level = plan.personalization
-        self.wrong_name_rate = float(getattr(reps.wrong_name_rate, level))
-        factor = float(getattr(reps.personalization_minutes, level))
-        minutes = reps.touch_minutes.array()
-        # Minutes per touch: per slot, or per (slot, channel) when a step says ``preferred`` and
-        # the channel, hence the cost, is the prospect's own (None: no preferred step).
-        self.step_cost = plan.step_cost(minutes, reps.voicemail_minutes, factor)
-        self.cost_table = (
-            plan.cost_table(minutes, reps.voicemail_minutes, factor)
-            if plan.uses_preferred
-            else None
-        )
-        self.capacity = reps.count * reps.minutes_per_day
-        # Cadence position per prospect; prospect i enters on day enrolled_at[i].
-        self.step = np.zeros(n, np.int16)
-        self.cycle = np.zeros(n, np.int8)
-        self.in_cycle = np.zeros(n, np.int16)
-        self.next_due = plan.first_due(prospects.enrolled_at)
+        self.wrong_name_rate = float(getattr(reps.wrong_name_rate, plan.personalization))
         # A/B steps: each prospect's variant, drawn once from the schedule stream (strategy.py).
-        self.variant_of = (
+        variant_of = (
             plan.assign_variants(n, schedule_rng or side_stream(rng))
             if plan.n_variant_steps
             else None
         )
-        # Caps of the cadence language; the weekly counters exist only when a cap is set.
-        self.day_cap = plan.max_per_rep_day * reps.count if plan.max_per_rep_day else None
-        self.week_of = np.full(n if plan.max_per_week else 0, -1, np.int16)
-        self.week_touches = np.zeros(n if plan.max_per_week else 0, np.int16)
+        # Who is due when, the caps and the reps' minutes (sim.schedule).
+        self.schedule = Schedule(plan, prospects, reps, horizon_days, variant_of)
         # Optional log of every touch (TouchLog); None costs nothing.
         self.touch_parts: list[tuple[npt.NDArray[Any], ...]] | None = None
         if record_touches:
@@ -294,7 +273,6 @@ class ArmRun:
         self.outcome = np.zeros(n, np.int8)
         self.pending_at = np.full(n, np.inf)
         self.pending_kind = np.zeros(n, np.int8)
-        self.stop_at = np.full(n, np.inf)
         self.credit_num = np.zeros(n, np.int16)
         self.credit_ch = np.zeros(n, np.int16)  # by_touch column: slot * channels + channel
         self.responded_at = np.full(n, np.nan)
@@ -302,14 +280,8 @@ class ArmRun:
         self.said_no = np.zeros(n, np.bool_)
         columns = N_CHANNELS * plan.n_slots
         self.by_touch = np.zeros((plan.max_touches + 2, columns, len(BY_TOUCH_COUNTS)), np.int64)
-        self.minutes_used = 0.0
-        # Limits that bind (rep capacity, the horizon): made late, days the team ran out of time.
-        self.touches_late = 0
-        self.work_days = 0
-        self.bound_days = 0
         # Named tallies of the phone funnel (tally_phone), reported as metrics.
         self.tally = dict.fromkeys(PHONE_TALLIES, 0)
-        self.minutes_used_today = 0.0
         self.days: list[F64] = []
         self.means = StateMeans(self.state, prospects, model.cfg)
         self.world = World(
@@ -336,6 +308,16 @@ class ArmRun:
             self.traced = np.zeros(n, np.bool_)
             self.traced[ids] = True
 
+    @property
+    def stop_at(self) -> F64:
+        """When a reply that stops each prospect's cadence arrives (inf: none)."""
+        return self.schedule.stop_at
+
+    @property
+    def minutes_used(self) -> float:
+        """Rep minutes spent so far."""
+        return self.schedule.minutes_used
+
     # --- SimPy processes -------------------------------------------------------------------
 
     def rep_days(self, env: simpy.Environment) -> Any:
@@ -343,7 +325,7 @@ class ArmRun:
         for day in range(math.ceil(self.horizon)):
             yield env.timeout(day + WORK_START - env.now)
             if self.reps.work_weekends or day % 7 < 5:
-                self.work_day(day)
+                self.schedule.work_day(day, self.touch_batches)
 
     def inbox(self, env: simpy.Environment) -> Any:
         """Process: at the end of each day, deliver the replies that arrived; record the day."""
@@ -361,68 +343,6 @@ class ArmRun:
 
     # --- batch events ----------------------------------------------------------------------
 
-    def work_day(self, day: int) -> None:
-        """Work the day's due touches, oldest due first, in rounds, until capacity runs out."""
-        day_end = min(day + 1.0, self.horizon)
-        start = day + WORK_START
-        cand = np.flatnonzero(self.next_due < day_end)
-        touched_today = 0
-        self.work_days += 1
-        while cand.size:
-            ended = self.next_due[cand] >= self.stop_at[cand]
-            if ended.any():
-                self.next_due[cand[ended]] = np.inf
-                cand = cand[~ended]
-            if self.week_of.size:
-                # Weekly cap: a prospect touched enough this calendar week waits for Monday.
-                capped = (self.week_of[cand] == day // 7) & (
-                    self.week_touches[cand] >= self.plan.max_per_week
-                )
-                if capped.any():
-                    self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
-                    cand = cand[~capped]
-            cand = cand[np.argsort(self.next_due[cand], kind="stable")]
-            slot = self.slot_of(cand)
-            if self.cost_table is None:
-                cost = self.step_cost[slot]
-            else:
-                cost = self.cost_table[slot, self.channel_of(cand, slot)]
-            used_after = self.minutes_used_today + np.cumsum(cost)
-            n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
-            if self.day_cap is not None:
-                n_take = min(n_take, self.day_cap - touched_today)
-            if n_take < cand.size:
-                self.bound_days += 1  # due touches left for a later day: the limit bound today
-            if n_take <= 0:
-                break
-            idx = cand[:n_take]
-            # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
-            team_minutes = self.reps.count * MINUTES_PER_DAY
-            clock = start + (used_after[:n_take] - cost[:n_take]) / team_minutes
-            t = np.maximum(self.next_due[idx], clock)
-            # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
-            stopped = t >= self.stop_at[idx]
-            self.next_due[idx[stopped]] = np.inf
-            ok = (t < day_end) & ~stopped
-            idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
-            self.touches_late += int(np.count_nonzero(day > self.due_day(self.next_due[idx])))
-            self.minutes_used_today += float(spent.sum())
-            touched_today += idx.size
-            self.touch_batches(idx, t)
-            if n_take < cand.size:
-                break
-            cand = idx[self.next_due[idx] < day_end]
-        self.minutes_used += self.minutes_used_today
-        self.minutes_used_today = 0.0
-
-    def due_day(self, due: F64) -> F64:
-        """The working day a touch due at ``due`` is made on when no limit binds."""
-        day = np.floor(due)
-        if self.reps.work_weekends:
-            return day
-        weekday = day % 7  # day 0 is a Monday; 5 and 6 are the weekend
-        return day + np.where(weekday >= 5, 7 - weekday, 0)
-
     def touch_batches(self, idx: I64, t: F64) -> None:
         """Touch ``idx`` at ``t`` in slices of at most ``max_batch``, keeping the means current.
 
@@ -435,20 +355,6 @@ class ArmRun:
             self.means.remove(part)
             self.touch(part, t[s : s + self.max_batch])
             self.means.add(part)
-
-    def slot_of(self, idx: I64) -> npt.NDArray[np.int16]:
-        """What each prospect in ``idx`` is sent next: its step, or its variant of the step."""
-        return self.plan.slot(self.step[idx], self.variant_of, idx)
-
-    def channel_of(self, idx: I64, slot: npt.NDArray[np.int16]) -> npt.NDArray[np.int8]:
-        """The channel each prospect in ``idx`` is touched on from ``slot``.
-
-        A ``preferred`` slot resolves to the prospect's own preferred channel; a plan without
-        one indexes ``plan.channel`` only (no gather of ``Prospects.preferred``).
-        """
-        if self.cost_table is None:
-            return self.plan.channel[slot]
-        return self.plan.resolve_channel(slot, self.p.preferred[idx])
 
     def count(
         self,
@@ -473,9 +379,10 @@ class ArmRun:
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
         # meets the same chances in every arm (sim.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
-        step = self.step[idx]
-        slot = plan.slot(step, self.variant_of, idx)
-        ch = self.channel_of(idx, slot).astype(np.intp)
+        sched = self.schedule
+        step = sched.step[idx]
+        slot = sched.slot_of(idx)
+        ch = sched.channel_of(idx, slot).astype(np.intp)
         b = Touch(
             idx=idx,
             t=t,
@@ -503,21 +410,10 @@ class ArmRun:
             waiting = np.isfinite(self.pending_at[idx]) & (self.pending_at[idx] >= t)
             self.credit_num[idx[waiting]] = number[waiting]
             self.credit_ch[idx[waiting]] = column[waiting]
-        if self.week_of.size:
-            week = (t // 7).astype(np.int16)
-            same = self.week_of[idx] == week
-            self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
-            self.week_of[idx] = week
         if self.touch_parts is not None:
-            parts = (idx.copy(), t.copy(), step, number, self.cycle[idx], slot, ch.astype(np.int8))
+            parts = (idx.copy(), t.copy(), step, number, sched.cycle[idx], slot, ch.astype(np.int8))
             self.touch_parts.append(parts)
-        nxt, cyc, inc_cycle, due = plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
-        self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
-            nxt,
-            cyc,
-            inc_cycle,
-            due,
-        )
+        sched.moved_on(idx, t, step)
 
     def decided(self, b: Touch, number: I64, column: npt.NDArray[np.intp]) -> None:
         """Put each outcome the touch decided in the prospect's reply slot, with its credit."""
@@ -536,7 +432,7 @@ class ArmRun:
             | ((kind == POSITIVE) & plan.stop_positive)
             | ((kind == NEGATIVE) & plan.stop_negative)
         )
-        self.stop_at[who[stops]] = np.minimum(self.stop_at[who[stops]], arrival[stops])
+        self.schedule.stop(who[stops], arrival[stops])
 
     def tally_phone(self, b: Touch) -> None:
         """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
@@ -665,7 +561,7 @@ class ArmRun:
             burned += int(np.count_nonzero((shift <= -RELATIONSHIP_SHIFT) | opted[part]))
         responses = int(np.count_nonzero(self.outcome == POSITIVE))
         meetings = int(np.count_nonzero(self.met))
-        hours = self.minutes_used / 60.0
+        hours = self.schedule.minutes_used / 60.0
         days = self.responded_at[np.isfinite(self.responded_at)]
         metrics: dict[str, float] = {
             "prospects": n,
@@ -692,7 +588,7 @@ class ArmRun:
             "mean_annoyance": annoyance_sum / n,
             **self.tally,
         }
-        metrics.update(self.limits())
+        metrics.update(self.schedule.limits(int(self.by_touch[:, :, 0].sum())))
         used = int(np.max(np.nonzero(self.by_touch.sum(axis=(1, 2)))[0], initial=0)) + 1
         plan = self.plan
         slots = tuple(
@@ -713,65 +609,6 @@ class ArmRun:
             timeseries=np.vstack(self.days) if self.days else np.zeros((0, 8)),
             slots=slots,
         )
-
-    def remaining_touches(self, who: I64) -> tuple[int, int]:
-        """Touches the cadence still plans for ``who``: in all, and for the overdue among them.
-
-        Each prospect of ``who`` has a touch due; an overdue one (due before the horizon) was held
-        back by capacity, not by the horizon.
-
-        What remains depends only on a prospect's place in the cadence (step, cycle, touches in
-        cycle), so it is worked out once per place, not once per prospect.
-        """
-        plan = self.plan
-        place = (self.step[who].astype(np.int64) * (plan.cooldown_cycles + 1) + self.cycle[who]) * (
-            plan.max_touches + 1
-        ) + self.in_cycle[who]
-        overdue = self.next_due[who] < self.horizon
-        places, inverse = np.unique(place, return_inverse=True)
-        first = np.zeros(places.size, np.intp)
-        first[inverse] = np.arange(who.size)  # any prospect at each place
-        step, cycle, in_cycle = (
-            self.step[who][first],
-            self.cycle[who][first],
-            self.in_cycle[who][first],
-        )
-        left = np.ones(places.size, np.int64)
-        alive = np.arange(places.size)
-        for _ in range(plan.max_touches):
-            step, cycle, in_cycle, due = plan.advance(step, cycle, in_cycle, np.zeros(alive.size))
-            more = np.isfinite(due)
-            alive, step, cycle, in_cycle = alive[more], step[more], cycle[more], in_cycle[more]
-            if alive.size == 0:
-                break
-            left[alive] += 1
-        per_place = np.bincount(inverse, minlength=places.size)
-        per_place_overdue = np.bincount(inverse[overdue], minlength=places.size)
-        return int(left @ per_place), int(left @ per_place_overdue)
-
-    def limits(self) -> dict[str, float]:
-        """Whether rep capacity or the horizon bound: touches planned, late, never made.
-
-        A touch is late when it is made on a later working day than the one it was due on. At the
-        horizon, a prospect still in the cadence whose touch was due before the horizon lost that
-        touch and every later one to capacity; a prospect whose next touch falls after the
-        horizon lost the rest of its cadence to the horizon.
-        """
-        made = int(self.by_touch[:, :, 0].sum())
-        active = np.flatnonzero(np.isfinite(self.next_due) & (self.next_due < self.stop_at))
-        remaining, overdue = self.remaining_touches(active) if active.size else (0, 0)
-        cut = remaining - overdue
-        available = self.work_days * self.capacity
-        return {
-            "touches_planned": made + overdue + cut,
-            "touches_on_time": made - self.touches_late,
-            "touches_late": self.touches_late,
-            "touches_never_made_capacity": overdue,
-            "touches_never_made_horizon": cut,
-            "working_days": self.work_days,
-            "capacity_bound_days": self.bound_days,
-            "rep_utilisation": self.minutes_used / available if available > 0 else 0.0,
-        }
 
     def touch_log(self) -> TouchLog:
         """Every touch made, in order; needs ``record_touches=True``."""

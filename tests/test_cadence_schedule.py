@@ -298,7 +298,7 @@ def test_list_multiplier_enrolls_a_longer_list_with_the_same_reps() -> None:
     cfg = experiment(["high_volume", "entitlement"], size=100)
     volume, base = run_arm(cfg, "high_volume"), run_arm(cfg, "entitlement")
     assert (volume.p.n, base.p.n) == (500, 100)
-    assert volume.capacity == base.capacity
+    assert volume.schedule.capacity == base.schedule.capacity
     assert log_frame(volume)["prospect"].nunique() > 400
     # The longer list's head is the shorter list: prospect i is the same person in both arms.
     assert np.array_equal(volume.p.warmth_base[:100], base.p.warmth_base)

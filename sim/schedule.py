@@ -1,0 +1,227 @@
+"""Scheduling: who is due when, the cadence's caps, and the reps' minutes of a working day.
+
+A :class:`Schedule` holds each prospect's place in its cadence (step, cool-down cycle, touches
+in the cycle), when its next touch is due and when a reply stops it; each working day it hands
+the due touches to the engine in rounds, oldest due first, until the team's minutes (or the
+daily cap) run out, and counts what the limits did: touches made late, days the team ran out of
+time, touches never made by the horizon (docs/model.md, 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.config import RepsConfig
+from sim.population import Prospects
+from sim.strategy import Plan
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+#: Reps start their working day at 09:00 (days are counted from midnight of enrolment day).
+WORK_START = 9.0 / 24.0
+MINUTES_PER_DAY = 24.0 * 60.0
+
+
+class Schedule:
+    """The cadence position, due times, caps and rep minutes of one arm's prospects."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        prospects: Prospects,
+        reps: RepsConfig,
+        horizon_days: float,
+        variant_of: npt.NDArray[np.int8] | None,
+    ) -> None:
+        n = prospects.n
+        self.plan, self.reps, self.horizon = plan, reps, horizon_days
+        self.preferred = prospects.preferred
+        self.variant_of = variant_of
+        level = plan.personalization
+        factor = float(getattr(reps.personalization_minutes, level))
+        minutes = reps.touch_minutes.array()
+        # Minutes per touch: per slot, or per (slot, channel) when a step says ``preferred`` and
+        # the channel, hence the cost, is the prospect's own (None: no preferred step).
+        self.step_cost = plan.step_cost(minutes, reps.voicemail_minutes, factor)
+        self.cost_table = (
+            plan.cost_table(minutes, reps.voicemail_minutes, factor)
+            if plan.uses_preferred
+            else None
+        )
+        self.capacity = reps.count * reps.minutes_per_day
+        # Cadence position per prospect; prospect i enters on day enrolled_at[i].
+        self.step = np.zeros(n, np.int16)
+        self.cycle = np.zeros(n, np.int8)
+        self.in_cycle = np.zeros(n, np.int16)
+        self.next_due = plan.first_due(prospects.enrolled_at)
+        self.stop_at = np.full(n, np.inf)  # when a reply that stops the cadence arrives
+        # Caps of the cadence language; the weekly counters exist only when a cap is set.
+        self.day_cap = plan.max_per_rep_day * reps.count if plan.max_per_rep_day else None
+        self.week_of = np.full(n if plan.max_per_week else 0, -1, np.int16)
+        self.week_touches = np.zeros(n if plan.max_per_week else 0, np.int16)
+        self.minutes_used = 0.0
+        self.minutes_used_today = 0.0
+        # Limits that bind (rep capacity, the horizon): made late, days the team ran out of time.
+        self.touches_late = 0
+        self.work_days = 0
+        self.bound_days = 0
+
+    def work_day(self, day: int, touch: Callable[[I64, F64], None]) -> None:
+        """Work the day's due touches, oldest due first, in rounds, until capacity runs out.
+
+        ``touch(idx, t)`` makes the touches of a round; the cadence moves on in :meth:`moved_on`.
+        """
+        day_end = min(day + 1.0, self.horizon)
+        start = day + WORK_START
+        cand = np.flatnonzero(self.next_due < day_end)
+        touched_today = 0
+        self.work_days += 1
+        while cand.size:
+            ended = self.next_due[cand] >= self.stop_at[cand]
+            if ended.any():
+                self.next_due[cand[ended]] = np.inf
+                cand = cand[~ended]
+            if self.week_of.size:
+                # Weekly cap: a prospect touched enough this calendar week waits for Monday.
+                capped = (self.week_of[cand] == day // 7) & (
+                    self.week_touches[cand] >= self.plan.max_per_week
+                )
+                if capped.any():
+                    self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
+                    cand = cand[~capped]
+            cand = cand[np.argsort(self.next_due[cand], kind="stable")]
+            slot = self.slot_of(cand)
+            if self.cost_table is None:
+                cost = self.step_cost[slot]
+            else:
+                cost = self.cost_table[slot, self.channel_of(cand, slot)]
+            used_after = self.minutes_used_today + np.cumsum(cost)
+            n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
+            if self.day_cap is not None:
+                n_take = min(n_take, self.day_cap - touched_today)
+            if n_take < cand.size:
+                self.bound_days += 1  # due touches left for a later day: the limit bound today
+            if n_take <= 0:
+                break
+            idx = cand[:n_take]
+            # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
+            team_minutes = self.reps.count * MINUTES_PER_DAY
+            clock = start + (used_after[:n_take] - cost[:n_take]) / team_minutes
+            t = np.maximum(self.next_due[idx], clock)
+            # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
+            stopped = t >= self.stop_at[idx]
+            self.next_due[idx[stopped]] = np.inf
+            ok = (t < day_end) & ~stopped
+            idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
+            self.touches_late += int(np.count_nonzero(day > self.due_day(self.next_due[idx])))
+            self.minutes_used_today += float(spent.sum())
+            touched_today += idx.size
+            touch(idx, t)
+            if n_take < cand.size:
+                break
+            cand = idx[self.next_due[idx] < day_end]
+        self.minutes_used += self.minutes_used_today
+        self.minutes_used_today = 0.0
+
+    def due_day(self, due: F64) -> F64:
+        """The working day a touch due at ``due`` is made on when no limit binds."""
+        day = np.floor(due)
+        if self.reps.work_weekends:
+            return day
+        weekday = day % 7  # day 0 is a Monday; 5 and 6 are the weekend
+        return day + np.where(weekday >= 5, 7 - weekday, 0)
+
+    def slot_of(self, idx: I64) -> npt.NDArray[np.int16]:
+        """What each prospect in ``idx`` is sent next: its step, or its variant of the step."""
+        return self.plan.slot(self.step[idx], self.variant_of, idx)
+
+    def channel_of(self, idx: I64, slot: npt.NDArray[np.int16]) -> npt.NDArray[np.int8]:
+        """The channel each prospect in ``idx`` is touched on from ``slot``.
+
+        A ``preferred`` slot resolves to the prospect's own preferred channel; a plan without
+        one indexes ``plan.channel`` only (no gather of ``Prospects.preferred``).
+        """
+        if self.cost_table is None:
+            return self.plan.channel[slot]
+        return self.plan.resolve_channel(slot, self.preferred[idx])
+
+    def moved_on(self, idx: I64, t: F64, step: npt.NDArray[np.int16]) -> None:
+        """After touches at ``t`` from ``step``: the weekly counters and each next due time."""
+        if self.week_of.size:
+            week = (t // 7).astype(np.int16)
+            same = self.week_of[idx] == week
+            self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
+            self.week_of[idx] = week
+        nxt, cyc, in_cycle, due = self.plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
+        self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
+            nxt,
+            cyc,
+            in_cycle,
+            due,
+        )
+
+    def stop(self, who: I64, at: F64) -> None:
+        """A reply arriving at ``at`` ends the cadences of ``who`` from then on."""
+        self.stop_at[who] = np.minimum(self.stop_at[who], at)
+
+    def remaining_touches(self, who: I64) -> tuple[int, int]:
+        """Touches the cadence still plans for ``who``: in all, and for the overdue among them.
+
+        Each prospect of ``who`` has a touch due; an overdue one (due before the horizon) was held
+        back by capacity, not by the horizon.
+
+        What remains depends only on a prospect's place in the cadence (step, cycle, touches in
+        cycle), so it is worked out once per place, not once per prospect.
+        """
+        plan = self.plan
+        place = (self.step[who].astype(np.int64) * (plan.cooldown_cycles + 1) + self.cycle[who]) * (
+            plan.max_touches + 1
+        ) + self.in_cycle[who]
+        overdue = self.next_due[who] < self.horizon
+        places, inverse = np.unique(place, return_inverse=True)
+        first = np.zeros(places.size, np.intp)
+        first[inverse] = np.arange(who.size)  # any prospect at each place
+        step, cycle, in_cycle = (
+            self.step[who][first],
+            self.cycle[who][first],
+            self.in_cycle[who][first],
+        )
+        left = np.ones(places.size, np.int64)
+        alive = np.arange(places.size)
+        for _ in range(plan.max_touches):
+            step, cycle, in_cycle, due = plan.advance(step, cycle, in_cycle, np.zeros(alive.size))
+            more = np.isfinite(due)
+            alive, step, cycle, in_cycle = alive[more], step[more], cycle[more], in_cycle[more]
+            if alive.size == 0:
+                break
+            left[alive] += 1
+        per_place = np.bincount(inverse, minlength=places.size)
+        per_place_overdue = np.bincount(inverse[overdue], minlength=places.size)
+        return int(left @ per_place), int(left @ per_place_overdue)
+
+    def limits(self, made: int) -> dict[str, float]:
+        """Whether rep capacity or the horizon bound: touches planned, late, never made.
+
+        A touch is late when it is made on a later working day than the one it was due on. At the
+        horizon, a prospect still in the cadence whose touch was due before the horizon lost that
+        touch and every later one to capacity; a prospect whose next touch falls after the
+        horizon lost the rest of its cadence to the horizon.
+        """
+        active = np.flatnonzero(np.isfinite(self.next_due) & (self.next_due < self.stop_at))
+        remaining, overdue = self.remaining_touches(active) if active.size else (0, 0)
+        cut = remaining - overdue
+        available = self.work_days * self.capacity
+        return {
+            "touches_planned": made + overdue + cut,
+            "touches_on_time": made - self.touches_late,
+            "touches_late": self.touches_late,
+            "touches_never_made_capacity": overdue,
+            "touches_never_made_horizon": cut,
+            "working_days": self.work_days,
+            "capacity_bound_days": self.bound_days,
+            "rep_utilisation": self.minutes_used / available if available > 0 else 0.0,
+        }
