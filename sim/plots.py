@@ -11,12 +11,18 @@ import io
 import math
 from collections.abc import Sequence
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.stats import wilson_interval
+
+# Labels come from configs: they are text, never math ("$5k pipeline" would otherwise be parsed
+# as mathtext, and a lone "$" fails at drawing time). Every figure of the package is made after
+# this module is imported.
+matplotlib.rcParams["text.parse_math"] = False
 
 #: Metrics plotted against each swept parameter at a sweep's root.
 SWEEP_METRICS: tuple[str, ...] = (
