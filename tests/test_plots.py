@@ -24,17 +24,15 @@ def test_responses_by_touch_keeps_touch_numbers_one_based_and_averages_replicate
 
 
 def test_dollar_signs_in_arm_names_are_text_not_math() -> None:
-    # A lone "$" used to fail in mathtext at drawing time, after the simulation had run.
+    # "$...$" was parsed as mathtext and failed at drawing time, after the simulation had run.
     from sim import plots
     from sim.api import simulate
     from sim.registry import compose
 
     cfg = compose(["strategy=[entitlement,benefit_led]", "population.size=60", "replications=2"])
-    cfg.strategy = {
-        "pay $ day": cfg.strategy["entitlement"],
-        "$5k deals": cfg.strategy["benefit_led"],
-    }
-    cfg.baseline = "pay $ day"
+    entitlement, benefit = cfg.strategy["entitlement"], cfg.strategy["benefit_led"]
+    cfg.strategy = {"pay $^$ day": entitlement, "$5k $ deals": benefit}  # invalid as mathtext
+    cfg.baseline = "pay $^$ day"
     res = simulate(cfg)
     figures = plots.job_figures(res.metrics, res.summary, res.by_touch, res.timeseries)
     assert figures and all(data.startswith(b"\x89PNG") for data in figures.values())
