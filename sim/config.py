@@ -7,7 +7,10 @@ reports the first field outside its range, so a bad value stops the program befo
 
 from __future__ import annotations
 
+import difflib
 import math
+import types
+import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -446,3 +449,50 @@ def validate_strategy(name: str, s: StrategyConfig) -> None:
         )
     _check_cap(f"{where}.max_touches_per_week", s.max_touches_per_week)
     _check_cap(f"{where}.max_touches_per_rep_day", s.max_touches_per_rep_day)
+
+
+# --- unknown settings: a typo is an error, with a suggestion --------------------------------
+
+
+def check_known_keys(node: object, cls: type, path: str = "") -> None:
+    """Raise a :class:`ConfigError` for the first key of ``node`` that ``cls`` has no field for.
+
+    ``node`` is the composed config as plain dicts and lists; ``+population.sizee=100`` or a
+    step's ``mesage`` would otherwise be dropped without a word. The message names the path,
+    the fields allowed there and the closest one (:mod:`difflib`).
+    """
+    if not isinstance(node, dict) or not is_dataclass(cls):
+        return
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    for key, value in node.items():
+        where = f"{path}{key}"
+        if key not in hints:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"; did you mean {path}{close[0]}?" if close else ""
+            raise ConfigError(
+                where,
+                value,
+                f"a setting of {path.rstrip('.') or 'the run'}: {', '.join(names)}{hint}",
+            )
+        _check_value(value, hints[key], f"{where}")
+
+
+def _check_value(value: object, hint: Any, where: str) -> None:
+    """Walk into ``value`` by its annotation: a dataclass, a dict of them, a list of them."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if is_dataclass(arg):
+                _check_value(value, arg, where)
+        return
+    if is_dataclass(hint) and isinstance(hint, type):
+        check_known_keys(value, hint, where + ".")
+    elif origin is dict and isinstance(value, dict):
+        item = typing.get_args(hint)[1]
+        for key, sub in value.items():
+            _check_value(sub, item, f"{where}.{key}")
+    elif origin is list and isinstance(value, list):
+        item = typing.get_args(hint)[0]
+        for i, sub in enumerate(value):
+            _check_value(sub, item, f"{where}[{i}]")

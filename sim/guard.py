@@ -15,6 +15,8 @@ task config may name none at all, and this program never calls ``hydra.utils.ins
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import functools
 import re
 import uuid
@@ -32,6 +34,7 @@ from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from sim import config as sim_config
 from sim.config import ConfigError
 from sim.registry import CONF_DIR, register_configs, to_experiment
 
@@ -175,6 +178,21 @@ def check_searchpath(overrides: Sequence[Override]) -> None:
                 )
 
 
+def check_arms(overrides: Sequence[Override]) -> None:
+    """An arm named twice (``strategy=[a,a]``) would silently run once: refuse it."""
+    for override in overrides:
+        if override.get_key_element() != "strategy" or override.is_sweep_override():
+            continue
+        value = override.value()
+        names = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise UserError(
+                f"strategy={override.get_value_element_as_str()} is not allowed: each arm once "
+                f"({', '.join(twice)} is listed more than once)"
+            )
+
+
 def describe_hydra_error(exc: BaseException) -> str:
     """One readable message from a Hydra or OmegaConf error and its cause."""
     if isinstance(exc, OverrideParseException):
@@ -189,6 +207,16 @@ def describe_hydra_error(exc: BaseException) -> str:
         key = getattr(cause, "full_key", None)
         detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         lines.append(f"{key}: {detail}" if key else detail)
+    unknown = re.search(r"Key '([^']+)' not in '(\w+)'", str(exc) + str(cause or ""))
+    schema = getattr(sim_config, unknown[2], None) if unknown else None
+    if unknown and dataclasses.is_dataclass(schema):
+        names = [f.name for f in dataclasses.fields(schema)]
+        close = difflib.get_close_matches(unknown[1], names, n=1)
+        lines.append(
+            f"{unknown[1]!r} is not a setting here: one of {', '.join(names)}"
+            + (f"; did you mean {close[0]}?" if close else "")
+        )
+        lines = [line for line in lines if not line.strip().startswith("To append to your config")]
     missing = re.search(r"Could not load '(\w+)/([^']*)'", str(exc))
     if missing and (CONF_DIR / missing[1]).is_dir():
         options = sorted(p.stem for p in (CONF_DIR / missing[1]).glob("*.yaml"))
@@ -233,6 +261,7 @@ def _jobs(
     """
     parsed = _parse(overrides)
     check_searchpath(parsed)
+    check_arms(parsed)
     plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     probe = compose_job(config_name, plain)
     multirun = multirun or is_multirun(probe)

@@ -17,7 +17,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
-from sim.config import ConfigError, ExperimentConfig, validate
+from sim.config import ConfigError, ExperimentConfig, check_known_keys, validate
 
 #: The package's ``conf/`` folder (``sim/conf``), shipped as package data: it is found from this
 #: file, so an editable install and a wheel install read the same configs.
@@ -31,6 +31,9 @@ def register_configs() -> None:
 
 def to_experiment(cfg: DictConfig) -> ExperimentConfig:
     """Turn a composed config into typed dataclasses and check every range."""
+    plain = OmegaConf.to_container(cfg, resolve=False)
+    if isinstance(plain, dict):
+        check_known_keys({k: v for k, v in plain.items() if k != "hydra"}, ExperimentConfig)
     try:
         exp = cast(ExperimentConfig, OmegaConf.to_object(cfg))
     except MissingMandatoryValue as exc:

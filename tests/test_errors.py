@@ -41,6 +41,16 @@ CASES: list[tuple[dict[str, str], list[str], list[str]]] = [
         ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,nochan]"],
         ["strategy.nochan.steps[0].channel", "missing", "required"],
     ),
+    ({}, ["+replication=5"], ["replication", "did you mean replications?"]),
+    ({}, ["replication=5"], ["replication", "did you mean replications?"]),
+    ({}, ["+population.sizee=100"], ["population.sizee", "did you mean population.size?"]),
+    ({}, ["strategy=[entitlement,entitlement]"], ["strategy", "entitlement", "more than once"]),
+    ({}, ["credit=first_touch"], ["credit", "first_touch", "decided or last_touch"]),
+    (
+        {"strategy/typo.yaml": "typo:\n  steps: [{day: 0, channel: email, mesage: resource}]\n"},
+        ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,typo]"],
+        ["mesage", "day, channel, message, voicemail, variants", "did you mean message?"],
+    ),
     (
         {"strategy/late.yaml": f"late:\n  steps: [{STRATEGY_OK}]\n  list_multiplier: -1\n"},
         ["hydra.searchpath=[file://{dir}]", "strategy=[entitlement,late]"],
