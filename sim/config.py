@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import types
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -313,6 +314,7 @@ def validate(cfg: ExperimentConfig) -> None:
     _check_ranges(cfg, "")
     if not cfg.strategy:
         raise ConfigError("strategy", [], "at least one strategy, e.g. strategy=[entitlement]")
+    check_fits_in_memory(cfg)
     if cfg.credit not in ("decided", "last_touch"):
         raise ConfigError("credit", cfg.credit, "decided or last_touch")
     if cfg.baseline not in cfg.strategy:
@@ -496,3 +498,47 @@ def _check_value(value: object, hint: Any, where: str) -> None:
         item = typing.get_args(hint)[0]
         for i, sub in enumerate(value):
             _check_value(sub, item, f"{where}[{i}]")
+
+
+# --- sizes that cannot fit --------------------------------------------------------------------
+
+#: Bytes the engine holds per prospect of the longest list (traits, state, schedule, replies;
+#: docs/performance.md measures about 210 at a million prospects, peak included), and per
+#: simulated day (load shocks of 64 groups, the day's row of every arm's time series, and the
+#: float64 temporaries of drawing the shocks).
+BYTES_PER_PROSPECT = 250
+BYTES_PER_DAY = 64 * 8 * 3
+
+
+def memory_needed(cfg: ExperimentConfig) -> tuple[float, str, object]:
+    """Estimated peak bytes of a run, and the setting that drives most of it (with its value)."""
+    longest = max((s.list_multiplier for s in cfg.strategy.values()), default=1.0)
+    prospects = cfg.population.size * max(longest, 1.0) * BYTES_PER_PROSPECT
+    days = math.ceil(cfg.horizon_days) * (BYTES_PER_DAY + 8 * 8 * len(cfg.strategy))
+    if prospects >= days:
+        if longest > 1.0:
+            name = next(n for n, s in cfg.strategy.items() if s.list_multiplier == longest)
+            return prospects + days, f"strategy.{name}.list_multiplier", longest
+        return prospects + days, "population.size", cfg.population.size
+    return prospects + days, "horizon_days", cfg.horizon_days
+
+
+def machine_memory() -> float:
+    """Physical memory of this machine in bytes (infinite where the system does not say)."""
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return math.inf
+
+
+def check_fits_in_memory(cfg: ExperimentConfig) -> None:
+    """Refuse a run that cannot fit in this machine's memory, before anything is allocated."""
+    need, path, value = memory_needed(cfg)
+    have = machine_memory()
+    if need > 0.8 * have:
+        raise ConfigError(
+            path,
+            value,
+            f"a run that fits in memory: this one needs about {need / 2**30:,.1f} GiB, the "
+            f"machine has {have / 2**30:,.1f} GiB",
+        )
