@@ -515,12 +515,13 @@ def memory_needed(cfg: ExperimentConfig) -> tuple[float, str, object]:
     longest = max((s.list_multiplier for s in cfg.strategy.values()), default=1.0)
     prospects = cfg.population.size * max(longest, 1.0) * BYTES_PER_PROSPECT
     days = math.ceil(cfg.horizon_days) * (BYTES_PER_DAY + 8 * 8 * len(cfg.strategy))
-    if prospects >= days:
-        if longest > 1.0:
-            name = next(n for n, s in cfg.strategy.items() if s.list_multiplier == longest)
-            return prospects + days, f"strategy.{name}.list_multiplier", longest
-        return prospects + days, "population.size", cfg.population.size
-    return prospects + days, "horizon_days", cfg.horizon_days
+    if prospects < days:
+        return prospects + days, "horizon_days", cfg.horizon_days
+    # The list alone, or the list times a long arm's multiplier: name the one that does not fit.
+    if longest > 1.0 and cfg.population.size * BYTES_PER_PROSPECT < 0.8 * machine_memory():
+        name = next(n for n, s in cfg.strategy.items() if s.list_multiplier == longest)
+        return prospects + days, f"strategy.{name}.list_multiplier", longest
+    return prospects + days, "population.size", cfg.population.size
 
 
 def machine_memory() -> float:
