@@ -229,7 +229,12 @@ def mean_ci(values: F64, level: float = 0.95) -> tuple[float, float, float]:
 
 @functools.lru_cache(maxsize=4)
 def _presets() -> dict[str, StrategyConfig]:
-    names = "entitlement,benefit_led,cooldown_heatup,persistent,high_volume,bombard,hang_up"
+    names = ",".join(
+        (
+            "entitlement,benefit_led,cooldown_heatup,persistent",
+            "high_volume,bombard,hang_up,multichannel",
+        )
+    )
     return dict(compose([f"strategy=[{names}]"]).strategy)
 
 

@@ -21,12 +21,16 @@ from sim.plots import png
 from sim.validation.claims import CLAIMS
 from sim.validation.probes import CheckResult, mean_ci
 from sim.validation.sensitivity import HEADLINES, Sensitivity, sensitivities
+from sim.validation.sequences import SEQUENCE_TARGETS
 from sim.validation.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "docs" / "validation.md"
 FIGURES = ROOT / "docs" / "validation"
 HASH_PREFIX = "<!-- inputs-sha256: "
+TABLE_HEAD = (
+    "| kind | check | source | statistic | expected | simulated (95 % CI) | size | result |"
+)
 
 
 def inputs_hash(root: Path = ROOT) -> str:
@@ -104,22 +108,37 @@ def render(results: Sequence[CheckResult], rows: Sequence[Sensitivity], digest: 
         "",
         f"{HASH_PREFIX}{digest} -->",
         "",
-        "| kind | check | source | statistic | expected | simulated (95 % CI) | size | result |",
+        TABLE_HEAD,
         "|---|---|---|---|---|---|---|---|",
     ]
-    for r in results:
-        c = r.check
-        size = f"{c.sizing.prospects:,} x {c.sizing.replications}"
-        lines.append(
-            f"| {c.kind} | [{c.title}](validation/{c.key}.png) | {c.source} | {c.statistic} | "
-            f"{c.expected} | {_fmt(r.value)} ({_fmt(r.ci_low)}, {_fmt(r.ci_high)}) | {size} | "
-            f"{'pass' if r.passed else '**FAIL**'} |"
-        )
-    passed = sum(r.passed for r in results)
+    sequence_keys = {c.key for c in SEQUENCE_TARGETS}
+    asserted = [r for r in results if r.check.key not in sequence_keys]
+    sequence = [r for r in results if r.check.key in sequence_keys]
+    lines += [_row(r) for r in asserted]
+    passed = sum(r.passed for r in asserted)
     lines += [
         "",
-        f"{passed} of {len(results)} checks pass.",
+        f"{passed} of {len(asserted)} checks pass.",
         "",
+    ]
+    if sequence:
+        lines += [
+            "## Whole sequences (not yet calibrated)",
+            "",
+            "The sequence-level targets of `calibration-targets.md`",
+            "(`sim/validation/sequences.py`). The defaults above were fitted to single touches",
+            "only, and these show by how much whole cadences miss: too many replies, a per-step",
+            "curve that rises, too many meetings. The model issue (v2) fits the defaults to both;",
+            "until then these are reported, not tested.",
+            "",
+            TABLE_HEAD,
+            "|---|---|---|---|---|---|---|---|",
+            *(_row(r) for r in sequence),
+            "",
+            f"{sum(r.passed for r in sequence)} of {len(sequence)} sequence targets pass.",
+            "",
+        ]
+    lines += [
         "## Sensitivity",
         "",
         "Each model parameter scaled by 0.5 and 1.5 (clipped to its allowed range; a per-channel",
@@ -147,9 +166,19 @@ def render(results: Sequence[CheckResult], rows: Sequence[Sensitivity], digest: 
     return "\n".join(lines) + "\n"
 
 
+def _row(r: CheckResult) -> str:
+    c = r.check
+    size = f"{c.sizing.prospects:,} x {c.sizing.replications}"
+    return (
+        f"| {c.kind} | [{c.title}](validation/{c.key}.png) | {c.source} | {c.statistic} | "
+        f"{c.expected} | {_fmt(r.value)} ({_fmt(r.ci_low)}, {_fmt(r.ci_high)}) | {size} | "
+        f"{'pass' if r.passed else '**FAIL**'} |"
+    )
+
+
 def evaluate_all() -> list[CheckResult]:
-    """Every target and claim at its own sizing."""
-    return [check.evaluate() for check in (*TARGETS, *CLAIMS)]
+    """Every target and claim at its own sizing, then the sequence-level targets."""
+    return [check.evaluate() for check in (*TARGETS, *CLAIMS, *SEQUENCE_TARGETS)]
 
 
 def write_report(with_sensitivity: bool = True) -> list[CheckResult]:
