@@ -28,6 +28,8 @@ from sim import guard
 from sim.config import ConfigError, ExperimentConfig
 from sim.outputs import (
     config_hash,
+    file_digest,
+    files_intact,
     manifest,
     now_iso,
     read_manifest,
@@ -55,9 +57,18 @@ def resolved_yaml(cfg: DictConfig) -> str:
 
 
 def is_completed(job_dir: Path, digest: str) -> bool:
-    """A completed result: a manifest with status ok for the same resolved config."""
+    """A completed result: the manifest and every file it vouches for.
+
+    Status ok, the same resolved config, and every file the manifest lists still there with the
+    bytes it recorded (a deleted or edited table makes the job run again).
+    """
     found = read_manifest(job_dir)
-    return found is not None and found.get("status") == "ok" and found.get("config_hash") == digest
+    return (
+        found is not None
+        and found.get("status") == "ok"
+        and found.get("config_hash") == digest
+        and files_intact(job_dir, found)
+    )
 
 
 def write_results(
@@ -119,7 +130,12 @@ def write_results(
     files = [*tables, "config.yaml", *figures, "report.html"]
     write_json(
         job_dir / "manifest.json",
-        manifest(status="ok", files=files, **_manifest_fields(exp, info)),
+        manifest(
+            status="ok",
+            files=files,
+            file_sha256={name: file_digest(job_dir / name) for name in files},
+            **_manifest_fields(exp, info),
+        ),
     )
 
 

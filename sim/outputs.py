@@ -150,8 +150,13 @@ def manifest(
     job: int | None = None,
     choices: Mapping[str, Any] | None = None,
     files: list[str] | None = None,
+    file_sha256: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The content of ``manifest.json`` (design section 5)."""
+    """The content of ``manifest.json`` (design section 5).
+
+    ``file_sha256`` holds the SHA-256 of every file the job wrote, so that a resumed sweep can
+    tell a complete job from one whose tables were deleted or changed since.
+    """
     return {
         "status": status,
         "error": error,
@@ -167,7 +172,25 @@ def manifest(
         "versions": versions(),
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
         "files": files or [],
+        "file_sha256": dict(file_sha256 or {}),
     }
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_intact(job_dir: Path, found: Mapping[str, Any]) -> bool:
+    """Every file a manifest lists is there, with the bytes it recorded."""
+    sums = found.get("file_sha256") or {}
+    names = found.get("files") or []
+    if not isinstance(sums, dict) or not sums or set(names) - set(sums):
+        return False  # a manifest from before file hashes, or an incomplete one: run again
+    try:
+        return all(file_digest(job_dir / name) == digest for name, digest in sums.items())
+    except OSError:
+        return False
 
 
 #: The plan a sweep writes at its root: every job's overrides, so missing jobs can be listed.

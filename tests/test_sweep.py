@@ -149,3 +149,21 @@ def test_aggregate_rebuilds_identical_tables(serial: Path, tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     for name in TABLES:
         assert (copy / name).read_bytes() == (serial / name).read_bytes()
+
+
+def test_resume_reruns_a_job_whose_tables_were_deleted_or_changed(tmp_path: Path) -> None:
+    args = ["-m", "seed=1,2,3", *SMALL[1:], "population.size=60", "hydra.sweep.dir=sweep"]
+    assert run(args, tmp_path).returncode == 0
+    sweep = tmp_path / "sweep"
+    deleted, edited = sweep / "0" / "metrics.csv", sweep / "1" / "summary.csv"
+    original = {deleted: deleted.read_bytes(), edited: edited.read_bytes()}
+    deleted.unlink()
+    edited.write_bytes(original[edited].replace(b"0", b"9", 1))
+    resumed = run([*args, "resume=true"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("already complete") == 1  # job 2 only: 0 and 1 ran again
+    for path, data in original.items():
+        assert path.read_bytes() == data, path
+    for job in ("0", "1", "2"):
+        found = manifest(sweep / job)
+        assert set(found["file_sha256"]) == set(found["files"])
