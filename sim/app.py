@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -262,4 +263,29 @@ def main() -> None:
     code = preflight(sys.argv[1:])
     if code is not None:
         sys.exit(code)
+    # Ctrl-C: one line and out, wherever the run is. Every file is written atomically and the
+    # manifest last, so the job in progress simply has no manifest and a resume runs it again.
+    signal.signal(signal.SIGINT, _on_interrupt)
     hydra_app()
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    print(interrupted_line(sys.argv[1:]), file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def interrupted_line(argv: Sequence[str]) -> str:
+    """What Ctrl-C leaves: what finished, and the exact command that finishes the rest."""
+    from sim.sweep import STARTED
+
+    if not STARTED:
+        return "interrupted: the run did not finish (its folder holds no manifest: incomplete)"
+    sweep_dir = STARTED[-1]
+    done = sum(1 for _ in sweep_dir.glob("*/manifest.json"))
+    total = sweep_total(sweep_dir)
+    kept = [a for a in argv if not a.startswith(("hydra.sweep.dir=", "resume="))]
+    again = " ".join(["outreach-sim", *kept, f"hydra.sweep.dir={sweep_dir}", "resume=true"])
+    return (
+        f"interrupted: {done} of {total if total is not None else '?'} jobs finished in "
+        f"{sweep_dir}; finish the rest with: {again}"
+    )

@@ -26,12 +26,17 @@ def planned_jobs(task_overrides: list[str]) -> list[list[str]]:
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
+#: Sweep folders this process has started, newest last: what an interrupted command reports.
+STARTED: list[Path] = []
+
+
 class SweepCallback(Callback):
     """Writes the sweep plan at the start and the sweep tables at the end of every sweep."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Record the jobs this sweep will run."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
+        STARTED.append(sweep_dir)
         from sim.guard import sweeper_params
 
         task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -167,3 +168,33 @@ def test_resume_reruns_a_job_whose_tables_were_deleted_or_changed(tmp_path: Path
     for job in ("0", "1", "2"):
         found = manifest(sweep / job)
         assert set(found["file_sha256"]) == set(found["files"])
+
+
+def test_ctrl_c_prints_one_line_with_the_command_that_finishes_the_sweep(
+    serial: Path, tmp_path: Path
+) -> None:
+    args = [*SWEEP, "hydra.sweep.dir=sweep"]
+    proc = subprocess.Popen(
+        [APP, *args],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    sweep = tmp_path / "sweep"
+    deadline = time.monotonic() + 300
+    while not list(sweep.glob("*/manifest.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted: ") and " jobs finished in sweep" in last, last
+    command = shlex.split(last.split("finish the rest with: ", 1)[1])
+    assert command[0] == "outreach-sim" and command[-1] == "resume=true"
+    resumed = run(command[1:], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    for name in TABLES:
+        assert (sweep / name).read_bytes() == (serial / name).read_bytes(), name
