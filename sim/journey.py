@@ -99,27 +99,12 @@ def trace_journeys(
 ) -> list[Journey]:
     """Follow ``prospect`` through each of ``arms`` in replicate ``replicate``."""
     runs, prospects = _run_arms(cfg, arms, replicate, (prospect,))
-    out = []
-    for name, run in zip(arms, runs, strict=True):
-        rows = pd.DataFrame(run.trace_rows)
-        if rows.empty:
-            rows = pd.DataFrame({"event": pd.Series(dtype=str), "time": pd.Series(dtype=float)})
-        touches = rows[rows["event"] == "touch"].reset_index(drop=True)
-        replies = rows[rows["event"] == "reply"].reset_index(drop=True)
-        out.append(
-            Journey(
-                arm=name,
-                label=cfg.strategy[name].label or name,
-                prospect=prospect,
-                horizon=cfg.horizon_days,
-                touches=touches,
-                replies=replies,
-                warmth_base=float(prospects.warmth_base[prospect]),
-                familiarity0=float(prospects.familiarity0[prospect]),
-                need0=bool(prospects.need0[prospect]),
-            )
-        )
-    return out
+    empty = {"event": pd.Series(dtype=str), "time": pd.Series(dtype=float)}
+    rows = {
+        name: pd.DataFrame(run.trace_rows or {**empty, "prospect": pd.Series(dtype=int)})
+        for name, run in zip(arms, runs, strict=True)
+    }
+    return journeys_of(rows, prospects, prospect, cfg)
 
 
 def state_curves(journey: Journey, cfg: ExperimentConfig, grid: F64) -> dict[str, rf.Array]:
