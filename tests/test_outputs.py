@@ -46,8 +46,18 @@ def test_completed_means_ok_and_same_config_hash(tmp_path: Path) -> None:
     outputs.write_json(
         tmp_path / "manifest.json", outputs.manifest(config_hash=digest, status="ok", **base)
     )
+    assert not is_completed(tmp_path, digest)  # it vouches for no file
+    table = tmp_path / "metrics.csv"
+    table.write_text("arm\na\n")
+    sums = {"metrics.csv": outputs.file_digest(table)}
+    ok = outputs.manifest(
+        config_hash=digest, status="ok", files=list(sums), file_sha256=sums, **base
+    )
+    outputs.write_json(tmp_path / "manifest.json", ok)
     assert is_completed(tmp_path, digest)
     assert not is_completed(tmp_path, outputs.config_hash("seed: 2\n"))
+    table.write_text("arm\nb\n")  # a table changed since: not complete any more
+    assert not is_completed(tmp_path, digest)
 
 
 def test_report_escapes_config_labels() -> None:
