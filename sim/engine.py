@@ -187,7 +187,7 @@ class StateMeans:
         dt = st.t_state[idx] - self.t0  # <= 0: t0 is never behind an added term
         values = (st.warmth[idx] - self.base[idx], st.familiarity[idx], st.annoyance[idx])
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
-        # np.sum of products, not np.dot: BLAS picks its kernel per CPU (docs/reliability.md).
+        # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
         return np.array(
             [
                 np.sum(x.astype(np.float64) * np.exp2(dt / h))
