@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark validation reference workshop clean
+.PHONY: run test lint typecheck format benchmark validation calibrate reference workshop clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
+
+# Fit the default model to every published target (per touch and per sequence) with SciPy;
+# writes sim/conf/model/default.yaml and docs/calibration/fit.{json,md} (~30 minutes on 2 cores).
+calibrate: $(STAMP)
+	$(BIN)/python -m sim.validation.calibrate $(ARGS)
 
 # Regenerates docs/validation.md and docs/validation/*.png (targets, claims, sensitivity).
 validation: $(STAMP)

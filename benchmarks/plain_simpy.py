@@ -58,7 +58,10 @@ class Person:
     outcome: int = NONE
     pending: bool = False
     stop_at: float = math.inf
-    exposures: list[int] = field(default_factory=lambda: [0] * len(MESSAGE_INDEX))
+    reachable: bool = True
+    responsiveness: float = 0.0
+    received: float = 0.0
+    exposures: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_INDEX))
 
 
 def next_work_time(due: float, work_weekends: bool) -> float:
@@ -123,10 +126,14 @@ class PlainModel:
             p.busyness.tolist(),
             p.load_group.tolist(),
             p.enrolled_at.tolist(),
+            p.reachable.tolist(),
+            p.responsiveness.tolist(),
             strict=True,
         )
-        for base, fam, need, affinity, busy, group, enrolled in rows:
-            person = Person(warmth=base, familiarity=fam, need=need)
+        for base, fam, need, affinity, busy, group, enrolled, reach, z in rows:
+            person = Person(
+                warmth=base, familiarity=fam, need=need, reachable=reach, responsiveness=z
+            )
             env.process(self.prospect(env, person, base, affinity, busy, group, enrolled))
         env.run(until=self.cfg.horizon_days)
         return self.counts
@@ -173,6 +180,9 @@ class PlainModel:
         w = float(rf.relax(me.warmth, base, dt, m.warmth_half_life_days))
         f = float(rf.decay(me.familiarity, dt, m.familiarity_half_life_days))
         a = float(rf.decay(me.annoyance, dt, m.annoyance_half_life_days))
+        recover = float(rf.decay(1.0, dt, m.habituation_recovery_days))
+        me.exposures = [e * recover for e in me.exposures]
+        received = me.received * recover  # email only: the channel's touches received
         p_need = rf.need_probability(
             np.bool_(me.need), dt, m.need_mean_in_market_days, m.need_mean_out_of_market_days
         )
@@ -189,6 +199,7 @@ class PlainModel:
             m.notice_familiarity,
             m.notice_warmth,
         )
+        me.received = received + 1.0
         noticed = bool(u_notice < p_notice)
         inc = self.annoyance_increment * self.annoyance_message[msg]
         a += inc if noticed else inc * m.annoyance_unnoticed
@@ -201,17 +212,28 @@ class PlainModel:
                 + m.response_need * need
                 + m.response_annoyance * a
                 + self.habit * me.exposures[msg]
+                - m.wearout * received
                 + m.wrong_name * (u_name < self.wrong_name_rate)
+                + m.responsiveness_sd * me.responsiveness
             )
             neg_logit = (
                 m.negative_base
                 + self.negative_message[msg]
                 + m.negative_annoyance * a
                 + m.negative_need * need
+                + m.negative_warmth * w
+                - m.wearout * received
+                + m.responsiveness_sd * me.responsiveness
             )
-            opt_logit = self.optout_base + m.optout_annoyance * a
+            opt_logit = (
+                self.optout_base
+                + m.optout_annoyance * a
+                + m.optout_warmth * w
+                + m.optout_familiarity * f
+                + m.optout_value * self.message_value[msg]
+            )
             p_pos, p_neg, p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
-            if me.outcome == NEGATIVE:
+            if me.outcome == NEGATIVE or not me.reachable:
                 p_pos = p_neg = 0.0
             kind = NONE
             if u_outcome < p_opt:
@@ -231,7 +253,7 @@ class PlainModel:
                     me.stop_at = min(me.stop_at, now + delay)
                 env.process(self.reply(env, me, base, kind, delay))
         if noticed:
-            me.exposures[msg] = min(me.exposures[msg], 254) + 1
+            me.exposures[msg] += 1.0
             w = float(rf.warmth_after_touch(w, self.warmth_deposit[msg], a, m.warmth_annoyance))
             f = float(rf.familiarity_after_touch(f, self.familiarity_gain))
         me.warmth, me.familiarity, me.annoyance, me.t_state, me.need = w, f, a, now, need

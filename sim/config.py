@@ -150,11 +150,16 @@ class ModelConfig:
     salience: PerChannel = field(metadata={"each": (0.0, None)})  # notice intensity at zero load
     notice_familiarity: float = nonneg()  # notice intensity multiplier per unit familiarity
     notice_warmth: float = nonneg()  # notice intensity multiplier per unit warmth
+    wearout: float = nonneg()  # reply log-odds lost per recent touch on the channel
     # Phone: a dial is answered live, goes to voicemail, or is hung up on (seeds 002, 003).
     answer_base: float = prob()  # probability a stranger answers a dial
     answer_familiarity: float = real()  # log-odds per unit familiarity
     answer_warmth: float = real()  # log-odds per unit warmth
     conversation_bonus: float = real()  # log-odds bonus of a live conversation over a message
+    answer_voicemail: float = real()  # log-odds per voicemail already left (call screening)
+    # Who can ever reply (a mover-stayer mixture): the right person, a live inbox, a need at all.
+    reachable: PerRelationship = field(metadata={"each": (0.0, 1.0)})
+    responsiveness_sd: float = nonneg()  # sd of a prospect's reply log-odds (frailty)
     # Positive response to a noticed touch (seeds 000, 001, 002, 003).
     response_base: PerChannel = field(metadata={"each": (None, None)})  # log-odds, stranger
     message_value: PerMessage = field(metadata={"each": (None, None)})  # log-odds by content
@@ -164,6 +169,7 @@ class ModelConfig:
     response_annoyance: float = real()  # log-odds per unit annoyance (seed 003)
     habituation_identical: float = real()  # log-odds per earlier identical exposure (seed 004)
     habituation_varied: float = real()  # log-odds per earlier varied exposure of the same kind
+    habituation_recovery_days: float = positive()  # half-life of exposures (spontaneous recovery)
     wrong_name: float = real()  # log-odds when the name is wrong (seed 003 #4)
     callback_mismatch: float = real()  # log-odds on call-backs to a different number (003 #1)
     # "Not interested" and opt-out (seeds 003, 004).
@@ -171,8 +177,12 @@ class ModelConfig:
     negative_message: PerMessage = field(metadata={"each": (None, None)})  # log-odds by content
     negative_annoyance: float = real()  # log-odds per unit annoyance
     negative_need: float = real()  # log-odds when in market
+    negative_warmth: float = real()  # log-odds per unit warmth
     optout_base: PerChannel = field(metadata={"each": (None, None)})  # log-odds of opting out
     optout_annoyance: float = real()  # log-odds per unit annoyance
+    optout_warmth: float = real()  # log-odds per unit warmth (a relationship shields)
+    optout_familiarity: float = real()  # log-odds per unit familiarity
+    optout_value: float = real()  # log-odds per unit of the message's value
     # Relationship warmth (seeds 001, 002).
     warmth_deposit: PerMessage = field(metadata={"each": (-1.0, 1.0)})  # share of gap closed
     warmth_annoyance: float = nonneg()  # warmth withdrawn per unit annoyance on a noticed touch
@@ -506,7 +516,7 @@ def _check_value(value: object, hint: Any, where: str) -> None:
 #: docs/performance.md measures about 210 at a million prospects, peak included), and per
 #: simulated day (load shocks of 64 groups, the day's row of every arm's time series, and the
 #: float64 temporaries of drawing the shocks).
-BYTES_PER_PROSPECT = 250
+BYTES_PER_PROSPECT = 310
 BYTES_PER_DAY = 64 * 8 * 3
 
 

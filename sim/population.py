@@ -48,6 +48,8 @@ class Prospects:
     listens_voicemail: B  # seed 003 #5: some never listen to voicemail
     has_connector: B  # a mutual connection who can introduce the rep (seeds 001, 004)
     enrolled_at: npt.NDArray[np.float64]  # day the prospect enters the cadence
+    reachable: B  # can ever reply at all (mover-stayer mixture; docs/model.md 2.12)
+    responsiveness: F32  # standard normal score of the prospect's reply propensity (frailty)
 
     @property
     def n(self) -> int:
@@ -67,7 +69,9 @@ class ProspectState:
     familiarity: F32
     annoyance: F32
     t_state: F64  # time of the last update of warmth, familiarity and annoyance
-    exposures: npt.NDArray[np.uint8]  # (n, messages): noticed exposures per message kind
+    exposures: F32  # (n, messages): noticed exposures per message kind, recovering (at t_state)
+    voicemails: npt.NDArray[np.uint8]  # voicemails left so far (call screening)
+    received: F32  # (n, channels): touches received per channel, recovering (wear-out)
 
     @classmethod
     def initial(cls, prospects: Prospects) -> ProspectState:
@@ -78,7 +82,9 @@ class ProspectState:
             familiarity=prospects.familiarity0.copy(),
             annoyance=np.zeros(n, np.float32),
             t_state=np.zeros(n, np.float64),
-            exposures=np.zeros((n, N_MESSAGES), np.uint8),
+            exposures=np.zeros((n, N_MESSAGES), np.float32),
+            voicemails=np.zeros(n, np.uint8),
+            received=np.zeros((n, N_CHANNELS), np.float32),
         )
 
 
@@ -140,6 +146,9 @@ def _sample_block(
         "has_connector": rng.random(BLOCK) < cfg.connector_share,
         # Reps enrol a list over its first days, not all at once (hook volume, seed 004).
         "enrolled_at": np.floor(rng.random(BLOCK) * cfg.enrollment_days),
+        # Drawn last, so the traits above are the same draws as before these two existed.
+        "reachable": rng.random(BLOCK) < model.reachable.array()[relationship],
+        "responsiveness": rng.standard_normal(BLOCK).astype(np.float32),
     }
 
 

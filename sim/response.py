@@ -94,13 +94,21 @@ def answer_probability(
     base: float,
     per_familiarity: float,
     per_warmth: float,
+    screening: ArrayLike = 0.0,
 ) -> Array:
-    """Probability a dial is answered live: ``expit(logit(base) + bf * F + bw * W)``.
+    """Probability a dial is answered live: ``expit(logit(base) + bf * F + bw * W + s)``.
 
-    A known name is picked up more often than a stranger's (seed 002).
+    A known name is picked up more often than a stranger's (seed 002); ``s`` is the call
+    screening a number learns from its earlier voicemails (``s = bv * voicemails left``, Gong x
+    30MPC 2024: connect rates fall after a voicemail).
     """
     return np.asarray(
-        expit(logit(base) + per_familiarity * np.asarray(familiarity) + per_warmth * warmth)
+        expit(
+            logit(base)
+            + per_familiarity * np.asarray(familiarity)
+            + per_warmth * warmth
+            + np.asarray(screening)
+        )
     )
 
 

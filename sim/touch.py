@@ -63,6 +63,8 @@ class Touch:
     w: F64 = field(init=False)  # warmth, familiarity, annoyance at the touch (after decay)
     f: F64 = field(init=False)
     a: F64 = field(init=False)
+    e: F64 = field(init=False)  # (touches, messages): noticed exposures, recovered to the touch
+    s: F64 = field(init=False)  # (touches, channels): touches received before this one
     need: B = field(init=False)
     answered: B = field(init=False)  # a live conversation (phone)
     voicemail: B = field(init=False)  # a voicemail left (phone, not answered)
@@ -80,21 +82,29 @@ class Touch:
 
 
 def decay(world: World, b: Touch) -> None:
-    """Bring warmth, familiarity and annoyance to the touch time (2.1, 2.2, 2.7); need (2.8)."""
+    """Bring warmth, familiarity, annoyance, exposures to the touch time (2.1-2.7); need (2.8)."""
     cfg, p, st, idx = world.cfg, world.prospects, world.state, b.idx
     dt = b.t - st.t_state[idx]
     b.w = rf.relax(st.warmth[idx], p.warmth_base[idx], dt, cfg.warmth_half_life_days)
     b.f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
     b.a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
+    # Habituation fades with time away from the sender (spontaneous recovery, 2.5).
+    b.e = rf.decay(st.exposures[idx], dt[:, None], cfg.habituation_recovery_days)
+    b.s = rf.decay(st.received[idx], dt[:, None], cfg.habituation_recovery_days)
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
 
 
 def answer(world: World, b: Touch) -> None:
-    """A call is picked up (2.2: familiarity and warmth); else a voicemail if the step says so."""
+    """A call is picked up (2.2; fewer after voicemails: screening); else a voicemail."""
     cfg = world.cfg
     is_phone = b.ch == PHONE
     p_answer = rf.answer_probability(
-        b.f, b.w, cfg.answer_base, cfg.answer_familiarity, cfg.answer_warmth
+        b.f,
+        b.w,
+        cfg.answer_base,
+        cfg.answer_familiarity,
+        cfg.answer_warmth,
+        cfg.answer_voicemail * world.state.voicemails[b.idx],
     )
     b.answered = is_phone & (uniform(b.counter, Purpose.ANSWER) < p_answer)
     b.voicemail = is_phone & ~b.answered & world.plan.voicemail[b.slot]
@@ -135,37 +145,56 @@ def annoy(world: World, b: Touch) -> None:
 
 
 def respond(world: World, b: Touch) -> None:
-    """Chances of a positive reply, a "not interested" and an opt-out (2.5-2.9, 2.7)."""
-    m, cfg, st, plan, idx, msg = world.model, world.cfg, world.state, world.plan, b.idx, b.msg
+    """Chances of a positive reply, a "not interested" and an opt-out (2.5-2.9, 2.7, 2.12)."""
+    m, cfg, p, plan, idx, msg = world.model, world.cfg, world.prospects, world.plan, b.idx, b.msg
     # At most one reply in flight per prospect; someone who said no may still opt out.
     free = ~np.isfinite(world.pending_at[idx])
     prior = world.outcome[idx]
     b.eligible = b.noticed & free & ((prior == NONE) | (prior == NEGATIVE))
     habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
     mismatch = 0.0 if world.callback_matches else cfg.callback_mismatch
+    # The prospect's own propensity to reply at all, the same on every touch (frailty, 2.12).
+    frailty = cfg.responsiveness_sd * p.responsiveness[idx]
+    value = m.message_value[msg]
+    rows = np.arange(idx.size)
+    tedium = cfg.wearout * b.s[rows, b.ch]  # the channel's earlier touches (wear-out, 2.6)
     pos_logit = (
         m.response_base[b.ch]
-        + m.message_value[msg]
+        + value
         + cfg.response_warmth * b.w
         + cfg.response_familiarity * b.f
         + cfg.response_need * b.need
         + cfg.response_annoyance * b.a
-        + habit * st.exposures[idx, msg]
+        + habit * b.e[rows, msg]
+        - tedium
         + cfg.wrong_name * b.wrong_name
         + mismatch * b.voicemail
         + cfg.conversation_bonus * b.answered
+        + frailty
     )
     neg_logit = (
         cfg.negative_base
         + m.negative_message[msg]
         + cfg.negative_annoyance * b.a
         + cfg.negative_need * b.need
+        + cfg.negative_warmth * b.w
+        + frailty
+        - tedium
     )
-    opt_logit = m.optout_base[b.ch] + cfg.optout_annoyance * b.a
+    # Opting out: annoyance pushes, a relationship, a known name and a useful message hold back.
+    opt_logit = (
+        m.optout_base[b.ch]
+        + cfg.optout_annoyance * b.a
+        + cfg.optout_warmth * b.w
+        + cfg.optout_familiarity * b.f
+        + cfg.optout_value * value
+    )
     p_pos, p_neg, b.p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
-    said_no = prior == NEGATIVE
-    b.p_pos = np.where(said_no, 0.0, p_pos)
-    b.p_neg = np.where(said_no, 0.0, p_neg)
+    # Whoever said no, and whoever never replies (the wrong person, no need at all), may still
+    # opt out but sends no reply (the mover-stayer mixture, 2.12).
+    silent = (prior == NEGATIVE) | ~p.reachable[idx]
+    b.p_pos = np.where(silent, 0.0, p_pos)
+    b.p_neg = np.where(silent, 0.0, p_neg)
 
 
 def outcome(world: World, b: Touch) -> None:
@@ -190,8 +219,12 @@ def outcome(world: World, b: Touch) -> None:
 def update(world: World, b: Touch) -> None:
     """The relationship after the touch: exposures, warmth, familiarity, annoyance (2.1-2.7)."""
     m, cfg, st, idx, msg = world.model, world.cfg, world.state, b.idx, b.msg
-    seen = idx[b.noticed]
-    st.exposures[seen, msg[b.noticed]] = np.minimum(st.exposures[seen, msg[b.noticed]], 254) + 1
+    b.e[np.flatnonzero(b.noticed), msg[b.noticed]] += 1.0
+    st.exposures[idx] = b.e
+    st.voicemails[idx] = np.minimum(st.voicemails[idx], 254) + b.voicemail
+    rows = np.arange(idx.size)
+    b.s[rows, b.ch] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
+    st.received[idx] = b.s
     w_new = rf.warmth_after_touch(b.w, m.warmth_deposit[msg], b.a, cfg.warmth_annoyance)
     w_new = np.where(b.intro, w_new + world.connector_warmth * (1.0 - w_new), w_new)
     f_new = rf.familiarity_after_touch(b.f, m.familiarity_gain[b.ch])

@@ -656,3 +656,145 @@ def test_introductions_only_reach_prospects_with_a_connector_and_carry_warmth() 
     assert gained[has].mean() > 0.5 * cfg.population.connector_warmth * (
         1 - float(runner.p.warmth_base[has].mean())
     )
+
+
+# --- model v2: heterogeneity, relationship terms, recovery, wear-out, screening ------------
+
+
+def test_prospects_who_cannot_be_reached_never_reply_but_may_opt_out() -> None:
+    runner = arm_run(config({"e": emails("benefit_led", WEEKLY)}, size=6000), "e")
+    stayers = ~runner.p.reachable
+    assert 0.1 < stayers.mean() < 0.95  # a mixture: some can answer, some cannot
+    replied = (runner.outcome == POSITIVE) | (runner.outcome == NEGATIVE)
+    assert replied.any()
+    assert not (replied & stayers).any()
+
+
+def test_everyone_reachable_gets_more_replies() -> None:
+    def all_reachable(cfg: ExperimentConfig) -> None:
+        cfg.model.reachable.stranger = 1.0
+
+    arms = {"e": emails("benefit_led", WEEKLY)}
+    assert metric(run(config(arms, edit=all_reachable)), "e", "responses") > 1.3 * metric(
+        run(config(arms)), "e", "responses"
+    )
+
+
+def test_responsive_prospects_reply_more_and_answer_early() -> None:
+    runner = arm_run(config({"e": emails("benefit_led", WEEKLY)}, size=6000), "e")
+    z = runner.p.responsiveness
+    replied = (runner.outcome == POSITIVE) | (runner.outcome == NEGATIVE)
+    assert z[replied].mean() > z.mean() + 0.3  # frailty: the same people reply, whatever the step
+
+    def no_frailty(cfg: ExperimentConfig) -> None:
+        cfg.model.responsiveness_sd = 0.0
+
+    flat = arm_run(config({"e": emails("benefit_led", WEEKLY)}, size=6000, edit=no_frailty), "e")
+    replied = (flat.outcome == POSITIVE) | (flat.outcome == NEGATIVE)
+    assert abs(z[replied].mean() - z.mean()) < 0.2
+
+
+def _optouts(population: str, edit: Callable[[ExperimentConfig], None] | None = None) -> float:
+    arms = {"e": emails("check_in", [0, 2, 4, 6, 8, 10], stop_on=["opt_out"])}
+    return metric(run(config(arms, population=population, size=6000, edit=edit)), "e", "opt_outs")
+
+
+def test_a_relationship_shields_from_opt_outs() -> None:
+    assert _optouts("house_list") < _optouts("cold_list")
+
+    def no_shield(cfg: ExperimentConfig) -> None:
+        cfg.model.optout_warmth = 0.0
+        cfg.model.optout_familiarity = 0.0
+
+    assert _optouts("house_list", no_shield) > 1.5 * _optouts("house_list")
+
+
+def test_a_valuable_message_is_met_with_fewer_opt_outs() -> None:
+    def value_only(cfg: ExperimentConfig) -> None:  # same annoyance for both messages
+        cfg.model.annoyance_message.resource = cfg.model.annoyance_message.lazy_question
+
+    days = [0, 3, 6, 9]
+    arms = {
+        "resource": emails("resource", days, stop_on=["opt_out"]),
+        "lazy": emails("lazy_question", days, stop_on=["opt_out"]),
+    }
+    res = run(config(arms, size=8000, edit=value_only))
+    assert metric(res, "resource", "opt_outs") < 0.9 * metric(res, "lazy", "opt_outs")
+
+    def no_value_term(cfg: ExperimentConfig) -> None:
+        value_only(cfg)
+        cfg.model.optout_value = 0.0
+        cfg.model.negative_message.resource = cfg.model.negative_message.lazy_question
+        cfg.model.message_value.resource = cfg.model.message_value.lazy_question
+        cfg.model.warmth_deposit.resource = cfg.model.warmth_deposit.lazy_question
+
+    res = run(config(arms, size=8000, edit=no_value_term))
+    assert metric(res, "resource", "opt_outs") == metric(res, "lazy", "opt_outs")
+
+
+def test_warmth_makes_not_interested_rarer() -> None:
+    arms = {"e": emails("self_focused", WEEKLY)}
+
+    def neg_rate(edit: Callable[[ExperimentConfig], None] | None = None) -> float:
+        res = run(config(arms, population="house_list", size=6000, edit=edit))
+        return metric(res, "e", "negative_replies") / metric(res, "e", "touches")
+
+    def no_term(cfg: ExperimentConfig) -> None:
+        cfg.model.negative_warmth = 0.0
+
+    assert neg_rate() < 0.8 * neg_rate(no_term)
+
+
+def test_habituation_recovers_over_a_pause() -> None:
+    steps = [(d, "email", "benefit_led") for d in (0, 3, 6, 60, 63)]
+    arms = {"identical": cadence(steps, vary_messages=False)}
+
+    def never(cfg: ExperimentConfig) -> None:
+        cfg.model.habituation_recovery_days = 1e9
+
+    recovered = metric(run(config(arms, size=8000)), "identical", "responses")
+    stuck = metric(run(config(arms, size=8000, edit=never)), "identical", "responses")
+    assert recovered > 1.05 * stuck
+
+
+def test_repeated_touches_on_a_channel_wear_out() -> None:
+    days = [0, 2, 4, 6, 8, 10, 12, 14]
+    arms = {"e": emails("benefit_led", days, stop_on=["opt_out"])}
+
+    def no_wearout(cfg: ExperimentConfig) -> None:
+        cfg.model.wearout = 0.0
+
+    def late_rate(res: Results) -> float:
+        late = res.by_touch[res.by_touch["touch_number"] >= 5]
+        return float((late["responses"] + late["negative_replies"]).sum() / late["touches"].sum())
+
+    assert late_rate(run(config(arms, size=8000))) < 0.9 * late_rate(
+        run(config(arms, size=8000, edit=no_wearout))
+    )
+
+
+def test_a_voicemail_makes_the_next_call_less_likely_to_be_answered() -> None:
+    arms = {
+        "no_vm": cadence([(0, "phone", "benefit_led", False), (2, "phone", "benefit_led", False)]),
+        "vm": cadence([(0, "phone", "benefit_led", True), (2, "phone", "benefit_led", False)]),
+    }
+
+    def live(edit: Callable[[ExperimentConfig], None] | None = None) -> tuple[float, float]:
+        res = run(config(arms, size=20000, edit=edit))
+        return metric(res, "vm", "live_answers"), metric(res, "no_vm", "live_answers")
+
+    vm, no_vm = live()
+    assert vm < 0.97 * no_vm
+
+    def no_screening(cfg: ExperimentConfig) -> None:
+        cfg.model.answer_voicemail = 0.0
+
+    vm, no_vm = live(no_screening)
+    assert vm >= no_vm  # without screening, the voicemail's familiarity only helps
+
+
+def test_most_prospects_are_out_of_market_at_any_time() -> None:
+    from sim.population import need_stationary_share
+
+    share = need_stationary_share(_base("cold_list").model)
+    assert 0.03 <= share <= 0.07  # the 95:5 rule (Dawes 2021)

@@ -78,6 +78,18 @@ def warm_callbacks(sizing: Sizing) -> Outcome:
     return _ratio(groups, "house list", "cold list")
 
 
+def relationship_beats_message(sizing: Sizing) -> Outcome:
+    """Call-backs per voicemail: a self-focused one to the house list over a benefit-led one cold.
+
+    Seed 001: "not the content of your message, but rather your pre-existing relationship".
+    """
+    groups = {
+        "house list, self-focused": _callbacks(sizing, "self_focused", "house_list"),
+        "cold list, benefit-led": _callbacks(sizing, "benefit_led", "cold_list"),
+    }
+    return _ratio(groups, "house list, self-focused", "cold list, benefit-led")
+
+
 def benefit_callbacks(sizing: Sizing) -> Outcome:
     """Call-backs per voicemail: benefit-led over "calling to introduce myself"."""
     groups = {
@@ -275,6 +287,17 @@ def _claim(
 
 
 CLAIMS: tuple[Check, ...] = (
+    _claim(
+        "relationship_beats_message",
+        "The relationship matters more than the message",
+        "001",
+        "house list + self-focused / cold list + benefit-led > 1x",
+        1.0,
+        None,
+        relationship_beats_message,
+        CALLBACK_SIZE,
+        "call-backs per voicemail, ratio",
+    ),
     _claim(
         "warm_callbacks",
         "A warm relationship gets calls returned far more than a cold one",

@@ -12,7 +12,7 @@ import copy
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -30,15 +30,21 @@ STOP_ALL = ["positive", "negative", "opt_out"]
 
 @dataclass(frozen=True)
 class Sizing:
-    """How big a probe runs: prospects per arm, replicates and the root seed."""
+    """How big a probe runs (prospects per arm, replicates, root seed), and on which model.
+
+    ``model`` holds parameter changes as (dotted config path, value) pairs applied to every
+    experiment of the probe: the calibration evaluates candidate parameter sets this way, each on
+    the same seeds (common random numbers).
+    """
 
     prospects: int
     replications: int
     seed: int = 0
+    model: tuple[tuple[str, float], ...] = ()
 
     def scaled(self, factor: float) -> Sizing:
         """The same sizing with ``factor`` times the prospects (at least 200)."""
-        return Sizing(max(200, round(self.prospects * factor)), self.replications, self.seed)
+        return replace(self, prospects=max(200, round(self.prospects * factor)))
 
 
 @functools.lru_cache(maxsize=16)
@@ -112,6 +118,8 @@ def experiment(
     cfg.seed = sizing.seed
     if ample_capacity:
         cfg.reps.count = max(cfg.reps.count, math.ceil(sizing.prospects / 20))
+    for path, number in sizing.model:
+        set_path(cfg, path, number)
     for path, value in (changes or {}).items():
         set_path(cfg, path, value)
     return cfg

@@ -10,6 +10,7 @@ report is stale and ``make validation`` regenerates it.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,15 +20,27 @@ from matplotlib.figure import Figure
 from sim.outputs import write_bytes, write_text
 from sim.plots import png
 from sim.validation.claims import CLAIMS
-from sim.validation.probes import CheckResult, mean_ci
+from sim.validation.probes import CheckResult, Sizing, mean_ci
 from sim.validation.sensitivity import HEADLINES, Sensitivity, sensitivities
-from sim.validation.sequences import SEQUENCE_TARGETS
+from sim.validation.sequences import (
+    LEVELS,
+    SEQUENCE_SIZE,
+    SEQUENCE_TARGETS,
+    preset_levels,
+    step_curves,
+)
 from sim.validation.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "docs" / "validation.md"
+PRESETS_REPORT = ROOT / "docs" / "calibration" / "presets.md"
+PRESETS_BEFORE = ROOT / "docs" / "calibration" / "presets_v1.json"
 FIGURES = ROOT / "docs" / "validation"
 HASH_PREFIX = "<!-- inputs-sha256: "
+#: Every preset on the default list and team: enough replicates for a first decimal.
+PRESET_LEVEL_SIZE = Sizing(prospects=2_000, replications=10)
+Curves = dict[str, dict[str, np.ndarray]]
+Levels = dict[str, dict[str, float]]
 TABLE_HEAD = (
     "| kind | check | source | statistic | expected | simulated (95 % CI) | size | result |"
 )
@@ -94,7 +107,13 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def render(results: Sequence[CheckResult], rows: Sequence[Sensitivity], digest: str) -> str:
+def render(
+    results: Sequence[CheckResult],
+    rows: Sequence[Sensitivity],
+    digest: str,
+    curves: Curves | None = None,
+    levels: dict[str, dict[str, float]] | None = None,
+) -> str:
     """The Markdown of the report."""
     lines = [
         "# Validation report",
@@ -112,32 +131,62 @@ def render(results: Sequence[CheckResult], rows: Sequence[Sensitivity], digest: 
         "|---|---|---|---|---|---|---|---|",
     ]
     sequence_keys = {c.key for c in SEQUENCE_TARGETS}
-    asserted = [r for r in results if r.check.key not in sequence_keys]
+    single = [r for r in results if r.check.key not in sequence_keys]
     sequence = [r for r in results if r.check.key in sequence_keys]
-    lines += [_row(r) for r in asserted]
-    passed = sum(r.passed for r in asserted)
+    lines += [_row(r) for r in single]
     lines += [
         "",
-        f"{passed} of {len(asserted)} checks pass.",
+        "## Whole sequences",
+        "",
+        "The sequence-level targets of `calibration-targets.md` (`sim/validation/sequences.py`):",
+        "what a whole cadence gets, fitted together with the single touches above by",
+        "`make calibrate` ([calibration/fit.md](calibration/fit.md)).",
+        "",
+        TABLE_HEAD,
+        "|---|---|---|---|---|---|---|---|",
+        *(_row(r) for r in sequence),
+        "",
+        f"{sum(r.passed for r in results)} of {len(results)} checks pass.",
         "",
     ]
-    if sequence:
+    if curves:
         lines += [
-            "## Whole sequences (not yet calibrated)",
+            "### Per-step curves",
             "",
-            "The sequence-level targets of `calibration-targets.md`",
-            "(`sim/validation/sequences.py`). The defaults above were fitted to single touches",
-            "only, and these show by how much whole cadences miss: too many replies, a per-step",
-            "curve that rises, too many meetings. The model issue (v2) fits the defaults to both;",
-            "until then these are reported, not tested.",
+            "Replies (positive or not) per touch at each step of an email-only sequence (six",
+            "emails over three weeks), a calls-only cadence (six calls with a voicemail over two",
+            "weeks) and the `multichannel` preset; live answers per dial of the calls. Shaded:",
+            "the published range of the first touch of each channel; dotted: the step-1 level",
+            "that an email sequence's later steps must stay below "
+            f"({SEQUENCE_SIZE.prospects:,} prospects x {SEQUENCE_SIZE.replications}).",
             "",
-            TABLE_HEAD,
-            "|---|---|---|---|---|---|---|---|",
-            *(_row(r) for r in sequence),
+            "![per-step curves](validation/step_curves.png)",
             "",
-            f"{sum(r.passed for r in sequence)} of {len(sequence)} sequence targets pass.",
-            "",
+            "| cadence | rate | " + " | ".join(f"step {k}" for k in range(1, 9)) + " |",
+            "|---|---|" + "---|" * 8,
         ]
+        for arm, rates in curves.items():
+            for name, values in rates.items():
+                cells = [f"{100 * v:.2f} %" for v in values] + [""] * (8 - len(values))
+                lines.append(f"| {arm} | {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    if levels:
+        lines += [
+            "### Every preset, whole cadence",
+            "",
+            f"Per prospect enrolled, on `cold_list` ({PRESET_LEVEL_SIZE.prospects:,} prospects x "
+            f"{PRESET_LEVEL_SIZE.replications}, the default team).",
+            "",
+            "| preset | " + " | ".join(label for _, label in LEVELS) + " |",
+            "|---|" + "---|" * len(LEVELS),
+        ]
+        for name, row in levels.items():
+            lines.append(
+                f"| `{name}` | "
+                + " | ".join(f"{100 * row[label]:.1f} %" for _, label in LEVELS)
+                + " |"
+            )
+        lines.append("")
     lines += [
         "## Sensitivity",
         "",
@@ -176,6 +225,59 @@ def _row(r: CheckResult) -> str:
     )
 
 
+def step_curves_figure(curves: Curves) -> bytes:
+    """The per-step curves with the published first-touch ranges drawn on them."""
+    fig = Figure(figsize=(10, 3.4), dpi=100)
+    bands = {"email-only": (0.01, 0.09), "calls-only": (0.04, 0.08), "multichannel": None}
+    for k, (arm, rates) in enumerate(curves.items()):
+        ax = fig.add_subplot(1, len(curves), k + 1)
+        for name, values in rates.items():
+            steps = np.arange(1, len(values) + 1)
+            ax.plot(steps, 100 * values, marker="o", label=name)
+        band = bands.get(arm)
+        if band is not None:
+            label = "published: first email" if arm == "email-only" else "published: per dial"
+            ax.axhspan(100 * band[0], 100 * band[1], color="#55A868", alpha=0.15, label=label)
+        if arm == "email-only":
+            first = rates["replies per touch"][:2].max()
+            ax.axhline(100 * first, color="black", linestyle=":", label="steps 3+ stay below")
+        ax.set_xlabel("step")
+        ax.set_ylabel("%")
+        ax.set_title(arm, fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return png(fig)
+
+
+def presets_markdown(after: dict[str, Levels], before: dict[str, object]) -> str:
+    """``docs/calibration/presets.md``: every preset before (model v1) and after, on two lists."""
+    lines = [
+        "# Every preset before and after model v2 (generated by `make validation`)",
+        "",
+        f"Per prospect enrolled, {PRESET_LEVEL_SIZE.prospects:,} prospects x "
+        f"{PRESET_LEVEL_SIZE.replications} replicates, seed {PRESET_LEVEL_SIZE.seed}, the default "
+        f"team. Before: model v1 (commit {before['commit']}, `presets_v1.json`); after: the "
+        "committed defaults. Each cell is before -> after.",
+    ]
+    for population, rows in after.items():
+        old = before[population]
+        assert isinstance(old, dict)
+        lines += [
+            "",
+            f"## `{population}`",
+            "",
+            "| preset | " + " | ".join(label for _, label in LEVELS) + " |",
+            "|---|" + "---|" * len(LEVELS),
+        ]
+        for name, row in rows.items():
+            cells = [
+                f"{100 * old[name][column]:.1f} % -> {100 * row[label]:.1f} %"
+                for column, label in LEVELS
+            ]
+            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def evaluate_all() -> list[CheckResult]:
     """Every target and claim at its own sizing, then the sequence-level targets."""
     return [check.evaluate() for check in (*TARGETS, *CLAIMS, *SEQUENCE_TARGETS)]
@@ -186,9 +288,18 @@ def write_report(with_sensitivity: bool = True) -> list[CheckResult]:
     digest = inputs_hash()
     results = evaluate_all()
     rows = sensitivities() if with_sensitivity else []
+    curves = step_curves(SEQUENCE_SIZE)
+    levels = preset_levels("cold_list", PRESET_LEVEL_SIZE)
+    house = preset_levels("house_list", PRESET_LEVEL_SIZE)
+    before = json.loads(PRESETS_BEFORE.read_text())
+    write_text(
+        PRESETS_REPORT,
+        presets_markdown({"cold_list": levels, "house_list": house}, before),
+    )
     for r in results:
         write_bytes(FIGURES / f"{r.check.key}.png", check_figure(r))
     if rows:
         write_bytes(FIGURES / "tornado.png", tornado_figure(rows))
-    write_text(REPORT, render(results, rows, digest))
+    write_bytes(FIGURES / "step_curves.png", step_curves_figure(curves))
+    write_text(REPORT, render(results, rows, digest, curves, levels))
     return results

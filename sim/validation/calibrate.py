@@ -1,0 +1,406 @@
+"""``make calibrate``: fit the default model to every published target at once, with SciPy.
+
+The loss runs over every per-touch target (:data:`sim.validation.targets.TARGETS`) and every
+whole-sequence target (:data:`sim.validation.sequences.SEQUENCE_TARGETS`). Each target's
+residual is its distance from the centre of its published range, in units of the range's
+half-width on a log scale (so +-1 is the edge of the range), or, for a one-sided target, a hinge
+that is zero inside the bound with a safety margin. ``scipy.optimize.least_squares`` minimises
+the sum of their squares over the free parameters of :data:`FREE`, from the fixed start values
+written there (not from the committed defaults, so a rerun reproduces the same fit). Every
+candidate parameter set is simulated on the same seed and prospects (common random numbers), so
+the loss is a deterministic function of the parameters; the finite-difference Jacobian is
+evaluated on a process pool.
+
+The seed claims (:mod:`sim.validation.claims`) are not in the loss: they are checked afterwards,
+by the tests and ``make validation``.
+
+Outputs: the fitted values in ``sim/conf/model/default.yaml`` (the values in place, the
+provenance in its header), and ``docs/calibration/fit.json`` and ``fit.md``: each target's range
+and fitted value, and each parameter's start, fit and the range over which every target still
+holds with the others at their fitted values (a one-at-a-time profile: a narrow range means the
+targets pin the parameter down, a wide one that it remains judgement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import least_squares
+
+from sim.registry import CONF_DIR
+from sim.validation.probes import Check, Sizing
+from sim.validation.sequences import SEQUENCE_TARGETS
+from sim.validation.targets import TARGETS
+
+F64 = npt.NDArray[np.float64]
+ROOT = Path(__file__).resolve().parents[2]
+MODEL_YAML = CONF_DIR / "model" / "default.yaml"
+FIT_DIR = ROOT / "docs" / "calibration"
+#: The fit's own seed and list size: one replicate of a large list per probe.
+CALIBRATION_SIZING = Sizing(prospects=60_000, replications=1, seed=20261125)
+
+
+@dataclass(frozen=True)
+class Free:
+    """A fitted parameter: its name, the config paths it sets (tied values), bounds and start."""
+
+    name: str
+    paths: tuple[str, ...]
+    low: float
+    high: float
+    start: float
+
+    @property
+    def step(self) -> float:
+        """Finite-difference step: 2 % of the bounds, wide enough to clear sampling granularity."""
+        return 0.02 * (self.high - self.low)
+
+
+def _free(name: str, low: float, high: float, start: float, *ties: str) -> Free:
+    return Free(name, tuple(f"model.{p}" for p in (name, *ties)), low, high, start)
+
+
+#: The fitted parameters. Start values are the first version's defaults (new mechanisms: a
+#: neutral guess); everything else in ``default.yaml`` is judgement (docs/calibration.md).
+FREE: tuple[Free, ...] = (
+    _free("response_base.email", -8.0, 0.0, -3.69),
+    _free("response_base.phone", -8.0, 0.0, -4.0),
+    _free("response_base.social", -8.0, 0.0, -3.91),
+    _free("response_base.postal", -8.0, 0.0, -3.96),
+    _free("answer_base", 0.01, 0.3, 0.06),
+    _free("optout_base.email", -9.0, -1.0, -3.13),
+    _free("message_value.benefit_led", 0.0, 2.0, 0.8),
+    _free("wrong_name", -1.0, 0.0, -0.25),
+    # One reachable share for every relationship: the published house-list lift is left to the
+    # relationship's own terms (warmth, familiarity) rather than to list quality.
+    _free("reachable.stranger", 0.05, 1.0, 0.5, "reachable.met_once", "reachable.client"),
+    _free("responsiveness_sd", 0.0, 3.0, 1.0),
+    _free("wearout", 0.0, 2.0, 0.3),
+    _free("notice_familiarity", 0.0, 15.0, 8.0),
+    _free("response_warmth", -2.0, 6.0, 0.2),
+    _free("meeting_base", -5.0, 3.0, -0.5),
+    _free("answer_voicemail", -3.0, 1.0, 0.0),
+    _free("optout_annoyance", 0.0, 5.0, 1.6),
+    _free("negative_base", -7.0, 0.0, -3.0),
+)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """How a target enters the loss: a centre inside a two-sided range, or a one-sided hinge."""
+
+    centre: float | None = None  # two-sided: log distance from the centre, +-1 at the range edge
+    bound: float | None = None  # one-sided: the bound with its safety margin
+    scale: float = 1.0  # one-sided: residual 1 at this distance past the bound
+    upper: bool = False  # one-sided: the value must stay below ``bound``
+
+
+#: Every target of the loss. Centres are the sources' stated centres where they give one.
+GOALS: dict[str, Goal] = {
+    "first_email_reply": Goal(centre=0.04),
+    "live_conversation_per_dial": Goal(centre=0.06),
+    "callback_per_voicemail": Goal(centre=0.025),
+    "channel_ranking": Goal(bound=0.002, scale=0.001),
+    "letter_reply": Goal(centre=0.025),
+    "house_vs_cold": Goal(centre=2.15),
+    "inbox_load_slope": Goal(bound=0.9, scale=0.2, upper=True),
+    "optout_first_email": Goal(centre=0.01),
+    "benefit_led_lift": Goal(centre=2.0),
+    "correct_name_lift": Goal(centre=1.2),
+    "voicemail_before_email": Goal(centre=1.8),
+    "sequence_any_reply": Goal(centre=0.075),
+    "sequence_positive": Goal(centre=0.025),
+    "sequence_silent": Goal(bound=0.83, scale=0.05),
+    "sequence_step_curve": Goal(bound=0.0, scale=0.001, upper=True),
+    "sequence_optouts": Goal(centre=0.035),
+    "multichannel_meetings": Goal(centre=0.02),
+    "calls_meetings_per_dial": Goal(centre=0.0033),
+    "voicemail_next_connect": Goal(centre=0.8),
+}
+
+
+def checks() -> list[Check]:
+    """The targets in the loss, in report order (the config-only load target is left out)."""
+    return [c for c in (*TARGETS, *SEQUENCE_TARGETS) if c.key in GOALS]
+
+
+def residual(check: Check, value: float) -> float:
+    """One target's residual: 0 at the centre (or inside the bound), +-1 at the range's edge."""
+    goal = GOALS[check.key]
+    if goal.centre is not None:
+        assert check.low is not None and check.high is not None
+        edge = check.high if value >= goal.centre else check.low
+        return math.log(max(value, 1e-9) / goal.centre) / abs(math.log(edge / goal.centre))
+    assert goal.bound is not None
+    past = value - goal.bound if goal.upper else goal.bound - value
+    return max(past, 0.0) / goal.scale
+
+
+def in_range(check: Check, value: float) -> bool:
+    """Whether a value lies inside the target's published range."""
+    return (check.low is None or value >= check.low) and (check.high is None or value <= check.high)
+
+
+def measure(x: Sequence[float], sizing: Sizing = CALIBRATION_SIZING) -> dict[str, float]:
+    """Every target's value for parameter vector ``x`` (in :data:`FREE` order), on ``sizing``."""
+    changes = tuple((path, float(v)) for f, v in zip(FREE, x, strict=True) for path in f.paths)
+    run_on = Sizing(sizing.prospects, sizing.replications, sizing.seed, changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {c.key: float(np.mean(c.measure(run_on).statistic)) for c in checks()}
+
+
+def residuals_of(values: dict[str, float]) -> F64:
+    """The loss's residual vector for measured target values."""
+    return np.array([residual(c, values[c.key]) for c in checks()])
+
+
+class Fitter:
+    """Least squares over :data:`FREE`, with the Jacobian's columns simulated in parallel."""
+
+    def __init__(self, pool: ProcessPoolExecutor, sizing: Sizing, log: Callable[[str], None]):
+        self.pool, self.sizing, self.log = pool, sizing, log
+        self.evaluations = 0
+
+    def values(self, xs: list[F64]) -> list[dict[str, float]]:
+        """Every target's value at each parameter vector, simulated in parallel."""
+        self.evaluations += len(xs)
+        return list(self.pool.map(measure, xs, [self.sizing] * len(xs)))
+
+    def residuals(self, x: F64) -> F64:
+        """The loss's residuals at ``x`` (logged)."""
+        r = residuals_of(self.values([x])[0])
+        worst = sorted(zip(np.abs(r), (c.key for c in checks()), strict=True), reverse=True)[:3]
+        self.log(
+            f"  evaluation {self.evaluations}: loss {float(r @ r):.4f}; largest: "
+            + ", ".join(f"{k} {v:.2f}" for v, k in worst)
+        )
+        self.log("    at " + " ".join(f"{v:.4g}" for v in x))
+        return r
+
+    def jacobian(self, x: F64) -> F64:
+        """Forward differences, one column per parameter, all simulated at once."""
+        base = residuals_of(self.values([x])[0])
+        shifted = []
+        steps = []
+        for i, f in enumerate(FREE):
+            h = f.step if x[i] + f.step <= f.high else -f.step  # stay inside the bounds
+            shifted.append(x.copy())
+            shifted[-1][i] += h
+            steps.append(h)
+        cols = [residuals_of(v) for v in self.values(shifted)]
+        return np.column_stack([(c - base) / h for c, h in zip(cols, steps, strict=True)])
+
+    def fit(self, max_nfev: int) -> F64:
+        """Least squares from the start values; returns the fitted parameter vector."""
+        x0 = np.array([f.start for f in FREE])
+        sol = least_squares(
+            self.residuals,
+            x0,
+            jac=self.jacobian,
+            bounds=([f.low for f in FREE], [f.high for f in FREE]),
+            x_scale=np.array([f.step for f in FREE]),
+            max_nfev=max_nfev,
+        )
+        return np.asarray(sol.x)
+
+    def holds(self, xs: list[F64]) -> list[bool]:
+        """Whether every target is inside its published range at each parameter vector."""
+        cs = checks()
+        return [all(in_range(c, v[c.key]) for c in cs) for v in self.values(xs)]
+
+    def ranges(self, x: F64) -> list[tuple[float, float]]:
+        """Per parameter, the interval around the fit where every target still holds.
+
+        One at a time, the others at their fitted values: steps of 1, 2, 4, ... % of the bounds
+        outward until a target leaves its range (or the bound is reached); the interval is the
+        last step that held, so it is a conservative, 1 %-resolution estimate.
+        """
+        fractions = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64)
+        trials: list[F64] = []
+        where: list[tuple[int, int, float]] = []
+        for i, f in enumerate(FREE):
+            for side in (-1, 1):
+                for frac in fractions:
+                    v = x[i] + side * frac * (f.high - f.low)
+                    if not f.low <= v <= f.high:
+                        break
+                    y = x.copy()
+                    y[i] = v
+                    trials.append(y)
+                    where.append((i, side, v))
+        held = self.holds(trials)
+        out = [[float(x[i]), float(x[i])] for i in range(len(FREE))]
+        stopped: set[tuple[int, int]] = set()
+        for (i, side, v), ok in zip(where, held, strict=True):
+            if (i, side) in stopped:
+                continue
+            if not ok:
+                stopped.add((i, side))
+                continue
+            out[i][0 if side < 0 else 1] = float(v)
+        return [(lo, hi) for lo, hi in out]
+
+
+def rounded(x: F64) -> list[float]:
+    """Fitted values as written to the config: four significant digits."""
+    return [float(f"{v:.4g}") for v in x]
+
+
+def write_defaults(values: Sequence[float], path: Path = MODEL_YAML) -> None:
+    """Write the fitted values into the model config in place (comments and layout kept)."""
+    text = path.read_text()
+    for f, v in zip(FREE, values, strict=True):
+        for dotted in f.paths:
+            text = _set_yaml(text, dotted.removeprefix("model."), v)
+    path.write_text(text)
+
+
+def _set_yaml(text: str, name: str, value: float) -> str:
+    top, _, key = name.partition(".")
+    line = re.search(rf"^{re.escape(top)}: .*$", text, flags=re.M)
+    if line is None:
+        raise KeyError(f"{top} is not in {MODEL_YAML.name}")
+    old = line.group(0)
+    if key:
+        new, n = re.subn(rf"\b{re.escape(key)}: [-0-9.e]+", f"{key}: {value:g}", old)
+    else:
+        new, n = re.subn(r": [-0-9.e]+", f": {value:g}", old, count=1)
+    if n != 1:
+        raise KeyError(f"{name} is not a number in {MODEL_YAML.name}")
+    return text.replace(old, new, 1)
+
+
+def report(
+    x: Sequence[float],
+    values: dict[str, float],
+    ranges: list[tuple[float, float]] | None,
+    sizing: Sizing = CALIBRATION_SIZING,
+) -> dict[str, object]:
+    """The fit record: sizing, each parameter and each target."""
+    return {
+        "sizing": {
+            "prospects": sizing.prospects,
+            "replications": sizing.replications,
+            "seed": sizing.seed,
+        },
+        "parameters": [
+            {
+                "name": f.name,
+                "paths": list(f.paths),
+                "bounds": [f.low, f.high],
+                "start": f.start,
+                "fitted": v,
+                "holds": list(ranges[i]) if ranges else None,
+            }
+            for i, (f, v) in enumerate(zip(FREE, x, strict=True))
+        ],
+        "targets": [
+            {
+                "key": c.key,
+                "title": c.title,
+                "range": [c.low, c.high],
+                "centre": GOALS[c.key].centre,
+                "fitted": values[c.key],
+                "in_range": in_range(c, values[c.key]),
+            }
+            for c in checks()
+        ],
+    }
+
+
+def _fmt(v: float | None) -> str:
+    return "" if v is None else f"{v:.4g}"
+
+
+def markdown(record: dict[str, object]) -> str:
+    """``docs/calibration/fit.md``: the fit record as two tables."""
+    sizing = record["sizing"]
+    assert isinstance(sizing, dict)
+    lines = [
+        "# Calibration fit (generated by `make calibrate`; do not edit)",
+        "",
+        f"One replicate of {sizing['prospects']:,} prospects per probe, seed {sizing['seed']}, "
+        "common random numbers across candidates. Method and choices: `docs/calibration.md`.",
+        "",
+        "## Targets",
+        "",
+        "| target | published range | centre | fitted | in range |",
+        "|---|---|---|---|---|",
+    ]
+    targets = record["targets"]
+    assert isinstance(targets, list)
+    for t in targets:
+        lo, hi = t["range"]
+        lines.append(
+            f"| {t['title']} | {_fmt(lo)} to {_fmt(hi) or 'any'} | {_fmt(t['centre'])} | "
+            f"{t['fitted']:.4g} | {'yes' if t['in_range'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "## Parameters",
+        "",
+        "`every target holds` is the interval, one parameter at a time with the others at their",
+        "fitted values, over which every target stays inside its published range (1 %-of-bounds",
+        "steps): narrow means the figures pin the parameter down; as wide as the bounds means",
+        "they do not, and the value is judgement as much as fit.",
+        "",
+        "| parameter | bounds | start | fitted | every target holds |",
+        "|---|---|---|---|---|",
+    ]
+    params = record["parameters"]
+    assert isinstance(params, list)
+    for p in params:
+        holds = p["holds"]
+        span = f"{holds[0]:.4g} to {holds[1]:.4g}" if holds else "not computed"
+        lines.append(
+            f"| `{p['name']}` | {p['bounds'][0]:g} to {p['bounds'][1]:g} | {p['start']:g} | "
+            f"{p['fitted']:g} | {span} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit, write the defaults and the fit record; exit 1 if a target is left out of range."""
+    parser = argparse.ArgumentParser(prog="make calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--max-nfev", type=int, default=25, help="loss evaluations (default 25)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--no-ranges", action="store_true", help="skip the per-parameter ranges")
+    parser.add_argument("--dry-run", action="store_true", help="print, write nothing")
+    parser.add_argument(
+        "--prospects", type=int, default=CALIBRATION_SIZING.prospects, help="list size per probe"
+    )
+    args = parser.parse_args(argv)
+    sizing = Sizing(args.prospects, CALIBRATION_SIZING.replications, CALIBRATION_SIZING.seed)
+    with ProcessPoolExecutor(args.jobs) as pool:
+        fitter = Fitter(pool, sizing, lambda s: print(s, flush=True))
+        x = np.array(rounded(fitter.fit(args.max_nfev)))
+        values = fitter.values([x])[0]
+        ranges = None if args.no_ranges else fitter.ranges(x)
+    record = report(list(x), values, ranges, sizing)
+    for c in checks():
+        print(f"  {c.key:28s} {values[c.key]:.4g}  {'ok' if in_range(c, values[c.key]) else 'OUT'}")
+    for f, v in zip(FREE, x, strict=True):
+        print(f"  {f.name} = {v:g}")
+    if not args.dry_run:
+        write_defaults(list(x))
+        FIT_DIR.mkdir(parents=True, exist_ok=True)
+        (FIT_DIR / "fit.json").write_text(json.dumps(record, indent=1) + "\n")
+        (FIT_DIR / "fit.md").write_text(markdown(record))
+        print(f"wrote {MODEL_YAML.relative_to(ROOT)} and {FIT_DIR.relative_to(ROOT)}/fit.*")
+    return 0 if all(in_range(c, values[c.key]) for c in checks()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
