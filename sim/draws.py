@@ -38,6 +38,7 @@ class Purpose(IntEnum):
     NEED_START = 7
     NEED_EPISODE = 8
     DELAY_ANGLE = 9
+    LISTEN = 10
 
 
 def mix(x: U64) -> U64:

@@ -126,7 +126,10 @@ def notice(world: World, b: Touch) -> None:
         cfg.notice_warmth,
     )
     u_notice = uniform(b.counter, Purpose.NOTICE)
-    heard = p.listens_voicemail[idx] & (u_notice < b.p_notice)
+    # A voicemail is played by those who listen to voicemail at all, and, from a caller they
+    # know and like, by the others with chance W: caller ID lets a relationship through (2.4).
+    listens = p.listens_voicemail[idx] | (uniform(b.counter, Purpose.LISTEN) < b.w)
+    heard = listens & (u_notice < b.p_notice)
     noticed = np.where(ch == PHONE, b.answered | (b.voicemail & heard), u_notice < b.p_notice)
     # A referral touch only reaches the prospect through a connector (seeds 001, 004).
     referral = ch == REFERRAL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +63,13 @@ def test_the_committed_defaults_reproduce_the_recorded_target_values() -> None:
 
 def test_residuals_are_zero_at_the_centre_one_at_the_edge_and_hinges_zero_inside() -> None:
     first = next(c for c in checks() if c.key == "first_email_reply")  # 1-9 %, centre 4 %
+    span = calibrate.MARGIN * math.log(0.09 / 0.04)  # +-1 at MARGIN of the way to the edge
     assert residual(first, 0.04) == pytest.approx(0.0)
-    assert residual(first, 0.09) == pytest.approx(1.0)
-    assert residual(first, 0.01) == pytest.approx(-1.0)
+    assert residual(first, 0.04 * math.exp(span)) == pytest.approx(1.0)
+    past = math.log(0.18 / 0.04) / span  # beyond it: grows OUTSIDE times faster
+    assert residual(first, 0.18) == pytest.approx(past + (calibrate.OUTSIDE - 1) * (past - 1))
+    low_span = calibrate.MARGIN * math.log(0.04 / 0.01)
+    assert residual(first, 0.04 * math.exp(-low_span)) == pytest.approx(-1.0)
     silent = next(c for c in checks() if c.key == "sequence_silent")  # >= 80 %
     assert residual(silent, 0.95) == 0.0
     assert residual(silent, 0.78) > 0.0
