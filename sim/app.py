@@ -194,7 +194,10 @@ def run_job(cfg: DictConfig) -> int:
         fail = os.environ.get(FAIL_JOB_ENV)
         if fail and fail in overrides:
             raise RuntimeError(f"deliberate failure for tests ({FAIL_JOB_ENV}={fail})")
-        results = simulate(exp, checked=True)  # to_experiment validated it
+        # A bar for a long single run, on a terminal only: a log or CI output gets no bar
+        # redraws, and a sweep's jobs have their own progress lines.
+        show = not multirun and sys.stderr.isatty()
+        results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
         write_results(job_dir, results, exp, resolved, info)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
