@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark validation calibrate reference workshop clean
+.PHONY: run test lint typecheck format benchmark validation calibrate reference reliability workshop clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ calibrate: $(STAMP)
 # Regenerates docs/validation.md and docs/validation/*.png (targets, claims, sensitivity).
 validation: $(STAMP)
 	$(BIN)/python -m sim.validation
+
+# Rerun the catalogue of bad inputs and hostile configs and rewrite docs/reliability.md.
+reliability: $(STAMP)
+	$(BIN)/python -m tests.reliability_cases --write-doc
 
 # Rerun every workshop study and refresh results/reference/<study>/ (tables, figures, report).
 reference: $(STAMP)

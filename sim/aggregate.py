@@ -9,6 +9,9 @@ A sweep directory holds one folder per job (``0/``, ``1/``, ...) and the sweep's
 - ``missing``: planned but never started;
 - ``stale``: the manifest belongs to other overrides than the plan's (an older sweep).
 
+A job whose folder could not be created or written is ``failed`` too: its record is in
+``job_errors/<job>.json`` at the sweep's root (:mod:`sim.sweep`).
+
 ``sweep_metrics.csv`` and ``sweep_summary.csv`` hold every job's rows, ordered by job, with
 ``job``, ``status``, ``error`` and a column per swept parameter in front. Nothing in them depends
 on time or on the launcher, so a parallel sweep writes the same bytes as a serial one.
@@ -23,11 +26,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
-from sim.outputs import read_manifest, read_plan, write_bytes, write_csv
+from sim.outputs import read_job_error, read_manifest, read_plan, write_bytes, write_csv
 
 FRONT: tuple[str, ...] = ("job", "status", "error")
 
@@ -105,6 +108,16 @@ def find_jobs(sweep_dir: Path) -> list[Job]:
             status = "incomplete"
         error = str(found.get("error") or "")
         jobs[number] = Job(number, overrides or recorded, status, error, path)
+    for number, job in jobs.items():
+        # A job whose own folder could not hold a manifest (a file in its place, read-only):
+        # the sweep recorded its failure at its root.
+        record = (
+            read_job_error(sweep_dir, number) if job.status in ("missing", "incomplete") else None
+        )
+        if record is not None:
+            job.status, job.error = "failed", str(record.get("error") or "")
+            job.overrides = job.overrides or [str(o) for o in record.get("overrides", [])]
+            job.path = None
     return [jobs[n] for n in sorted(jobs)]
 
 
@@ -197,6 +210,12 @@ def overview(result: Aggregate, metric: str = "response_rate") -> str:
     return "\n".join(lines)
 
 
+def _argument_error(message: str) -> NoReturn:
+    # argparse would print its usage block first: one line instead, as for any bad input.
+    print(f"error: {message} (usage: outreach-sim-aggregate DIR, a sweep folder)", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point of ``outreach-sim-aggregate DIR``: exit 1 when a job is not ok."""
     parser = argparse.ArgumentParser(
@@ -204,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         description="Rebuild a sweep's tables and figures from whatever jobs finished.",
     )
     parser.add_argument("sweep_dir", metavar="DIR", type=Path, help="a sweep directory")
+    parser.error = _argument_error  # type: ignore[method-assign]
     args = parser.parse_args(argv)
     sweep_dir: Path = args.sweep_dir
     if not sweep_dir.is_dir() or not (

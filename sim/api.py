@@ -76,17 +76,31 @@ def replicate_runs(
         )
 
 
-def run_arms(cfg: ExperimentConfig, *, checked: bool = False) -> list[ArmResult]:
+#: Seconds a run must have taken before its progress bar appears: short runs print nothing.
+PROGRESS_DELAY = 2.0
+
+
+def run_arms(
+    cfg: ExperimentConfig, *, checked: bool = False, progress: bool = False
+) -> list[ArmResult]:
     """Run every arm of every replicate; arms of a replicate share prospects and streams.
 
     ``checked``: the config was validated already (:func:`sim.registry.to_experiment` does it),
-    so it is not checked again.
+    so it is not checked again. ``progress``: a bar of finished replicates on stderr, shown once
+    the run has taken :data:`PROGRESS_DELAY` seconds.
     """
     if not checked:
         validate(cfg)
     plans = {name: compile_plan(name, s, checked=True) for name, s in cfg.strategy.items()}
     out: list[ArmResult] = []
-    for r in range(cfg.replications):
+    replicates: Iterator[int] = iter(range(cfg.replications))
+    if progress:
+        from tqdm import tqdm  # only a run that shows progress pays for the library
+
+        replicates = iter(
+            tqdm(range(cfg.replications), desc="replicates", unit="rep", delay=PROGRESS_DELAY)
+        )
+    for r in replicates:
         for arm in replicate_runs(cfg, r, plans=plans):
             arm.run()
             out.append(arm.result(r, cfg.seed))
@@ -96,9 +110,9 @@ def run_arms(cfg: ExperimentConfig, *, checked: bool = False) -> list[ArmResult]
     return out
 
 
-def simulate(cfg: ExperimentConfig, *, checked: bool = False) -> Results:
-    """Run an experiment and return its tables (``checked``: see :func:`run_arms`)."""
-    arms = run_arms(cfg, checked=checked)
+def simulate(cfg: ExperimentConfig, *, checked: bool = False, progress: bool = False) -> Results:
+    """Run an experiment and return its tables (``checked``, ``progress``: see :func:`run_arms`)."""
+    arms = run_arms(cfg, checked=checked, progress=progress)
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
     from sim.metrics import by_touch_table, metrics_table, timeseries_table

@@ -31,16 +31,17 @@ from sim.outputs import (
     config_hash,
     file_digest,
     files_intact,
+    job_error_path,
     manifest,
     now_iso,
     read_manifest,
-    sweep_total,
     write_bytes,
     write_csv,
     write_json,
     write_text,
 )
 from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.sweep import progress_line
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
@@ -152,15 +153,6 @@ def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict
     }
 
 
-def _progress(sweep_dir: Path, job: int, status: str, seconds: float, overrides: list[str]) -> None:
-    """One line per finished sweep job, on stderr so the tables on stdout stay clean."""
-    total = sweep_total(sweep_dir)
-    done = sum(1 for p in sweep_dir.glob("*/manifest.json"))
-    count = f"{done}/{total}" if total else str(done)
-    shown = " ".join(o for o in overrides if not o.startswith("resume="))
-    print(f"[{count}] job {job} {status} in {seconds:.1f} s: {shown}", file=sys.stderr, flush=True)
-
-
 def run_job(cfg: DictConfig) -> int:
     """Run one job (a single run or one sweep job) and write its directory.
 
@@ -183,9 +175,13 @@ def run_job(cfg: DictConfig) -> int:
         "replications": cfg.get("replications"),
     }
     clock = time.perf_counter()
+    if multirun:
+        # An earlier attempt's record of a folder it could not write no longer holds.
+        with contextlib.suppress(OSError):
+            job_error_path(Path(hc.sweep.dir), info["job"]).unlink(missing_ok=True)
     if cfg.get("resume") and is_completed(job_dir, info["config_hash"]):
         if multirun:
-            _progress(Path(hc.sweep.dir), info["job"], "already complete", 0.0, overrides)
+            progress_line(Path(hc.sweep.dir), info["job"], "already complete", 0.0, overrides)
         else:
             print(f"Already complete: {job_dir}")
         return 0
@@ -198,7 +194,10 @@ def run_job(cfg: DictConfig) -> int:
         fail = os.environ.get(FAIL_JOB_ENV)
         if fail and fail in overrides:
             raise RuntimeError(f"deliberate failure for tests ({FAIL_JOB_ENV}={fail})")
-        results = simulate(exp, checked=True)  # to_experiment validated it
+        # A bar for a long single run, on a terminal only: a log or CI output gets no bar
+        # redraws, and a sweep's jobs have their own progress lines.
+        show = not multirun and sys.stderr.isatty()
+        results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
         write_results(job_dir, results, exp, resolved, info)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
@@ -207,17 +206,25 @@ def run_job(cfg: DictConfig) -> int:
             _remove_if_empty(job_dir)
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
-        write_json(
-            job_dir / "manifest.json",
-            manifest(status="failed", error=error, **_manifest_fields(exp, info)),
-        )
+        failed = manifest(status="failed", error=error, **_manifest_fields(exp, info))
+        try:
+            write_json(job_dir / "manifest.json", failed)
+        except OSError as unwritable:
+            # The folder cannot hold even the manifest (read-only, full): the sweep keeps the
+            # record at its root, so the job is listed as failed and the sweep goes on.
+            if not multirun:
+                print(f"error: the run failed: {error}; {unwritable}", file=sys.stderr)
+                sys.exit(1)
+            write_json(job_error_path(Path(hc.sweep.dir), info["job"]), failed)
         if not multirun:
             print(f"error: the run failed: {error}\n(details in {job_dir})", file=sys.stderr)
             sys.exit(1)
-        _progress(Path(hc.sweep.dir), info["job"], "FAILED", time.perf_counter() - clock, overrides)
+        progress_line(
+            Path(hc.sweep.dir), info["job"], "FAILED", time.perf_counter() - clock, overrides
+        )
         return 1
     if multirun:
-        _progress(Path(hc.sweep.dir), info["job"], "ok", time.perf_counter() - clock, overrides)
+        progress_line(Path(hc.sweep.dir), info["job"], "ok", time.perf_counter() - clock, overrides)
     else:
         # Imported after the simulation: pandas and SciPy add ~70 MB that its peak need not carry.
         from sim.metrics import limits_warnings
@@ -253,9 +260,14 @@ def preflight(argv: Sequence[str]) -> int | None:
     try:
         guard.check_command(argv)
     except guard.UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # One line, whatever the message holds: a terminal or a log shows one error.
+        print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
         return 2
     return None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def main() -> None:
@@ -265,17 +277,21 @@ def main() -> None:
         sys.exit(code)
     # Ctrl-C: one line and out, wherever the run is. Every file is written atomically and the
     # manifest last, so the job in progress simply has no manifest and a resume runs it again.
+    # SIGTERM (a scheduler, `kill`) the same way; parallel workers then stop writing on their own
+    # (sim.outputs.watch_parent).
     signal.signal(signal.SIGINT, _on_interrupt)
+    signal.signal(signal.SIGTERM, _on_interrupt)
     hydra_app()
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
     print(interrupted_line(sys.argv[1:]), file=sys.stderr, flush=True)
-    os._exit(130)
+    os._exit(128 + signum)
 
 
 def interrupted_line(argv: Sequence[str]) -> str:
     """What Ctrl-C leaves: what finished, and the exact command that finishes the rest."""
+    from sim.outputs import sweep_total
     from sim.sweep import STARTED
 
     if not STARTED:

@@ -310,7 +310,7 @@ class ExperimentConfig:
     strategy: dict[str, StrategyConfig] = field(default_factory=dict)
     seed: int = _ranged(0, None, default=0)
     replications: int = _ranged(1, None, default=5)
-    horizon_days: float = _ranged(1e-9, None, default=120.0)
+    horizon_days: float = positive(default=120.0)
     baseline: str = "entitlement"
     study: str | None = None  # set by a workshop study (conf/experiment): the app writes its report
     resume: bool = False  # sweeps: skip jobs whose manifest says ok for the same resolved config
@@ -463,6 +463,39 @@ def validate_strategy(name: str, s: StrategyConfig) -> None:
     _check_cap(f"{where}.max_touches_per_rep_day", s.max_touches_per_rep_day)
 
 
+def check_voicemail_steps(strategies: object) -> None:
+    """A step (or variant) that asks for a voicemail on a channel that has none is an error.
+
+    Read on the strategy files as written (``{name: {steps: [...]}}``): in a composed config
+    ``voicemail`` already holds its default, true, so only the file tells what was set.
+    """
+    if not isinstance(strategies, dict):
+        return
+    for name, strategy in strategies.items():
+        steps = strategy.get("steps") if isinstance(strategy, dict) else None
+        for k, step in enumerate(steps if isinstance(steps, list) else []):
+            if not isinstance(step, dict):
+                continue
+            variants = step.get("variants") or []
+            found = [(f"strategy.{name}.steps[{k}]", step, step.get("channel"))]
+            found += [
+                (
+                    f"strategy.{name}.steps[{k}].variants[{j}]",
+                    v,
+                    v.get("channel") or step.get("channel"),
+                )
+                for j, v in enumerate(variants if isinstance(variants, list) else [])
+                if isinstance(v, dict)
+            ]
+            for at, node, channel in found:
+                if node.get("voicemail") is True and channel not in ("phone", PREFERRED, None):
+                    raise ConfigError(
+                        f"{at}.voicemail",
+                        True,
+                        f"only on a phone step (or channel: {PREFERRED}); this one is {channel}",
+                    )
+
+
 # --- unknown settings: a typo is an error, with a suggestion --------------------------------
 
 
@@ -518,6 +551,11 @@ def _check_value(value: object, hint: Any, where: str) -> None:
 #: float64 temporaries of drawing the shocks).
 BYTES_PER_PROSPECT = 310
 BYTES_PER_DAY = 64 * 8 * 3
+#: Bytes kept per (arm, replicate) until the tables are built at the end of the run: its
+#: metrics and by-touch rows, and per simulated day its row of the time series (as arrays, then
+#: in the DataFrame). ``replications=10**12`` is refused here instead of running for ever.
+BYTES_PER_RESULT = 4096
+BYTES_PER_RESULT_DAY = 150
 
 
 def memory_needed(cfg: ExperimentConfig) -> tuple[float, str, object]:
@@ -525,13 +563,23 @@ def memory_needed(cfg: ExperimentConfig) -> tuple[float, str, object]:
     longest = max((s.list_multiplier for s in cfg.strategy.values()), default=1.0)
     prospects = cfg.population.size * max(longest, 1.0) * BYTES_PER_PROSPECT
     days = math.ceil(cfg.horizon_days) * (BYTES_PER_DAY + 8 * 8 * len(cfg.strategy))
+    results = (
+        cfg.replications
+        * len(cfg.strategy)
+        * (BYTES_PER_RESULT + (math.ceil(cfg.horizon_days) + 1) * BYTES_PER_RESULT_DAY)
+    )
+    if results > max(prospects, days):
+        # Replicates times days: name whichever is further above its default (5 and 120).
+        if cfg.replications / 5 >= cfg.horizon_days / 120:
+            return prospects + days + results, "replications", cfg.replications
+        return prospects + days + results, "horizon_days", cfg.horizon_days
     if prospects < days:
-        return prospects + days, "horizon_days", cfg.horizon_days
+        return prospects + days + results, "horizon_days", cfg.horizon_days
     # The list alone, or the list times a long arm's multiplier: name the one that does not fit.
     if longest > 1.0 and cfg.population.size * BYTES_PER_PROSPECT < 0.8 * machine_memory():
         name = next(n for n, s in cfg.strategy.items() if s.list_multiplier == longest)
-        return prospects + days, f"strategy.{name}.list_multiplier", longest
-    return prospects + days, "population.size", cfg.population.size
+        return prospects + days + results, f"strategy.{name}.list_multiplier", longest
+    return prospects + days + results, "population.size", cfg.population.size
 
 
 def machine_memory() -> float:

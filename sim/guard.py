@@ -22,7 +22,8 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 from hydra import compose, initialize_config_dir
@@ -44,6 +45,8 @@ ALLOWED_TARGETS: dict[str, frozenset[str]] = {
         {
             "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
             "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+            "hydra_plugins.outreach_sim_launchers.SafeBasicLauncher",
+            "hydra_plugins.outreach_sim_launchers.SafeJoblibLauncher",
         }
     ),
     "hydra.sweeper": frozenset({"hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}),
@@ -176,6 +179,13 @@ def check_searchpath(overrides: Sequence[Override]) -> None:
                     f"hydra.searchpath={entry!r} is not allowed: a folder, file://DIR (absolute, "
                     "or relative to the current folder); pkg:// would import a module"
                 )
+            folder = Path(str(entry).removeprefix(SEARCHPATH_SCHEME))
+            if not folder.is_dir():
+                # Hydra would only warn, then blame the first strategy it cannot find.
+                raise UserError(
+                    f"hydra.searchpath={entry!r} is not allowed: no such folder "
+                    f"{folder.resolve()} (a relative path is read from the current folder)"
+                )
 
 
 def check_arms(overrides: Sequence[Override]) -> None:
@@ -193,40 +203,96 @@ def check_arms(overrides: Sequence[Override]) -> None:
             )
 
 
+def check_arm_names(overrides: Sequence[str], cfg: DictConfig) -> None:
+    """Each arm a job names is a strategy of that name: a file's top key must be its file name.
+
+    ``strategy=[entitlement,mine]`` with a file ``strategy/mine.yaml`` that holds ``theirs:``
+    (or nothing) would otherwise run an arm called ``theirs`` (or none) without a word.
+    """
+    strategies = cfg.get("strategy") or {}
+    parsed = _parse(overrides)
+    folders = [
+        Path(str(entry).removeprefix(SEARCHPATH_SCHEME))
+        for o in parsed
+        if o.get_key_element() == "hydra.searchpath"
+        for entry in (o.value() if isinstance(o.value(), list) else [o.value()])  # type: ignore[union-attr]
+    ]
+    for override in parsed:
+        if override.get_key_element() != "strategy" or override.is_sweep_override():
+            continue
+        value = override.value()
+        names = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        extra = sorted(set(strategies) - set(names))
+        for name in names:
+            for folder in (*folders, CONF_DIR):
+                path = folder / "strategy" / f"{name}.yaml"
+                if path.is_file():
+                    try:
+                        sim_config.check_voicemail_steps(
+                            yaml.safe_load(path.read_text(encoding="utf-8"))
+                        )
+                    except ConfigError as exc:
+                        raise UserError(f"{exc} (in {path})") from None
+                    break
+            if name not in strategies:
+                raise UserError(
+                    f"strategy={name!r} is not allowed: its file strategy/{name}.yaml holds "
+                    f"{', '.join(repr(e) for e in extra) or 'no strategy'}, not {name!r} (a "
+                    f"strategy file's content sits under its file name: {name}:)"
+                )
+
+
 def describe_hydra_error(exc: BaseException) -> str:
-    """One readable message from a Hydra or OmegaConf error and its cause."""
+    """One readable line from a Hydra or OmegaConf error and its cause."""
     if isinstance(exc, OverrideParseException):
         return f"{exc.override!r} is not a valid override: {exc.message.splitlines()[0]}"
-    lines: list[str] = []
-    for line in str(exc).splitlines():
-        if line.strip() == "Config search path:":
-            break  # what follows lists Hydra's providers: noise for a user
-        lines.append(line)
+    text = str(exc)
     cause = exc.__cause__
-    if isinstance(cause, OmegaConfBaseException):
-        key = getattr(cause, "full_key", None)
-        detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-        lines.append(f"{key}: {detail}" if key else detail)
-    unknown = re.search(r"Key '([^']+)' not in '(\w+)'", str(exc) + str(cause or ""))
+    detail = ""
+    if isinstance(cause, OmegaConfBaseException) and str(cause):
+        detail = str(cause).splitlines()[0]
+    merging = re.match(r"Error merging override (\S+)", text)
+    if merging and detail:
+        return f"{merging[1]} is not allowed: {detail}"
+    unknown = re.search(r"Key '([^']+)' not in '(\w+)'", text + str(cause or ""))
     schema = getattr(sim_config, unknown[2], None) if unknown else None
     if unknown and dataclasses.is_dataclass(schema):
         names = [f.name for f in dataclasses.fields(schema)]
         close = difflib.get_close_matches(unknown[1], names, n=1)
-        lines.append(
-            f"{unknown[1]!r} is not a setting here: one of {', '.join(names)}"
-            + (f"; did you mean {close[0]}?" if close else "")
+        override = re.match(r"Could not override '([^']+)'", text)
+        where = re.match(r"In '([^']+)'", text)
+        key = override[1] if override else unknown[1]
+        place = f" (in {where[1]}.yaml)" if where and not override else ""
+        return f"{key}{place} is not a setting here: one of {', '.join(names)}" + (
+            f"; did you mean {close[0]}?" if close else ""
         )
-        lines = [line for line in lines if not line.strip().startswith("To append to your config")]
-    missing = re.search(r"Could not load '(\w+)/([^']*)'", str(exc))
-    if missing and (CONF_DIR / missing[1]).is_dir():
-        options = sorted(p.stem for p in (CONF_DIR / missing[1]).glob("*.yaml"))
-        lines.append(
-            f"{missing[1]}={missing[2]!r} is not allowed: one of {', '.join(options)}, or a "
-            f"file {missing[1]}/NAME.yaml in a folder added with hydra.searchpath=[file://DIR]"
-        )
-    noise = ("See https://", "full_key", "object_type", "reference_type")
-    kept = [line for line in lines if line.strip() and not line.strip().startswith(noise)]
-    return "\n  ".join(kept)
+    composing = re.match(r"In '([^']+)': \w+ raised while composing config:\n(.+)", text)
+    if composing:
+        key = re.search(r"full_key: (\S+)", text)
+        return f"{composing[1]}.yaml: {key[1] + ': ' if key else ''}{composing[2].strip()}"
+    missing = re.search(r"Could not (?:load|find) '([\w/]+)/([^'/]*)'", text)
+    if missing:
+        group, name = missing[1], missing[2]
+        options = re.findall(r"^\t(\S+)$", text, flags=re.MULTILINE)
+        if (CONF_DIR / group).is_dir():
+            options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+        if options or (CONF_DIR / group).is_dir():
+            return (
+                f"{group}={name!r} is not allowed: one of {', '.join(options)}, or a file "
+                f"{group}/NAME.yaml in a folder added with hydra.searchpath=[file://DIR]"
+            )
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.strip() == "Config search path:":
+            break  # what follows lists Hydra's providers: noise for a user
+        lines.append(line.strip())
+    if detail:
+        key = getattr(cause, "full_key", None)
+        lines.append(f"{key}: {detail}" if key else detail)
+    noise = ("See https://", "full_key", "object_type", "reference_type", "To append to your")
+    kept = [line for line in lines if line and not line.startswith(noise)]
+    # One line: a message of several lines reads as several errors in a terminal or a log.
+    return "; ".join(line.rstrip(":.") for line in kept)
 
 
 def _parse(overrides: Sequence[str]) -> list[Override]:
@@ -291,7 +357,18 @@ def compose_job(config_name: str, overrides: list[str]) -> DictConfig:
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(describe_hydra_error(exc)) from None
     except yaml.YAMLError as exc:  # a config file that is not valid YAML
-        raise UserError(f"a config file is not valid YAML: {exc}".replace("\n", "\n  ")) from None
+        raise UserError(describe_yaml_error(exc)) from None
+
+
+def describe_yaml_error(exc: yaml.YAMLError) -> str:
+    """The file, the place and the problem of a YAML syntax error, on one line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f"a config file is not valid YAML: {problem}"
+    return (
+        f"{mark.name} is not valid YAML: {problem} (line {mark.line + 1}, column {mark.column + 1})"
+    )
 
 
 def check_job(cfg: DictConfig, *, validate: bool) -> None:
@@ -310,13 +387,20 @@ def check_job(cfg: DictConfig, *, validate: bool) -> None:
         raise UserError(describe_hydra_error(exc)) from None
 
 
+def _argument_error(message: str) -> NoReturn:
+    # argparse would print its usage block, then the message: one line instead.
+    raise UserError(f"{message}; outreach-sim --help lists the options")
+
+
 def check_command(argv: Sequence[str]) -> None:
     """Check a whole ``outreach-sim`` command line before Hydra runs it.
 
     Raises:
         UserError: on the first problem found, with a message naming the field.
     """
-    args = get_args_parser().parse_args(list(argv))
+    parser = get_args_parser()
+    parser.error = _argument_error  # type: ignore[method-assign]
+    args = parser.parse_args(list(argv))
     if args.help or args.hydra_help or args.shell_completion:
         return
     for flag, given in (
@@ -335,4 +419,6 @@ def check_command(argv: Sequence[str]) -> None:
     register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         for job, composed in _jobs(name, args.overrides, bool(args.multirun), show_only):
-            check_job(composed or compose_job(name, job), validate=not show_only)
+            cfg = composed or compose_job(name, job)
+            check_job(cfg, validate=not show_only)
+            check_arm_names(job, cfg)

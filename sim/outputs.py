@@ -51,8 +51,28 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+#: In a parallel sweep's worker process, the pid of the command that started it (empty
+#: elsewhere): a worker whose command was killed must not go on writing into the sweep folder.
+_PARENT: list[int] = []
+
+
+def watch_parent(pid: int) -> None:
+    """Make every later write of this process first check that process ``pid`` is its parent."""
+    _PARENT[:] = [pid]
+
+
+def stop_if_orphaned() -> None:
+    """Exit at once, writing nothing, when the command that started this worker is gone.
+
+    A killed parent's workers are re-parented (to init or a subreaper), so ``getppid`` changes.
+    """
+    if _PARENT and os.getppid() != _PARENT[0]:
+        os._exit(1)
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    stop_if_orphaned()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -62,6 +82,9 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if _PARENT and os.getppid() != _PARENT[0]:
+            Path(tmp).unlink(missing_ok=True)
+            os._exit(1)
         os.replace(tmp, path)
     except BaseException:
         # Interrupted or failed: leave no temporary file behind, and no partial target.
@@ -84,10 +107,10 @@ def write_json(path: Path, obj: Mapping[str, Any]) -> None:
     write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
-def read_manifest(job_dir: Path) -> dict[str, Any] | None:
+def read_manifest(job_dir: Path, name: str = "manifest.json") -> dict[str, Any] | None:
     """The job's manifest, or None when it has none (not finished) or it cannot be read."""
     try:
-        data = json.loads((job_dir / "manifest.json").read_text(encoding="utf-8"))
+        data = json.loads((job_dir / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -191,6 +214,20 @@ def files_intact(job_dir: Path, found: Mapping[str, Any]) -> bool:
         return all(file_digest(job_dir / name) == digest for name, digest in sums.items())
     except OSError:
         return False
+
+
+#: Where a sweep records a job that could not write its own folder (``job_errors/<job>.json``).
+JOB_ERRORS = "job_errors"
+
+
+def job_error_path(sweep_dir: Path, job: int) -> Path:
+    """The record of job ``job``'s failure when its folder could not hold its manifest."""
+    return sweep_dir / JOB_ERRORS / f"{job}.json"
+
+
+def read_job_error(sweep_dir: Path, job: int) -> dict[str, Any] | None:
+    """Job ``job``'s failure record, or None."""
+    return read_manifest(job_error_path(sweep_dir, job).parent, job_error_path(sweep_dir, job).name)
 
 
 #: The plan a sweep writes at its root: every job's overrides, so missing jobs can be listed.

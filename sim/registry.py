@@ -24,9 +24,33 @@ from sim.config import ConfigError, ExperimentConfig, check_known_keys, validate
 CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
+#: The classes that run ``hydra/launcher=basic`` and ``hydra/launcher=joblib``: Hydra's own,
+#: each job guarded (``hydra_plugins/outreach_sim_launchers``), named here as text.
+LAUNCHERS = {
+    "basic": "hydra_plugins.outreach_sim_launchers.SafeBasicLauncher",
+    "joblib": "hydra_plugins.outreach_sim_launchers.SafeJoblibLauncher",
+}
+
+
 def register_configs() -> None:
-    """Register the root schema (idempotent: ConfigStore replaces an entry of the same name)."""
-    ConfigStore.instance().store(name="schema", node=ExperimentConfig)
+    """Register the root schema and the launchers (idempotent: ConfigStore replaces by name)."""
+    store = ConfigStore.instance()
+    store.store(name="schema", node=ExperimentConfig)
+    # Hydra stores its own entries when its plugin scan (once per process) runs their modules:
+    # scan first, so that ours replace them and nothing later puts them back.
+    from hydra._internal.core_plugins.basic_launcher import BasicLauncherConf
+    from hydra.core.plugins import Plugins
+    from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
+
+    Plugins.instance()
+
+    for name, conf in (("basic", BasicLauncherConf), ("joblib", JobLibLauncherConf)):
+        store.store(
+            group="hydra/launcher",
+            name=name,
+            node=conf(_target_=LAUNCHERS[name]),
+            provider="outreach-sim",
+        )
 
 
 def to_experiment(cfg: DictConfig) -> ExperimentConfig:

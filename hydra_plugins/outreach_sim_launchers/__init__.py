@@ -1,0 +1,170 @@
+"""outreach-sim's launchers: Hydra's basic and joblib launchers, each job guarded.
+
+Hydra creates a job's folder before the job runs; when it cannot (a file in its place, a
+read-only or full disk) Hydra's launchers raise and the whole sweep ends. These run the same jobs
+the same way, but such a job becomes one failed job, recorded in ``job_errors/<job>.json`` at the
+sweep's root (which the sweep tables list), and the rest run. In parallel sweeps each worker
+also watches the command that started it, and writes nothing once it is gone
+(:func:`sim.outputs.watch_parent`). Hydra only loads launchers from the ``hydra_plugins``
+package, hence this module; :func:`sim.registry.register_configs` points ``hydra/launcher=basic``
+and ``hydra/launcher=joblib`` here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_launcher import BasicLauncher
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.singleton import Singleton
+from hydra.core.utils import (
+    JobReturn,
+    JobStatus,
+    configure_log,
+    filter_overrides,
+    run_job,
+    setup_globals,
+)
+from hydra.types import HydraContext, TaskFunction
+from hydra_plugins.hydra_joblib_launcher import _core as joblib_core
+from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
+from joblib import Parallel, delayed
+from omegaconf import DictConfig, open_dict
+
+from sim.outputs import (
+    job_error_path,
+    manifest,
+    now_iso,
+    stop_if_orphaned,
+    watch_parent,
+    write_json,
+)
+from sim.sweep import progress_line
+
+
+def _setup_failed(
+    config: DictConfig, job: int, overrides: Sequence[str], exc: Exception
+) -> JobReturn:
+    """A job Hydra could not start (its folder): record it as one failed job, let the rest run."""
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    error = f"{type(exc).__name__}: {exc}"
+    record = manifest(
+        seed=config.get("seed"),
+        replications=config.get("replications"),
+        config_hash="",
+        overrides=list(overrides),
+        started=now_iso(),
+        status="failed",
+        error=f"the job's folder could not be set up: {error}",
+        job=job,
+    )
+    write_json(job_error_path(sweep_dir, job), record)
+    progress_line(sweep_dir, job, "FAILED", 0.0, list(overrides))
+    ret = JobReturn()
+    ret.overrides = list(overrides)
+    ret.status = JobStatus.COMPLETED  # the sweep goes on; the sweep tables list the failure
+    ret.return_value = 1
+    return ret
+
+
+class SafeBasicLauncher(BasicLauncher):
+    """Hydra's basic launcher (jobs one after the other), a job that cannot start kept failed."""
+
+    def launch(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Run the jobs in order (Hydra's own loop, each job guarded)."""
+        setup_globals()
+        assert self.hydra_context is not None and self.config is not None
+        assert self.task_function is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        # The logger of Hydra's own launcher: the lines read as before.
+        launcher_log = logging.getLogger("hydra._internal.core_plugins.basic_launcher")
+        launcher_log.info(f"Launching {len(job_overrides)} jobs locally")
+        runs: list[JobReturn] = []
+        for offset, overrides in enumerate(job_overrides):
+            idx = initial_job_idx + offset
+            launcher_log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+            sweep_config = self.hydra_context.config_loader.load_sweep_config(
+                self.config, list(overrides)
+            )
+            with open_dict(sweep_config):
+                sweep_config.hydra.job.id = idx
+                sweep_config.hydra.job.num = idx
+            try:
+                runs.append(
+                    run_job(
+                        hydra_context=self.hydra_context,
+                        task_function=self.task_function,
+                        config=sweep_config,
+                        job_dir_key="hydra.sweep.dir",
+                        job_subdir_key="hydra.sweep.subdir",
+                    )
+                )
+            except Exception as exc:  # Hydra's set-up of the job (its folder), not the job
+                HydraConfig.instance().set_config(self.config)
+                runs.append(_setup_failed(self.config, idx, overrides, exc))
+        return runs
+
+
+def _execute_job(
+    parent: int,
+    idx: int,
+    overrides: Sequence[str],
+    hydra_context: HydraContext,
+    config: DictConfig,
+    task_function: TaskFunction,
+    singleton_state: dict[Any, Any],
+) -> JobReturn:
+    """One job in a joblib worker: the worker stops writing once ``parent`` is gone."""
+    watch_parent(parent)
+    stop_if_orphaned()  # a job handed out just before the command was killed does not start
+    try:
+        result: JobReturn = joblib_core.execute_job(
+            idx, overrides, hydra_context, config, task_function, singleton_state
+        )
+    except Exception as exc:  # Hydra's set-up of the job (its folder), not the job
+        return _setup_failed(config, idx, overrides, exc)
+    return result
+
+
+class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]
+    """Hydra's joblib launcher (jobs in parallel processes), each job guarded as above."""
+
+    def launch(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Run the jobs in loky worker processes (the plugin's own launch, each job guarded)."""
+        setup_globals()
+        assert self.config is not None and self.hydra_context is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        joblib_cfg = self.joblib
+        joblib_cfg["backend"] = "loky"  # the threading backend is incompatible with Hydra
+        joblib_core.process_joblib_cfg(joblib_cfg)
+        plugin_log = logging.getLogger(joblib_core.__name__)
+        settings = ",".join(f"{k}={v}" for k, v in joblib_cfg.items())
+        plugin_log.info(f"Joblib.Parallel({settings}) is launching {len(job_overrides)} jobs")
+        plugin_log.info(f"Launching jobs, sweep output dir : {sweep_dir}")
+        for idx, overrides in enumerate(job_overrides):
+            plugin_log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+        state = Singleton.get_state()
+        runs = Parallel(**joblib_cfg)(
+            delayed(_execute_job)(
+                os.getpid(),
+                initial_job_idx + idx,
+                overrides,
+                self.hydra_context,
+                self.config,
+                self.task_function,
+                state,
+            )
+            for idx, overrides in enumerate(job_overrides)
+        )
+        return list(runs)

@@ -1,0 +1,206 @@
+"""Faults a sweep survives with nothing lost: unwritable job folders, a killed parent, torn files.
+
+Each test here is a row of the faults table in docs/reliability.md (tests/reliability_cases.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import outputs
+from tests.cli_helpers import APP, SMALL, manifest, run
+
+pytestmark = pytest.mark.slow
+THREE = ["-m", "seed=1,2,3", *SMALL, "hydra.sweep.dir=sweep"]
+
+
+def _assert_one_failed_job(proc: subprocess.CompletedProcess[str], sweep: Path, job: int) -> None:
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    summary = pd.read_csv(sweep / "sweep_summary.csv")
+    statuses = summary.groupby("job")["status"].first().to_dict()
+    assert statuses == {j: ("failed" if j == job else "ok") for j in range(3)}, statuses
+    error = summary[summary["job"] == job]["error"].iloc[0]
+    assert "Error" in error, error  # the OS error, e.g. FileExistsError or PermissionError
+    for other in {0, 1, 2} - {job}:
+        assert manifest(sweep / str(other))["status"] == "ok"
+    assert f"job {job} FAILED" in proc.stderr
+
+
+def test_a_job_folder_that_is_a_file_fails_that_job_only(tmp_path: Path) -> None:
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "1").write_text("in the way\n")
+    proc = run(THREE, tmp_path)
+    _assert_one_failed_job(proc, tmp_path / "sweep", 1)
+    assert (
+        "FileExistsError"
+        in pd.read_csv(tmp_path / "sweep" / "sweep_metrics.csv")["error"][2:].str.cat()
+    )
+    assert (tmp_path / "sweep" / "1").read_text() == "in the way\n"
+
+
+def test_a_job_folder_that_is_a_file_fails_that_job_only_in_parallel(tmp_path: Path) -> None:
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "2").write_text("in the way\n")
+    proc = run([*THREE, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], tmp_path)
+    _assert_one_failed_job(proc, tmp_path / "sweep", 2)
+
+
+def _read_only(folder: Path) -> bool:
+    """Make ``folder`` unwritable, also for root (chattr +i); False when that is impossible."""
+    folder.chmod(0o555)
+    if os.geteuid() != 0:
+        return True
+    chattr = shutil.which("chattr")
+    return chattr is not None and subprocess.run([chattr, "+i", str(folder)]).returncode == 0
+
+
+def test_a_read_only_job_folder_fails_that_job_only(tmp_path: Path) -> None:
+    job = tmp_path / "sweep" / "0"
+    job.mkdir(parents=True)
+    if not _read_only(job):
+        pytest.skip("cannot make a folder read-only for root here (no chattr)")
+    try:
+        proc = run(THREE, tmp_path)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(job)], check=False)
+        job.chmod(0o755)
+    _assert_one_failed_job(proc, tmp_path / "sweep", 0)
+    assert not list(job.iterdir()), "nothing was written into the read-only folder"
+    record = json.loads((tmp_path / "sweep" / "job_errors" / "0.json").read_text())
+    assert record["status"] == "failed" and "PermissionError" in record["error"]
+
+
+def test_a_run_folder_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file\n")
+    proc = run([*SMALL, "hydra.run.dir=taken/run"], tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the run's folder taken/run"), lines
+    assert (tmp_path / "taken").read_text() == "a file\n"
+
+
+def test_a_corrupt_manifest_makes_the_job_run_again(tmp_path: Path) -> None:
+    args = ["-m", "seed=1,2", *SMALL, "hydra.sweep.dir=sweep"]
+    assert run(args, tmp_path).returncode == 0
+    sweep = tmp_path / "sweep"
+    tables = {n: (sweep / n).read_bytes() for n in ("sweep_metrics.csv", "sweep_summary.csv")}
+    torn = sweep / "1" / "manifest.json"
+    torn.write_text(torn.read_text()[:40])  # a half-written manifest (not atomic, e.g. by hand)
+    resumed = run([*args, "resume=true"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("already complete") == 1  # job 0 only
+    assert manifest(sweep / "1")["status"] == "ok"
+    for name, data in tables.items():
+        assert (sweep / name).read_bytes() == data, name
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "metrics.csv"
+    outputs.write_text(target, "old\n")
+
+    class Torn(bytes):
+        pass
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    original = os.fsync
+    os.fsync = fail  # type: ignore[assignment]
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            outputs.write_bytes(target, Torn(b"new, half written"))
+    finally:
+        os.fsync = original
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.csv"], "no temporary file is left"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+#: Two jobs of a few seconds each, one per worker: the parent is killed while both run.
+SLOW = [
+    "-m",
+    "seed=1,2",
+    "population.size=40000",
+    "replications=2",
+    "strategy=[entitlement,benefit_led]",
+    "hydra/launcher=joblib",
+    "hydra.launcher.n_jobs=2",
+    "hydra.sweep.dir=sweep",
+]
+
+
+def _files(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
+
+
+def _kill_parent_mid_sweep(tmp_path: Path, sig: signal.Signals) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [APP, *SLOW],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    sweep = tmp_path / "sweep"
+    deadline = time.monotonic() + 60
+    while not ((sweep / "0").is_dir() and (sweep / "1").is_dir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (sweep / "1").is_dir(), "the jobs did not start"
+    workers = _children(proc.pid)
+    assert proc.poll() is None, "the sweep finished before it could be killed"
+    os.kill(proc.pid, sig)
+    at_kill = _files(sweep)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers), "a worker outlived its parent by 30 s"
+    assert _files(sweep) == at_kill, "a worker wrote into the sweep after its parent was killed"
+    assert not [f for f in at_kill if f.startswith(("0/", "1/"))], "a job finished too soon"
+    return proc
+
+
+def test_workers_stop_writing_when_the_parent_is_killed(tmp_path: Path) -> None:
+    proc = _kill_parent_mid_sweep(tmp_path, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_workers_stop_writing_when_the_parent_is_terminated(tmp_path: Path) -> None:
+    proc = _kill_parent_mid_sweep(tmp_path, signal.SIGTERM)
+    assert proc.returncode == 143
+    err = proc.stderr.read() if proc.stderr else ""
+    # (loky's resource tracker, a child that outlives the parent, may add its clean-up warnings)
+    assert any(line.startswith("interrupted: 0 of 2 jobs finished") for line in err.splitlines())
+    assert "Traceback" not in err
