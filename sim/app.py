@@ -55,8 +55,6 @@ guard.register_resolvers()
 #: about 1.3 s per job, more than a small configuration's simulation; ten jobs' worth is still
 #: quick to look through one by one, a hundred is not.
 TABLES_ABOVE = 10
-#: Files a ``tables`` job writes besides the tables (the manifest is written last, always).
-TABLE_FILES: tuple[str, ...] = ("metrics.csv", "summary.csv", "by_touch.csv", "timeseries.csv")
 
 
 def resolved_yaml(cfg: DictConfig) -> str:
