@@ -15,6 +15,8 @@ A job whose folder could not be created or written is ``failed`` too: its record
 ``sweep_metrics.csv`` and ``sweep_summary.csv`` hold every job's rows, ordered by job, with
 ``job``, ``status``, ``error`` and a column per swept parameter in front. Nothing in them depends
 on time or on the launcher, so a parallel sweep writes the same bytes as a serial one.
+The sweep root also gets a figure per swept parameter and ``report.html`` (the sweep report of
+:func:`sim.report.render_sweep`; a workshop study's sweep gets the study's report instead).
 ``outreach-sim-aggregate DIR`` runs this on its own, e.g. after a sweep was killed.
 """
 
@@ -29,8 +31,16 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
+import yaml
 
-from sim.outputs import read_job_error, read_manifest, read_plan, write_bytes, write_csv
+from sim.outputs import (
+    read_job_error,
+    read_manifest,
+    read_plan,
+    write_bytes,
+    write_csv,
+    write_text,
+)
 
 FRONT: tuple[str, ...] = ("job", "status", "error")
 
@@ -179,15 +189,64 @@ def aggregate(sweep_dir: Path) -> Aggregate:
     write_csv(sweep_dir / "sweep_summary.csv", summary)
     result = Aggregate(sweep_dir, jobs, parameters, metrics, summary)
     ok = summary[summary["status"] == "ok"]
+    figures: dict[str, bytes] = {}
     if len(ok):
         from sim.plots import sweep_figure
 
         for parameter in parameters:
             if ok[parameter].nunique() > 1:
                 name = f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', parameter)}.png"
-                write_bytes(sweep_dir / name, sweep_figure(ok, parameter))
+                figures[name] = sweep_figure(ok, parameter)
+                write_bytes(sweep_dir / name, figures[name])
                 result.figures.append(name)
+    if not _is_study(jobs):
+        write_text(sweep_dir / "report.html", sweep_report(result, figures))
     return result
+
+
+def _is_study(jobs: Sequence[Job]) -> bool:
+    """A workshop study's sweep: its report is the study's (:mod:`sim.study`), not this one."""
+    for job in jobs:
+        if job.status == "ok" and job.path is not None:
+            try:
+                found = yaml.safe_load((job.path / "config.yaml").read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError):
+                continue
+            return isinstance(found, dict) and bool(found.get("study"))
+    return False
+
+
+def sweep_report(result: Aggregate, figures: dict[str, bytes]) -> str:
+    """The sweep's ``report.html``: its facts, each job's response rate by arm, its figures."""
+    from sim.report import render_sweep
+
+    plan = read_plan(result.sweep_dir) or {}
+    swept = set(result.parameters)
+    shared = [o for o in plan.get("overrides", []) if _key_value(str(o))[0] not in swept]
+    counts = pd.Series([j.status for j in result.jobs]).value_counts()
+    facts = {
+        "jobs": f"{len(result.jobs)}: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+        "swept": ", ".join(f"{p} ({result.summary[p].nunique()} values)" for p in result.parameters)
+        or "(nothing)",
+        "every job": " ".join(str(o) for o in shared if _is_parameter(_key_value(str(o))[0]))
+        or "(defaults)",
+    }
+    if int(plan.get("shard_size", 1)) > 1:
+        facts["shards"] = f"{plan['shard_size']} configurations per launched job"
+    manifests = [read_manifest(j.path) for j in result.jobs if j.status == "ok" and j.path]
+    full_jobs = any("report.html" in (m or {}).get("files", []) for m in manifests[:1])
+    return render_sweep(
+        title=f"outreach-sim sweep: {result.sweep_dir.name}",
+        facts=facts,
+        summary=result.summary,
+        index=["job", *result.parameters],
+        problems=[
+            f"job {j.number} {j.status}: {' '.join(j.overrides)} {j.error}".strip()
+            for j in result.problems
+        ],
+        figures=figures,
+        full_jobs=full_jobs,
+    )
 
 
 def overview(result: Aggregate, metric: str = "response_rate") -> str:
@@ -237,5 +296,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(2)
     result = aggregate(sweep_dir)
     print(overview(result))
-    print(f"\nWrote {sweep_dir / 'sweep_metrics.csv'} and {sweep_dir / 'sweep_summary.csv'}")
+    print(
+        f"\nWrote {sweep_dir / 'sweep_metrics.csv'}, {sweep_dir / 'sweep_summary.csv'}, the "
+        "sweep figures and report.html"
+    )
     sys.exit(1 if result.problems else 0)

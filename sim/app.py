@@ -17,13 +17,14 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim import guard
 from sim.config import ConfigError, ExperimentConfig
@@ -35,13 +36,15 @@ from sim.outputs import (
     manifest,
     now_iso,
     read_manifest,
+    stop_if_orphaned,
+    sweep_total,
     write_bytes,
     write_csv,
     write_json,
     write_text,
 )
 from sim.registry import CONF_DIR, register_configs, to_experiment
-from sim.sweep import progress_line
+from sim.sweep import progress_line, shard_of
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
@@ -50,19 +53,39 @@ register_configs()
 guard.register_resolvers()
 
 
+#: ``outputs=auto``: a sweep of more than this many configurations writes tables only in each
+#: job's folder (its root still gets tables, figures and a report). Figures and the report cost
+#: about 1.3 s per job, more than a small configuration's simulation; ten jobs' worth is still
+#: quick to look through one by one, a hundred is not.
+TABLES_ABOVE = 10
+
+
 def resolved_yaml(cfg: DictConfig) -> str:
-    """The job's resolved config as YAML, without ``resume`` (it does not change results)."""
+    """The job's resolved config as YAML, without what does not change results.
+
+    ``resume`` and ``outputs`` only say whether to run and which files to write: a job resumed
+    with other values is the same job.
+    """
     plain = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(plain, dict)
     plain.pop("resume", None)
+    plain.pop("outputs", None)
     return OmegaConf.to_yaml(OmegaConf.create(plain))
 
 
-def is_completed(job_dir: Path, digest: str) -> bool:
+def wants_full(outputs: object, sweep_jobs: int | None) -> bool:
+    """Whether a job writes figures and report.html (``sweep_jobs``: None for a single run)."""
+    if outputs == "auto":
+        return sweep_jobs is None or sweep_jobs <= TABLES_ABOVE
+    return outputs == "full"
+
+
+def is_completed(job_dir: Path, digest: str, *, full: bool = False) -> bool:
     """A completed result: the manifest and every file it vouches for.
 
     Status ok, the same resolved config, and every file the manifest lists still there with the
-    bytes it recorded (a deleted or edited table makes the job run again).
+    bytes it recorded (a deleted or edited table makes the job run again); with ``full``, a
+    result written with ``outputs=tables`` is not complete (it has no report).
     """
     found = read_manifest(job_dir)
     return (
@@ -70,6 +93,7 @@ def is_completed(job_dir: Path, digest: str) -> bool:
         and found.get("status") == "ok"
         and found.get("config_hash") == digest
         and files_intact(job_dir, found)
+        and (not full or "report.html" in (found.get("files") or []))
     )
 
 
@@ -79,12 +103,14 @@ def write_results(
     exp: ExperimentConfig,
     resolved: str,
     info: dict[str, Any],
+    *,
+    full: bool = True,
 ) -> None:
-    """Write a finished job's files, each atomically, the manifest last."""
-    # Imported here: Matplotlib is only needed once a simulation has succeeded.
-    from sim import plots, report
-    from sim.metrics import limits_warnings
+    """Write a finished job's files, each atomically, the manifest last.
 
+    ``full``: also its figures and report.html (``outputs``); the tables are the same bytes
+    either way.
+    """
     # A manifest from an earlier run must not vouch for files that are about to be replaced.
     (job_dir / "manifest.json").unlink(missing_ok=True)
     tables = {
@@ -96,6 +122,28 @@ def write_results(
     for name, frame in tables.items():
         write_csv(job_dir / name, frame)
     write_text(job_dir / "config.yaml", resolved)
+    files = [*tables, "config.yaml"]
+    if full:
+        files += _write_figures_and_report(job_dir, results, exp, info)
+    write_json(
+        job_dir / "manifest.json",
+        manifest(
+            status="ok",
+            files=files,
+            file_sha256={name: file_digest(job_dir / name) for name in files},
+            **_manifest_fields(exp, info),
+        ),
+    )
+
+
+def _write_figures_and_report(
+    job_dir: Path, results: Any, exp: ExperimentConfig, info: dict[str, Any]
+) -> list[str]:
+    """A job's figures and report.html; returns their file names."""
+    # Imported here: Matplotlib is only needed once a simulation has succeeded.
+    from sim import plots, report
+    from sim.metrics import limits_warnings
+
     figures = plots.job_figures(
         results.metrics, results.summary, results.by_touch, results.timeseries
     )
@@ -129,16 +177,7 @@ def write_results(
         from sim.study import write_study_report
 
         write_study_report(job_dir, exp)
-    files = [*tables, "config.yaml", *figures, "report.html"]
-    write_json(
-        job_dir / "manifest.json",
-        manifest(
-            status="ok",
-            files=files,
-            file_sha256={name: file_digest(job_dir / name) for name in files},
-            **_manifest_fields(exp, info),
-        ),
-    )
+    return [*figures, "report.html"]
 
 
 def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict[str, Any]:
@@ -153,35 +192,119 @@ def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict
     }
 
 
+@dataclass
+class Configuration:
+    """One configuration to run: its task config and where and under which name it goes."""
+
+    cfg: DictConfig  # the task config (no ``hydra`` node)
+    job_dir: Path
+    overrides: list[str]
+    choices: dict[str, Any]
+    number: int | None  # its job number in a sweep; None for a single run
+
+
+def _choices(hydra_node: Any) -> dict[str, Any]:
+    return {k: v for k, v in hydra_node.runtime.choices.items() if not k.startswith("hydra/")}
+
+
 def run_job(cfg: DictConfig) -> int:
-    """Run one job (a single run or one sweep job) and write its directory.
+    """Run one Hydra job (a single run, a sweep job, or a shard of sweep jobs).
+
+    A shard (``hydra_plugins/outreach_sim_sweeper``) is the Hydra job of its first configuration;
+    its other configurations are composed here, with the same Hydra overrides, and run one after
+    the other in this process, each into its own folder exactly as its own job would (a folder
+    that cannot be written fails that configuration alone, recorded in ``job_errors/``).
 
     Returns:
-        0 when the job's results were written (or already complete under ``resume``), 1 when it
-        failed; a single run with an error exits instead (2 for a config error, 1 otherwise).
+        0 when every configuration's results were written (or already complete under
+        ``resume``), 1 when one failed; a single run with an error exits instead (2 for a config
+        error, 1 otherwise).
     """
     hc = HydraConfig.get()
-    job_dir = Path(hc.runtime.output_dir)
-    multirun = hc.mode == RunMode.MULTIRUN
-    overrides = [str(o) for o in hc.overrides.task]
+    here = Path(hc.runtime.output_dir)
+    head = Configuration(cfg, here, [str(o) for o in hc.overrides.task], _choices(hc), None)
+    if hc.mode != RunMode.MULTIRUN:
+        return run_configuration(head, None)
+    sweep_dir = Path(hc.sweep.dir)
+    first = int(here.name) if here.name.isdigit() else int(hc.job.num)
+    shard = shard_of(sweep_dir, first)
+    if not shard:
+        head.number = int(hc.job.num)
+        return run_configuration(head, sweep_dir)
+    codes = []
+    for number, overrides in shard:
+        # A parallel worker whose command was killed starts no further configuration (each
+        # write checks too: sim.outputs.watch_parent).
+        stop_if_orphaned()
+        if number == first:
+            head.number = number
+            codes.append(run_configuration(head, sweep_dir))
+            continue
+        try:
+            one = compose_configuration(hc, cfg, overrides, sweep_dir / str(number), number)
+        except Exception as exc:  # pre-flight composed it already: record, go on with the rest
+            one = Configuration(cfg, sweep_dir / str(number), overrides, {}, number)
+            codes.append(_record_failure(one, None, exc, time.perf_counter(), sweep_dir))
+            continue
+        codes.append(run_configuration(one, sweep_dir))
+    return max(codes)
+
+
+def compose_configuration(
+    hc: Any, head_cfg: DictConfig, overrides: list[str], job_dir: Path, number: int
+) -> Configuration:
+    """Compose a shard's configuration as its launcher would (:meth:`load_sweep_config`).
+
+    The shard's own Hydra overrides (search path, launcher, sweep dir) come first, then the
+    configuration's; the head's resolver cache is copied so ``${now:}`` and ``${unique_id:}``
+    give every job of the sweep the same value.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+
+    loader = GlobalHydra.instance().config_loader()
+    composed = loader.load_configuration(
+        config_name=hc.job.config_name,
+        overrides=[*(str(o) for o in hc.overrides.hydra), *overrides],
+        run_mode=RunMode.RUN,
+    )
+    OmegaConf.copy_cache(from_config=head_cfg, to_config=composed)
+    hydra_node = composed.hydra
+    task = composed.copy()
+    with open_dict(task):
+        del task["hydra"]
+    return Configuration(
+        task, job_dir, [str(o) for o in hydra_node.overrides.task], _choices(hydra_node), number
+    )
+
+
+def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
+    """Run one configuration and write its folder (``sweep_dir``: None for a single run).
+
+    Returns:
+        0 when its results were written (or already complete under ``resume``), 1 when it
+        failed; a single run with an error exits instead (2 for a config error, 1 otherwise).
+    """
+    cfg, job_dir, overrides = job.cfg, job.job_dir, job.overrides
+    multirun = sweep_dir is not None
     resolved = resolved_yaml(cfg)
     info: dict[str, Any] = {
         "config_hash": config_hash(resolved),
         "overrides": overrides,
         "started": now_iso(),
-        "job": int(hc.job.num) if multirun else None,
-        "choices": {k: v for k, v in hc.runtime.choices.items() if not k.startswith("hydra/")},
+        "job": job.number,
+        "choices": job.choices,
         "seed": cfg.get("seed"),
         "replications": cfg.get("replications"),
     }
+    full = wants_full(cfg.get("outputs", "auto"), sweep_total(sweep_dir) if sweep_dir else None)
     clock = time.perf_counter()
-    if multirun:
+    if sweep_dir is not None:
         # An earlier attempt's record of a folder it could not write no longer holds.
         with contextlib.suppress(OSError):
-            job_error_path(Path(hc.sweep.dir), info["job"]).unlink(missing_ok=True)
-    if cfg.get("resume") and is_completed(job_dir, info["config_hash"]):
-        if multirun:
-            progress_line(Path(hc.sweep.dir), info["job"], "already complete", 0.0, overrides)
+            job_error_path(sweep_dir, info["job"]).unlink(missing_ok=True)
+    if cfg.get("resume") and is_completed(job_dir, info["config_hash"], full=full):
+        if sweep_dir is not None:
+            progress_line(sweep_dir, info["job"], "already complete", 0.0, overrides)
         else:
             print(f"Already complete: {job_dir}")
         return 0
@@ -198,33 +321,16 @@ def run_job(cfg: DictConfig) -> int:
         # redraws, and a sweep's jobs have their own progress lines.
         show = not multirun and sys.stderr.isatty()
         results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
-        write_results(job_dir, results, exp, resolved, info)
+        write_results(job_dir, results, exp, resolved, info, full=full)
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, ConfigError) and not multirun:
             # Pre-flight normally catches this; never leave an empty run directory behind.
             _remove_if_empty(job_dir)
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
-        failed = manifest(status="failed", error=error, **_manifest_fields(exp, info))
-        try:
-            write_json(job_dir / "manifest.json", failed)
-        except OSError as unwritable:
-            # The folder cannot hold even the manifest (read-only, full): the sweep keeps the
-            # record at its root, so the job is listed as failed and the sweep goes on.
-            if not multirun:
-                print(f"error: the run failed: {error}; {unwritable}", file=sys.stderr)
-                sys.exit(1)
-            write_json(job_error_path(Path(hc.sweep.dir), info["job"]), failed)
-        if not multirun:
-            print(f"error: the run failed: {error}\n(details in {job_dir})", file=sys.stderr)
-            sys.exit(1)
-        progress_line(
-            Path(hc.sweep.dir), info["job"], "FAILED", time.perf_counter() - clock, overrides
-        )
-        return 1
-    if multirun:
-        progress_line(Path(hc.sweep.dir), info["job"], "ok", time.perf_counter() - clock, overrides)
+        return _record_failure(job, exp, exc, clock, sweep_dir, info)
+    if sweep_dir is not None:
+        progress_line(sweep_dir, info["job"], "ok", time.perf_counter() - clock, overrides)
     else:
         # Imported after the simulation: pandas and SciPy add ~70 MB that its peak need not carry.
         from sim.metrics import limits_warnings
@@ -236,6 +342,44 @@ def run_job(cfg: DictConfig) -> int:
             print(line)
         print(f"\nOutput: {job_dir}")
     return 0
+
+
+def _record_failure(
+    job: Configuration,
+    exp: ExperimentConfig | None,
+    exc: Exception,
+    clock: float,
+    sweep_dir: Path | None,
+    info: dict[str, Any] | None = None,
+) -> int:
+    """Write a failed manifest for ``job``; a single run exits 1, a sweep job returns 1."""
+    error = f"{type(exc).__name__}: {exc}"
+    if info is None:
+        info = {
+            "config_hash": None,
+            "overrides": job.overrides,
+            "started": now_iso(),
+            "job": job.number,
+            "choices": job.choices,
+            "seed": None,
+            "replications": None,
+        }
+    failed = manifest(status="failed", error=error, **_manifest_fields(exp, info))
+    try:
+        write_json(job.job_dir / "manifest.json", failed)
+    except OSError as unwritable:
+        # The folder cannot hold even the manifest (a file in its place, read-only, full): the
+        # sweep keeps the record at its root, so the job is listed as failed and the sweep goes on.
+        if sweep_dir is None:
+            print(f"error: the run failed: {error}; {unwritable}", file=sys.stderr)
+            sys.exit(1)
+        write_json(job_error_path(sweep_dir, info["job"]), failed)
+    if sweep_dir is None:
+        print(f"error: the run failed: {error}\n(details in {job.job_dir})", file=sys.stderr)
+        sys.exit(1)
+    elapsed = time.perf_counter() - clock
+    progress_line(sweep_dir, info["job"], "FAILED", elapsed, job.overrides)
+    return 1
 
 
 def _remove_if_empty(path: Path) -> None:
@@ -291,7 +435,6 @@ def _on_interrupt(signum: int, frame: object) -> None:
 
 def interrupted_line(argv: Sequence[str]) -> str:
     """What Ctrl-C leaves: what finished, and the exact command that finishes the rest."""
-    from sim.outputs import sweep_total
     from sim.sweep import STARTED
 
     if not STARTED:

@@ -317,6 +317,13 @@ class ExperimentConfig:
     # by_touch.csv credits each outcome to the touch that decided it ("decided") or, as
     # sales-engagement platforms do, to the last touch before the reply arrived ("last_touch").
     credit: str = "decided"
+    # What each job writes: its tables only, or also its figures and report.html; "auto" is full
+    # for a single run and small sweeps, tables for larger ones (sim.app.TABLES_ABOVE).
+    outputs: str = "auto"
+
+
+#: The values of ``outputs``.
+OUTPUTS: tuple[str, ...] = ("auto", "tables", "full")
 
 
 def validate(cfg: ExperimentConfig) -> None:
@@ -327,6 +334,12 @@ def validate(cfg: ExperimentConfig) -> None:
     check_fits_in_memory(cfg)
     if cfg.credit not in ("decided", "last_touch"):
         raise ConfigError("credit", cfg.credit, "decided or last_touch")
+    if cfg.outputs not in OUTPUTS:
+        raise ConfigError(
+            "outputs",
+            cfg.outputs,
+            "auto, tables (tables, config, manifest) or full (also figures and report.html)",
+        )
     if cfg.baseline not in cfg.strategy:
         raise ConfigError("baseline", cfg.baseline, f"one of the arms: {', '.join(cfg.strategy)}")
     if sum(cfg.population.relationship_mix.array()) <= 0:

@@ -39,17 +39,37 @@ from sim import config as sim_config
 from sim.config import ConfigError
 from sim.registry import CONF_DIR, register_configs, to_experiment
 
+#: The submitit launchers (the slurm extra): Hydra's, and each job guarded
+#: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
+SUBMITIT_LAUNCHERS = frozenset(
+    {
+        "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
+        "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
+        "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeLocalLauncher",
+        "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeSlurmLauncher",
+    }
+)
 #: Objects Hydra may instantiate, by the config node that names them.
 ALLOWED_TARGETS: dict[str, frozenset[str]] = {
     "hydra.launcher": frozenset(
         {
             "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
             "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+            # Hydra's basic and joblib launchers, each job guarded (hydra_plugins/
+            # outreach_sim_launchers: hydra/launcher=basic and joblib name these).
             "hydra_plugins.outreach_sim_launchers.SafeBasicLauncher",
             "hydra_plugins.outreach_sim_launchers.SafeJoblibLauncher",
+            # The slurm extra (docs/scaling.md), Hydra's and guarded as above (what
+            # hydra/launcher=submitit_local and submitit_slurm name): checked by check_launcher.
+            *SUBMITIT_LAUNCHERS,
         }
     ),
-    "hydra.sweeper": frozenset({"hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}),
+    "hydra.sweeper": frozenset(
+        {
+            "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+            "hydra_plugins.outreach_sim_sweeper.sharded_sweeper.ShardedSweeper",
+        }
+    ),
     "hydra.callbacks": frozenset({"sim.sweep.SweepCallback"}),
 }
 #: Logging is the program's own: the composed logging nodes must be these files of Hydra's, the
@@ -66,6 +86,29 @@ SEARCHPATH_SCHEME = "file://"
 ENVIRONMENT_RESOLVERS = re.compile(r"\$\{\s*(oc\.env|env)\s*:")
 #: Keys :func:`hydra.utils.instantiate` acts on; the task config may hold none of them.
 INSTANTIATE_KEYS = frozenset({"_target_", "_args_", "_partial_", "_recursive_", "_convert_"})
+#: Where the submitit launchers keep their pickles and logs: inside the sweep folder, as their
+#: default says. Elsewhere would be a file outside the output folder.
+SUBMITIT_FOLDER = "${hydra.sweep.dir}/.submitit/%j"
+#: ``sbatch`` options ``hydra.launcher.additional_parameters`` may set: scheduling and mail only.
+#: Others name files (``output``, ``error``, ``chdir``), change the job's environment
+#: (``export``, ``get-user-env``) or the command it runs (``wrap``).
+SBATCH_ALLOWED = frozenset(
+    {
+        "begin",
+        "clusters",
+        "dependency",
+        "hint",
+        "licenses",
+        "mail_type",
+        "mail_user",
+        "nice",
+        "requeue",
+        "reservation",
+        "time",
+        "time_min",
+        "wckey",
+    }
+)
 
 
 class UserError(Exception):
@@ -141,12 +184,57 @@ def check_safe(cfg: DictConfig) -> None:
                 f"{parent + '.' if parent else ''}{key}={value!r} is not allowed: configs are data "
                 "and cannot read the environment (${oc.env:...})"
             )
+    check_launcher(hydra_node.get("launcher") or {})
+    check_sweeper(hydra_node.get("sweeper") or {})
     env_set = hydra_node.get("job", {}).get("env_set") or {}
     if env_set:
         raise UserError(
             f"hydra.job.env_set={env_set!r} is not allowed: outreach-sim jobs do not change "
             "their environment (a config could otherwise change what a process loads)"
         )
+
+
+def check_launcher(launcher: dict[str, Any]) -> None:
+    """Refuse what a submitit launcher would run, or write outside the sweep folder.
+
+    The submitit launchers run shell lines (``setup``) and pass options to ``sbatch``: none of
+    that may come from a config, and their files stay in the sweep folder.
+    """
+    if str(launcher.get("_target_", "")) not in SUBMITIT_LAUNCHERS:
+        return
+    if launcher.get("setup"):
+        raise UserError(
+            f"hydra.launcher.setup={_short(launcher['setup'])} is not allowed: configs are data "
+            "and cannot run commands; prepare the environment in the shell that starts the sweep "
+            "(SLURM jobs inherit it)"
+        )
+    folder = launcher.get("submitit_folder", SUBMITIT_FOLDER)
+    if folder != SUBMITIT_FOLDER:
+        raise UserError(
+            f"hydra.launcher.submitit_folder={folder!r} is not allowed: the launcher's files stay "
+            f"in the sweep folder ({SUBMITIT_FOLDER}); choose the folder with hydra.sweep.dir"
+        )
+    extra = launcher.get("additional_parameters") or {}
+    for key in extra if isinstance(extra, dict) else []:
+        if str(key).replace("-", "_") not in SBATCH_ALLOWED:
+            raise UserError(
+                f"hydra.launcher.additional_parameters.{key}={_short(extra[key])} is not allowed: "
+                f"one of {', '.join(sorted(SBATCH_ALLOWED))} (options that name files, the "
+                "environment or a command cannot come from a config)"
+            )
+
+
+def check_sweeper(sweeper: dict[str, Any]) -> None:
+    """``hydra.sweeper.shard_size`` and ``max_jobs``: whole numbers, at least 1 (or no cap)."""
+    for key, allowed_none in (("shard_size", False), ("max_jobs", True)):
+        if key not in sweeper:
+            continue
+        value = sweeper[key]
+        if value is None and allowed_none:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            allowed = "an integer >= 1" + (", or null for no cap" if allowed_none else "")
+            raise UserError(f"hydra.sweeper.{key}={value!r} is not allowed: {allowed}")
 
 
 @functools.cache

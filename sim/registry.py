@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
@@ -24,11 +24,14 @@ from sim.config import ConfigError, ExperimentConfig, check_known_keys, validate
 CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
-#: The classes that run ``hydra/launcher=basic`` and ``hydra/launcher=joblib``: Hydra's own,
-#: each job guarded (``hydra_plugins/outreach_sim_launchers``), named here as text.
+#: The classes that run ``hydra/launcher=basic``, ``joblib``, ``submitit_local`` and
+#: ``submitit_slurm``: Hydra's own, each job guarded (``hydra_plugins/outreach_sim_launchers``),
+#: named here as text.
 LAUNCHERS = {
     "basic": "hydra_plugins.outreach_sim_launchers.SafeBasicLauncher",
     "joblib": "hydra_plugins.outreach_sim_launchers.SafeJoblibLauncher",
+    "submitit_local": "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeLocalLauncher",
+    "submitit_slurm": "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeSlurmLauncher",
 }
 
 
@@ -44,7 +47,14 @@ def register_configs() -> None:
 
     Plugins.instance()
 
-    for name, conf in (("basic", BasicLauncherConf), ("joblib", JobLibLauncherConf)):
+    confs: list[tuple[str, Any]] = [("basic", BasicLauncherConf), ("joblib", JobLibLauncherConf)]
+    try:  # the slurm extra (docs/scaling.md), when installed
+        from hydra_plugins.hydra_submitit_launcher.config import LocalQueueConf, SlurmQueueConf
+    except ImportError:
+        pass
+    else:
+        confs += [("submitit_local", LocalQueueConf), ("submitit_slurm", SlurmQueueConf)]
+    for name, conf in confs:
         store.store(
             group="hydra/launcher",
             name=name,

@@ -197,3 +197,65 @@ def comparison_table(
         else "one replicate: Wilson interval for the response rate; no paired differences"
     )
     return "\n".join([intro, "", *lines, "", note])
+
+
+#: Rows of the sweep report's table: a sweep of thousands of jobs keeps its page readable (every
+#: row is in the sweep tables).
+SWEEP_REPORT_ROWS = 200
+
+
+def render_sweep(
+    *,
+    title: str,
+    facts: Mapping[str, str],
+    summary: pd.DataFrame,
+    index: Sequence[str],
+    problems: Sequence[str],
+    figures: Mapping[str, bytes],
+    full_jobs: bool,
+    metric: str = "response_rate",
+) -> str:
+    """The sweep report: what was swept, how each job ended, ``metric`` by job and arm.
+
+    Args:
+        title: Page title (escaped).
+        facts: Sweep facts shown as a list (escaped).
+        summary: The ``sweep_summary.csv`` table.
+        index: Its columns that name a job (``job`` and the swept parameters).
+        problems: One line per job that did not finish ok (escaped).
+        figures: The sweep figures' PNG bytes by file name.
+        full_jobs: Whether the jobs wrote their own figures and reports (``outputs``).
+        metric: The metric of the table.
+    """
+    ok = summary[(summary["status"] == "ok") & (summary.get("metric") == metric)]
+    header: list[str] = []
+    rows: list[list[str]] = []
+    if len(ok):
+        table = ok.pivot_table(index=list(index), columns="arm", values="mean", sort=False)
+        table = table[list(dict.fromkeys(ok["arm"]))]
+        header = [*index, *(str(c) for c in table.columns)]
+        for keys, values in zip(table.index, table.to_numpy(), strict=True):
+            keys = keys if isinstance(keys, tuple) else (keys,)
+            rows.append([*(str(k) for k in keys), *(_num(float(v)) for v in values)])
+    shown = problems[:SWEEP_REPORT_ROWS]
+    return pages.render(
+        "sweep_report.html",
+        title=title,
+        facts=facts,
+        problems=shown,
+        more_problems=len(problems) - len(shown),
+        metric=metric,
+        header=header,
+        rows=rows[:SWEEP_REPORT_ROWS],
+        more_rows=max(0, len(rows) - SWEEP_REPORT_ROWS),
+        figures=[
+            (
+                n,
+                f"Key metrics against {n.removeprefix('sweep_').removesuffix('.png')}, a line per "
+                "arm (mean over the other parameters).",
+                pages.png_src(d),
+            )
+            for n, d in figures.items()
+        ],
+        job_extra=", figures and report" if full_jobs else " (outputs=tables: no figures)",
+    )

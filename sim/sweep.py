@@ -1,22 +1,36 @@
-"""Sweeps: the launchers that run the jobs, and the callback that records and aggregates them.
+"""Sweeps: how the sweeper shards jobs, launchers guard them, the callback aggregates them.
 
 Hydra skips ``on_multirun_end`` when a job raises, so the app never lets a job raise: a failing
 job records ``status: failed`` in its own manifest and returns. The callback then always runs at
-the end of the sweep, writes the sweep tables and figures (:mod:`sim.aggregate`), prints a short
-table, and exits with status 1 when any job did not finish ok.
+the end of the sweep, writes the sweep tables, figures and report (:mod:`sim.aggregate`), prints a
+short table, and exits with status 1 when any job did not finish ok.
 
-Hydra creates a job's folder before the app runs, so a folder that cannot be created (a file in
-its place, a read-only parent, a full disk) raised out of Hydra's launcher and ended the whole
-sweep. ``hydra/launcher=basic`` and ``hydra/launcher=joblib`` therefore run Hydra's launchers
-with each job guarded (``hydra_plugins/outreach_sim_launchers``; Hydra loads launchers only from
-the ``hydra_plugins`` package): such a job becomes one failed job, recorded at the sweep's root
-(``job_errors/<job>.json``), and the rest run. Parallel workers also watch their parent: once the
+A sweep's *jobs* are its configurations (one folder ``<sweep>/<job>/`` each, numbered in the basic
+sweeper's order). The sharded sweeper (the root config's ``hydra/sweeper``, a Hydra plugin in
+``hydra_plugins/outreach_sim_sweeper``, where Hydra requires plugins to live) hands the launcher
+one Hydra job per *shard* of ``shard_size`` consecutive configurations: the shard's first
+configuration's overrides, written to that configuration's folder. The app
+(:func:`shard_of`) then runs the shard's other configurations in the same process, each into its
+own folder, so 10,000 small configurations need 1,000 launcher tasks (a SLURM array within its
+default limit of 1,001), not 10,000 processes, and every file is what one job per configuration
+writes.
+
+Hydra creates a (shard's) job folder before the app runs, so a folder that cannot be created (a
+file in its place, a read-only parent, a full disk) raised out of Hydra's launcher and ended the
+whole sweep. The launchers (``hydra/launcher=basic``, ``joblib``, ``submitit_local`` and
+``submitit_slurm``) therefore run Hydra's with each job guarded
+(``hydra_plugins/outreach_sim_launchers``): such a configuration becomes one failed job, recorded
+at the sweep's root (``job_errors/<job>.json``), and the rest run, the rest of its shard too
+(:func:`rest_of_shard`). A configuration of a shard whose own folder cannot be written is
+recorded the same way by the app. Workers on the same machine also watch their parent: once the
 command is killed they write nothing more (:func:`sim.outputs.watch_parent`).
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +39,83 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.outputs import JOB_ERRORS, PLAN_FILE, now_iso, sweep_total, write_json
+from sim.outputs import JOB_ERRORS, PLAN_FILE, now_iso, read_plan, sweep_total, write_json
+
+#: The subdirectory of a shard's Hydra job: its first configuration's number (Hydra's own
+#: ``${hydra.job.num}`` would count shards, and point at another configuration's folder).
+SUBDIR_KEY = "hydra.sweep.subdir"
+
+
+def effective_shard_size(jobs: int, shard_size: int, max_jobs: int | None) -> int:
+    """Configurations per shard: ``shard_size``, or more when ``max_jobs`` shards would not do.
+
+    ``max_jobs`` caps the number of launcher tasks (SLURM's ``MaxArraySize`` is 1,001 by
+    default), whatever the number of configurations.
+    """
+    if max_jobs is None or jobs <= 0:
+        return max(1, shard_size)
+    return max(1, shard_size, math.ceil(jobs / max_jobs))
+
+
+def sweeper_shard_size(config: DictConfig, jobs: int) -> int:
+    """The shard size a composed config's sweeper gives a sweep of ``jobs`` configurations."""
+    node = OmegaConf.select(config, "hydra.sweeper")
+    if node is None or "shard_size" not in node:
+        return 1  # another sweeper (hydra/sweeper=basic): one Hydra job per configuration
+    return effective_shard_size(jobs, int(node.shard_size or 1), node.get("max_jobs"))
+
+
+def shards(jobs: int, size: int) -> list[range]:
+    """The configurations of each shard, in order: ``[0, size)``, ``[size, 2 size)``, ..."""
+    return [range(start, min(start + size, jobs)) for start in range(0, jobs, size)]
+
+
+def shard_of(sweep_dir: Path, first: int) -> list[tuple[int, list[str]]]:
+    """The configurations (number, overrides) of the shard that starts at ``first``.
+
+    Read from the sweep's plan (``sweep.json``), which the callback writes before any job is
+    launched; without a plan, or unsharded, the shard is the one configuration.
+    """
+    plan = read_plan(sweep_dir)
+    size = int(plan.get("shard_size", 1)) if plan else 1
+    if not plan or size <= 1 or first % size:
+        # (A configuration that does not start a shard is launched on its own when its shard's
+        # first folder could not be set up: rest_of_shard.)
+        return []
+    jobs = plan["jobs"]
+    end = min(first + size, len(jobs))
+    return [(number, [str(o) for o in jobs[number]]) for number in range(first, end)]
+
+
+def job_number(overrides: Sequence[str], idx: int) -> int:
+    """The configuration a launched Hydra job runs first: its shard's subdir, else ``idx``."""
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key == SUBDIR_KEY and value.isdigit():
+            return int(value)
+    return idx
+
+
+def rest_of_shard(sweep_dir: Path, overrides: Sequence[str]) -> list[tuple[int, list[str]]]:
+    """The shard's other configurations, each as the overrides of a Hydra job of its own.
+
+    For a launcher whose Hydra job could not set up its shard's first folder: the app never ran,
+    so the shard's other configurations are launched one by one instead (each into its own
+    folder; :func:`shard_of` gives such a job no shard of its own).
+    """
+    first = job_number(overrides, -1)
+    if first < 0:
+        return []
+    return [
+        (number, [*config, f"{SUBDIR_KEY}={number}"])
+        for number, config in shard_of(sweep_dir, first)
+        if number != first
+    ]
+
+
+def without_subdir(overrides: Sequence[str]) -> list[str]:
+    """A launched job's overrides as its configuration's (the shard's subdir taken out)."""
+    return [str(o) for o in overrides if not str(o).startswith(f"{SUBDIR_KEY}=")]
 
 
 def planned_jobs(task_overrides: list[str]) -> list[list[str]]:
@@ -63,11 +153,13 @@ class SweepCallback(Callback):
         assert isinstance(task, list)
         overrides = [*sweeper_params(config), *(str(o) for o in task)]
         jobs = planned_jobs(overrides)
+        size = sweeper_shard_size(config, len(jobs))
         write_json(
             sweep_dir / PLAN_FILE,
-            {"overrides": overrides, "jobs": jobs, "started": now_iso()},
+            {"overrides": overrides, "jobs": jobs, "shard_size": size, "started": now_iso()},
         )
-        print(f"Sweep of {len(jobs)} jobs: {sweep_dir}", file=sys.stderr, flush=True)
+        sharded = f" in {math.ceil(len(jobs) / size)} shards of up to {size}" if size > 1 else ""
+        print(f"Sweep of {len(jobs)} jobs{sharded}: {sweep_dir}", file=sys.stderr, flush=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Aggregate whatever finished; exit non-zero when a job failed or is missing."""

@@ -3,18 +3,22 @@
 Hydra creates a job's folder before the job runs; when it cannot (a file in its place, a
 read-only or full disk) Hydra's launchers raise and the whole sweep ends. These run the same jobs
 the same way, but such a job becomes one failed job, recorded in ``job_errors/<job>.json`` at the
-sweep's root (which the sweep tables list), and the rest run. In parallel sweeps each worker
-also watches the command that started it, and writes nothing once it is gone
-(:func:`sim.outputs.watch_parent`). Hydra only loads launchers from the ``hydra_plugins``
-package, hence this module; :func:`sim.registry.register_configs` points ``hydra/launcher=basic``
-and ``hydra/launcher=joblib`` here.
+sweep's root (which the sweep tables list), and the rest run. A launched job of a sharded sweep
+(``hydra.sweeper.shard_size``) is the Hydra job of its shard's first configuration: when that
+folder cannot be set up, the shard's other configurations are launched one by one instead
+(:func:`sim.sweep.rest_of_shard`), so one bad folder still fails one configuration. In parallel
+sweeps each worker also watches the command that started it, and writes nothing once it is gone
+(:func:`sim.outputs.watch_parent`), whichever configuration of its shard it is on. Hydra only
+loads launchers from the ``hydra_plugins`` package, hence this module (and
+:mod:`.submitit_launchers`, the slurm extra's); :func:`sim.registry.register_configs` points
+``hydra/launcher=basic``, ``joblib``, ``submitit_local`` and ``submitit_slurm`` here.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,32 +47,58 @@ from sim.outputs import (
     watch_parent,
     write_json,
 )
-from sim.sweep import progress_line
+from sim.sweep import job_number, progress_line, rest_of_shard, without_subdir
 
 
 def _setup_failed(
-    config: DictConfig, job: int, overrides: Sequence[str], exc: Exception
+    config: DictConfig, idx: int, overrides: Sequence[str], exc: Exception
 ) -> JobReturn:
     """A job Hydra could not start (its folder): record it as one failed job, let the rest run."""
     sweep_dir = Path(str(config.hydra.sweep.dir))
+    job = job_number(overrides, idx)  # a shard's Hydra job: its first configuration's number
+    shown = without_subdir(overrides)
     error = f"{type(exc).__name__}: {exc}"
     record = manifest(
         seed=config.get("seed"),
         replications=config.get("replications"),
         config_hash="",
-        overrides=list(overrides),
+        overrides=shown,
         started=now_iso(),
         status="failed",
         error=f"the job's folder could not be set up: {error}",
         job=job,
     )
     write_json(job_error_path(sweep_dir, job), record)
-    progress_line(sweep_dir, job, "FAILED", 0.0, list(overrides))
+    progress_line(sweep_dir, job, "FAILED", 0.0, shown)
     ret = JobReturn()
-    ret.overrides = list(overrides)
+    ret.overrides = shown
     ret.status = JobStatus.COMPLETED  # the sweep goes on; the sweep tables list the failure
     ret.return_value = 1
     return ret
+
+
+def run_guarded(
+    run: Callable[[int, Sequence[str]], JobReturn],
+    config: DictConfig,
+    idx: int,
+    overrides: Sequence[str],
+) -> JobReturn:
+    """``run(idx, overrides)``, Hydra's set-up of one launched job, with its folder guarded.
+
+    A job whose folder cannot be set up is recorded failed; when it is a shard's, the shard's
+    other configurations then run as jobs of their own (job number = configuration number), each
+    guarded the same way. Only Hydra's set-up can raise here: the app never lets a job raise.
+    """
+    try:
+        return run(idx, overrides)
+    except Exception as exc:  # Hydra's set-up of the job (its folder), not the job
+        failed = _setup_failed(config, idx, overrides, exc)
+    for number, alone in rest_of_shard(Path(str(config.hydra.sweep.dir)), overrides):
+        try:
+            run(number, alone)
+        except Exception as exc:
+            _setup_failed(config, number, alone, exc)
+    return failed
 
 
 class SafeBasicLauncher(BasicLauncher):
@@ -90,26 +120,31 @@ class SafeBasicLauncher(BasicLauncher):
         for offset, overrides in enumerate(job_overrides):
             idx = initial_job_idx + offset
             launcher_log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
-            sweep_config = self.hydra_context.config_loader.load_sweep_config(
-                self.config, list(overrides)
-            )
-            with open_dict(sweep_config):
-                sweep_config.hydra.job.id = idx
-                sweep_config.hydra.job.num = idx
-            try:
-                runs.append(
-                    run_job(
-                        hydra_context=self.hydra_context,
-                        task_function=self.task_function,
-                        config=sweep_config,
-                        job_dir_key="hydra.sweep.dir",
-                        job_subdir_key="hydra.sweep.subdir",
-                    )
-                )
-            except Exception as exc:  # Hydra's set-up of the job (its folder), not the job
-                HydraConfig.instance().set_config(self.config)
-                runs.append(_setup_failed(self.config, idx, overrides, exc))
+            runs.append(run_guarded(self._run_one, self.config, idx, overrides))
         return runs
+
+    def _run_one(self, idx: int, overrides: Sequence[str]) -> JobReturn:
+        """Hydra's own set-up and run of one job (the body of its basic launcher's loop)."""
+        assert self.hydra_context is not None and self.config is not None
+        assert self.task_function is not None
+        sweep_config = self.hydra_context.config_loader.load_sweep_config(
+            self.config, list(overrides)
+        )
+        with open_dict(sweep_config):
+            sweep_config.hydra.job.id = idx
+            sweep_config.hydra.job.num = idx
+        try:
+            return run_job(
+                hydra_context=self.hydra_context,
+                task_function=self.task_function,
+                config=sweep_config,
+                job_dir_key="hydra.sweep.dir",
+                job_subdir_key="hydra.sweep.subdir",
+            )
+        except Exception:
+            # Hydra left the failed job's config current: the next job and the record read ours.
+            HydraConfig.instance().set_config(self.config)
+            raise
 
 
 def _execute_job(
@@ -124,13 +159,15 @@ def _execute_job(
     """One job in a joblib worker: the worker stops writing once ``parent`` is gone."""
     watch_parent(parent)
     stop_if_orphaned()  # a job handed out just before the command was killed does not start
-    try:
+
+    def run(number: int, job: Sequence[str]) -> JobReturn:
+        stop_if_orphaned()
         result: JobReturn = joblib_core.execute_job(
-            idx, overrides, hydra_context, config, task_function, singleton_state
+            number, job, hydra_context, config, task_function, singleton_state
         )
-    except Exception as exc:  # Hydra's set-up of the job (its folder), not the job
-        return _setup_failed(config, idx, overrides, exc)
-    return result
+        return result
+
+    return run_guarded(run, config, idx, overrides)
 
 
 class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]

@@ -1,0 +1,1 @@
+"""outreach-sim's Hydra sweeper plugin (Hydra only instantiates plugins from ``hydra_plugins``)."""

@@ -1,0 +1,79 @@
+"""The sharded sweeper: Hydra's basic sweeper that launches shards of configurations.
+
+Hydra instantiates a sweeper only from the ``hydra_plugins`` package, so the class lives here;
+what a shard is, and how the app runs one, is in :mod:`sim.sweep`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
+
+from sim.sweep import SUBDIR_KEY, effective_shard_size, shards
+
+
+class ShardedSweeper(BasicSweeper):
+    """Hydra's basic sweeper (same jobs, same order) that launches shards of configurations.
+
+    With ``shard_size: 1`` and no ``max_jobs`` it launches exactly what the basic sweeper does.
+    It does not compose every job again before launching (the basic sweeper's
+    ``validate_batch_is_legal``): the app's pre-flight (:mod:`sim.guard`) composed and checked
+    every configuration already, before any directory existed.
+    """
+
+    def __init__(
+        self,
+        max_batch_size: int | None = None,
+        params: dict[str, str] | None = None,
+        shard_size: int = 1,
+        max_jobs: int | None = None,
+    ) -> None:
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.shard_size = shard_size
+        self.max_jobs = max_jobs
+
+    def sweep(self, arguments: list[str]) -> Any:
+        """Launch one Hydra job per shard; a launcher that fails leaves the files to tell."""
+        assert self.config is not None and self.launcher is not None
+        assert self.hydra_context is not None
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        parsed = parser.parse_overrides([*self._parse_config(), *arguments])
+        configurations = [job for batch in self.split_arguments(parsed, None) for job in batch]
+        size = effective_shard_size(len(configurations), self.shard_size, self.max_jobs)
+        # As the basic sweeper does: the sweep's config, beside its jobs.
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        heads: list[tuple[int, list[str]]] = []
+        for shard in shards(len(configurations), size):
+            overrides = list(configurations[shard.start])
+            if size > 1:
+                overrides.append(f"{SUBDIR_KEY}={shard.start}")
+            heads.append((shard.start, overrides))
+        batch = self.max_batch_size or len(heads) or 1
+        returns: list[Sequence[Any]] = []
+        for start in range(0, len(heads), batch):
+            part = heads[start : start + batch]
+            try:
+                results = self.launcher.launch([o for _, o in part], initial_job_idx=start)
+                for r in results:
+                    _ = r.return_value  # a job that raised: reported below, not fatal
+            except Exception as exc:
+                # A dead worker or a failed array task is those jobs' failure: every other job
+                # already wrote its files, and the callback still aggregates them (design 8).
+                last = min(part[-1][0] + size, len(configurations)) - 1
+                print(
+                    f"warning: the launcher reported a failure in jobs {part[0][0]} to "
+                    f"{last}: {type(exc).__name__}: {exc}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
+            returns.append(results)
+        return returns

@@ -1,0 +1,175 @@
+"""Sweeps at scale: per-job outputs, the sharded sweeper, and every launcher giving the same bytes.
+
+One small sweep (4 configurations, ``population.size=200``, one of them failing on purpose) runs
+through the basic launcher, joblib, submitit_local, and sharded on the basic and submitit_local
+launchers: the sweep tables, each job's tables and the failed job's record are the same bytes, and
+a resume finishes the failed job alone (checked on the sharded runs: resume is the app's).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim import app, guard
+from sim.sweep import effective_shard_size, shards
+from tests.cli_helpers import manifest, run
+
+SWEEP = [
+    "-m",
+    "seed=1,2,3,4",
+    "population.size=200",
+    "replications=2",
+    "horizon_days=20",
+    "strategy=[entitlement,benefit_led]",
+    "outputs=tables",
+]
+FAIL = {"OUTREACH_SIM_FAIL_JOB": "seed=3"}  # job 2 fails: every launcher must record it alike
+TABLES = ("sweep_metrics.csv", "sweep_summary.csv")
+JOB_TABLES = ("metrics.csv", "summary.csv", "by_touch.csv", "timeseries.csv", "config.yaml")
+LAUNCHERS = {
+    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+    "submitit_local": ["hydra/launcher=submitit_local"],
+    "sharded": ["hydra.sweeper.shard_size=3"],  # shards of 3 and 1: uneven on purpose
+    "sharded_submitit_local": ["hydra/launcher=submitit_local", "hydra.sweeper.max_jobs=2"],
+}
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("serial")
+    proc = run([*SWEEP, "hydra.sweep.dir=sweep"], work, env=FAIL)
+    assert proc.returncode == 1, proc.stderr  # one job failed: the sweep says so
+    return work / "sweep"
+
+
+def _same_files(one: Path, other: Path) -> None:
+    for name in TABLES:
+        assert (one / name).read_bytes() == (other / name).read_bytes(), name
+    for job in ("0", "1", "3"):
+        for name in JOB_TABLES:
+            assert (one / job / name).read_bytes() == (other / job / name).read_bytes(), (job, name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", list(LAUNCHERS))
+def test_every_launcher_writes_the_serial_bytes_records_failures_and_resumes(
+    launcher: str, serial: Path, tmp_path: Path
+) -> None:
+    args = [*SWEEP, "hydra.sweep.dir=sweep", *LAUNCHERS[launcher]]
+    proc = run(args, tmp_path, env=FAIL)
+    assert proc.returncode == 1, proc.stderr
+    sweep = tmp_path / "sweep"
+    _same_files(sweep, serial)
+    failed = manifest(sweep / "2")
+    assert failed["status"] == "failed" and "deliberate failure" in failed["error"]
+    assert failed["job"] == 2 and failed["overrides"] == manifest(serial / "2")["overrides"]
+    assert [manifest(sweep / j)["job"] for j in ("0", "1", "3")] == [0, 1, 3]
+    if not launcher.startswith("sharded"):
+        return  # resume is the app's, whatever the launcher: the sharded runs (one of them on
+        # submitit_local) check it, and keep this file's time under a minute
+    kept = {j: (sweep / j / "manifest.json").read_bytes() for j in ("0", "1", "3")}
+    resumed = run([*args, "resume=true"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert manifest(sweep / "2")["status"] == "ok"
+    for job, data in kept.items():
+        assert (sweep / job / "manifest.json").read_bytes() == data, f"job {job} ran again"
+    assert (sweep / "report.html").is_file() and (sweep / "sweep_seed.png").is_file()
+
+
+@pytest.mark.slow
+def test_outputs_tables_keeps_jobs_lean_and_the_root_gets_its_report(tmp_path: Path) -> None:
+    # Eleven configurations (above app.TABLES_ABOVE) in one shard: outputs=auto means tables.
+    args = [
+        "-m",
+        "seed=range(0,11)",
+        "population.size=50",
+        "replications=1",
+        "horizon_days=10",
+        "strategy=[entitlement,benefit_led]",
+        "hydra.sweeper.shard_size=11",
+        "hydra.sweep.dir=sweep",
+    ]
+    proc = run(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Sweep of 11 jobs in 1 shards of up to 11" in proc.stderr
+    sweep = tmp_path / "sweep"
+    assert json.loads((sweep / "sweep.json").read_text())["shard_size"] == 11
+    for job in range(11):
+        found = manifest(sweep / str(job))
+        assert found["status"] == "ok" and found["job"] == job
+        assert sorted(found["files"]) == sorted(JOB_TABLES)
+        assert not list((sweep / str(job)).glob("*.png"))
+        assert not (sweep / str(job) / "report.html").exists()
+    page = (sweep / "report.html").read_text()
+    assert "11: 11 ok" in page and "data:image/png;base64," in page
+    assert (sweep / "sweep_seed.png").is_file()
+    # Asking for full outputs later: a tables-only result is not complete, the job runs again.
+    full = run([*args, "resume=true", "outputs=full", "seed=0,1"], tmp_path)
+    assert full.returncode == 0, full.stderr
+    assert "already complete" not in full.stderr
+    assert (sweep / "0" / "report.html").is_file() and (sweep / "1" / "response_rate.png").is_file()
+
+
+def test_outputs_auto_is_full_for_runs_and_small_sweeps() -> None:
+    assert app.wants_full("auto", None) and app.wants_full("auto", app.TABLES_ABOVE)
+    assert not app.wants_full("auto", app.TABLES_ABOVE + 1)
+    assert app.wants_full("full", 10_000) and not app.wants_full("tables", None)
+
+
+def test_outputs_does_not_change_the_config_hash() -> None:
+    from omegaconf import OmegaConf
+
+    tables = OmegaConf.create({"seed": 1, "outputs": "tables", "resume": True})
+    full = OmegaConf.create({"seed": 1, "outputs": "full", "resume": False})
+    assert app.resolved_yaml(tables) == app.resolved_yaml(full)
+
+
+def test_ten_thousand_configurations_fit_a_default_slurm_array() -> None:
+    size = effective_shard_size(10_000, 1, 1_000)
+    assert size == 10 and len(shards(10_000, size)) == 1_000 <= 1_001
+    assert effective_shard_size(10_001, 1, 1_000) == 11  # grows rather than exceed the cap
+    assert effective_shard_size(50, 20, 1_000) == 20 and effective_shard_size(5, 1, None) == 1
+    parts = shards(7, 3)
+    assert [list(p) for p in parts] == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("hydra.sweeper.shard_size=0", "hydra.sweeper.shard_size=0"),
+        ("hydra.sweeper.shard_size=two", "hydra.sweeper.shard_size='two'"),
+        ("hydra.sweeper.max_jobs=-1", "hydra.sweeper.max_jobs=-1"),
+        ("outputs=pictures", "outputs='pictures'"),
+        ("+hydra.launcher.setup=[rm -rf x]", "hydra.launcher.setup="),
+        ("hydra.launcher.submitit_folder=/tmp/elsewhere", "hydra.launcher.submitit_folder="),
+        (
+            "+hydra.launcher.additional_parameters.output=/x",
+            "hydra.launcher.additional_parameters.output=",
+        ),
+    ],
+)
+def test_the_guard_refuses_bad_scale_settings_in_one_line(override: str, named: str) -> None:
+    launcher = (
+        []
+        if override.startswith(("outputs", "hydra.sweeper"))
+        else ["hydra/launcher=submitit_slurm"]
+    )
+    with pytest.raises(guard.UserError) as err:
+        guard.check_command(["-m", "seed=1,2", *launcher, override])
+    assert str(err.value).startswith(named) and "\n" not in str(err.value)
+
+
+def test_the_guard_allows_submitit_with_scheduling_options() -> None:
+    guard.check_command(
+        [
+            "-m",
+            "seed=1,2",
+            "hydra/launcher=submitit_slurm",
+            "hydra.launcher.partition=short",
+            "+hydra.launcher.additional_parameters.mail_type=END",
+            "hydra.sweeper.max_jobs=1000",
+        ]
+    )
