@@ -691,6 +691,13 @@ FAULTS: list[Fault] = [
         "tests/test_faults.py::test_a_job_folder_that_is_a_file_fails_that_job_only_in_parallel",
     ),
     Fault(
+        "a sharded sweep's job folder cannot be created: the shard's first (Hydra's) or second "
+        "(the app's), serial, joblib or submitit_local",
+        "that configuration alone failed with the OS error; the rest of its shard runs, tables "
+        "written, exit 1",
+        "tests/test_faults.py::test_a_folder_that_is_a_file_fails_one_configuration_of_a_shard",
+    ),
+    Fault(
         "the sweep is killed (SIGKILL) mid-job",
         "finished jobs kept; aggregate lists the rest; resume=true gives the uninterrupted tables",
         "tests/test_sweep.py::test_killed_sweep_resumes_to_the_uninterrupted_tables",
@@ -710,6 +717,12 @@ FAULTS: list[Fault] = [
         "the parent of a parallel sweep is terminated (SIGTERM)",
         "the interrupted line and exit 143; no worker writes into the sweep folder afterwards",
         "tests/test_faults.py::test_workers_stop_writing_when_the_parent_is_terminated",
+    ),
+    Fault(
+        "the parent of a sharded parallel sweep is killed (SIGKILL)",
+        "no worker writes into the sweep folder afterwards, nor starts its shard's next "
+        "configuration; workers exit",
+        "tests/test_faults.py::test_sharded_workers_stop_writing_when_the_parent_is_killed",
     ),
     Fault(
         "a finished job's table is deleted, another's edited",

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 THREE = ["-m", "seed=1,2,3", *SMALL, "hydra.sweep.dir=sweep"]
 
 
-def _assert_one_failed_job(proc: subprocess.CompletedProcess[str], sweep: Path, job: int) -> None:
+def _assert_one_failed_job(
+    proc: subprocess.CompletedProcess[str], sweep: Path, job: int, *, lines: bool = True
+) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     summary = pd.read_csv(sweep / "sweep_summary.csv")
@@ -33,7 +35,7 @@ def _assert_one_failed_job(proc: subprocess.CompletedProcess[str], sweep: Path, 
     assert "Error" in error, error  # the OS error, e.g. FileExistsError or PermissionError
     for other in {0, 1, 2} - {job}:
         assert manifest(sweep / str(other))["status"] == "ok"
-    assert f"job {job} FAILED" in proc.stderr
+    assert f"job {job} FAILED" in proc.stderr or not lines
 
 
 def test_a_job_folder_that_is_a_file_fails_that_job_only(tmp_path: Path) -> None:
@@ -53,6 +55,36 @@ def test_a_job_folder_that_is_a_file_fails_that_job_only_in_parallel(tmp_path: P
     (tmp_path / "sweep" / "2").write_text("in the way\n")
     proc = run([*THREE, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], tmp_path)
     _assert_one_failed_job(proc, tmp_path / "sweep", 2)
+
+
+@pytest.mark.parametrize(
+    ("taken", "launcher"),
+    [
+        ("0", []),  # the shard's first folder: Hydra's own, so the launcher records it
+        ("1", []),  # a folder the app writes for the shard's second configuration
+        ("0", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
+        ("0", ["hydra/launcher=submitit_local"]),
+    ],
+    ids=["first", "second", "first-joblib", "first-submitit_local"],
+)
+def test_a_folder_that_is_a_file_fails_one_configuration_of_a_shard(
+    taken: str, launcher: list[str], tmp_path: Path
+) -> None:
+    # All three configurations in one shard (one launched job): the others still run.
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / taken).write_text("in the way\n")
+    proc = run([*THREE, "hydra.sweeper.shard_size=3", *launcher], tmp_path)
+    # (submitit_local's jobs print their progress lines into their own logs, not here)
+    _assert_one_failed_job(
+        proc, tmp_path / "sweep", int(taken), lines="submitit" not in str(launcher)
+    )
+    assert "1 shards of up to 3" in proc.stderr
+    record = json.loads((tmp_path / "sweep" / "job_errors" / f"{taken}.json").read_text())
+    # Hydra's mkdir (FileExistsError) or the app's first write into it (NotADirectoryError)
+    assert record["job"] == int(taken)
+    assert "FileExistsError" in record["error"] or "NotADirectoryError" in record["error"]
+    assert not any(o.startswith("hydra.") for o in record["overrides"]), record["overrides"]
+    assert (tmp_path / "sweep" / taken).read_text() == "in the way\n"
 
 
 def _read_only(folder: Path) -> bool:
@@ -164,9 +196,15 @@ def _files(folder: Path) -> dict[str, float]:
     return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
 
 
-def _kill_parent_mid_sweep(tmp_path: Path, sig: signal.Signals) -> subprocess.Popen[str]:
+#: The same, sharded: four configurations, two per launched job (shards [0, 1] and [2, 3]).
+SLOW_SHARDED = [*SLOW[:1], "seed=1,2,3,4", *SLOW[2:], "hydra.sweeper.shard_size=2"]
+
+
+def _kill_parent_mid_sweep(
+    tmp_path: Path, sig: signal.Signals, args: list[str] = SLOW, heads: tuple[str, ...] = ("0", "1")
+) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [APP, *SLOW],
+        [APP, *args],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -175,9 +213,9 @@ def _kill_parent_mid_sweep(tmp_path: Path, sig: signal.Signals) -> subprocess.Po
     )
     sweep = tmp_path / "sweep"
     deadline = time.monotonic() + 60
-    while not ((sweep / "0").is_dir() and (sweep / "1").is_dir()) and time.monotonic() < deadline:
+    while not all((sweep / h).is_dir() for h in heads) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert (sweep / "1").is_dir(), "the jobs did not start"
+    assert all((sweep / h).is_dir() for h in heads), "the jobs did not start"
     workers = _children(proc.pid)
     assert proc.poll() is None, "the sweep finished before it could be killed"
     os.kill(proc.pid, sig)
@@ -188,7 +226,7 @@ def _kill_parent_mid_sweep(tmp_path: Path, sig: signal.Signals) -> subprocess.Po
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers), "a worker outlived its parent by 30 s"
     assert _files(sweep) == at_kill, "a worker wrote into the sweep after its parent was killed"
-    assert not [f for f in at_kill if f.startswith(("0/", "1/"))], "a job finished too soon"
+    assert not [f for f in at_kill if f[0].isdigit()], "a job finished too soon"
     return proc
 
 
@@ -204,3 +242,9 @@ def test_workers_stop_writing_when_the_parent_is_terminated(tmp_path: Path) -> N
     # (loky's resource tracker, a child that outlives the parent, may add its clean-up warnings)
     assert any(line.startswith("interrupted: 0 of 2 jobs finished") for line in err.splitlines())
     assert "Traceback" not in err
+
+
+def test_sharded_workers_stop_writing_when_the_parent_is_killed(tmp_path: Path) -> None:
+    # A worker running a shard checks before each configuration and each write, not only once.
+    proc = _kill_parent_mid_sweep(tmp_path, signal.SIGKILL, SLOW_SHARDED, ("0", "2"))
+    assert proc.returncode == -signal.SIGKILL

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from sim import app, guard
-from sim.sweep import effective_shard_size, shards
+from sim.outputs import PLAN_FILE, write_json
+from sim.sweep import effective_shard_size, job_number, rest_of_shard, shard_of, shards
 from tests.cli_helpers import manifest, run
 
 SWEEP = [
@@ -134,6 +135,22 @@ def test_ten_thousand_configurations_fit_a_default_slurm_array() -> None:
     assert effective_shard_size(50, 20, 1_000) == 20 and effective_shard_size(5, 1, None) == 1
     parts = shards(7, 3)
     assert [list(p) for p in parts] == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_a_shard_whose_first_folder_failed_launches_its_other_configurations_alone(
+    tmp_path: Path,
+) -> None:
+    # (the launchers' fallback, tests/test_faults.py runs it: a folder that is a file)
+    jobs = [[f"seed={n}"] for n in range(5)]
+    write_json(tmp_path / PLAN_FILE, {"overrides": [], "jobs": jobs, "shard_size": 2})
+    assert [n for n, _ in shard_of(tmp_path, 2)] == [2, 3] and shard_of(tmp_path, 4) == [
+        (4, jobs[4])
+    ]
+    assert shard_of(tmp_path, 3) == []  # not a shard's first: launched alone, runs alone
+    head = ["seed=2", "hydra.sweep.subdir=2"]
+    assert job_number(head, 1) == 2 and job_number(["seed=2"], 1) == 1
+    assert rest_of_shard(tmp_path, head) == [(3, ["seed=3", "hydra.sweep.subdir=3"])]
+    assert rest_of_shard(tmp_path, ["seed=1"]) == []  # an unsharded job: nothing more to run
 
 
 @pytest.mark.parametrize(
