@@ -798,3 +798,18 @@ def test_most_prospects_are_out_of_market_at_any_time() -> None:
 
     share = need_stationary_share(_base("cold_list").model)
     assert 0.03 <= share <= 0.07  # the 95:5 rule (Dawes 2021)
+
+
+def test_a_known_callers_voicemail_is_played_even_by_those_who_never_listen() -> None:
+    arms = {"voicemail": cadence([(d, "phone", "benefit_led", True) for d in (0, 3, 6)])}
+
+    def nobody_listens(cfg: ExperimentConfig) -> None:
+        cfg.population.voicemail_listeners = 0.0
+
+    house = run(config(arms, population="house_list", size=6000, edit=nobody_listens))
+    cold = run(config(arms, size=6000, edit=nobody_listens))
+    # Warmth lets a voicemail through: clients (W ~ 0.55) play some, strangers (W ~ 0.03) few.
+    assert metric(house, "voicemail", "voicemail_replies") > 0
+    assert metric(house, "voicemail", "voicemail_replies") > 3 * metric(
+        cold, "voicemail", "voicemail_replies"
+    )

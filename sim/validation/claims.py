@@ -36,6 +36,9 @@ PRESET_SIZE = Sizing(prospects=2_000, replications=5)
 PAIR_SIZE = Sizing(prospects=20_000, replications=5)
 #: Call-backs are rare (about 1 %): the ratio of two needs a very large list.
 CALLBACK_SIZE = Sizing(prospects=150_000, replications=4)
+#: Relationship against message: two effects of similar size, so their ratio is near 1 and its
+#: interval must be narrow to be resolved.
+RELATIONSHIP_SIZE = Sizing(prospects=400_000, replications=6)
 #: The larger list of the hook-volume claim: large enough that the default team runs out of time.
 LIST_MULTIPLIER = 10.0
 
@@ -295,7 +298,7 @@ CLAIMS: tuple[Check, ...] = (
         1.0,
         None,
         relationship_beats_message,
-        CALLBACK_SIZE,
+        RELATIONSHIP_SIZE,
         "call-backs per voicemail, ratio",
     ),
     _claim(

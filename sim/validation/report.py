@@ -24,8 +24,8 @@ from sim.validation.probes import CheckResult, Sizing, mean_ci
 from sim.validation.sensitivity import HEADLINES, Sensitivity, sensitivities
 from sim.validation.sequences import (
     LEVELS,
-    SEQUENCE_SIZE,
     SEQUENCE_TARGETS,
+    STEP_CURVE_SIZE,
     preset_levels,
     step_curves,
 )
@@ -158,7 +158,7 @@ def render(
             "weeks) and the `multichannel` preset; live answers per dial of the calls. Shaded:",
             "the published range of the first touch of each channel; dotted: the step-1 level",
             "that an email sequence's later steps must stay below "
-            f"({SEQUENCE_SIZE.prospects:,} prospects x {SEQUENCE_SIZE.replications}).",
+            f"({STEP_CURVE_SIZE.prospects:,} prospects x {STEP_CURVE_SIZE.replications}).",
             "",
             "![per-step curves](validation/step_curves.png)",
             "",
@@ -288,7 +288,7 @@ def write_report(with_sensitivity: bool = True) -> list[CheckResult]:
     digest = inputs_hash()
     results = evaluate_all()
     rows = sensitivities() if with_sensitivity else []
-    curves = step_curves(SEQUENCE_SIZE)
+    curves = step_curves(STEP_CURVE_SIZE)
     levels = preset_levels("cold_list", PRESET_LEVEL_SIZE)
     house = preset_levels("house_list", PRESET_LEVEL_SIZE)
     before = json.loads(PRESETS_BEFORE.read_text())
