@@ -88,9 +88,11 @@ def decay(world: World, b: Touch) -> None:
     b.w = rf.relax(st.warmth[idx], p.warmth_base[idx], dt, cfg.warmth_half_life_days)
     b.f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
     b.a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
-    # Habituation fades with time away from the sender (spontaneous recovery, 2.5).
-    b.e = rf.decay(st.exposures[idx], dt[:, None], cfg.habituation_recovery_days)
-    b.s = rf.decay(st.received[idx], dt[:, None], cfg.habituation_recovery_days)
+    # Habituation and tedium fade with time away from the sender (spontaneous recovery, 2.6):
+    # one factor per touch, applied to every message kind and channel.
+    recover = rf.decay(1.0, dt, cfg.habituation_recovery_days)[:, None]
+    b.e = st.exposures[idx] * recover
+    b.s = st.received[idx] * recover
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
 
 

@@ -27,8 +27,10 @@ except ImportError:  # the slurm extra is not installed: nothing to guard
 else:
     from hydra_plugins.outreach_sim_launchers import run_guarded
 
-    class SafeLocalLauncher(LocalLauncher):  # type: ignore[misc]
-        """Hydra's submitit_local launcher, a job whose folder cannot be set up kept failed."""
+    class _Guarded:
+        """A submitit launcher's per-job call, guarded: a folder that cannot be set up fails."""
+
+        config: Any
 
         def __call__(
             self,
@@ -38,35 +40,20 @@ else:
             job_id: str,
             singleton_state: dict[Any, Any],
         ) -> JobReturn:
-            """Run one job in submitit's process (Hydra's own call, guarded)."""
+            """Run one job in the process submitit started for it (Hydra's own call, guarded)."""
+            launch = super().__call__  # type: ignore[misc]  # the submitit launcher's, next in the MRO
 
             def run(number: int, overrides: Sequence[str]) -> JobReturn:
-                result: JobReturn = LocalLauncher.__call__(
-                    self, list(overrides), job_dir_key, number, job_id, singleton_state
+                result: JobReturn = launch(
+                    list(overrides), job_dir_key, number, job_id, singleton_state
                 )
                 return result
 
             assert self.config is not None
             return run_guarded(run, self.config, job_num, sweep_overrides)
 
-    class SafeSlurmLauncher(SlurmLauncher):  # type: ignore[misc]
-        """Hydra's submitit_slurm launcher, a job whose folder cannot be set up kept failed."""
+    class SafeLocalLauncher(_Guarded, LocalLauncher):  # type: ignore[misc]
+        """Hydra's submitit_local launcher, each job guarded."""
 
-        def __call__(
-            self,
-            sweep_overrides: list[str],
-            job_dir_key: str,
-            job_num: int,
-            job_id: str,
-            singleton_state: dict[Any, Any],
-        ) -> JobReturn:
-            """Run one job on its cluster node (Hydra's own call, guarded)."""
-
-            def run(number: int, overrides: Sequence[str]) -> JobReturn:
-                result: JobReturn = SlurmLauncher.__call__(
-                    self, list(overrides), job_dir_key, number, job_id, singleton_state
-                )
-                return result
-
-            assert self.config is not None
-            return run_guarded(run, self.config, job_num, sweep_overrides)
+    class SafeSlurmLauncher(_Guarded, SlurmLauncher):  # type: ignore[misc]
+        """Hydra's submitit_slurm launcher, each job guarded."""
