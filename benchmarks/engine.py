@@ -8,7 +8,9 @@ the imports, before any prospect exists, and ``per prospect`` is ``(peak - base)
 
 The workload (``workload.py``) is one replicate of an 8-step email cadence on the cold list over
 120 days, with rep capacity that never binds. ``--quick`` runs 10,000 and 100,000 prospects with
-the plain model at 10,000 only.
+the plain model at 10,000 only. Beside both, a bare NumPy loop over the same prospects and steps
+(:func:`bare_numpy`) gives the floor a touch costs; the job rows give the default job's wall
+time through the command line and its per-job overhead (that time minus its ``simulate()``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -53,6 +57,8 @@ def worker(kind: str, n: int, horizon: float) -> dict[str, Any]:
     from sim.api import run_arms, simulate
     from sim.registry import compose
 
+    if kind == "numpy":  # the floor: the same prospects and steps as bare NumPy passes
+        return bare_numpy(n)
     if kind == "default":  # the default job, through the Python API
         cfg_default = compose([])
         base = current_rss_mb()
@@ -75,6 +81,31 @@ def worker(kind: str, n: int, horizon: float) -> dict[str, Any]:
         }
     wall = time.perf_counter() - t0
     return {"wall": wall, "base_mb": base, "peak_mb": peak_rss_mb(), **counts}
+
+
+def bare_numpy(n: int, steps: int = 8, seed: int = 0) -> dict[str, Any]:
+    """The workload's shape with nothing but NumPy: one vectorised pass per cadence step.
+
+    Per step, for the prospects still in the cadence: decay a state array, draw one uniform
+    each, compare it with a probability that depends on the state, update the state and drop
+    those who replied. No SimPy, no rep days, no keyed draws: a lower bound on the cost of a
+    touch, the number the engine's touches per second are compared to.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed))
+    base = current_rss_mb()
+    t0 = time.perf_counter()
+    annoyance = np.zeros(n)
+    active = np.arange(n)
+    touches = replies = 0
+    for _ in range(steps):
+        annoyance[active] = annoyance[active] * 0.5 + 0.15
+        p = 0.01 * np.exp(-0.5 * annoyance[active])
+        replied = rng.random(active.size) < p
+        touches += active.size
+        replies += int(np.count_nonzero(replied))
+        active = active[~replied]
+    wall = time.perf_counter() - t0
+    return {"wall": wall, "base_mb": base, "peak_mb": peak_rss_mb(), "touches": touches}
 
 
 def measure(kind: str, n: int, horizon: float, timeout: float) -> dict[str, Any] | None:
@@ -127,6 +158,10 @@ def job_timings(timeout: float) -> list[tuple[str, str]]:
             single = time_command([str(app), f"hydra.run.dir={out / 'run'}"], out, timeout)
         if single is not None:
             rows.append(("default job: `outreach-sim` (what `make run` runs)", f"{single:.1f} s"))
+            inner = measure("default", 0, 0.0, timeout)
+            if inner is not None:
+                label = "per-job overhead: the default job's wall time minus its `simulate()`"
+                rows.append((label, f"{single - inner['wall']:.1f} s ({inner['wall']:.1f} s)"))
         else:
             res = measure("default", 0, 0.0, timeout)
             label = "default job via `sim.api.simulate(compose([]))` (CLI not usable)"
@@ -216,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-jobs", action="store_true", help="skip timing the default job and the sweep"
     )
-    ap.add_argument("--worker", choices=("engine", "plain", "default"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--worker", choices=("engine", "plain", "numpy", "default"), help=argparse.SUPPRESS
+    )
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -235,15 +272,18 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         eng = measure("engine", n, args.horizon, args.timeout)
         plain = measure("plain", n, args.horizon, args.timeout) if n <= plain_max else None
-        for name, r in (("engine", eng), ("plain SimPy", plain)):
+        floor = measure("numpy", n, args.horizon, args.timeout)
+        for name, r in (("engine", eng), ("plain SimPy", plain), ("bare NumPy loop", floor)):
             if r is None:
-                if name == "engine" or n <= plain_max:
+                if name != "plain SimPy" or n <= plain_max:
                     print(f"| {name} | {fmt_int(n)} | failed or timed out | | | | | | | |")
                 continue
             rate = r["touches"] / r["wall"]
             ratio = ""
             if name == "engine" and plain is not None:
                 ratio = f"{rate / (plain['touches'] / plain['wall']):.0f}x"
+            if name == "bare NumPy loop" and eng is not None:  # how far the engine is from it
+                ratio = f"engine at {eng['touches'] / eng['wall'] / rate:.2g}x of it"
             per_kb = (r["peak_mb"] - r["base_mb"]) * 1024 / n
             us = 1e6 * r["wall"] / r["touches"]
             print(
