@@ -1,8 +1,9 @@
 """Population state as arrays: a prospect is a row index, every attribute one NumPy array.
 
 Traits that never change during a run (relationship, channel affinity, busyness, voicemail habit,
-connector) live in :class:`Prospects` and are shared by every arm. What a strategy changes
-(warmth, familiarity, annoyance, exposures) lives in :class:`ProspectState`,
+connector, reachability, responsiveness) live in :class:`Prospects` and are shared by every arm.
+What a strategy changes (warmth, familiarity, annoyance, exposures, touches received, voicemails
+left) lives in :class:`ProspectState`,
 made fresh for each arm from the same traits.
 
 Sampling is prefix-stable: prospects are drawn in fixed blocks, each from its own spawned seed,
@@ -48,7 +49,7 @@ class Prospects:
     listens_voicemail: B  # seed 003 #5: some never listen to voicemail
     has_connector: B  # a mutual connection who can introduce the rep (seeds 001, 004)
     enrolled_at: npt.NDArray[np.float64]  # day the prospect enters the cadence
-    reachable: B  # can ever reply at all (mover-stayer mixture; docs/model.md 2.12)
+    reachable: B  # can ever reply at all (mover-stayer mixture; docs/model.md 2.14)
     responsiveness: F32  # standard normal score of the prospect's reply propensity (frailty)
 
     @property

@@ -150,7 +150,7 @@ def annoy(world: World, b: Touch) -> None:
 
 
 def respond(world: World, b: Touch) -> None:
-    """Chances of a positive reply, a "not interested" and an opt-out (2.5-2.9, 2.7, 2.12)."""
+    """Chances of a positive reply, a "not interested" and an opt-out (2.5-2.9, 2.14)."""
     m, cfg, p, plan, idx, msg = world.model, world.cfg, world.prospects, world.plan, b.idx, b.msg
     # At most one reply in flight per prospect; someone who said no may still opt out.
     free = ~np.isfinite(world.pending_at[idx])
@@ -158,7 +158,7 @@ def respond(world: World, b: Touch) -> None:
     b.eligible = b.noticed & free & ((prior == NONE) | (prior == NEGATIVE))
     habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
     mismatch = 0.0 if world.callback_matches else cfg.callback_mismatch
-    # The prospect's own propensity to reply at all, the same on every touch (frailty, 2.12).
+    # The prospect's own propensity to reply at all, the same on every touch (frailty, 2.14).
     frailty = cfg.responsiveness_sd * p.responsiveness[idx]
     value = m.message_value[msg]
     rows = np.arange(idx.size)
@@ -196,7 +196,7 @@ def respond(world: World, b: Touch) -> None:
     )
     p_pos, p_neg, b.p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
     # Whoever said no, and whoever never replies (the wrong person, no need at all), may still
-    # opt out but sends no reply (the mover-stayer mixture, 2.12).
+    # opt out but sends no reply (the mover-stayer mixture, 2.14).
     silent = (prior == NEGATIVE) | ~p.reachable[idx]
     b.p_pos = np.where(silent, 0.0, p_pos)
     b.p_neg = np.where(silent, 0.0, p_neg)
