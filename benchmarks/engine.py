@@ -8,7 +8,7 @@ the imports, before any prospect exists, and ``per prospect`` is ``(peak - base)
 
 The workload (``workload.py``) is one replicate of an 8-step email cadence on the cold list over
 120 days, with rep capacity that never binds. ``--quick`` runs 10,000 and 100,000 prospects with
-the plain model at 10,000 only, and sharded 20-configuration sweeps instead of 200-configuration
+the plain model at 10,000 only, and sharded 12-configuration sweeps instead of 200-configuration
 sweeps both sharded and not.
 
 Beside the engine and the plain model, one run reports (issue 13, item 5):
@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="sizes 10,000 and 100,000; plain model at 10,000; sharded 20-configuration sweeps",
+        help="sizes 10,000 and 100,000; plain model at 10,000; sharded 12-configuration sweeps",
     )
     ap.add_argument(
         "--no-jobs", action="store_true", help="skip timing the default job and the sweeps"
@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sweep-configs",
         type=int,
         default=None,
-        help="configurations per timed sweep (default 200; 20 with --quick)",
+        help="configurations per timed sweep (default 200; 12 with --quick)",
     )
     ap.add_argument(
         "--worker",
@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.n, args.horizon, args.size)))
         return 0
-    configs = args.sweep_configs or (20 if args.quick else 200)
+    configs = args.sweep_configs or (12 if args.quick else 200)
     if configs < 1:
         print("benchmark: --sweep-configs must be at least 1", file=sys.stderr)
         return 2
