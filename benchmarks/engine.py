@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plain SimPy model run at sizes <= {plain_max:,} (larger sizes take too long for it)\n")
     print(
         "| model | prospects | touches | wall s | touches/s | peak MB | base MB | KB/prospect "
-        "| us/touch | engine/plain |"
+        "| us/touch | ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
