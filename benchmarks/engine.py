@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.n, args.horizon, args.size)))
         return 0
-    configs = args.sweep_configs or (12 if args.quick else 200)
+    configs = args.sweep_configs if args.sweep_configs is not None else (12 if args.quick else 200)
     if configs < 1:
         print("benchmark: --sweep-configs must be at least 1", file=sys.stderr)
         return 2
