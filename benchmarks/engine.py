@@ -8,15 +8,27 @@ the imports, before any prospect exists, and ``per prospect`` is ``(peak - base)
 
 The workload (``workload.py``) is one replicate of an 8-step email cadence on the cold list over
 120 days, with rep capacity that never binds. ``--quick`` runs 10,000 and 100,000 prospects with
-the plain model at 10,000 only. Beside both, a bare NumPy loop over the same prospects and steps
-(:func:`bare_numpy`) gives the floor a touch costs; the job rows give the default job's wall
-time through the command line and its per-job overhead (that time minus its ``simulate()``).
+the plain model at 10,000 only, and sharded 12-configuration sweeps instead of 200-configuration
+sweeps both sharded and not.
+
+Beside the engine and the plain model, one run reports (issue 13, item 5):
+
+- a bare NumPy loop (``numpy_floor``) over the same prospects and the same eight steps, one
+  vectorised pass per step: the floor the engine's touches per second is compared to;
+- the per-job overhead: wall time of one default ``outreach-sim`` job (a subprocess) minus the
+  in-process ``simulate()`` time of the same config;
+- configurations per hour of joblib sweeps (``n_jobs=2``) of default-size and of small
+  (``population.size=200``) configurations, one launched job per configuration and sharded,
+  and their wall time over the sum of the same configurations' serial in-process ``simulate()``
+  times, against the issue's targets (0.65x default-size, 1x small). Targets are checked here,
+  never in timed unit tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import shutil
@@ -26,8 +38,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,20 +58,77 @@ def current_rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def worker(kind: str, n: int, horizon: float) -> dict[str, Any]:
+#: Per-step stop probability of the bare NumPy loop: with it a prospect gets on average
+#: sum_{k<8} (1 - p)^k = 7.5 of the 8 touches, about as many as in the engine's workload
+#: (74,412 touches at 10,000 prospects with model v2).
+FLOOR_STOP_P = 0.02
+
+
+def numpy_floor(n: int, steps: int, seed: int = 0) -> dict[str, Any]:
+    """The bare NumPy loop: per step, draw a uniform per prospect, compare it to a probability and
+    update the state array. No model, no days, no capacity: what any engine of this shape costs at
+    least, so the engine's distance from it is the cost of its model and bookkeeping.
+    """
+    import numpy as np
+
+    base = current_rss_mb()
+    walls = []
+    touches = 0
+    # The best of five: a pass takes milliseconds, so one timing is mostly scheduler noise.
+    for _ in range(5):
+        rng = np.random.default_rng(seed)  # a generator of its own: no global random state
+        t0 = time.perf_counter()
+        stopped = np.zeros(n, dtype=bool)
+        touches = 0
+        for _ in range(steps):
+            active = ~stopped
+            touches += int(np.count_nonzero(active))
+            stopped |= active & (rng.random(n) < FLOOR_STOP_P)
+        walls.append(time.perf_counter() - t0)
+    return {"wall": min(walls), "base_mb": base, "peak_mb": peak_rss_mb(), "touches": touches}
+
+
+def serial_simulate(configs: int, size: int) -> dict[str, Any]:
+    """The sum of ``simulate()`` times of a sweep's configurations (``seed=0..configs-1``, the
+    default config, ``population.size=size`` unless 0), one after another in this process: the
+    floor a sweep is compared to. Composing is not timed, as a sharded sweep composes too.
+    """
+    from sim.api import simulate
+    from sim.registry import compose
+
+    extra = [f"population.size={size}"] if size else []
+    # One untimed run first: the first simulate() imports pandas and SciPy (about a second),
+    # which is per-process overhead, not simulation, so the floor leaves it out.
+    simulate(compose(["seed=0", *extra]))
+    total = 0.0
+    for seed in range(configs):
+        cfg = compose([f"seed={seed}", *extra])
+        t0 = time.perf_counter()
+        simulate(cfg)
+        total += time.perf_counter() - t0
+    return {"wall": total, "base_mb": 0.0, "peak_mb": peak_rss_mb()}
+
+
+def worker(kind: str, n: int, horizon: float, size: int = 0) -> dict[str, Any]:
     """One measurement in this (fresh) process: build the config, run, time and measure."""
     sys.path.insert(0, str(HERE))
+    if kind == "numpy":
+        from workload import EMAIL_CADENCE
+
+        return numpy_floor(n, len(EMAIL_CADENCE))
+    if kind == "serial":
+        return serial_simulate(n, size)
     from plain_simpy import run_plain
     from workload import benchmark_config
 
     from sim.api import run_arms, simulate
     from sim.registry import compose
 
-    if kind == "numpy":  # the floor: the same prospects and steps as bare NumPy passes
-        return bare_numpy(n)
     if kind == "default":  # the default job, through the Python API
         cfg_default = compose([])
         base = current_rss_mb()
+        # One untimed run first, as in serial_simulate: its imports are per-process overhead.
+        simulate(compose([]))
         t0 = time.perf_counter()
         simulate(cfg_default)
         return {"wall": time.perf_counter() - t0, "base_mb": base, "peak_mb": peak_rss_mb()}
@@ -83,32 +150,9 @@ def worker(kind: str, n: int, horizon: float) -> dict[str, Any]:
     return {"wall": wall, "base_mb": base, "peak_mb": peak_rss_mb(), **counts}
 
 
-def bare_numpy(n: int, steps: int = 8, seed: int = 0) -> dict[str, Any]:
-    """The workload's shape with nothing but NumPy: one vectorised pass per cadence step.
-
-    Per step, for the prospects still in the cadence: decay a state array, draw one uniform
-    each, compare it with a probability that depends on the state, update the state and drop
-    those who replied. No SimPy, no rep days, no keyed draws: a lower bound on the cost of a
-    touch, the number the engine's touches per second are compared to.
-    """
-    rng = np.random.Generator(np.random.PCG64(seed))
-    base = current_rss_mb()
-    t0 = time.perf_counter()
-    annoyance = np.zeros(n)
-    active = np.arange(n)
-    touches = replies = 0
-    for _ in range(steps):
-        annoyance[active] = annoyance[active] * 0.5 + 0.15
-        p = 0.01 * np.exp(-0.5 * annoyance[active])
-        replied = rng.random(active.size) < p
-        touches += active.size
-        replies += int(np.count_nonzero(replied))
-        active = active[~replied]
-    wall = time.perf_counter() - t0
-    return {"wall": wall, "base_mb": base, "peak_mb": peak_rss_mb(), "touches": touches}
-
-
-def measure(kind: str, n: int, horizon: float, timeout: float) -> dict[str, Any] | None:
+def measure(
+    kind: str, n: int, horizon: float, timeout: float, size: int = 0
+) -> dict[str, Any] | None:
     """Run one worker in a fresh interpreter; None if it timed out or failed."""
     cmd = [
         sys.executable,
@@ -119,6 +163,8 @@ def measure(kind: str, n: int, horizon: float, timeout: float) -> dict[str, Any]
         str(n),
         "--horizon",
         str(horizon),
+        "--size",
+        str(size),
     ]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -132,59 +178,133 @@ def measure(kind: str, n: int, horizon: float, timeout: float) -> dict[str, Any]
     return result
 
 
-def time_command(cmd: list[str], cwd: Path, timeout: float) -> float | None:
-    """Wall seconds of a command, or None if it failed."""
+def time_command(
+    cmd: list[str], cwd: Path, timeout: float, first: Path | None = None
+) -> tuple[float, float | None] | None:
+    """Wall seconds of a command, or None if it failed; with ``first`` (a sweep folder), also the
+    seconds until the first configuration's ``manifest.json`` (written last, so: its first result)
+    appeared, polled every 0.1 s.
+    """
     t0 = time.perf_counter()
-    try:
-        done = subprocess.run(
-            cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return None
-    if done.returncode != 0:
-        print(f"  {' '.join(cmd)} failed:\n{done.stderr[-1500:]}", file=sys.stderr)
-        return None
-    return time.perf_counter() - t0
+    first_at: float | None = None
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        while proc.poll() is None:
+            now = time.perf_counter()
+            if now - t0 > timeout:
+                proc.kill()
+                proc.wait()
+                return None
+            if first is not None and first_at is None and any(first.glob("*/manifest.json")):
+                first_at = now - t0
+            time.sleep(0.1)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            err.seek(0)
+            print(f"  {' '.join(cmd)} failed:\n{err.read()[-1500:]}", file=sys.stderr)
+            return None
+    return wall, first_at
 
 
-def job_timings(timeout: float) -> list[tuple[str, str]]:
-    """Wall time of the default ``make run`` job and of a 20-job sweep on the joblib launcher."""
+#: The issue-13 targets: a sweep's wall time over the sum of its configurations' serial
+#: in-process simulate() times (two cores make 0.5x at best).
+SWEEP_TARGETS = {"default-size": 0.65, "small (population.size=200)": 1.0}
+N_JOBS = 2
+
+
+def overhead_rows(out: Path, app: Path, timeout: float) -> list[tuple[str, str]]:
+    """Wall time of the default ``make run`` job and its overhead over ``simulate()``."""
     rows: list[tuple[str, str]] = []
-    app = BIN / "outreach-sim"
-    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
-        out = Path(tmp)
-        single = None
-        if app.exists():
-            single = time_command([str(app), f"hydra.run.dir={out / 'run'}"], out, timeout)
-        if single is not None:
-            rows.append(("default job: `outreach-sim` (what `make run` runs)", f"{single:.1f} s"))
-            inner = measure("default", 0, 0.0, timeout)
-            if inner is not None:
-                label = "per-job overhead: the default job's wall time minus its `simulate()`"
-                rows.append((label, f"{single - inner['wall']:.1f} s ({inner['wall']:.1f} s)"))
-        else:
-            res = measure("default", 0, 0.0, timeout)
-            label = "default job via `sim.api.simulate(compose([]))` (CLI not usable)"
-            rows.append((label, f"{res['wall']:.1f} s" if res else "failed"))
-        sweep = None
-        if app.exists():
+    timed = time_command([str(app), f"hydra.run.dir={out / 'run'}"], out, timeout)
+    res = measure("default", 0, 0.0, timeout)
+    inproc = res["wall"] if res else None
+    if timed is not None:
+        rows.append(("default job: `outreach-sim` (what `make run` runs)", f"{timed[0]:.1f} s"))
+    else:
+        rows.append(("default job: `outreach-sim` (what `make run` runs)", "failed"))
+    rows.append(
+        (
+            "same config in-process: `sim.api.simulate(compose([]))`",
+            f"{inproc:.2f} s" if inproc is not None else "failed",
+        )
+    )
+    if timed is not None and inproc is not None:
+        overhead = timed[0] - inproc
+        rows.append(
+            (
+                "per-job overhead (job wall - in-process simulate)",
+                f"{overhead:.1f} s ({overhead / timed[0]:.0%} of the job)",
+            )
+        )
+    return rows
+
+
+def sweep_rows(
+    out: Path, app: Path, configs: int, timeout: float, unsharded: bool = True
+) -> list[str]:
+    """Markdown rows: joblib sweeps of ``configs`` default-size and small configurations, sharded
+    (and, with ``unsharded``, one launched job per configuration), against the serial in-process
+    simulate() sum.
+    """
+    shard = max(1, math.ceil(configs / (2 * N_JOBS)))  # two shards a worker: fewer, larger tasks
+    rows: list[str] = []
+    for kind, size in (("default-size", 0), ("small (population.size=200)", 200)):
+        serial = measure("serial", configs, 0.0, timeout, size=size)
+        floor = serial["wall"] if serial else None
+        for shard_size in (1, shard) if unsharded else (shard,):
+            where = out / f"sweep-{size}-{shard_size}"
             cmd = [
                 str(app),
                 "-m",
                 "hydra/launcher=joblib",
-                "seed=range(0,20)",
-                f"hydra.sweep.dir={out / 'sweep'}",
+                f"hydra.launcher.n_jobs={N_JOBS}",
+                f"seed=range(0,{configs})",
+                f"hydra.sweeper.shard_size={shard_size}",
+                f"hydra.sweep.dir={where}",
             ]
-            sweep = time_command(cmd, out, timeout)
-        label = "20-job sweep: `outreach-sim -m hydra/launcher=joblib seed=range(0,20)`"
-        rows.append(
-            (label, f"{sweep:.1f} s" if sweep is not None else "not run (CLI failed or missing)")
-        )
+            if size:
+                cmd.append(f"population.size={size}")
+            timed = time_command(cmd, out, timeout, first=where)
+            label = f"{kind}, shard_size={shard_size}"
+            floor_s = f"{floor:.1f}" if floor is not None else "failed"
+            if timed is None:
+                rows.append(f"| {label} | {configs} | failed | | | {floor_s} | | |")
+                continue
+            wall, first_at = timed
+            first_s = f"{first_at:.1f}" if first_at is not None else "n/a"
+            per_hour = fmt_int(3600 * configs / wall)
+            target = SWEEP_TARGETS[kind]
+            if floor is None:
+                verdict, ratio = "n/a", ""
+            else:
+                ratio = f"{wall / floor:.2f}x"
+                verdict = ("pass" if wall / floor <= target else "FAIL") + f" (<= {target}x)"
+            rows.append(
+                f"| {label} | {configs} | {wall:.1f} | {first_s} | {per_hour} | {floor_s} "
+                f"| {ratio} | {verdict} |"
+            )
+            shutil.rmtree(where, ignore_errors=True)
+            print(rows[-1], file=sys.stderr)  # progress: the table is printed at the end
+    return rows
+
+
+def job_timings(
+    timeout: float, configs: int, unsharded: bool = True
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Per-job overhead, the sweeps, and peak memory of the 1M workload through the command."""
+    rows: list[tuple[str, str]] = []
+    app = BIN / "outreach-sim"
+    if not app.exists():
+        return [("`outreach-sim`", f"not found in {BIN}: jobs and sweeps not timed")], []
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
+        out = Path(tmp)
+        rows += overhead_rows(out, app, timeout)
+        sweeps = sweep_rows(out, app, configs, timeout, unsharded)
         peak = cli_peak_mb(out, timeout)
         label = "1,000,000 prospects x 120 days through `outreach-sim` (the workload): peak RSS"
         rows.append((label, f"{peak:.0f} MB" if peak is not None else "failed"))
         shutil.rmtree(out, ignore_errors=True)
-    return rows
+    return rows, sweeps
 
 
 def cli_peak_mb(out: Path, timeout: float, n: int = 1_000_000) -> float | None:
@@ -246,19 +366,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--horizon", type=float, default=120.0, help="days simulated")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per measurement")
     ap.add_argument(
-        "--quick", action="store_true", help="sizes 10,000 and 100,000; plain model at 10,000"
+        "--quick",
+        action="store_true",
+        help="sizes 10,000 and 100,000; plain model at 10,000; sharded 12-configuration sweeps",
     )
     ap.add_argument(
-        "--no-jobs", action="store_true", help="skip timing the default job and the sweep"
+        "--no-jobs", action="store_true", help="skip timing the default job and the sweeps"
     )
     ap.add_argument(
-        "--worker", choices=("engine", "plain", "numpy", "default"), help=argparse.SUPPRESS
+        "--sweep-configs",
+        type=int,
+        default=None,
+        help="configurations per timed sweep (default 200; 12 with --quick)",
+    )
+    ap.add_argument(
+        "--worker",
+        choices=("engine", "plain", "numpy", "default", "serial"),
+        help=argparse.SUPPRESS,
     )
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.n, args.horizon)))
+        print(json.dumps(worker(args.worker, args.n, args.horizon, args.size)))
         return 0
+    configs = args.sweep_configs if args.sweep_configs is not None else (12 if args.quick else 200)
+    if configs < 1:
+        print("benchmark: --sweep-configs must be at least 1", file=sys.stderr)
+        return 2
     sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     plain_max = 10_000 if args.quick else args.plain_max
     cpus = os.cpu_count()
@@ -266,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plain SimPy model run at sizes <= {plain_max:,} (larger sizes take too long for it)\n")
     print(
         "| model | prospects | touches | wall s | touches/s | peak MB | base MB | KB/prospect "
-        "| us/touch | engine/plain |"
+        "| us/touch | ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
@@ -282,20 +417,35 @@ def main(argv: list[str] | None = None) -> int:
             ratio = ""
             if name == "engine" and plain is not None:
                 ratio = f"{rate / (plain['touches'] / plain['wall']):.0f}x"
-            if name == "bare NumPy loop" and eng is not None:  # how far the engine is from it
-                ratio = f"engine at {eng['touches'] / eng['wall'] / rate:.2g}x of it"
+            if name == "bare NumPy loop" and eng is not None:
+                ratio = f"{rate / (eng['touches'] / eng['wall']):.0f}x the engine"
             per_kb = (r["peak_mb"] - r["base_mb"]) * 1024 / n
             us = 1e6 * r["wall"] / r["touches"]
             print(
                 f"| {name} | {fmt_int(n)} | {fmt_int(r['touches'])} | {r['wall']:.2f} "
                 f"| {fmt_int(rate)} | {r['peak_mb']:.0f} | {r['base_mb']:.0f} | {per_kb:.2f} "
-                f"| {us:.2f} | {ratio} |"
+                f"| {us:.3g} | {ratio} |"
             )
         sys.stdout.flush()
     if not args.no_jobs:
+        # --quick times the sharded sweeps only, to stay within about three minutes.
+        rows, sweeps = job_timings(args.timeout, configs, unsharded=not args.quick)
         print()
-        for label, value in job_timings(args.timeout):
+        for label, value in rows:
             print(f"- {label}: {value}")
+        if sweeps:
+            print(
+                f"\nSweeps: `outreach-sim -m hydra/launcher=joblib hydra.launcher.n_jobs={N_JOBS} "
+                f"seed=range(0,{configs})`; floor = sum of the same configurations' serial "
+                "in-process simulate() times; first = seconds to the first manifest.json\n"
+            )
+            print(
+                "| sweep | configs | wall s | first s | configs/hour | floor s "
+                "| wall/floor | target |"
+            )
+            print("|---|---:|---:|---:|---:|---:|---:|---|")
+            for row in sweeps:
+                print(row)
     return 0
 
 

@@ -1,0 +1,42 @@
+"""The benchmark script's own logic (benchmarks/engine.py): no timings are asserted here, the
+performance targets live in the benchmark's output (docs/performance.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ENGINE = Path(__file__).resolve().parent.parent / "benchmarks" / "engine.py"
+
+
+def load_bench() -> ModuleType:
+    """benchmarks/ is not a package: load engine.py by path."""
+    spec = importlib.util.spec_from_file_location("bench_engine", ENGINE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_numpy_floor_counts_touches_like_the_workload() -> None:
+    bench = load_bench()
+    n, steps = 20_000, 8
+    result = bench.numpy_floor(n, steps, seed=3)
+    # Same seed, same count: the floor has a generator of its own.
+    assert result["touches"] == bench.numpy_floor(n, steps, seed=3)["touches"]
+    p = bench.FLOOR_STOP_P
+    expected = n * sum((1 - p) ** k for k in range(steps))
+    assert abs(result["touches"] - expected) < 0.01 * expected
+    assert n <= result["touches"] <= n * steps
+
+
+def test_bad_sweep_size_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load_bench()
+    assert bench.main(["--sweep-configs", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--sweep-configs" in err[0]
