@@ -1,9 +1,10 @@
 """Guard: the checks a command line passes before Hydra runs anything (errors, and configs as data).
 
 :func:`check_command` parses the command line as Hydra would, expands a sweep into its jobs and
-composes every job's config with Hydra's compose API, so that an unknown group option, a value
-of the wrong type, an out-of-range number or a missing strategy file is reported once, as a
-:class:`UserError`, before any directory exists.
+composes every job's config (with Hydra's compose API once per choice of config groups, then
+each job's plain values applied as Hydra applies them: :class:`JobComposer`), so that an unknown
+group option, a value of the wrong type, an out-of-range number or a missing strategy file is
+reported once, as a :class:`UserError`, before any directory exists.
 
 It also enforces that configs are data. Hydra instantiates a few nodes of its own config
 (``_target_`` of the launcher, the sweeper and callbacks) and hands the logging nodes to
