@@ -6,6 +6,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from hydra import initialize_config_dir
+from omegaconf import OmegaConf, open_dict
+
+from sim import guard
+from sim.registry import CONF_DIR, register_configs, to_experiment
+from tests.cli_helpers import run
 
 COUNT = r"""
 import json, sys
@@ -47,3 +56,68 @@ def test_a_single_run_composes_once_beyond_hydras_own_and_validates_once_per_pro
     # per replicate: the six default arms' strategies are checked twice in all.
     assert counts["validate"] == 2
     assert counts["validate_strategy"] == 2 * 6
+
+
+#: Sampled jobs of sweeps: plain values, group choices (strategy, population, a launcher, an
+#: experiment) and additions, each composed in full and by the pre-flight's fast path.
+SAMPLED_JOBS = [
+    ["seed=3", "population.size=150"],
+    ["strategy=[entitlement,nurture]", "population=cold_list", "seed=2", "horizon_days=30"],
+    ["population=house_list", "strategy=[entitlement,bombard]", "seed=7"],
+    ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "population.size=120"],
+    ["+experiment=cool_down", "seed=5"],
+    ["population.size=-3"],
+    ["seed=3", "population.size=150", "replications=4"],
+]
+
+
+def _plain(cfg: Any) -> Any:
+    tree = OmegaConf.to_container(cfg, resolve=False)
+    tree["hydra"].pop("runtime")  # the process's cwd and versions: the same for both
+    return tree
+
+
+def test_the_fast_path_gives_the_configs_and_errors_a_full_composition_gives() -> None:
+    register_configs()
+    guard.register_resolvers()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        composer = guard.JobComposer("config")
+        for job in SAMPLED_JOBS:
+            full = guard.compose_job("config", job)
+            fast = composer.compose(job)
+            assert _plain(fast) == _plain(full), job
+            outcome = []
+            for cfg in (full, fast):
+                try:
+                    guard.check_job(cfg, validate=True)
+                    task = cfg.copy()
+                    with open_dict(task):
+                        del task["hydra"]
+                    outcome.append(to_experiment(task))
+                except guard.UserError as exc:
+                    outcome.append(str(exc))
+            assert outcome[0] == outcome[1], job
+        # Fewer compositions than jobs: once per distinct choice of groups (and search path).
+        assert len(composer.bases) == 5
+        for bad in (["strategy.entitlement.max_touches=4"], ["population=nowhere", "seed=1"]):
+            with pytest.raises(guard.UserError) as full_error:
+                guard.compose_job("config", bad)
+            with pytest.raises(guard.UserError) as fast_error:
+                composer.compose(bad)
+            assert str(fast_error.value) == str(full_error.value)
+
+
+def test_a_bad_value_in_the_150th_configuration_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    sizes = ",".join([*(str(100 + i) for i in range(149)), "-5"])
+    args = ["-m", "strategy=[entitlement,nurture]", f"population.size={sizes}"]
+    with pytest.raises(guard.UserError, match=r"population\.size=-5"):
+        guard.check_command(args)
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run([*args, "replications=2", "horizon_days=20"], work)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "population.size" in lines[0]
+    assert not list(work.iterdir()), "nothing written"
