@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,25 @@ def run(
     return subprocess.run(
         [program, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600
     )
+
+
+def start_in_session(
+    args: list[str], cwd: Path, ready: Callable[[], bool], timeout: float, stderr: int = -1
+) -> subprocess.Popen[str]:
+    """Start the command in a session of its own (to signal it and its workers) and wait until
+    ``ready()`` holds or ``timeout`` seconds pass; ``stderr`` is captured unless DEVNULL."""
+    proc = subprocess.Popen(
+        [APP, *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return proc
 
 
 def manifest(job_dir: Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from sim import outputs
-from tests.cli_helpers import APP, SMALL, manifest, run
+from tests.cli_helpers import SMALL, manifest, run, start_in_session
 
 pytestmark = pytest.mark.slow
 THREE = ["-m", "seed=1,2,3", *SMALL, "hydra.sweep.dir=sweep"]
@@ -203,18 +203,8 @@ SLOW_SHARDED = [*SLOW[:1], "seed=1,2,3,4", *SLOW[2:], "hydra.sweeper.shard_size=
 def _kill_parent_mid_sweep(
     tmp_path: Path, sig: signal.Signals, args: list[str] = SLOW, heads: tuple[str, ...] = ("0", "1")
 ) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [APP, *args],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
     sweep = tmp_path / "sweep"
-    deadline = time.monotonic() + 60
-    while not all((sweep / h).is_dir() for h in heads) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    proc = start_in_session(args, tmp_path, lambda: all((sweep / h).is_dir() for h in heads), 60)
     assert all((sweep / h).is_dir() for h in heads), "the jobs did not start"
     workers = _children(proc.pid)
     assert proc.poll() is None, "the sweep finished before it could be killed"

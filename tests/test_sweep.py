@@ -7,13 +7,12 @@ import shlex
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.cli_helpers import AGGREGATE, APP, SMALL, manifest, run
+from tests.cli_helpers import AGGREGATE, APP, SMALL, manifest, run, start_in_session
 
 pytestmark = pytest.mark.slow
 SWEEP = ["-m", "population.size=100,150", "seed=1,2", *SMALL[1:]]
@@ -80,17 +79,10 @@ def test_failing_job_keeps_the_others_lists_the_error_and_exits_nonzero(tmp_path
 
 def test_killed_sweep_resumes_to_the_uninterrupted_tables(serial: Path, tmp_path: Path) -> None:
     args = [*SWEEP, "hydra.sweep.dir=sweep"]
-    proc = subprocess.Popen(
-        [APP, *args],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     sweep = tmp_path / "sweep"
-    deadline = time.monotonic() + 300
-    while not list(sweep.glob("*/manifest.json")) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    proc = start_in_session(
+        args, tmp_path, lambda: any(sweep.glob("*/manifest.json")), 300, subprocess.DEVNULL
+    )
     assert proc.poll() is None, "the sweep finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -174,18 +166,8 @@ def test_ctrl_c_prints_one_line_with_the_command_that_finishes_the_sweep(
     serial: Path, tmp_path: Path
 ) -> None:
     args = [*SWEEP, "hydra.sweep.dir=sweep"]
-    proc = subprocess.Popen(
-        [APP, *args],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
     sweep = tmp_path / "sweep"
-    deadline = time.monotonic() + 300
-    while not list(sweep.glob("*/manifest.json")) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    proc = start_in_session(args, tmp_path, lambda: any(sweep.glob("*/manifest.json")), 300)
     os.kill(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
