@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark validation calibrate reference reliability workshop clean
+.PHONY: run test lint typecheck format benchmark benchmark-fit validation calibrate reference reliability workshop clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
+
+# outreach-sim-fit on a synthetic log of ~100,000 touches, against its two-minute target.
+benchmark-fit: $(STAMP)
+	$(BIN)/python benchmarks/fit.py $(ARGS)
 
 # Fit the default model to every published target (per touch and per sequence) with SciPy;
 # writes sim/conf/model/default.yaml and docs/calibration/fit.{json,md} (~30 minutes on 2 cores).

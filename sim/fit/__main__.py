@@ -1,0 +1,5 @@
+"""``python -m sim.fit LOG.csv``: the same as ``outreach-sim-fit``."""
+
+from sim.fit.cli import main
+
+main()

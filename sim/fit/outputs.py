@@ -1,0 +1,241 @@
+"""What a fit writes: the model config, the estimates table, the record and the report.
+
+Everything is written into a fresh folder beside the target and moved into place at the end, and
+the model config over its final name with :func:`os.replace`: a failed fit leaves nothing
+half-written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from sim.config import ModelConfig, PopulationConfig
+from sim.fit.check import StepRates, simulated_outcomes, step_rates
+from sim.fit.estimate import REPLIED_PATHS, FitResult
+from sim.fit.replay import NONE, FitLog
+from sim.pages import png_src, render
+from sim.plots import png
+
+#: The columns of ``estimates.csv``.
+ESTIMATE_COLUMNS = (
+    "parameter",
+    "default",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "se",
+    "scale",
+    "status",
+    "note",
+)
+
+
+def estimates_table(result: FitResult) -> pd.DataFrame:
+    """A row per fitted parameter (design: the estimates as a table)."""
+    rows = [
+        {
+            "parameter": e.path,
+            "default": e.default,
+            "estimate": e.estimate,
+            "ci_low": e.ci_low,
+            "ci_high": e.ci_high,
+            "se": e.se,
+            "scale": e.scale,
+            "status": e.status,
+            "note": e.note,
+        }
+        for e in result.estimates
+    ]
+    return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
+
+
+def model_yaml(model: ModelConfig, name: str, source: str) -> str:
+    """The fitted model as a ``model`` group file: every parameter, fitted or kept."""
+    values: dict[str, Any] = dataclasses.asdict(model)
+    header = (
+        f"# Model fitted to {source} by outreach-sim-fit (name: {name}).\n"
+        "# Parameters the log identified carry their estimates; every other value is the\n"
+        "# base model's. The estimates, intervals and report sit in the fit's folder.\n"
+    )
+    return header + yaml.safe_dump(values, sort_keys=False, default_flow_style=None, width=100)
+
+
+def _curve_figure(
+    title: str, observed: StepRates, fitted: StepRates, default: StepRates, what: str
+) -> bytes:
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.add_subplot()
+    steps = np.arange(1, observed.touches.size + 1)
+    shown = observed.touches >= max(20, int(0.01 * observed.touches.max()))
+    for rates, label, style in (
+        (observed, "observed", "o-"),
+        (fitted, "fitted model", "s--"),
+        (default, "default model", "^:"),
+    ):
+        values = getattr(rates, what)
+        ax.plot(steps[shown], 100 * values[shown], style, label=label)
+    ax.set_xlabel("touch number")
+    ax.set_ylabel("% of touches")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return png(fig)
+
+
+def _delay_figure(log: FitLog, result: FitResult) -> bytes:
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.add_subplot()
+    later = (log.y != NONE) & (log.delay > 0)
+    if later.any():
+        d = log.delay[later]
+        bins = np.logspace(np.log10(d.min()), np.log10(d.max()), 30)
+        ax.hist(d, bins=list(bins), density=False, alpha=0.6, label="observed")
+        # The fitted lognormal mixture over channels, scaled to the counts per bin.
+        est = {e.path: e.estimate for e in result.estimates}
+        sd = est.get("reply_delay_sd", result.model.reply_delay_sd)
+        mids = np.sqrt(bins[:-1] * bins[1:])
+        widths = np.diff(np.log(bins))
+        expected = np.zeros(mids.size)
+        for c in np.unique(log.channel[later]):
+            from sim.channels import CHANNELS
+
+            count = int((log.channel[later] == c).sum())
+            med = est.get(f"reply_delay_days.{CHANNELS[c]}", 1.0)
+            z = (np.log(mids) - np.log(med)) / sd
+            expected += count * widths * np.exp(-0.5 * z * z) / (sd * np.sqrt(2 * np.pi))
+        ax.plot(mids, expected, "k-", label="fitted lognormal")
+        ax.set_xscale("log")
+    ax.set_xlabel("days from touch to outcome")
+    ax.set_ylabel("outcomes")
+    ax.set_title("Reply delays")
+    ax.legend()
+    return png(fig)
+
+
+def write_fit(
+    result: FitResult,
+    log: FitLog,
+    name: str,
+    source: str,
+    out_dir: Path,
+    conf_dir: Path,
+    base: ModelConfig,
+    population: PopulationConfig,
+    seed: int,
+    wrong_name_rate: float,
+) -> dict[str, Path]:
+    """Write the fit's files; return where each went."""
+    observed = step_rates(log, log.y, np.ones(log.y.size, np.bool_))
+    y_fit, made_fit = simulated_outcomes(log, result.model, population, seed, wrong_name_rate)
+    y_def, made_def = simulated_outcomes(log, base, population, seed, wrong_name_rate)
+    fitted, default = step_rates(log, y_fit, made_fit), step_rates(log, y_def, made_def)
+    figures = {
+        "reply_curve.png": _curve_figure(
+            "Replies per touch", observed, fitted, default, "reply_rate"
+        ),
+        "opt_out_curve.png": _curve_figure(
+            "Opt-outs per touch", observed, fitted, default, "opt_out_rate"
+        ),
+        "reply_delays.png": _delay_figure(log, result),
+    }
+    table = estimates_table(result)
+    curves = pd.DataFrame(
+        {
+            "touch_number": np.arange(1, log.K + 1),
+            "touches": observed.touches,
+            "observed_reply_rate": observed.reply_rate,
+            "fitted_reply_rate": fitted.reply_rate,
+            "default_reply_rate": default.reply_rate,
+            "observed_opt_out_rate": observed.opt_out_rate,
+            "fitted_opt_out_rate": fitted.opt_out_rate,
+            "default_opt_out_rate": default.opt_out_rate,
+        }
+    )
+    record = {
+        "name": name,
+        "log": source,
+        "seed": seed,
+        "paths": result.paths,
+        "replied_paths": result.paths * REPLIED_PATHS,
+        "log_likelihood": result.log_likelihood,
+        "converged": result.converged,
+        "optimizer": result.message,
+        "seconds": round(result.seconds, 2),
+        "summary": result.summary,
+        "confounded": [list(p) for p in result.confounded],
+        "kept_default": [list(k) for k in result.kept],
+    }
+    warnings = []
+    if not result.converged:
+        warnings.append(f"The optimiser did not converge cleanly: {result.message}.")
+    summary = result.summary
+    html = render(
+        "fit_report.html",
+        title=f"Fit: {name}",
+        meta=f"{source} · seed {seed} · {result.seconds:.1f} s",
+        headline=(
+            f"{summary['prospects']:,} prospects, {summary['touches']:,} touches: "
+            f"{sum(e.status == 'estimated' for e in result.estimates)} parameters estimated, "
+            f"{sum(e.status == 'confounded' for e in result.estimates)} confounded, "
+            f"{sum(e.status == 'at bound' for e in result.estimates)} at a bound."
+        ),
+        name=name,
+        warnings=warnings,
+        log_rows=[
+            ("prospects", f"{summary['prospects']:,}"),
+            ("touches", f"{summary['touches']:,}"),
+            (
+                "positive replies (meetings)",
+                f"{summary['outcomes']['positive']:,} ({summary['meetings']:,})",
+            ),
+            ("not interested", f"{summary['outcomes']['negative']:,}"),
+            ("opt-outs", f"{summary['outcomes']['opt_out']:,}"),
+            ("bounces left out", f"{summary['bounced']:,}"),
+            (
+                f"touches with no message kind (read as {summary['reference_message']})",
+                f"{summary['unknown_messages']:,}",
+            ),
+            ("outcomes ignored (a reply already pending)", f"{summary['ignored_outcomes']:,}"),
+        ],
+        figures=[
+            {"src": png_src(data), "alt": fname, "caption": fname.removesuffix(".png")}
+            for fname, data in figures.items()
+        ],
+        paths=result.paths,
+        replied_paths=result.paths * REPLIED_PATHS,
+        estimates=result.estimates,
+        confounded=result.confounded,
+        kept=result.kept,
+    )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        table.to_csv(staging / "estimates.csv", index=False)
+        curves.to_csv(staging / "step_curves.csv", index=False)
+        (staging / "fit.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        (staging / "report.html").write_text(html, encoding="utf-8")
+        for fname, data in figures.items():
+            (staging / fname).write_bytes(data)
+        model_file = conf_dir / "model" / f"fitted_{name}.yaml"
+        model_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = model_file.with_name(f".{model_file.name}.tmp")
+        tmp.write_text(model_yaml(result.model, name, source), encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+        os.replace(tmp, model_file)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return {"model": model_file, "folder": out_dir, "report": out_dir / "report.html"}

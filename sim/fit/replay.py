@@ -1,0 +1,323 @@
+"""The log's touches, replayed through the model: what the log says, and the hidden paths it allows.
+
+A touch log shows what was sent and what came back, not whether a touch was noticed, whether a
+call was picked up, or how warm the prospect was. :func:`prepare` turns the log into per-touch
+facts (the outcome, whether the touch could decide one at all: no reply pending, none delivered
+but a "no"), and :func:`replay` draws ``R`` hidden paths per prospect with the model's own touch
+steps (:mod:`sim.touch`: decay, answer, notice, annoy, update), at the log's times, channels and
+messages. Where the log shows an outcome, the touch must have been noticed: the path is made to
+notice it and carries the chance that it would, as an importance weight (docs/fitting.md, 2).
+Nothing here depends on the parameters being fitted, so the paths are drawn once per fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from sim import response as rf
+from sim.channels import PHONE, REFERRAL
+from sim.config import ModelConfig, PopulationConfig
+from sim.draws import counters
+from sim.fit.world import make_world, one_slot_plan, padded
+from sim.messages import N_MESSAGES
+from sim.touch import Touch, World, annoy, answer, decay, notice, update
+from sim.touchlog import OUTCOMES, TouchTable
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+#: Outcome codes of the fit, in the order of the model's three-way split (sim.response).
+NONE, POSITIVE, NEGATIVE, OPT_OUT = 0, 1, 2, 3
+_LOG_TO_FIT = {"positive": POSITIVE, "negative": NEGATIVE, "opt_out": OPT_OUT, "meeting": POSITIVE}
+
+
+@dataclass(frozen=True)
+class FitLog:
+    """A checked touch log as the fit reads it: rows by prospect and time, bounces removed."""
+
+    n: int  # prospects
+    K: int  # most touches of one prospect
+    prospect: I64
+    pos: npt.NDArray[np.intp]  # the row's touch number within its prospect, from 0
+    time: F64  # days since the log's first touch
+    channel: npt.NDArray[np.intp]
+    message: npt.NDArray[np.intp]  # unknown kinds read as ``reference_message``
+    y: npt.NDArray[np.int8]  # NONE, POSITIVE, NEGATIVE or OPT_OUT
+    met: B  # a positive reply that became a meeting
+    delay: F64  # days from the touch to its outcome (nan: none)
+    can_decide: B  # no reply pending and none delivered but a "no": the touch may decide one
+    said_no: B  # a "no" was delivered before this touch: it may opt out, not reply
+    vary_messages: bool  # prospects get more than one kind of message (habituation, 2.6)
+    reference_message: int
+    bounced: int  # touches dropped as bounces
+    unknown_messages: int  # touches whose message kind the log does not say
+    ignored_outcomes: int  # outcomes on touches that could not decide one (a reply pending)
+
+    @property
+    def span_days(self) -> float:
+        """Days from the first touch to the last outcome or touch."""
+        last = np.nanmax(np.concatenate([self.time, self.time + np.nan_to_num(self.delay)]))
+        return float(last)
+
+
+def prepare(table: TouchTable) -> FitLog:
+    """The fit's view of a checked log (sim.touchlog): outcome codes, eligibility, reference."""
+    keep = table.outcome != OUTCOMES.index("bounce")
+    prospect = table.prospect[keep]
+    # Prospects numbered again without gaps (a prospect whose touches all bounced is gone).
+    _, prospect = np.unique(prospect, return_inverse=True)
+    prospect = prospect.astype(np.int64)
+    n = int(prospect.max()) + 1 if prospect.size else 0
+    time = table.time[keep]
+    channel = table.channel[keep].astype(np.intp)
+    message = table.message[keep].astype(np.intp)
+    known = message >= 0
+    counts = np.bincount(message[known], minlength=N_MESSAGES)
+    reference = int(np.argmax(counts))
+    message = np.where(known, message, reference)
+    names = np.array([*OUTCOMES, "none"])
+    text = names[table.outcome[keep]]  # -1 (no outcome) reads "none"
+    y = np.array([_LOG_TO_FIT.get(str(t), NONE) for t in text], np.int8)
+    met = text == "meeting"
+    delay = np.where(y != NONE, table.outcome_time[keep] - time, np.nan)
+    pos, k_max = padded(prospect, n)
+    can, said_no = _eligibility(prospect, time, y, time + np.nan_to_num(delay, nan=np.inf))
+    # A reply after a delivered "no" cannot happen in the model (only an opt-out can).
+    ignored = ((y != NONE) & ~can) | (said_no & ((y == POSITIVE) | (y == NEGATIVE)))
+    y = np.where(ignored, NONE, y).astype(np.int8)
+    met &= ~ignored
+    delay = np.where(ignored, np.nan, delay)
+    per_prospect = np.zeros((n, N_MESSAGES), np.bool_)
+    per_prospect[prospect, message] = True
+    return FitLog(
+        n=n,
+        K=k_max,
+        prospect=prospect,
+        pos=pos,
+        time=time,
+        channel=channel,
+        message=message,
+        y=y,
+        met=met,
+        delay=delay,
+        can_decide=can,
+        said_no=said_no,
+        vary_messages=bool((per_prospect.sum(axis=1) > 1).mean() >= 0.5) if n else False,
+        reference_message=reference,
+        bounced=int((~keep).sum()),
+        unknown_messages=int((~known).sum()),
+        ignored_outcomes=int(ignored.sum()),
+    )
+
+
+def subset(log: FitLog, keep: B) -> FitLog:
+    """The prospects ``keep`` (a mask over prospects) of ``log``, numbered again from 0."""
+    rows = keep[log.prospect]
+    number = np.cumsum(keep) - 1
+    prospect = number[log.prospect[rows]].astype(np.int64)
+    n = int(keep.sum())
+    pos, k_max = padded(prospect, n)
+    return replace(
+        log,
+        n=n,
+        K=k_max,
+        prospect=prospect,
+        pos=pos,
+        time=log.time[rows],
+        channel=log.channel[rows],
+        message=log.message[rows],
+        y=log.y[rows],
+        met=log.met[rows],
+        delay=log.delay[rows],
+        can_decide=log.can_decide[rows],
+        said_no=log.said_no[rows],
+    )
+
+
+def _eligibility(prospect: I64, time: F64, y: npt.NDArray[np.int8], arrival: F64) -> tuple[B, B]:
+    """Per row: may it decide an outcome (no reply pending, none delivered but a no); said no.
+
+    The engine's rules (sim.touch.respond): one reply in flight at a time; a delivered positive
+    reply or opt-out ends the conversation; a delivered "no" still allows an opt-out. Earlier
+    rows are looked at lag by lag, vectorised over rows.
+    """
+    rows = prospect.size
+    pending = np.zeros(rows, np.bool_)
+    latest = np.full(rows, -np.inf)  # arrival time of the latest delivered outcome
+    latest_kind = np.zeros(rows, np.int8)
+    lag = 1
+    while lag < rows:
+        same = np.zeros(rows, np.bool_)
+        same[lag:] = prospect[lag:] == prospect[:-lag]
+        if not same.any():
+            break
+        j = np.flatnonzero(same)
+        earlier = j - lag
+        has = y[earlier] != NONE
+        arr = arrival[earlier]
+        pending[j] |= has & (arr > time[j])
+        delivered = has & (arr <= time[j]) & (arr > latest[j])
+        latest[j[delivered]] = arr[delivered]
+        latest_kind[j[delivered]] = y[earlier[delivered]]
+        lag += 1
+    said_no = latest_kind == NEGATIVE
+    can = ~pending & ((latest_kind == NONE) | said_no)
+    return can, said_no
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Hidden paths: arrays (R, n, K): a layer per path, a row per prospect, a column per touch.
+
+    Padding (a prospect's touches beyond its last) has ``active`` False. ``log_weight`` is the
+    log of each path's importance weight: the chances that the touches with an outcome were
+    noticed (and, for calls, answered or heard as a voicemail), which the path was made to do.
+    """
+
+    active: B  # (n, K): the touch exists
+    eligible: B  # (R, n, K): noticed and may decide (respond's ``eligible``)
+    warmth: F64
+    familiarity: F64
+    increment: F64  # annoyance the touch adds (after noticing), for the half-life's recompute
+    exposures: F64  # noticed exposures of this message kind, recovered to the touch (2.6)
+    received: F64  # touches received on this channel before this one (wear-out, 2.6)
+    wrong_name: B
+    voicemail: B
+    answered: B
+    warmth_arrival: F64  # warmth when a positive reply arrives (meeting, 2.10)
+    log_weight: F64  # (R, n)
+    R: int
+
+
+def replay(
+    log: FitLog,
+    model: ModelConfig,
+    population: PopulationConfig,
+    R: int,
+    seed: int,
+    wrong_name_rate: float = 0.0,
+) -> Paths:
+    """Draw ``R`` hidden paths per prospect through the model's touch steps at the log's touches."""
+    n, K = log.n, log.K
+    plan = one_slot_plan(log.vary_messages)
+    span = log.span_days + 1.0
+    world, key = make_world(model, population, plan, n * R, span, seed, wrong_name_rate)
+    shape = (R, n, K)
+    out = {
+        name: np.zeros(shape)
+        for name in (
+            "warmth",
+            "familiarity",
+            "increment",
+            "exposures",
+            "received",
+            "warmth_arrival",
+        )
+    }
+    flags = {name: np.zeros(shape, np.bool_) for name in ("eligible", "wrong_name", "voicemail")}
+    flags["answered"] = np.zeros(shape, np.bool_)
+    log_weight = np.zeros((R, n))
+    active = np.zeros((n, K), np.bool_)
+    active[log.prospect, log.pos] = True
+    state, cfg = world.state, model
+    # Path r of prospect i is simulated prospect r * n + i: rows of the log in path-major order.
+    for k in range(K):
+        rows = np.flatnonzero(log.pos == k)
+        i = log.prospect[rows]
+        idx = (np.arange(R)[:, None] * n + i[None, :]).ravel()
+        tiled = np.tile(rows, R)
+        b = Touch(
+            idx=idx,
+            t=log.time[tiled],
+            counter=counters(key, idx, k + 1),
+            slot=np.zeros(idx.size, np.int16),
+            ch=log.channel[tiled],
+            msg=log.message[tiled],
+        )
+        decay(world, b)
+        answer(world, b)
+        notice(world, b)
+        weight = _force(world, b, log, tiled)
+        a_before = b.a.copy()
+        annoy(world, b)
+        r_of = idx // n
+        np.add.at(log_weight, (r_of, idx % n), np.log(np.maximum(weight, 1e-300)))
+        at = (r_of, idx % n, np.full(idx.size, k))
+        rr = np.arange(idx.size)
+        out["warmth"][at] = b.w
+        out["familiarity"][at] = b.f
+        out["increment"][at] = b.a - a_before
+        out["exposures"][at] = b.e[rr, b.msg]
+        out["received"][at] = b.s[rr, b.ch]
+        flags["eligible"][at] = b.noticed & log.can_decide[tiled]
+        flags["wrong_name"][at] = b.wrong_name
+        flags["voicemail"][at] = b.voicemail
+        flags["answered"][at] = b.answered
+        update(world, b)
+        pos = log.y[tiled] == POSITIVE
+        if pos.any():
+            who = idx[pos]
+            w_arr = rf.relax(
+                state.warmth[who],
+                world.prospects.warmth_base[who],
+                log.delay[tiled[pos]],
+                cfg.warmth_half_life_days,
+            )
+            out["warmth_arrival"][r_of[pos], (idx % n)[pos], k] = w_arr
+    return Paths(
+        active=active,
+        eligible=flags["eligible"],
+        warmth=out["warmth"],
+        familiarity=out["familiarity"],
+        increment=out["increment"],
+        exposures=out["exposures"],
+        received=out["received"],
+        wrong_name=flags["wrong_name"],
+        voicemail=flags["voicemail"],
+        answered=flags["answered"],
+        warmth_arrival=out["warmth_arrival"],
+        log_weight=log_weight,
+        R=R,
+    )
+
+
+def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F64:
+    """Make touches with an outcome noticed; return each touch's chance of what was forced (1 else).
+
+    A call with an outcome on the spot (delay 0) was answered; a call with a later outcome left
+    a voicemail that was heard: by someone who listens to voicemail, or, from a caller they know,
+    with chance W (2.4). A referral needs a connector (weight 0 without one).
+    """
+    cfg, p = world.cfg, world.prospects
+    forced = log.y[rows] != NONE
+    weight = np.ones(b.idx.size)
+    if not forced.any():
+        return weight
+    ch = b.ch
+    phone = forced & (ch == PHONE)
+    live = phone & (log.delay[rows] <= 0.0)
+    heard_vm = phone & ~live
+    other = forced & (ch != PHONE) & (ch != REFERRAL)
+    referral = forced & (ch == REFERRAL)
+    p_answer = rf.answer_probability(
+        b.f,
+        b.w,
+        cfg.answer_base,
+        cfg.answer_familiarity,
+        cfg.answer_warmth,
+        cfg.answer_voicemail * world.state.voicemails[b.idx],
+    )
+    listens = np.where(p.listens_voicemail[b.idx], 1.0, b.w)
+    weight = np.where(live, p_answer, weight)
+    weight = np.where(heard_vm, (1.0 - p_answer) * listens * b.p_notice, weight)
+    weight = np.where(other, b.p_notice, weight)
+    weight = np.where(referral, p.has_connector[b.idx].astype(np.float64), weight)
+    b.answered = np.where(live, True, np.where(heard_vm, False, b.answered))
+    b.voicemail = np.where(heard_vm, True, np.where(live, False, b.voicemail))
+    b.intro = np.where(referral, p.has_connector[b.idx], b.intro)
+    b.noticed = b.noticed | forced
+    return np.asarray(weight, np.float64)
