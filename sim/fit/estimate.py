@@ -55,7 +55,7 @@ class Estimate:
     ci_high: float
     se: float  # on the fitting scale
     scale: str
-    status: str  # estimated | at bound | confounded | kept default
+    status: str  # estimated | confounded | at bound | not identified
     note: str = ""
 
 
@@ -213,16 +213,20 @@ def fit(
     bound = np.array(
         [u[j] <= p.lower + 1e-3 or u[j] >= p.upper - 1e-3 for j, p in enumerate(params)]
     )
-    inner = np.flatnonzero(~bound)
-    cov = np.full((u.size, u.size), np.nan)
-    sub, ok = covariance(lik, u, inner)
-    cov[np.ix_(inner, inner)] = sub
+    hessian = information(lik, u, np.flatnonzero(~bound))
+    cov, flat = covariance(hessian, ~bound)
     z = float(stats.norm.ppf(0.5 + LEVEL / 2.0))
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None)) if ok else np.full(u.size, np.nan)
+    se = np.sqrt(np.where(np.isfinite(np.diag(cov)), np.diag(cov), np.nan))
     estimates: list[Estimate] = []
     for j, par in enumerate(params):
         at_bound = bool(bound[j])
         lo, hi = natural(par, u[j] - z * se[j]), natural(par, u[j] + z * se[j])
+        if flat[j]:
+            status, note = "not identified", "the likelihood is flat along it: no interval"
+        elif at_bound:
+            status, note = "at bound", "the log pushes it to its bound: no events to pin it"
+        else:
+            status, note = "estimated", ""
         estimates.append(
             Estimate(
                 path=par.path,
@@ -232,11 +236,12 @@ def fit(
                 ci_high=hi,
                 se=float(se[j]),
                 scale=par.scale,
-                status="at bound" if at_bound else "estimated",
-                note="the log pushes it to its bound: no events to pin it" if at_bound else "",
+                status=status,
+                note=note,
             )
         )
-    pairs = confounded_pairs([params[j].path for j in inner], sub) if ok else []
+    kept_in = np.flatnonzero(np.isfinite(np.diag(cov)))
+    pairs = confounded_pairs([params[j].path for j in kept_in], cov[np.ix_(kept_in, kept_in)])
     for a, b, r in pairs:
         for est in estimates:
             if est.path in (a, b) and est.status == "estimated":
@@ -254,8 +259,8 @@ def fit(
         log_likelihood=-float(res.fun),
         paths=R,
         seconds=time.perf_counter() - began,
-        converged=bool(res.success) and ok,
-        message=str(res.message) if ok else "the information matrix is singular",
+        converged=bool(res.success),
+        message=str(res.message),
         summary=log_summary(log),
     )
 
@@ -308,10 +313,11 @@ class Joint:
         return total, grad
 
 
-def covariance(lik: Joint, u: F64, inner: npt.NDArray[np.intp]) -> tuple[F64, bool]:
-    """Inverse observed information of parameters ``inner`` at ``u``, the others held fixed.
+def information(lik: Joint, u: F64, inner: npt.NDArray[np.intp]) -> F64:
+    """Observed information (u.size square; nan outside ``inner``): the Hessian of -log L.
 
-    The Hessian comes from forward differences of the exact gradient, symmetrised.
+    By forward differences of the exact gradient, symmetrised; parameters outside ``inner``
+    (at a bound) are held fixed.
     """
     step = 1e-4 * np.maximum(1.0, np.abs(u[inner]))
 
@@ -320,14 +326,33 @@ def covariance(lik: Joint, u: F64, inner: npt.NDArray[np.intp]) -> tuple[F64, bo
         full[inner] = v
         return lik(full)[1][inner]
 
-    H = optimize.approx_fprime(u[inner], gradient, step)
-    H = 0.5 * (H + H.T)
-    try:
-        cov = np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        return np.full_like(H, np.nan), False
-    ok = bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
-    return cov, ok
+    H = np.full((u.size, u.size), np.nan)
+    sub = optimize.approx_fprime(u[inner], gradient, step)
+    H[np.ix_(inner, inner)] = 0.5 * (sub + sub.T)
+    return H
+
+
+def covariance(H: F64, use: npt.NDArray[np.bool_]) -> tuple[F64, npt.NDArray[np.bool_]]:
+    """Inverse of the information over ``use``; and the parameters found not identified.
+
+    Where the information is not positive definite, the likelihood is flat (or curves the wrong
+    way) along some direction: the parameter that weighs most in the eigenvector of the smallest
+    eigenvalue is set aside, as not identified, and the rest inverted again.
+    """
+    use = use.copy()
+    flat = np.zeros(use.size, np.bool_)
+    cov = np.full_like(H, np.nan)
+    while use.any():
+        idx = np.flatnonzero(use)
+        sub = H[np.ix_(idx, idx)]
+        values, vectors = np.linalg.eigh(sub)
+        if values[0] > 1e-8 * max(1.0, float(values[-1])):
+            cov[np.ix_(idx, idx)] = np.linalg.inv(sub)
+            break
+        worst = idx[int(np.argmax(np.abs(vectors[:, 0])))]
+        use[worst] = False
+        flat[worst] = True
+    return cov, flat
 
 
 def confounded_pairs(names: list[str], cov: F64) -> list[tuple[str, str, float]]:

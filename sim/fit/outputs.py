@@ -188,7 +188,8 @@ def write_fit(
             f"{summary['prospects']:,} prospects, {summary['touches']:,} touches: "
             f"{sum(e.status == 'estimated' for e in result.estimates)} parameters estimated, "
             f"{sum(e.status == 'confounded' for e in result.estimates)} confounded, "
-            f"{sum(e.status == 'at bound' for e in result.estimates)} at a bound."
+            f"{sum(e.status == 'at bound' for e in result.estimates)} at a bound, "
+            f"{sum(e.status == 'not identified' for e in result.estimates)} not identified."
         ),
         name=name,
         warnings=warnings,
