@@ -26,7 +26,6 @@ ALTERNATIVE = {
     "response_base.email": -3.0,
     "optout_base.email": -3.6,
     "responsiveness_sd": 0.8,
-    "reachable": 0.4,
     "annoyance_half_life_days": 8.0,
     "meeting_base": 0.0,
 }

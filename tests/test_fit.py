@@ -19,7 +19,7 @@ from sim.config import ExperimentConfig
 from sim.fit import cli
 from sim.fit.check import simulated_outcomes, step_rates
 from sim.fit.estimate import choose_params, start_value
-from sim.fit.likelihood import Likelihood
+from sim.fit.likelihood import Likelihood, Param
 from sim.fit.replay import NEGATIVE, NONE, POSITIVE, prepare, replay
 from sim.fit.synthetic import simulate_log
 from sim.registry import compose
@@ -84,6 +84,7 @@ def test_the_gradient_is_the_likelihoods_own(tmp_path: Path) -> None:
     cfg = _cfg()
     paths = replay(log, cfg.model, cfg.population, 3, 1, 0.03)
     params, _ = choose_params(log, cfg.model)
+    params.append(Param("reachable", "reachable", scale="logit", lower=-8, upper=8))
     lik = Likelihood(log, paths, cfg.model, params)
     u = np.array([start_value(p, cfg.model, log.vary_messages) for p in params]) + 0.07
     exact = lik(u)[1]
@@ -97,6 +98,7 @@ def test_each_hidden_mechanism_moves_the_likelihood(tmp_path: Path) -> None:
     cfg = _cfg()
     paths = replay(log, cfg.model, cfg.population, 3, 1, 0.03)
     params, _ = choose_params(log, cfg.model)
+    params.append(Param("reachable", "reachable", scale="logit", lower=-8, upper=8))
     lik = Likelihood(log, paths, cfg.model, params)
     u = np.array([start_value(p, cfg.model, log.vary_messages) for p in params])
     base = lik(u)[0]
@@ -193,7 +195,7 @@ def test_the_command_writes_a_model_that_outreach_sim_runs_at_once(tmp_path: Pat
     folder = tmp_path / "results" / "fits" / "team"
     table = pd.read_csv(folder / "estimates.csv")
     assert list(table.columns)[:5] == ["parameter", "default", "estimate", "ci_low", "ci_high"]
-    assert {"response_base.email", "reachable", "responsiveness_sd"} <= set(table["parameter"])
+    assert {"response_base.email", "responsiveness_sd", "meeting_base"} <= set(table["parameter"])
     assert (table["ci_low"].dropna() <= table["estimate"][table["ci_low"].notna()] + 1e-9).all()
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert "Observed against simulated" in report and "data:image/png;base64," in report
@@ -253,3 +255,28 @@ def test_fitted_values_stay_inside_the_models_allowed_ranges(tmp_path: Path) -> 
     cfg = _cfg()
     result = fit(log, cfg.model, cfg.population, seed=1, paths=2, wrong_name_rate=0.03)
     validate(dataclasses.replace(cfg, model=result.model))
+
+
+def test_the_readme_walkthrough_runs_from_a_fresh_folder(tmp_path: Path) -> None:
+    """The README's fit of examples/touch_log.csv runs as shown and prints what it shows."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ outreach-sim-fit examples/touch_log.csv --name example\n", 1)[1]
+    shown = block.split("\n$ ", 1)[0].splitlines()
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "touch_log.csv").write_bytes(EXAMPLE.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.fit", "examples/touch_log.csv", "--name", "example"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    assert printed[0] == shown[0]
+    # Every estimate line the README shows names a parameter the command printed.
+    for line in shown[1:]:
+        name = line.split()[0] if line.startswith("  ") and line.strip() != "..." else None
+        if name:
+            assert any(p.split()[0] == name for p in printed[1:] if p.startswith("  "))
+    assert (tmp_path / "conf" / "model" / "fitted_example.yaml").is_file()

@@ -22,12 +22,12 @@ from sim.strategy import compile_plan
 from sim.touchlog import read_touch_log
 
 #: A second truth, away from the defaults: better emails, fewer opt-outs, less heterogeneity,
-#: a longer annoyance memory, meetings easier to get.
+#: a longer annoyance memory, meetings easier to get. What the fit keeps at the base model's
+#: values (docs/fitting.md, 3) is left at them: a wrong base would bias the rest.
 ALTERNATIVE = {
     "response_base.email": -3.0,
     "optout_base.email": -3.6,
     "responsiveness_sd": 0.8,
-    "reachable": 0.4,
     "annoyance_half_life_days": 8.0,
     "meeting_base": 0.0,
 }
@@ -82,7 +82,7 @@ def test_the_truth_falls_inside_the_intervals_at_close_to_the_nominal_rate(
                 misses.append(
                     f"{case}: {e.path} {truth[e.path]:.3g} not in [{e.ci_low:.3g}, {e.ci_high:.3g}]"
                 )
-    assert total >= 40
+    assert total >= 30
     # Nominal 95 %; below 85 % would be a fit whose intervals cannot be trusted.
     assert inside / total >= 0.85, misses
 

@@ -132,8 +132,17 @@ def choose_params(log: FitLog, cfg: ModelConfig) -> tuple[list[Param], list[tupl
             lower=math.log(0.02),
             upper=math.log(5.0),
         ),
-        Param("reachable", "reachable", scale="logit", lower=-8, upper=8),
     ]
+    # Reachability and responsiveness both describe how prospects differ; in a log where each
+    # prospect replies at most once they trade off along a ridge (and against the bases) that
+    # Wald intervals cannot describe. The fit estimates the spread and keeps the share.
+    kept.append(
+        (
+            "reachable",
+            "with responsiveness_sd, a second measure of how prospects differ: the two trade "
+            "off in a log where each prospect replies at most once (docs/fitting.md, 3)",
+        )
+    )
     if (log.y == POSITIVE).any():
         params.append(Param("meeting_base", "meeting_base", lower=-12, upper=8))
     else:
@@ -215,6 +224,22 @@ def fit(
     )
     hessian = information(lik, u, np.flatnonzero(~bound))
     cov, flat = covariance(hessian, ~bound)
+    if flat.any():
+        # What the log cannot identify keeps its default; the rest is fitted again around it,
+        # so that their estimates and intervals hold under the default, not an arbitrary value.
+        u = np.where(flat, u0, u)
+        held = [(u[j], u[j]) if flat[j] else bounds[j] for j in range(u.size)]
+        again = optimize.minimize(
+            lik, u, jac=True, method="L-BFGS-B", bounds=held, options=_options(lik, u, 1)
+        )
+        u = np.asarray(again.x, np.float64)
+        res = again
+        bound = ~flat & np.array(
+            [u[j] <= p.lower + 1e-3 or u[j] >= p.upper - 1e-3 for j, p in enumerate(params)]
+        )
+        hessian = information(lik, u, np.flatnonzero(~bound & ~flat))
+        cov, more = covariance(hessian, ~bound & ~flat)
+        flat |= more
     z = float(stats.norm.ppf(0.5 + LEVEL / 2.0))
     se = np.sqrt(np.where(np.isfinite(np.diag(cov)), np.diag(cov), np.nan))
     estimates: list[Estimate] = []
@@ -222,7 +247,7 @@ def fit(
         at_bound = bool(bound[j])
         lo, hi = natural(par, u[j] - z * se[j]), natural(par, u[j] + z * se[j])
         if flat[j]:
-            status, note = "not identified", "the likelihood is flat along it: no interval"
+            status, note = "not identified", "the likelihood is flat along it: kept at default"
         elif at_bound:
             status, note = "at bound", "the log pushes it to its bound: no events to pin it"
         else:
