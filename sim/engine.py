@@ -184,14 +184,24 @@ class StateMeans:
     def _terms(self, idx: I64 | slice) -> F64:
         """Sums of the terms of prospects ``idx`` at the reference time ``t0``."""
         st = self.state
-        dt = st.t_state[idx] - self.t0  # <= 0: t0 is never behind an added term
-        values = (st.warmth[idx] - self.base[idx], st.familiarity[idx], st.annoyance[idx])
+        return self._sums(
+            st.t_state[idx],
+            st.warmth[idx] - self.base[idx],
+            st.familiarity[idx],
+            st.annoyance[idx],
+        )
+
+    def _sums(
+        self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
+    ) -> F64:
+        """Sums of the terms of prospects whose stored state is given, at the reference time."""
+        dt = t_state - self.t0  # <= 0: t0 is never behind an added term
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
         # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
         return np.array(
             [
                 np.sum(x.astype(np.float64) * np.exp2(dt / h))
-                for x, h in zip(values, self.half_life, strict=True)
+                for x, h in zip((excess, *values), self.half_life, strict=True)
             ]
         )
 
@@ -210,6 +220,16 @@ class StateMeans:
         if idx.size:
             self.rebase(float(self.state.t_state[idx].max()))
         self.sums += self._terms(idx)
+
+    def remove_touched(self, b: Touch) -> None:
+        """:meth:`remove` for a touch's prospects, from the state the touch gathered."""
+        self.sums -= self._sums(b.t_state, b.w_excess, b.f_stored, b.a_stored)
+
+    def add_touched(self, b: Touch) -> None:
+        """:meth:`add` for a touch's prospects, from the state the touch stored."""
+        if b.idx.size:
+            self.rebase(float(b.t.max()))
+        self.sums += self._sums(b.t, b.w_after - b.base, b.f_after, b.a_after)
 
     def at(self, now: float) -> tuple[float, float, float]:
         """Mean warmth, annoyance and familiarity over all prospects at ``now``."""
@@ -344,17 +364,14 @@ class ArmRun:
     # --- batch events ----------------------------------------------------------------------
 
     def touch_batches(self, idx: I64, t: F64) -> None:
-        """Touch ``idx`` at ``t`` in slices of at most ``max_batch``, keeping the means current.
+        """Touch ``idx`` at ``t`` in slices of at most ``max_batch`` (``touch`` keeps the means).
 
         Slicing bounds the memory a huge day (a million due touches) needs for temporaries; each
         prospect appears once in ``idx``, so slices are independent apart from the order in which
         they draw random numbers.
         """
         for s in range(0, idx.size, self.max_batch):
-            part = idx[s : s + self.max_batch]
-            self.means.remove(part)
-            self.touch(part, t[s : s + self.max_batch])
-            self.means.add(part)
+            self.touch(idx[s : s + self.max_batch], t[s : s + self.max_batch])
 
     def count(
         self,
@@ -391,8 +408,14 @@ class ArmRun:
             ch=ch,
             msg=plan.message[slot].astype(np.intp),
         )
-        for model_step in PIPELINE:
+        decay_step, *later_steps = PIPELINE
+        decay_step(self.world, b)
+        # The running means: the batch's terms out before its state changes (from the state the
+        # decay step gathered), back in after (from the state the update step stored).
+        self.means.remove_touched(b)
+        for model_step in later_steps:
             model_step(self.world, b)
+        self.means.add_touched(b)
         column = slot.astype(np.intp) * N_CHANNELS + ch  # by_touch's column for each touch
         self.decided(b, number, column)
         self.tally_phone(b)
@@ -519,7 +542,8 @@ class ArmRun:
 
         Equal, up to rounding, to the means of :meth:`current`; tests/test_engine_equivalence.py
         checks it. Any code that changes warmth, familiarity, annoyance or ``t_state`` must run
-        between ``self.means.remove`` and ``self.means.add`` (as :meth:`touch_batches` does).
+        between ``self.means.remove`` and ``self.means.add`` (as :meth:`touch` does, with
+        ``remove_touched`` and ``add_touched``).
         """
         return self.means.at(now)
 

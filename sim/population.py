@@ -70,9 +70,22 @@ class ProspectState:
     familiarity: F32
     annoyance: F32
     t_state: F64  # time of the last update of warmth, familiarity and annoyance
-    exposures: F32  # (n, messages): noticed exposures per message kind, recovering (at t_state)
+    # (n, messages + channels): noticed exposures per message kind, then touches received per
+    # channel, both recovering from t_state. One array, so that a touch gathers and scatters a
+    # prospect's counts as one 56-byte row (docs/performance.md); ``exposures`` and ``received``
+    # are views of its two halves.
+    counts: F32
     voicemails: npt.NDArray[np.uint8]  # voicemails left so far (call screening)
-    received: F32  # (n, channels): touches received per channel, recovering (wear-out)
+
+    @property
+    def exposures(self) -> F32:
+        """(n, messages): noticed exposures per message kind, recovering (at t_state)."""
+        return self.counts[:, :N_MESSAGES]
+
+    @property
+    def received(self) -> F32:
+        """(n, channels): touches received per channel, recovering (wear-out)."""
+        return self.counts[:, N_MESSAGES:]
 
     @classmethod
     def initial(cls, prospects: Prospects) -> ProspectState:
@@ -83,9 +96,8 @@ class ProspectState:
             familiarity=prospects.familiarity0.copy(),
             annoyance=np.zeros(n, np.float32),
             t_state=np.zeros(n, np.float64),
-            exposures=np.zeros((n, N_MESSAGES), np.float32),
+            counts=np.zeros((n, N_MESSAGES + N_CHANNELS), np.float32),
             voicemails=np.zeros(n, np.uint8),
-            received=np.zeros((n, N_CHANNELS), np.float32),
         )
 
 
