@@ -267,7 +267,11 @@ class ArmRun:
         self.key = np.uint64(rng.integers(2**63)) if key is None else key
         self.credit_last = credit == "last_touch"
         n = prospects.n
-        self.state = ProspectState.initial(prospects)
+        # Counts (exposures, touches received) only for the message kinds and channels this
+        # arm can use: a shorter row to gather and scatter per touch (sim.population).
+        channels = range(N_CHANNELS) if plan.uses_preferred else plan.channel.tolist()
+        self.state = ProspectState.initial(prospects, plan.message.tolist(), channels)
+        msg_col, ch_col = self.state.columns()
         cfg = model.cfg
         self.need = NeedTrack(
             self.key,
@@ -317,6 +321,8 @@ class ArmRun:
             wrong_name_rate=self.wrong_name_rate,
             connector_warmth=self.connector_warmth,
             callback_matches=reps.callback_number_matches,
+            msg_col=msg_col,
+            ch_col=ch_col,
         )
         self.max_batch = MAX_BATCH
         # Optional per-touch record of a few prospects (sim.journey); None costs nothing.

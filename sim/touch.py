@@ -20,7 +20,6 @@ from sim import response as rf
 from sim.channels import PHONE, REFERRAL
 from sim.config import ModelConfig
 from sim.draws import Purpose, normal, uniform
-from sim.messages import N_MESSAGES
 from sim.need import NeedTrack
 from sim.population import Prospects, ProspectState
 from sim.strategy import Plan
@@ -49,6 +48,8 @@ class World:
     wrong_name_rate: float
     connector_warmth: float
     callback_matches: bool
+    msg_col: npt.NDArray[np.intp]  # column of state.counts of each message kind
+    ch_col: npt.NDArray[np.intp]  # column of state.counts of each channel
 
 
 @dataclass
@@ -70,9 +71,9 @@ class Touch:
     w: F64 = field(init=False)  # warmth, familiarity, annoyance at the touch (after decay)
     f: F64 = field(init=False)
     a: F64 = field(init=False)
-    counts: F64 = field(init=False)  # (touches, messages + channels): ``e`` then ``s``
-    e: F64 = field(init=False)  # (touches, messages): noticed exposures, recovered to the touch
-    s: F64 = field(init=False)  # (touches, channels): touches received before this one
+    # (touches, columns of state.counts): noticed exposures per message kind, recovered to the
+    # touch, then touches received per channel before this one (World.msg_col, World.ch_col).
+    counts: F64 = field(init=False)
     need: B = field(init=False)
     phone: bool = field(init=False)  # any phone touch in the batch
     answered: B = field(init=False)  # a live conversation (phone)
@@ -122,8 +123,6 @@ def decay(world: World, b: Touch) -> None:
     recover = rf.decay(1.0, dt, cfg.habituation_recovery_days)
     b.counts = np.take(st.counts, idx, axis=0).astype(np.float64)
     b.counts *= recover[:, None]
-    b.e = b.counts[:, :N_MESSAGES]
-    b.s = b.counts[:, N_MESSAGES:]
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
 
 
@@ -219,7 +218,7 @@ def respond(world: World, b: Touch) -> None:
     value = m.message_value[msg]
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
-    tedium = cfg.wearout * flat[k * width + N_MESSAGES + ch]  # wear-out (2.6)
+    tedium = cfg.wearout * flat[k * width + world.ch_col[ch]]  # wear-out (2.6)
     pos_logit = (
         m.response_base[ch]
         + value
@@ -227,7 +226,7 @@ def respond(world: World, b: Touch) -> None:
         + cfg.response_familiarity * f
         + cfg.response_need * need
         + cfg.response_annoyance * a
-        + habit * flat[k * width + msg]
+        + habit * flat[k * width + world.msg_col[msg]]
         - tedium
         + cfg.wrong_name * b.wrong_name[k]
         + mismatch * b.voicemail[k]
@@ -287,13 +286,13 @@ def update(world: World, b: Touch) -> None:
     nz = np.flatnonzero(b.noticed)
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
-    flat[nz * width + msg[nz]] += 1.0  # exposures
-    received = np.arange(idx.size) * width + N_MESSAGES + b.ch
+    flat[nz * width + world.msg_col[msg[nz]]] += 1.0  # exposures
+    received = np.arange(idx.size) * width + world.ch_col[b.ch]
     if b.referral:
         flat[received] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
     else:
         flat[received] += 1.0
-    # Whole rows at once: the (n, k) float32 state seen as one 56-byte item per prospect.
+    # Whole rows at once: the (n, k) float32 state seen as one k * 4-byte item per prospect.
     rows = np.dtype((np.void, width * st.counts.itemsize))
     np.put(st.counts.view(rows).reshape(-1), idx, b.counts.astype(np.float32).view(rows))
     if b.phone:
