@@ -71,12 +71,17 @@ def mix(x: U64) -> U64:
 
 def counters(key: np.uint64, prospect: npt.NDArray[np.integer], number: npt.ArrayLike) -> U64:
     """Per-prospect counters for event ``number`` (e.g. the touch number) under ``key``."""
-    p = np.asarray(prospect).astype(np.uint64)
+    # mix(mix(p + key) + n), in place on one array: additions modulo 2**64 are associative, so
+    # each mix's increment joins the addition before it.
+    c = np.array(prospect, dtype=np.uint64, copy=True, ndmin=1)
     n = np.asarray(number).astype(np.uint64)
     with np.errstate(over="ignore"):
-        c = mix(p + key)
+        c += np.uint64((int(key) + int(_GOLDEN)) % 2**64)
+        _finish(c)
         c += n
-        return mix(c)
+        c += _GOLDEN
+        _finish(c)
+    return c if np.ndim(prospect) else c.reshape(np.shape(prospect))
 
 
 def _unit(bits: U64) -> F64:

@@ -114,13 +114,23 @@ def decay(world: World, b: Touch) -> None:
     b.w_excess = st.warmth[idx] - b.base
     b.f_stored = st.familiarity[idx]
     b.a_stored = st.annoyance[idx]
-    # rf.relax(warmth, base, dt, h) with the excess over the baseline computed once.
-    b.w = b.base + b.w_excess * np.exp2(-dt / cfg.warmth_half_life_days)
-    b.f = rf.decay(b.f_stored, dt, cfg.familiarity_half_life_days)
-    b.a = rf.decay(b.a_stored, dt, cfg.annoyance_half_life_days)
-    # Habituation and tedium fade with time away from the sender (spontaneous recovery, 2.6):
-    # one factor per touch, applied to every message kind and channel (one row gather).
-    recover = rf.decay(1.0, dt, cfg.habituation_recovery_days)
+    # The four decay factors 2^(-dt/h) of rf.relax and rf.decay in one exp2 call: warmth (its
+    # excess over the baseline decays), familiarity, annoyance, and the recovery of habituation
+    # and tedium with time away from the sender (spontaneous recovery, 2.6).
+    half_lives = np.array(
+        [
+            cfg.warmth_half_life_days,
+            cfg.familiarity_half_life_days,
+            cfg.annoyance_half_life_days,
+            cfg.habituation_recovery_days,
+        ]
+    )
+    factor = np.divide(-dt, half_lives[:, None])
+    np.exp2(factor, out=factor)
+    b.w = b.base + b.w_excess * factor[0]
+    b.f = b.f_stored * factor[1]
+    b.a = b.a_stored * factor[2]
+    recover = factor[3]  # applied to every message kind and channel (one row gather)
     b.counts = np.take(st.counts, idx, axis=0).astype(np.float64)
     b.counts *= recover[:, None]
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
