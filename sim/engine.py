@@ -36,6 +36,10 @@ I64 = npt.NDArray[np.int64]
 
 #: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
 MAX_BATCH = 1 << 16
+#: Most prospects one pass of the model steps handles: their temporaries (~50 arrays of CHUNK
+#: numbers) stay in the CPU's cache. Smaller chunks cost more Python overhead per touch
+#: (docs/performance.md: 16,384 was fastest of 2,048-65,536 at 100,000 prospects).
+CHUNK = 1 << 14
 #: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.touch), the
 #: last the meetings that came of a positive reply.
 BY_TOUCH_COUNTS = ("touches", "responses", "negative_replies", "opt_outs", "meetings")
@@ -195,18 +199,19 @@ class StateMeans:
         self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
     ) -> F64:
         """Sums of the terms of prospects whose stored state is given, at the reference time."""
+        return np.array([np.sum(p) for p in self.products(t_state, excess, *values)])
+
+    def products(
+        self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
+    ) -> list[F64]:
+        """The terms themselves, one array per quantity, before they are summed."""
         dt = t_state - self.t0  # <= 0: t0 is never behind an added term
         # The three factors 2^(dt/h) in one exp2 call over a (3, k) block.
         factor = np.divide(dt, self.half_life[:, None])
         np.exp2(factor, out=factor)
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
         # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
-        return np.array(
-            [
-                np.sum(x.astype(np.float64) * f)
-                for x, f in zip((excess, *values), factor, strict=True)
-            ]
-        )
+        return [x.astype(np.float64) * f for x, f in zip((excess, *values), factor, strict=True)]
 
     def rebase(self, t: float) -> None:
         """Move the reference time forward to ``t``."""
@@ -223,16 +228,6 @@ class StateMeans:
         if idx.size:
             self.rebase(float(self.state.t_state[idx].max()))
         self.sums += self._terms(idx)
-
-    def remove_touched(self, b: Touch) -> None:
-        """:meth:`remove` for a touch's prospects, from the state the touch gathered."""
-        self.sums -= self._sums(b.t_state, b.w_excess, b.f_stored, b.a_stored)
-
-    def add_touched(self, b: Touch) -> None:
-        """:meth:`add` for a touch's prospects, from the state the touch stored."""
-        if b.idx.size:
-            self.rebase(float(b.t.max()))
-        self.sums += self._sums(b.t, b.w_after - b.base, b.f_after, b.a_after)
 
     def at(self, now: float) -> tuple[float, float, float]:
         """Mean warmth, annoyance and familiarity over all prospects at ``now``."""
@@ -396,11 +391,32 @@ class ArmRun:
     def touch(self, idx: I64, t: F64) -> None:
         """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books.
 
-        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; this method records
-        the outcome the touch decided, tallies it, and moves each prospect's cadence on.
+        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; :meth:`touch_chunk`
+        records the outcome the touch decided, tallies it, and moves each prospect's cadence on.
+        They run in chunks of at most ``CHUNK`` touches, so that a step's temporaries stay in
+        the CPU's cache (and the allocator reuses their memory instead of returning it to the
+        system). Each prospect appears once in ``idx`` and its draws are keyed, so chunks are
+        independent; the running means take out and put back the terms of all of ``idx`` at
+        once, summed over the whole batch as before, so chunking changes no table.
         """
-        if idx.size == 0:
+        k = idx.size
+        if k == 0:
             return
+        removed = np.empty((3, k))  # the batch's terms before the touch, at the reference time
+        stored = np.empty((3, k), np.float32)  # warmth over its baseline, familiarity, annoyance
+        for lo in range(0, k, CHUNK):
+            hi = min(lo + CHUNK, k)
+            b = self.touch_chunk(idx[lo:hi], t[lo:hi])
+            removed[:, lo:hi] = self.means.products(b.t_state, b.w_excess, b.f_stored, b.a_stored)
+            stored[0, lo:hi] = b.w_after - b.base
+            stored[1, lo:hi] = b.f_after
+            stored[2, lo:hi] = b.a_after
+        self.means.sums -= np.array([np.sum(r) for r in removed])
+        self.means.rebase(float(t.max()))
+        self.means.sums += np.array([np.sum(r) for r in self.means.products(t, *stored)])
+
+    def touch_chunk(self, idx: I64, t: F64) -> Touch:
+        """The model steps and the books of one chunk of :meth:`touch`; its :class:`Touch`."""
         plan = self.plan
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
         # meets the same chances in every arm (sim.draws).
@@ -417,14 +433,8 @@ class ArmRun:
             ch=ch,
             msg=plan.message[slot].astype(np.intp),
         )
-        decay_step, *later_steps = PIPELINE
-        decay_step(self.world, b)
-        # The running means: the batch's terms out before its state changes (from the state the
-        # decay step gathered), back in after (from the state the update step stored).
-        self.means.remove_touched(b)
-        for model_step in later_steps:
+        for model_step in PIPELINE:
             model_step(self.world, b)
-        self.means.add_touched(b)
         column = slot.astype(np.intp) * N_CHANNELS + ch  # by_touch's column for each touch
         self.decided(b, number, column)
         self.tally_phone(b)
@@ -446,6 +456,7 @@ class ArmRun:
             parts = (idx.copy(), t.copy(), step, number, sched.cycle[idx], slot, ch.astype(np.int8))
             self.touch_parts.append(parts)
         sched.moved_on(idx, t, step)
+        return b
 
     def decided(self, b: Touch, number: I64, column: npt.NDArray[np.intp]) -> None:
         """Put each outcome the touch decided in the prospect's reply slot, with its credit."""
@@ -551,8 +562,8 @@ class ArmRun:
 
         Equal, up to rounding, to the means of :meth:`current`; tests/test_engine_equivalence.py
         checks it. Any code that changes warmth, familiarity, annoyance or ``t_state`` must run
-        between ``self.means.remove`` and ``self.means.add`` (as :meth:`touch` does, with
-        ``remove_touched`` and ``add_touched``).
+        between the removal of its terms from ``self.means.sums`` and their return (as
+        :meth:`touch` does).
         """
         return self.means.at(now)
 
