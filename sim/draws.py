@@ -61,7 +61,9 @@ def _finish(z: U64) -> U64:
 def _plus(x: npt.ArrayLike, c: np.uint64) -> U64:
     """``x + c`` modulo 2**64 as a new array (also for a scalar ``x``)."""
     x = np.asarray(x, dtype=np.uint64)
-    return np.add(x, c, out=np.empty(x.shape, np.uint64))
+    out: U64 = np.empty(x.shape, np.uint64)
+    np.add(x, c, out=out)
+    return out
 
 
 def mix(x: U64) -> U64:
@@ -100,18 +102,6 @@ _OFFSET = {p: np.uint64((int(p) + 1) * int(_GOLDEN) % 2**64) for p in (*Purpose,
 def uniform(counter: U64, purpose: Purpose) -> F64:
     """A uniform in [0, 1) for ``purpose``, from counters made by :func:`counters`."""
     return _unit(_finish(_plus(counter, _OFFSET[purpose])))
-
-
-def uniforms(counter: U64, purposes: tuple[Purpose, ...]) -> F64:
-    """``uniform(counter, p)`` for each of ``purposes``, as rows of one ``(purposes, n)`` array.
-
-    One pass of the hash over all of them: fewer calls and temporaries than one per purpose,
-    the same bits.
-    """
-    c = np.asarray(counter, dtype=np.uint64)
-    offsets = np.array([_OFFSET[p] for p in purposes], dtype=np.uint64)
-    z = np.add(c[None, :], offsets[:, None], out=np.empty((len(purposes), c.size), np.uint64))
-    return _unit(_finish(z))
 
 
 def stream_key(seq: np.random.SeedSequence) -> np.uint64:
