@@ -97,7 +97,7 @@ class Touch:
     a_after: npt.NDArray[np.float32] = field(init=False)
 
 
-# Why the steps look the way they do (docs/performance.md, "Engine: 3x"): every expression that
+# Why the steps look the way they do (docs/performance.md, "Engine speed"): every expression that
 # produces a number keeps the operand order and dtypes of the equations in sim.response (a
 # different last bit could flip a draw and change the tables), but each array is gathered once,
 # rows of the (n, k) state are gathered and scattered whole, work that only matters for some
@@ -142,7 +142,8 @@ def answer(world: World, b: Touch) -> None:
     is_phone = b.ch == PHONE
     b.phone = bool(is_phone.any())
     if not b.phone:  # no dial in the batch: nothing is answered, no voicemail is left
-        b.answered = b.voicemail = np.zeros(b.idx.size, np.bool_)
+        b.answered = np.zeros(b.idx.size, np.bool_)
+        b.voicemail = np.zeros(b.idx.size, np.bool_)
         return
     p_answer = rf.answer_probability(
         b.f,
