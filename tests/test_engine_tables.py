@@ -24,6 +24,7 @@ import sim.engine
 from sim import response as rf
 from sim.api import Results, replicate_runs, simulate
 from sim.channels import N_CHANNELS, PHONE, REFERRAL
+from sim.config import CooldownConfig, StepConfig, StrategyConfig, VariantConfig
 from sim.draws import Purpose, counters, normal, uniform
 from sim.engine import ArmRun, StateMeans
 from sim.messages import N_MESSAGES
@@ -377,6 +378,47 @@ def test_small_batches_equal_the_reference(monkeypatch: pytest.MonkeyPatch) -> N
             "replications=1",
             "horizon_days=60",
         ]
+    )
+    fast, slow = csv_tables(simulate(cfg)), csv_tables(reference_simulate(cfg, monkeypatch))
+    assert fast == slow
+
+
+def test_variants_caps_and_business_days_equal_the_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cadence language's other paths: A/B variants (another channel and message per
+    # variant), weekly and daily caps, business days, a cool-down, a hang-up on the phone.
+    cfg = compose(
+        [
+            "strategy=[multichannel]",
+            "baseline=multichannel",
+            "population.size=700",
+            "replications=2",
+            "horizon_days=80",
+            "seed=4",
+        ]
+    )
+    cfg.strategy["ab"] = StrategyConfig(
+        label="A/B",
+        steps=[
+            StepConfig(day=0, channel="phone", message="benefit_led", voicemail=False),
+            StepConfig(
+                day=2,
+                channel="email",
+                message="benefit_led",
+                variants=[
+                    VariantConfig(name="long", weight=3.0),
+                    VariantConfig(name="text", channel="sms", message="check_in"),
+                ],
+            ),
+            StepConfig(day=4, channel="referral", message="resource"),
+            StepConfig(day=5, channel="preferred", message="deadline"),
+        ],
+        cooldown=CooldownConfig(after_unanswered=2, pause_days=10.0, cycles=2),
+        business_days=True,
+        max_touches_per_week=2,
+        max_touches_per_rep_day=40,
+        stop_on=["opt_out"],
     )
     fast, slow = csv_tables(simulate(cfg)), csv_tables(reference_simulate(cfg, monkeypatch))
     assert fast == slow
