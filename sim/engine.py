@@ -323,6 +323,7 @@ class ArmRun:
             ch_col=ch_col,
         )
         self.max_batch = MAX_BATCH
+        self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index
         # Optional per-touch record of a few prospects (sim.journey); None costs nothing.
         self.traced: npt.NDArray[np.bool_] | None = None
         self.trace_rows: list[dict[str, Any]] = []
@@ -431,7 +432,7 @@ class ArmRun:
             counter=counters(self.key, idx, number),
             slot=slot,
             ch=ch,
-            msg=plan.message[slot].astype(np.intp),
+            msg=self.message_of[slot],
         )
         for model_step in PIPELINE:
             model_step(self.world, b)

@@ -81,11 +81,13 @@ class Touch:
     load: F64 = field(init=False)
     p_notice: F64 = field(init=False)
     noticed: B = field(init=False)
+    seen: I64 = field(init=False)  # positions of the noticed touches in the batch
     referral: bool = field(init=False)  # any referral touch in the batch
     intro: B = field(init=False)  # a referral that reached a connector
     wrong_name: B = field(init=False)
     eligible: B = field(init=False)  # may decide an outcome now
-    # The chances of the outcomes, worked out only for eligible touches (0 for the others).
+    decides: I64 = field(init=False)  # positions of the eligible touches in the batch
+    # The chances of the outcomes, worked out only for the eligible touches (``decides``).
     p_pos: F64 = field(init=False)
     p_neg: F64 = field(init=False)
     p_opt: F64 = field(init=False)
@@ -215,12 +217,16 @@ def respond(world: World, b: Touch) -> None:
     Worked out for the touches that may decide an outcome only; the others get 0.
     """
     m, cfg, p, plan = world.model, world.cfg, world.prospects, world.plan
+    b.seen = np.flatnonzero(b.noticed)
+    seen_idx = b.idx[b.seen]
     # At most one reply in flight per prospect; someone who said no may still opt out.
-    free = ~np.isfinite(world.pending_at[b.idx])
-    prior = world.outcome[b.idx]
-    b.eligible = b.noticed & free & ((prior == NONE) | (prior == NEGATIVE))
-    k = np.flatnonzero(b.eligible)
-    idx, msg, ch, prior = b.idx[k], b.msg[k], b.ch[k], prior[k]
+    free = ~np.isfinite(world.pending_at[seen_idx])
+    prior = world.outcome[seen_idx]
+    ok = free & ((prior == NONE) | (prior == NEGATIVE))
+    k = b.decides = b.seen[ok]
+    b.eligible = np.zeros(b.idx.size, np.bool_)
+    b.eligible[k] = True
+    idx, msg, ch, prior = seen_idx[ok], b.msg[k], b.ch[k], prior[ok]
     w, f, a, need = b.w[k], b.f[k], b.a[k], b.need[k]
     habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
     mismatch = 0.0 if world.callback_matches else cfg.callback_mismatch
@@ -267,16 +273,15 @@ def respond(world: World, b: Touch) -> None:
     silent = (prior == NEGATIVE) | ~p.reachable[idx]
     p_pos[silent] = 0.0
     p_neg[silent] = 0.0
-    b.p_pos, b.p_neg, b.p_opt = (np.zeros(b.idx.size) for _ in range(3))
-    b.p_pos[k], b.p_neg[k], b.p_opt[k] = p_pos, p_neg, p_opt
+    b.p_pos, b.p_neg, b.p_opt = p_pos, p_neg, p_opt
 
 
 def outcome(world: World, b: Touch) -> None:
     """Draw the outcome the touch decides and when its reply arrives (2.7, 2.11)."""
     m, cfg = world.model, world.cfg
-    k = np.flatnonzero(b.eligible)  # the others decide nothing
+    k = b.decides  # the others decide nothing
     uo = uniform(b.counter[k], Purpose.OUTCOME)
-    p_opt, p_pos, p_neg = b.p_opt[k], b.p_pos[k], b.p_neg[k]
+    p_opt, p_pos, p_neg = b.p_opt, b.p_pos, b.p_neg
     # np.select's first true condition, as nested choices from the last.
     chosen = np.where(uo < p_opt + p_pos + p_neg, NEGATIVE, NONE).astype(np.int8)
     chosen[uo < p_opt + p_pos] = POSITIVE
@@ -294,7 +299,7 @@ def outcome(world: World, b: Touch) -> None:
 def update(world: World, b: Touch) -> None:
     """The relationship after the touch: exposures, warmth, familiarity, annoyance (2.1-2.7)."""
     m, cfg, st, idx, msg = world.model, world.cfg, world.state, b.idx, b.msg
-    nz = np.flatnonzero(b.noticed)
+    nz = b.seen
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
     flat[nz * width + world.msg_col[msg[nz]]] += 1.0  # exposures
