@@ -418,7 +418,6 @@ class ArmRun:
 
     def touch_chunk(self, idx: I64, t: F64) -> Touch:
         """The model steps and the books of one chunk of :meth:`touch`; its :class:`Touch`."""
-        plan = self.plan
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
         # meets the same chances in every arm (sim.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
