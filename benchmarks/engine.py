@@ -151,12 +151,16 @@ def worker(kind: str, n: int, horizon: float, size: int = 0) -> dict[str, Any]:
 
 
 def measure(
-    kind: str, n: int, horizon: float, timeout: float, size: int = 0
+    kind: str, n: int, horizon: float, timeout: float, size: int = 0, root: Path = ROOT
 ) -> dict[str, Any] | None:
-    """Run one worker in a fresh interpreter; None if it timed out or failed."""
+    """Run one worker in a fresh interpreter; None if it timed out or failed.
+
+    ``root``: the source tree whose engine the worker imports (another checkout, for
+    ``--compare-with``), through its own ``benchmarks/engine.py`` with ``PYTHONPATH=root``.
+    """
     cmd = [
         sys.executable,
-        str(Path(__file__).resolve()),
+        str(root / "benchmarks" / "engine.py"),
         "--worker",
         kind,
         "--n",
@@ -166,8 +170,13 @@ def measure(
         "--size",
         str(size),
     ]
+    env = None
+    if root != ROOT:
+        env = {**os.environ, "PYTHONPATH": str(root)}
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=root, env=env
+        )
     except subprocess.TimeoutExpired:
         print(f"  {kind} n={n}: no result within {timeout:.0f} s", file=sys.stderr)
         return None
@@ -176,6 +185,21 @@ def measure(
         return None
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def best_engines(
+    n: int, horizon: float, timeout: float, repeat: int, roots: list[Path]
+) -> list[dict[str, Any] | None]:
+    """The engine of each source tree in ``roots`` at ``n`` prospects, best wall of ``repeat``
+    fresh processes each, run in turn (A B A B ...) so that they share the machine's load.
+    """
+    runs: list[list[dict[str, Any]]] = [[] for _ in roots]
+    for _ in range(repeat):
+        for tree, root in enumerate(roots):
+            r = measure("engine", n, horizon, timeout, root=root)
+            if r is not None:
+                runs[tree].append(r)
+    return [min(r, key=lambda x: x["wall"]) if r else None for r in runs]
 
 
 def time_command(
@@ -384,6 +408,20 @@ def main(argv: list[str] | None = None) -> int:
         choices=("engine", "plain", "numpy", "default", "serial"),
         help=argparse.SUPPRESS,
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="engine rows: the best of this many runs, each in a fresh process (default 1)",
+    )
+    ap.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also run the engine of another checkout (e.g. a git worktree of main), "
+        "alternating with this one, as an extra row per size",
+    )
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -394,21 +432,38 @@ def main(argv: list[str] | None = None) -> int:
     if configs < 1:
         print("benchmark: --sweep-configs must be at least 1", file=sys.stderr)
         return 2
+    if args.repeat < 1:
+        print("benchmark: --repeat must be at least 1", file=sys.stderr)
+        return 2
+    other = args.compare_with.resolve() if args.compare_with is not None else None
+    if other is not None and not (other / "benchmarks" / "engine.py").is_file():
+        print(f"benchmark: --compare-with {other}: no benchmarks/engine.py there", file=sys.stderr)
+        return 2
     sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     plain_max = 10_000 if args.quick else args.plain_max
     cpus = os.cpu_count()
     print(f"8-step email cadence, cold list, {args.horizon:g} days, 1 replicate; {cpus} CPUs")
     print(f"plain SimPy model run at sizes <= {plain_max:,} (larger sizes take too long for it)\n")
+    if args.repeat > 1 or other is not None:
+        print(f"engine rows: best of {args.repeat} runs, each in a fresh process")
+        if other is not None:
+            print(f"`engine at {other.name}`: the engine of {other}, run in turn with this one")
+        print()
     print(
         "| model | prospects | touches | wall s | touches/s | peak MB | base MB | KB/prospect "
         "| us/touch | ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
-        eng = measure("engine", n, args.horizon, args.timeout)
+        roots = [ROOT] if other is None else [ROOT, other]
+        eng, *base = best_engines(n, args.horizon, args.timeout, args.repeat, roots)
         plain = measure("plain", n, args.horizon, args.timeout) if n <= plain_max else None
         floor = measure("numpy", n, args.horizon, args.timeout)
-        for name, r in (("engine", eng), ("plain SimPy", plain), ("bare NumPy loop", floor)):
+        rows: list[tuple[str, dict[str, Any] | None]] = [("engine", eng)]
+        if other is not None:
+            rows.append((f"engine at {other.name}", base[0]))
+        rows += [("plain SimPy", plain), ("bare NumPy loop", floor)]
+        for name, r in rows:
             if r is None:
                 if name != "plain SimPy" or n <= plain_max:
                     print(f"| {name} | {fmt_int(n)} | failed or timed out | | | | | | | |")
@@ -417,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
             ratio = ""
             if name == "engine" and plain is not None:
                 ratio = f"{rate / (plain['touches'] / plain['wall']):.0f}x"
+            if name.startswith("engine at") and eng is not None:
+                ratio = f"this engine: {(eng['touches'] / eng['wall']) / rate:.2f}x"
             if name == "bare NumPy loop" and eng is not None:
                 ratio = f"{rate / (eng['touches'] / eng['wall']):.0f}x the engine"
             per_kb = (r["peak_mb"] - r["base_mb"]) * 1024 / n

@@ -36,6 +36,10 @@ I64 = npt.NDArray[np.int64]
 
 #: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
 MAX_BATCH = 1 << 16
+#: Most prospects one pass of the model steps handles: their temporaries (~50 arrays of CHUNK
+#: numbers) stay in the CPU's cache. Smaller chunks cost more Python overhead per touch
+#: (docs/performance.md: 16,384 was fastest of 2,048-65,536 at 100,000 prospects).
+CHUNK = 1 << 14
 #: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.touch), the
 #: last the meetings that came of a positive reply.
 BY_TOUCH_COUNTS = ("touches", "responses", "negative_replies", "opt_outs", "meetings")
@@ -184,16 +188,30 @@ class StateMeans:
     def _terms(self, idx: I64 | slice) -> F64:
         """Sums of the terms of prospects ``idx`` at the reference time ``t0``."""
         st = self.state
-        dt = st.t_state[idx] - self.t0  # <= 0: t0 is never behind an added term
-        values = (st.warmth[idx] - self.base[idx], st.familiarity[idx], st.annoyance[idx])
+        return self._sums(
+            st.t_state[idx],
+            st.warmth[idx] - self.base[idx],
+            st.familiarity[idx],
+            st.annoyance[idx],
+        )
+
+    def _sums(
+        self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
+    ) -> F64:
+        """Sums of the terms of prospects whose stored state is given, at the reference time."""
+        return np.array([np.sum(p) for p in self.products(t_state, excess, *values)])
+
+    def products(
+        self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
+    ) -> list[F64]:
+        """The terms themselves, one array per quantity, before they are summed."""
+        dt = t_state - self.t0  # <= 0: t0 is never behind an added term
+        # The three factors 2^(dt/h) in one exp2 call over a (3, k) block.
+        factor = np.divide(dt, self.half_life[:, None])
+        np.exp2(factor, out=factor)
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
         # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
-        return np.array(
-            [
-                np.sum(x.astype(np.float64) * np.exp2(dt / h))
-                for x, h in zip(values, self.half_life, strict=True)
-            ]
-        )
+        return [x.astype(np.float64) * f for x, f in zip((excess, *values), factor, strict=True)]
 
     def rebase(self, t: float) -> None:
         """Move the reference time forward to ``t``."""
@@ -247,7 +265,11 @@ class ArmRun:
         self.key = np.uint64(rng.integers(2**63)) if key is None else key
         self.credit_last = credit == "last_touch"
         n = prospects.n
-        self.state = ProspectState.initial(prospects)
+        # Counts (exposures, touches received) only for the message kinds and channels this
+        # arm can use: a shorter row to gather and scatter per touch (sim.population).
+        channels = range(N_CHANNELS) if plan.uses_preferred else plan.channel.tolist()
+        self.state = ProspectState.initial(prospects, plan.message.tolist(), channels)
+        msg_col, ch_col = self.state.columns()
         cfg = model.cfg
         self.need = NeedTrack(
             self.key,
@@ -297,8 +319,11 @@ class ArmRun:
             wrong_name_rate=self.wrong_name_rate,
             connector_warmth=self.connector_warmth,
             callback_matches=reps.callback_number_matches,
+            msg_col=msg_col,
+            ch_col=ch_col,
         )
         self.max_batch = MAX_BATCH
+        self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index
         # Optional per-touch record of a few prospects (sim.journey); None costs nothing.
         self.traced: npt.NDArray[np.bool_] | None = None
         self.trace_rows: list[dict[str, Any]] = []
@@ -344,17 +369,14 @@ class ArmRun:
     # --- batch events ----------------------------------------------------------------------
 
     def touch_batches(self, idx: I64, t: F64) -> None:
-        """Touch ``idx`` at ``t`` in slices of at most ``max_batch``, keeping the means current.
+        """Touch ``idx`` at ``t`` in slices of at most ``max_batch`` (``touch`` keeps the means).
 
         Slicing bounds the memory a huge day (a million due touches) needs for temporaries; each
         prospect appears once in ``idx``, so slices are independent apart from the order in which
         they draw random numbers.
         """
         for s in range(0, idx.size, self.max_batch):
-            part = idx[s : s + self.max_batch]
-            self.means.remove(part)
-            self.touch(part, t[s : s + self.max_batch])
-            self.means.add(part)
+            self.touch(idx[s : s + self.max_batch], t[s : s + self.max_batch])
 
     def count(
         self,
@@ -370,12 +392,32 @@ class ArmRun:
     def touch(self, idx: I64, t: F64) -> None:
         """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books.
 
-        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; this method records
-        the outcome the touch decided, tallies it, and moves each prospect's cadence on.
+        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; :meth:`touch_chunk`
+        records the outcome the touch decided, tallies it, and moves each prospect's cadence on.
+        They run in chunks of at most ``CHUNK`` touches, so that a step's temporaries stay in
+        the CPU's cache (and the allocator reuses their memory instead of returning it to the
+        system). Each prospect appears once in ``idx`` and its draws are keyed, so chunks are
+        independent; the running means take out and put back the terms of all of ``idx`` at
+        once, summed over the whole batch as before, so chunking changes no table.
         """
-        if idx.size == 0:
+        k = idx.size
+        if k == 0:
             return
-        plan = self.plan
+        removed = np.empty((3, k))  # the batch's terms before the touch, at the reference time
+        stored = np.empty((3, k), np.float32)  # warmth over its baseline, familiarity, annoyance
+        for lo in range(0, k, CHUNK):
+            hi = min(lo + CHUNK, k)
+            b = self.touch_chunk(idx[lo:hi], t[lo:hi])
+            removed[:, lo:hi] = self.means.products(b.t_state, b.w_excess, b.f_stored, b.a_stored)
+            stored[0, lo:hi] = b.w_after - b.base
+            stored[1, lo:hi] = b.f_after
+            stored[2, lo:hi] = b.a_after
+        self.means.sums -= np.array([np.sum(r) for r in removed])
+        self.means.rebase(float(t.max()))
+        self.means.sums += np.array([np.sum(r) for r in self.means.products(t, *stored)])
+
+    def touch_chunk(self, idx: I64, t: F64) -> Touch:
+        """The model steps and the books of one chunk of :meth:`touch`; its :class:`Touch`."""
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
         # meets the same chances in every arm (sim.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
@@ -389,7 +431,7 @@ class ArmRun:
             counter=counters(self.key, idx, number),
             slot=slot,
             ch=ch,
-            msg=plan.message[slot].astype(np.intp),
+            msg=self.message_of[slot],
         )
         for model_step in PIPELINE:
             model_step(self.world, b)
@@ -403,7 +445,7 @@ class ArmRun:
                 cols = (ch, b.msg, b.noticed, b.answered, b.voicemail, b.need, attn, b.p_notice)
                 self._trace_touches(idx[hit], t[hit], *(c[hit] for c in (*cols, b.kind)))
         # Step analytics and the cadence's next step.
-        self.touch_count[idx] += 1
+        self.touch_count[idx] = number  # one more touch each
         self.count(number, column, 0)
         if self.credit_last:
             # Platforms' rule: a reply belongs to the last touch made before it arrived.
@@ -414,6 +456,7 @@ class ArmRun:
             parts = (idx.copy(), t.copy(), step, number, sched.cycle[idx], slot, ch.astype(np.int8))
             self.touch_parts.append(parts)
         sched.moved_on(idx, t, step)
+        return b
 
     def decided(self, b: Touch, number: I64, column: npt.NDArray[np.intp]) -> None:
         """Put each outcome the touch decided in the prospect's reply slot, with its credit."""
@@ -519,7 +562,8 @@ class ArmRun:
 
         Equal, up to rounding, to the means of :meth:`current`; tests/test_engine_equivalence.py
         checks it. Any code that changes warmth, familiarity, annoyance or ``t_state`` must run
-        between ``self.means.remove`` and ``self.means.add`` (as :meth:`touch_batches` does).
+        between the removal of its terms from ``self.means.sums`` and their return (as
+        :meth:`touch` does).
         """
         return self.means.at(now)
 

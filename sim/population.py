@@ -13,6 +13,7 @@ so prospect ``i`` is the same person whether the list holds 1,000 or 5,000 prosp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -70,23 +71,72 @@ class ProspectState:
     familiarity: F32
     annoyance: F32
     t_state: F64  # time of the last update of warmth, familiarity and annoyance
-    exposures: F32  # (n, messages): noticed exposures per message kind, recovering (at t_state)
+    # (n, columns): noticed exposures per message kind of ``count_messages``, then touches
+    # received per channel of ``count_channels``, all recovering from t_state. Only the kinds
+    # and channels the arm's strategy can use have a column (the others stay 0), and they share
+    # one array, so that a touch gathers and scatters a prospect's counts as one short row
+    # (docs/performance.md). ``exposures`` and ``received`` give the full (n, kinds) tables.
+    counts: F32
     voicemails: npt.NDArray[np.uint8]  # voicemails left so far (call screening)
-    received: F32  # (n, channels): touches received per channel, recovering (wear-out)
+    count_messages: tuple[int, ...] = tuple(range(N_MESSAGES))
+    count_channels: tuple[int, ...] = tuple(range(N_CHANNELS))
+
+    @property
+    def exposures(self) -> F32:
+        """(n, messages): noticed exposures per message kind, recovering (at t_state); a copy."""
+        out = np.zeros((self.counts.shape[0], N_MESSAGES), np.float32)
+        out[:, list(self.count_messages)] = self.counts[:, : len(self.count_messages)]
+        return out
+
+    @property
+    def received(self) -> F32:
+        """(n, channels): touches received per channel, recovering (wear-out); a copy."""
+        out = np.zeros((self.counts.shape[0], N_CHANNELS), np.float32)
+        out[:, list(self.count_channels)] = self.counts[:, len(self.count_messages) :]
+        return out
+
+    def columns(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Column of ``counts`` of each message kind and of each channel (-1: none)."""
+        msg_col = np.full(N_MESSAGES, -1, np.intp)
+        msg_col[list(self.count_messages)] = np.arange(len(self.count_messages))
+        ch_col = np.full(N_CHANNELS, -1, np.intp)
+        ch_col[list(self.count_channels)] = len(self.count_messages) + np.arange(
+            len(self.count_channels)
+        )
+        return msg_col, ch_col
 
     @classmethod
-    def initial(cls, prospects: Prospects) -> ProspectState:
-        """The state at enrolment, before any touch."""
+    def initial(
+        cls,
+        prospects: Prospects,
+        messages: Sequence[int] | None = None,
+        channels: Sequence[int] | None = None,
+    ) -> ProspectState:
+        """The state at enrolment, before any touch.
+
+        ``messages`` and ``channels``: the message kinds and channels the arm can use (default:
+        all); touches on any other would find no column for their counts.
+        """
         n = prospects.n
+        kinds = tuple(sorted(set(range(N_MESSAGES) if messages is None else messages)))
+        chans = tuple(sorted(set(range(N_CHANNELS) if channels is None else channels)))
         return cls(
             warmth=prospects.warmth_base.copy(),
             familiarity=prospects.familiarity0.copy(),
             annoyance=np.zeros(n, np.float32),
             t_state=np.zeros(n, np.float64),
-            exposures=np.zeros((n, N_MESSAGES), np.float32),
+            # Rows padded to a power of two (16, 32 or 64 bytes): a row never straddles a cache
+            # line, and NumPy gathers and scatters such items fastest (docs/performance.md).
+            counts=np.zeros((n, _padded(len(kinds) + len(chans))), np.float32),
             voicemails=np.zeros(n, np.uint8),
-            received=np.zeros((n, N_CHANNELS), np.float32),
+            count_messages=kinds,
+            count_channels=chans,
         )
+
+
+def _padded(columns: int) -> int:
+    """The least power of two, at least 4, that holds ``columns``."""
+    return max(4, 1 << (columns - 1).bit_length())
 
 
 def need_stationary_share(model: ModelConfig) -> float:

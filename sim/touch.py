@@ -48,6 +48,8 @@ class World:
     wrong_name_rate: float
     connector_warmth: float
     callback_matches: bool
+    msg_col: npt.NDArray[np.intp]  # column of state.counts of each message kind
+    ch_col: npt.NDArray[np.intp]  # column of state.counts of each channel
 
 
 @dataclass
@@ -60,39 +62,79 @@ class Touch:
     slot: npt.NDArray[np.int16]
     ch: npt.NDArray[np.intp]
     msg: npt.NDArray[np.intp]
+    # The state before the touch, as stored (gathered once; the engine's running means read it).
+    t_state: npt.NDArray[np.float64] = field(init=False)
+    base: npt.NDArray[np.float32] = field(init=False)  # warmth baseline
+    w_excess: npt.NDArray[np.float32] = field(init=False)  # stored warmth minus its baseline
+    f_stored: npt.NDArray[np.float32] = field(init=False)
+    a_stored: npt.NDArray[np.float32] = field(init=False)
     w: F64 = field(init=False)  # warmth, familiarity, annoyance at the touch (after decay)
     f: F64 = field(init=False)
     a: F64 = field(init=False)
-    e: F64 = field(init=False)  # (touches, messages): noticed exposures, recovered to the touch
-    s: F64 = field(init=False)  # (touches, channels): touches received before this one
+    # (touches, columns of state.counts): noticed exposures per message kind, recovered to the
+    # touch, then touches received per channel before this one (World.msg_col, World.ch_col).
+    counts: F64 = field(init=False)
     need: B = field(init=False)
+    phone: bool = field(init=False)  # any phone touch in the batch
     answered: B = field(init=False)  # a live conversation (phone)
     voicemail: B = field(init=False)  # a voicemail left (phone, not answered)
     load: F64 = field(init=False)
     p_notice: F64 = field(init=False)
     noticed: B = field(init=False)
+    seen: I64 = field(init=False)  # positions of the noticed touches in the batch
+    referral: bool = field(init=False)  # any referral touch in the batch
     intro: B = field(init=False)  # a referral that reached a connector
     wrong_name: B = field(init=False)
     eligible: B = field(init=False)  # may decide an outcome now
+    decides: I64 = field(init=False)  # positions of the eligible touches in the batch
+    # The chances of the outcomes, worked out only for the eligible touches (``decides``).
     p_pos: F64 = field(init=False)
     p_neg: F64 = field(init=False)
     p_opt: F64 = field(init=False)
     kind: npt.NDArray[np.int8] = field(init=False)  # the outcome this touch decided
     delay: F64 = field(init=False)  # days until its reply arrives
+    # The state after the touch, as stored (float32), for the engine's running means.
+    w_after: npt.NDArray[np.float32] = field(init=False)
+    f_after: npt.NDArray[np.float32] = field(init=False)
+    a_after: npt.NDArray[np.float32] = field(init=False)
+
+
+# Why the steps look the way they do (docs/performance.md, "Engine speed"): every expression that
+# produces a number keeps the operand order and dtypes of the equations in sim.response (a
+# different last bit could flip a draw and change the tables), but each array is gathered once,
+# rows of the (n, k) state are gathered and scattered whole, work that only matters for some
+# touches (phone, referral, eligible, noticed) runs on those touches only, and temporaries are
+# reused in place.
 
 
 def decay(world: World, b: Touch) -> None:
     """Bring warmth, familiarity, annoyance, exposures to the touch time (2.1-2.7); need (2.8)."""
     cfg, p, st, idx = world.cfg, world.prospects, world.state, b.idx
-    dt = b.t - st.t_state[idx]
-    b.w = rf.relax(st.warmth[idx], p.warmth_base[idx], dt, cfg.warmth_half_life_days)
-    b.f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
-    b.a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
-    # Habituation and tedium fade with time away from the sender (spontaneous recovery, 2.6):
-    # one factor per touch, applied to every message kind and channel.
-    recover = rf.decay(1.0, dt, cfg.habituation_recovery_days)[:, None]
-    b.e = st.exposures[idx] * recover
-    b.s = st.received[idx] * recover
+    b.t_state = st.t_state[idx]
+    dt = b.t - b.t_state
+    b.base = p.warmth_base[idx]
+    b.w_excess = st.warmth[idx] - b.base
+    b.f_stored = st.familiarity[idx]
+    b.a_stored = st.annoyance[idx]
+    # The four decay factors 2^(-dt/h) of rf.relax and rf.decay in one exp2 call: warmth (its
+    # excess over the baseline decays), familiarity, annoyance, and the recovery of habituation
+    # and tedium with time away from the sender (spontaneous recovery, 2.6).
+    half_lives = np.array(
+        [
+            cfg.warmth_half_life_days,
+            cfg.familiarity_half_life_days,
+            cfg.annoyance_half_life_days,
+            cfg.habituation_recovery_days,
+        ]
+    )
+    factor = np.divide(-dt, half_lives[:, None])
+    np.exp2(factor, out=factor)
+    b.w = b.base + b.w_excess * factor[0]
+    b.f = b.f_stored * factor[1]
+    b.a = b.a_stored * factor[2]
+    recover = factor[3]  # applied to every message kind and channel (one row gather)
+    b.counts = np.take(st.counts, idx, axis=0).astype(np.float64)
+    b.counts *= recover[:, None]
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
 
 
@@ -100,6 +142,11 @@ def answer(world: World, b: Touch) -> None:
     """A call is picked up (2.2; fewer after voicemails: screening); else a voicemail."""
     cfg = world.cfg
     is_phone = b.ch == PHONE
+    b.phone = bool(is_phone.any())
+    if not b.phone:  # no dial in the batch: nothing is answered, no voicemail is left
+        b.answered = np.zeros(b.idx.size, np.bool_)
+        b.voicemail = np.zeros(b.idx.size, np.bool_)
+        return
     p_answer = rf.answer_probability(
         b.f,
         b.w,
@@ -115,10 +162,13 @@ def answer(world: World, b: Touch) -> None:
 def notice(world: World, b: Touch) -> None:
     """The touch is noticed (2.3, 2.4): attention under load, affinity, familiarity, warmth."""
     m, cfg, p, idx, ch = world.model, world.cfg, world.prospects, b.idx, b.ch
-    day = np.minimum(b.t.astype(np.intp), world.shocks.shape[0] - 1)
-    b.load = m.load[ch] * p.busyness[idx] * world.shocks[day, p.load_group[idx]]
+    shocks = world.shocks
+    day = np.minimum(b.t.astype(np.intp), shocks.shape[0] - 1)
+    # Flat indices into the (days, groups) and (n, channels) tables: one gather each.
+    shock = shocks.reshape(-1)[day * shocks.shape[1] + p.load_group[idx]]
+    b.load = m.load[ch] * p.busyness[idx] * shock
     b.p_notice = rf.notice_probability(
-        p.affinity[idx, ch],
+        p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch],
         m.salience[ch],
         b.load,
         m.half_load[ch],
@@ -128,115 +178,162 @@ def notice(world: World, b: Touch) -> None:
         cfg.notice_warmth,
     )
     u_notice = uniform(b.counter, Purpose.NOTICE)
-    # A voicemail is played by those who listen to voicemail at all, and, from a caller they
-    # know and like, by the others with chance W: caller ID lets a relationship through (2.4).
-    listens = p.listens_voicemail[idx] | (uniform(b.counter, Purpose.LISTEN) < b.w)
-    heard = listens & (u_notice < b.p_notice)
-    noticed = np.where(ch == PHONE, b.answered | (b.voicemail & heard), u_notice < b.p_notice)
+    noticed = u_notice < b.p_notice
+    if b.phone:
+        # A voicemail is played by those who listen to voicemail at all, and, from a caller
+        # they know and like, by the others with chance W: caller ID lets a relationship
+        # through (2.4).
+        listens = p.listens_voicemail[idx] | (uniform(b.counter, Purpose.LISTEN) < b.w)
+        heard = listens & noticed
+        noticed = np.where(ch == PHONE, b.answered | (b.voicemail & heard), noticed)
     # A referral touch only reaches the prospect through a connector (seeds 001, 004).
     referral = ch == REFERRAL
-    b.intro = referral & p.has_connector[idx]
-    b.noticed = np.where(referral, b.intro, noticed)
-    b.wrong_name = uniform(b.counter, Purpose.WRONG_NAME) < world.wrong_name_rate
+    b.referral = bool(referral.any())
+    if b.referral:
+        b.intro = referral & p.has_connector[idx]
+        b.noticed = np.where(referral, b.intro, noticed)
+    else:
+        b.intro = np.zeros(idx.size, np.bool_)
+        b.noticed = noticed
+    if world.wrong_name_rate > 0.0:
+        b.wrong_name = uniform(b.counter, Purpose.WRONG_NAME) < world.wrong_name_rate
+    else:  # a uniform is never below 0
+        b.wrong_name = np.zeros(idx.size, np.bool_)
 
 
 def annoy(world: World, b: Touch) -> None:
     """Annoyance rises with every touch, less when unnoticed (2.7)."""
     m, cfg = world.model, world.cfg
     inc = m.annoyance_increment[b.ch] * m.annoyance_message[b.msg]
-    inc = np.where(b.noticed, inc, inc * cfg.annoyance_unnoticed)
-    inc = np.where((b.ch == REFERRAL) & ~b.intro, 0.0, inc)
-    b.a = b.a + inc
+    np.multiply(inc, cfg.annoyance_unnoticed, out=inc, where=~b.noticed)
+    if b.referral:
+        inc[(b.ch == REFERRAL) & ~b.intro] = 0.0  # an unmade introduction annoys nobody
+    b.a += inc
 
 
 def respond(world: World, b: Touch) -> None:
-    """Chances of a positive reply, a "not interested" and an opt-out (2.5-2.9, 2.14)."""
-    m, cfg, p, plan, idx, msg = world.model, world.cfg, world.prospects, world.plan, b.idx, b.msg
+    """Chances of a positive reply, a "not interested" and an opt-out (2.5-2.9, 2.14).
+
+    Worked out for the touches that may decide an outcome only; the others get 0.
+    """
+    m, cfg, p, plan = world.model, world.cfg, world.prospects, world.plan
+    b.seen = np.flatnonzero(b.noticed)
+    seen_idx = b.idx[b.seen]
     # At most one reply in flight per prospect; someone who said no may still opt out.
-    free = ~np.isfinite(world.pending_at[idx])
-    prior = world.outcome[idx]
-    b.eligible = b.noticed & free & ((prior == NONE) | (prior == NEGATIVE))
+    free = ~np.isfinite(world.pending_at[seen_idx])
+    prior = world.outcome[seen_idx]
+    ok = free & ((prior == NONE) | (prior == NEGATIVE))
+    k = b.decides = b.seen[ok]
+    b.eligible = np.zeros(b.idx.size, np.bool_)
+    b.eligible[k] = True
+    idx, msg, ch, prior = seen_idx[ok], b.msg[k], b.ch[k], prior[ok]
+    w, f, a, need = b.w[k], b.f[k], b.a[k], b.need[k]
     habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
     mismatch = 0.0 if world.callback_matches else cfg.callback_mismatch
     # The prospect's own propensity to reply at all, the same on every touch (frailty, 2.14).
     frailty = cfg.responsiveness_sd * p.responsiveness[idx]
     value = m.message_value[msg]
-    rows = np.arange(idx.size)
-    tedium = cfg.wearout * b.s[rows, b.ch]  # the channel's earlier touches (wear-out, 2.6)
+    width = b.counts.shape[1]
+    flat = b.counts.reshape(-1)
+    tedium = cfg.wearout * flat[k * width + world.ch_col[ch]]  # wear-out (2.6)
     pos_logit = (
-        m.response_base[b.ch]
+        m.response_base[ch]
         + value
-        + cfg.response_warmth * b.w
-        + cfg.response_familiarity * b.f
-        + cfg.response_need * b.need
-        + cfg.response_annoyance * b.a
-        + habit * b.e[rows, msg]
+        + cfg.response_warmth * w
+        + cfg.response_familiarity * f
+        + cfg.response_need * need
+        + cfg.response_annoyance * a
+        + habit * flat[k * width + world.msg_col[msg]]
         - tedium
-        + cfg.wrong_name * b.wrong_name
-        + mismatch * b.voicemail
-        + cfg.conversation_bonus * b.answered
+        + cfg.wrong_name * b.wrong_name[k]
+        + mismatch * b.voicemail[k]
+        + cfg.conversation_bonus * b.answered[k]
         + frailty
     )
     neg_logit = (
         cfg.negative_base
         + m.negative_message[msg]
-        + cfg.negative_annoyance * b.a
-        + cfg.negative_need * b.need
-        + cfg.negative_warmth * b.w
+        + cfg.negative_annoyance * a
+        + cfg.negative_need * need
+        + cfg.negative_warmth * w
         + frailty
         - tedium
     )
     # Opting out: annoyance pushes, a relationship, a known name and a useful message hold back.
     opt_logit = (
-        m.optout_base[b.ch]
-        + cfg.optout_annoyance * b.a
-        + cfg.optout_warmth * b.w
-        + cfg.optout_familiarity * b.f
+        m.optout_base[ch]
+        + cfg.optout_annoyance * a
+        + cfg.optout_warmth * w
+        + cfg.optout_familiarity * f
         + cfg.optout_value * value
     )
-    p_pos, p_neg, b.p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
+    p_pos, p_neg, p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
     # Whoever said no, and whoever never replies (the wrong person, no need at all), may still
     # opt out but sends no reply (the mover-stayer mixture, 2.14).
     silent = (prior == NEGATIVE) | ~p.reachable[idx]
-    b.p_pos = np.where(silent, 0.0, p_pos)
-    b.p_neg = np.where(silent, 0.0, p_neg)
+    p_pos[silent] = 0.0
+    p_neg[silent] = 0.0
+    b.p_pos, b.p_neg, b.p_opt = p_pos, p_neg, p_opt
 
 
 def outcome(world: World, b: Touch) -> None:
     """Draw the outcome the touch decides and when its reply arrives (2.7, 2.11)."""
     m, cfg = world.model, world.cfg
-    uo = uniform(b.counter, Purpose.OUTCOME)
-    kind = np.select(
-        [uo < b.p_opt, uo < b.p_opt + b.p_pos, uo < b.p_opt + b.p_pos + b.p_neg],
-        [OPT_OUT, POSITIVE, NEGATIVE],
-        NONE,
-    ).astype(np.int8)
-    kind[~b.eligible] = NONE
-    b.kind = kind
+    k = b.decides  # the others decide nothing
+    uo = uniform(b.counter[k], Purpose.OUTCOME)
+    p_opt, p_pos, p_neg = b.p_opt, b.p_pos, b.p_neg
+    # np.select's first true condition, as nested choices from the last.
+    chosen = np.where(uo < p_opt + p_pos + p_neg, NEGATIVE, NONE).astype(np.int8)
+    chosen[uo < p_opt + p_pos] = POSITIVE
+    chosen[uo < p_opt] = OPT_OUT
+    b.kind = np.zeros(b.idx.size, np.int8)
+    b.kind[k] = chosen
     # Delays only for the few touches that decided something (most decide nothing).
-    new = np.flatnonzero(kind != NONE)
+    new = k[chosen != NONE]
     z = normal(b.counter[new])  # the reply's delay score
     delay = rf.reply_delay_quantile(z, m.reply_delay[b.ch[new]], cfg.reply_delay_sd)
-    b.delay = np.zeros(kind.size)
+    b.delay = np.zeros(b.kind.size)
     b.delay[new] = np.where(b.answered[new], 0.0, delay)  # a live conversation: on the spot
 
 
 def update(world: World, b: Touch) -> None:
     """The relationship after the touch: exposures, warmth, familiarity, annoyance (2.1-2.7)."""
     m, cfg, st, idx, msg = world.model, world.cfg, world.state, b.idx, b.msg
-    b.e[np.flatnonzero(b.noticed), msg[b.noticed]] += 1.0
-    st.exposures[idx] = b.e
-    st.voicemails[idx] = np.minimum(st.voicemails[idx], 254) + b.voicemail
-    rows = np.arange(idx.size)
-    b.s[rows, b.ch] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
-    st.received[idx] = b.s
-    w_new = rf.warmth_after_touch(b.w, m.warmth_deposit[msg], b.a, cfg.warmth_annoyance)
-    w_new = np.where(b.intro, w_new + world.connector_warmth * (1.0 - w_new), w_new)
-    f_new = rf.familiarity_after_touch(b.f, m.familiarity_gain[b.ch])
-    f_new = np.where(b.intro, np.maximum(f_new, cfg.introduction_familiarity), f_new)
-    st.warmth[idx] = np.where(b.noticed, w_new, b.w)
-    st.familiarity[idx] = np.where(b.noticed, f_new, b.f)
-    st.annoyance[idx] = b.a
+    nz = b.seen
+    width = b.counts.shape[1]
+    flat = b.counts.reshape(-1)
+    flat[nz * width + world.msg_col[msg[nz]]] += 1.0  # exposures
+    received = np.arange(idx.size) * width + world.ch_col[b.ch]
+    if b.referral:
+        flat[received] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
+    else:
+        flat[received] += 1.0
+    # Whole rows at once: the (n, k) float32 state seen as one k * 4-byte item per prospect.
+    rows = np.dtype((np.void, width * st.counts.itemsize))
+    np.put(st.counts.view(rows).reshape(-1), idx, b.counts.astype(np.float32).view(rows))
+    if b.phone:
+        st.voicemails[idx] = np.minimum(st.voicemails[idx], 254) + b.voicemail
+    else:
+        vm = st.voicemails[idx]  # no voicemail left: only the cap of 254 can change a count
+        if vm.size and vm.max() > 254:
+            st.voicemails[idx] = np.minimum(vm, 254)
+    # Warmth and familiarity move only for the noticed touches.
+    nm, nch = msg[nz], b.ch[nz]
+    w_new = rf.warmth_after_touch(b.w[nz], m.warmth_deposit[nm], b.a[nz], cfg.warmth_annoyance)
+    f_new = rf.familiarity_after_touch(b.f[nz], m.familiarity_gain[nch])
+    if b.referral:
+        intro = b.intro[nz]
+        w_new = np.where(intro, w_new + world.connector_warmth * (1.0 - w_new), w_new)
+        f_new = np.where(intro, np.maximum(f_new, cfg.introduction_familiarity), f_new)
+    w_after, f_after = b.w.copy(), b.f.copy()
+    w_after[nz] = w_new
+    f_after[nz] = f_new
+    b.w_after = w_after.astype(np.float32)
+    b.f_after = f_after.astype(np.float32)
+    b.a_after = b.a.astype(np.float32)
+    st.warmth[idx] = b.w_after
+    st.familiarity[idx] = b.f_after
+    st.annoyance[idx] = b.a_after
     st.t_state[idx] = b.t
 
 

@@ -40,3 +40,30 @@ def test_bad_sweep_size_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str
     assert bench.main(["--sweep-configs", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--sweep-configs" in err[0]
+
+
+def test_bad_repeat_or_comparison_tree_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bench = load_bench()
+    assert bench.main(["--repeat", "0"]) == 2
+    assert bench.main(["--compare-with", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "--repeat" in err[0] and "--compare-with" in err[1]
+
+
+def test_best_engines_alternate_trees_and_keep_the_fastest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bench = load_bench()
+    calls: list[str] = []
+    walls = {"a": iter([3.0, 1.0, 2.0]), "b": iter([5.0, 6.0, 4.0])}
+
+    def fake_measure(kind: str, n: int, horizon: float, timeout: float, root: Path) -> object:
+        calls.append(root.name)
+        return {"wall": next(walls[root.name]), "touches": 10}
+
+    monkeypatch.setattr(bench, "measure", fake_measure)
+    best = bench.best_engines(100, 120.0, 10.0, 3, [Path("a"), Path("b")])
+    assert calls == ["a", "b"] * 3  # in turn, so both see the same load
+    assert [r["wall"] for r in best] == [1.0, 4.0]
