@@ -242,6 +242,7 @@ def replay(
         answer(world, b)
         notice(world, b)
         weight = _force(world, b, log, tiled)
+        b.seen = np.flatnonzero(b.noticed)  # what update() reads (respond() sets it in the engine)
         a_before = b.a.copy()
         annoy(world, b)
         r_of = idx // n
@@ -251,8 +252,8 @@ def replay(
         out["warmth"][at] = b.w
         out["familiarity"][at] = b.f
         out["increment"][at] = b.a - a_before
-        out["exposures"][at] = b.e[rr, b.msg]
-        out["received"][at] = b.s[rr, b.ch]
+        out["exposures"][at] = b.counts[rr, world.msg_col[b.msg]]
+        out["received"][at] = b.counts[rr, world.ch_col[b.ch]]
         flags["eligible"][at] = b.noticed & log.can_decide[tiled]
         flags["wrong_name"][at] = b.wrong_name
         flags["voicemail"][at] = b.voicemail

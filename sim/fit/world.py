@@ -77,11 +77,13 @@ def make_world(
         key, prospects.need0, model.need_mean_in_market_days, model.need_mean_out_of_market_days
     )
     shocks = daily_load_shocks(model, math.ceil(days) + 2, load_seq)
+    state = ProspectState.initial(prospects)  # every message kind and channel: a log may use any
+    msg_col, ch_col = state.columns()
     world = World(
         cfg=model,
         model=ModelArrays(model),
         prospects=prospects,
-        state=ProspectState.initial(prospects),
+        state=state,
         plan=plan,
         need=need,
         shocks=shocks,
@@ -90,6 +92,8 @@ def make_world(
         wrong_name_rate=wrong_name_rate,
         connector_warmth=population.connector_warmth,
         callback_matches=callback_matches,
+        msg_col=msg_col,
+        ch_col=ch_col,
     )
     return world, key
 
