@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf._utils import get_omega_conf_dumper
 
 from sim import guard
 from sim.config import ConfigError, ExperimentConfig
@@ -71,7 +73,16 @@ def resolved_yaml(cfg: DictConfig) -> str:
     assert isinstance(plain, dict)
     plain.pop("resume", None)
     plain.pop("outputs", None)
-    return OmegaConf.to_yaml(OmegaConf.create(plain))
+    # What OmegaConf.to_yaml(OmegaConf.create(plain)) writes (its dumper, its options), without
+    # building a config from ``plain`` and taking it apart again: a third of the cost per job.
+    text: str = yaml.dump(
+        plain,
+        default_flow_style=False,
+        allow_unicode=True,
+        sort_keys=False,
+        Dumper=get_omega_conf_dumper(),
+    )
+    return text
 
 
 def wants_full(outputs: object, sweep_jobs: int | None) -> bool:

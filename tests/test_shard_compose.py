@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from sim import app, guard
 from sim.registry import CONF_DIR, register_configs, to_experiment
@@ -50,3 +51,18 @@ def test_a_shard_composes_each_configuration_as_a_full_composition_does(tmp_path
             assert to_experiment(fast.cfg) == to_experiment(full.cfg), overrides
         # Once per distinct choice of groups: (none), two of strategy and population, experiment.
         assert len(composer.bases) == 4
+
+
+def test_config_yaml_is_what_omegaconf_writes() -> None:
+    # resolved_yaml dumps the plain tree directly: the bytes (and so every config hash, which
+    # resume compares with earlier results) must be OmegaConf's own.
+    register_configs()
+    guard.register_resolvers()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        for overrides in (["seed=3"], ["+experiment=cool_down"], ["population=mixed"]):
+            cfg = compose("config", overrides=overrides)
+            plain = OmegaConf.to_container(cfg, resolve=True)
+            assert isinstance(plain, dict)
+            plain.pop("resume")
+            plain.pop("outputs")
+            assert app.resolved_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.create(plain))
