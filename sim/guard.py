@@ -561,12 +561,17 @@ def describe_yaml_error(exc: yaml.YAMLError) -> str:
     )
 
 
-def check_job(cfg: DictConfig, *, validate: bool) -> None:
-    """Check one composed job: nothing executable and, when ``validate``, every value in range."""
+def check_job(cfg: DictConfig, *, validate: bool, owned: bool = False) -> None:
+    """Check one composed job: nothing executable and, when ``validate``, every value in range.
+
+    ``owned``: ``cfg`` is the caller's own copy, which the check may take the ``hydra`` node out
+    of instead of copying the whole config first (a copy costs about a third of a sweep
+    configuration's pre-flight, issue 13).
+    """
     check_safe(cfg)
     if not validate:
         return
-    task = cfg.copy()
+    task = cfg if owned else cfg.copy()
     with open_dict(task):
         del task["hydra"]
     try:
@@ -611,5 +616,6 @@ def check_command(argv: Sequence[str]) -> None:
         composer = JobComposer(name)
         for job, composed in _jobs(name, args.overrides, bool(args.multirun), show_only):
             cfg = composed or composer.compose(job)
-            check_job(cfg, validate=not show_only)
+            # Each job's config is composed for this check alone: the check may consume it.
+            check_job(cfg, validate=not show_only, owned=True)
             check_arm_names(job, cfg)
