@@ -290,6 +290,11 @@ def compose_configuration(
     )
 
 
+#: The task configs (and group choices) :class:`ShardComposer` composed in this process, by sweep
+#: (config name, folder, Hydra overrides), then by the configuration's group overrides.
+_SHARD_BASES: dict[tuple[str, ...], dict[tuple[str, ...], tuple[DictConfig, dict[str, Any]]]] = {}
+
+
 class ShardComposer:
     """A shard's configurations as :func:`compose_configuration` gives them, composed less.
 
@@ -307,7 +312,10 @@ class ShardComposer:
         self.head_cfg = head_cfg
         # The shard's own subdir only places the head's folder: the task config never reads it.
         self.hydra_overrides = without_subdir([str(o) for o in hc.overrides.hydra])
-        self.bases: dict[tuple[str, ...], tuple[DictConfig, dict[str, Any]]] = {}
+        # Shared by the shards of the same sweep that this process runs (a joblib worker runs
+        # several): each choice of groups is composed once per process.
+        sweep = (str(hc.job.config_name), str(hc.sweep.dir), *self.hydra_overrides)
+        self.bases = _SHARD_BASES.setdefault(sweep, {})
         self.groups: dict[str, bool] = {}
         self.repo: Any = None
 
