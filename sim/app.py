@@ -473,15 +473,31 @@ def hydra_app(cfg: DictConfig) -> int:
     return run_job(cfg)
 
 
-def preflight(argv: Sequence[str]) -> int | None:
+def preflight(argv: Sequence[str], *, warm: bool = False) -> int | None:
     """Check the command line before Hydra starts; print the error and return 2 on a user error.
+
+    ``warm``: a joblib sweep's workers start (and import) while its configurations are checked
+    (:func:`hydra_plugins.outreach_sim_launchers.start_workers`), and are stopped again when the
+    command is refused.
 
     Returns:
         None when the command may proceed, 2 after printing a user error.
     """
+    started: list[bool] = []
+
+    def on_sweep(config: DictConfig) -> None:
+        from hydra_plugins.outreach_sim_launchers import start_workers
+
+        started.append(True)
+        start_workers(config)
+
     try:
-        guard.check_command(argv)
+        guard.check_command(argv, on_sweep=on_sweep if warm else None)
     except guard.UserError as exc:
+        if started:
+            from hydra_plugins.outreach_sim_launchers import stop_workers
+
+            stop_workers()
         # One line, whatever the message holds: a terminal or a log shows one error.
         print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
         return 2
@@ -494,7 +510,7 @@ def _lines(text: str) -> list[str]:
 
 def main() -> None:
     """Console entry point of ``outreach-sim``."""
-    code = preflight(sys.argv[1:])
+    code = preflight(sys.argv[1:], warm=True)
     if code is not None:
         sys.exit(code)
     # Ctrl-C: one line and out, wherever the run is. Every file is written atomically and the

@@ -7,6 +7,7 @@ gives: the same ``config.yaml`` bytes, hence the same config hash and the same r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -66,3 +67,35 @@ def test_config_yaml_is_what_omegaconf_writes() -> None:
             plain.pop("resume")
             plain.pop("outputs")
             assert app.resolved_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.create(plain))
+
+
+def test_a_joblib_sweeps_workers_start_early_and_the_launcher_reuses_them() -> None:
+    import threading
+
+    from hydra.utils import instantiate
+    from joblib import Parallel, delayed
+    from joblib.externals.loky import reusable_executor
+
+    from hydra_plugins.outreach_sim_launchers import joblib_settings, start_workers, stop_workers
+
+    register_configs()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        cfg = compose(
+            "config",
+            overrides=["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+            return_hydra_config=True,
+        )
+    try:
+        start_workers(cfg)
+        for thread in threading.enumerate():
+            if thread.name == "outreach-sim-warm-workers":
+                thread.join(timeout=120)
+        warmed = reusable_executor._executor
+        assert warmed is not None
+        launcher = instantiate(cfg.hydra.launcher)  # as Hydra makes the launcher
+        pids = Parallel(**joblib_settings(launcher.joblib))(delayed(os.getpid)() for _ in range(4))
+        # The launcher's Parallel ran on the workers that were started early: no new executor.
+        assert reusable_executor._executor is warmed
+        assert os.getpid() not in pids
+    finally:
+        stop_workers()
