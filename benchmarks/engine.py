@@ -309,7 +309,40 @@ def sweep_rows(
             )
             shutil.rmtree(where, ignore_errors=True)
             print(rows[-1], file=sys.stderr)  # progress: the table is printed at the end
+    rows.append(first_result_row(out, app, timeout))
+    print(rows[-1], file=sys.stderr)
     return rows
+
+
+#: The issue-13 target for the first result of a 20-configuration sweep, seconds.
+FIRST_TARGET = 5.0
+FIRST_CONFIGS = 20
+
+
+def first_result_row(out: Path, app: Path, timeout: float) -> str:
+    """Markdown row: seconds to the first result (``manifest.json``) of a 20-configuration
+    default-size joblib sweep (shards of 5), against the issue's 5 s.
+    """
+    where = out / "sweep-first"
+    cmd = [
+        str(app),
+        "-m",
+        "hydra/launcher=joblib",
+        f"hydra.launcher.n_jobs={N_JOBS}",
+        f"seed=range(0,{FIRST_CONFIGS})",
+        f"hydra.sweeper.shard_size={math.ceil(FIRST_CONFIGS / (2 * N_JOBS))}",
+        f"hydra.sweep.dir={where}",
+    ]
+    timed = time_command(cmd, out, timeout, first=where)
+    shutil.rmtree(where, ignore_errors=True)
+    label = f"default-size, first result, shard_size={math.ceil(FIRST_CONFIGS / (2 * N_JOBS))}"
+    if timed is None or timed[1] is None:
+        return f"| {label} | {FIRST_CONFIGS} | failed | | | | | |"
+    wall, first_at = timed
+    verdict = ("pass" if first_at <= FIRST_TARGET else "FAIL") + f" (first <= {FIRST_TARGET:g} s)"
+    per_hour = fmt_int(3600 * FIRST_CONFIGS / wall)
+    timing = f"{wall:.1f} | {first_at:.1f} | {per_hour}"
+    return f"| {label} | {FIRST_CONFIGS} | {timing} | | | {verdict} |"
 
 
 def job_timings(
@@ -398,6 +431,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-jobs", action="store_true", help="skip timing the default job and the sweeps"
     )
     ap.add_argument(
+        "--only-sweeps",
+        action="store_true",
+        help="only the sweep rows (sharded; with their floors and the first-result row)",
+    )
+    ap.add_argument(
         "--sweep-configs",
         type=int,
         default=None,
@@ -439,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
     if other is not None and not (other / "benchmarks" / "engine.py").is_file():
         print(f"benchmark: --compare-with {other}: no benchmarks/engine.py there", file=sys.stderr)
         return 2
+    if args.only_sweeps:
+        return print_sweeps(args.timeout, configs)
     sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     plain_max = 10_000 if args.quick else args.plain_max
     cpus = os.cpu_count()
@@ -491,18 +531,32 @@ def main(argv: list[str] | None = None) -> int:
         for label, value in rows:
             print(f"- {label}: {value}")
         if sweeps:
-            print(
-                f"\nSweeps: `outreach-sim -m hydra/launcher=joblib hydra.launcher.n_jobs={N_JOBS} "
-                f"seed=range(0,{configs})`; floor = sum of the same configurations' serial "
-                "in-process simulate() times; first = seconds to the first manifest.json\n"
-            )
-            print(
-                "| sweep | configs | wall s | first s | configs/hour | floor s "
-                "| wall/floor | target |"
-            )
-            print("|---|---:|---:|---:|---:|---:|---:|---|")
-            for row in sweeps:
-                print(row)
+            print_sweep_table(sweeps, configs)
+    return 0
+
+
+def print_sweep_table(sweeps: list[str], configs: int) -> None:
+    """The sweep rows under their header."""
+    print(
+        f"\nSweeps: `outreach-sim -m hydra/launcher=joblib hydra.launcher.n_jobs={N_JOBS} "
+        f"seed=range(0,{configs})`; floor = sum of the same configurations' serial "
+        "in-process simulate() times; first = seconds to the first manifest.json\n"
+    )
+    print("| sweep | configs | wall s | first s | configs/hour | floor s | wall/floor | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for row in sweeps:
+        print(row)
+
+
+def print_sweeps(timeout: float, configs: int) -> int:
+    """``--only-sweeps``: the sharded sweeps and the first-result row, nothing else."""
+    app = BIN / "outreach-sim"
+    if not app.exists():
+        print(f"benchmark: outreach-sim not found in {BIN}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
+        sweeps = sweep_rows(Path(tmp), app, configs, timeout, unsharded=False)
+    print_sweep_table(sweeps, configs)
     return 0
 
 

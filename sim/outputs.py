@@ -8,6 +8,7 @@ file, the new file, or no file, never half of one. A job's ``manifest.json`` is 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -123,6 +124,13 @@ def config_hash(resolved_yaml: str) -> str:
 
 def versions() -> dict[str, str]:
     """Python and the installed versions of the package and its main dependencies."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
+    # Once per process: a shard's manifests would otherwise search the installed distributions
+    # ten times each (about 10 ms a configuration), and they cannot change under a running job.
     found = {"python": platform.python_version()}
     for dist in VERSIONED:
         try:
