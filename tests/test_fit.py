@@ -280,3 +280,14 @@ def test_the_readme_walkthrough_runs_from_a_fresh_folder(tmp_path: Path) -> None
         if name:
             assert any(p.split()[0] == name for p in printed[1:] if p.startswith("  "))
     assert (tmp_path / "conf" / "model" / "fitted_example.yaml").is_file()
+
+
+def test_hidden_paths_grow_for_small_and_for_large_logs(tmp_path: Path) -> None:
+    """Small logs get paths cheaply; large ones more as intervals narrow (simulation bias)."""
+    from sim.fit.estimate import paths_for
+
+    log = _read(tmp_path, _small_log())
+    small = paths_for(log)
+    mid = paths_for(dataclasses.replace(log, n=13_000))
+    large = paths_for(dataclasses.replace(log, n=50_000))
+    assert small > mid == 4 and large == 8
