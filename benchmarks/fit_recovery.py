@@ -16,19 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from sim.fit.estimate import fit, with_values
+from sim.fit.example import ALTERNATIVE_TRUTH
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
 from sim.registry import compose
 from sim.strategy import compile_plan
 from sim.touchlog import read_touch_log
 
-ALTERNATIVE = {
-    "response_base.email": -3.0,
-    "optout_base.email": -3.6,
-    "responsiveness_sd": 0.8,
-    "annoyance_half_life_days": 8.0,
-    "meeting_base": 0.0,
-}
+ALTERNATIVE = ALTERNATIVE_TRUTH
 CASES = [  # (label, strategy, truth, prospects, seeds)
     ("default", "benefit_led", {}, 2000, (101, 102, 103, 104)),
     ("default", "benefit_led", {}, 10000, (111, 112)),

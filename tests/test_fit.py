@@ -48,6 +48,17 @@ def _read(tmp_path: Path, frame: pd.DataFrame):  # type: ignore[no-untyped-def]
     return prepare(read_touch_log(path))
 
 
+def _likelihood(tmp_path: Path) -> tuple[Likelihood, list[Param], np.ndarray]:
+    """The small log's likelihood over every parameter it identifies, plus ``reachable``."""
+    log = _read(tmp_path, _small_log())
+    cfg = _cfg()
+    paths = replay(log, cfg.model, cfg.population, 3, 1, 0.03)
+    params, _ = choose_params(log, cfg.model)
+    params.append(Param("reachable", "reachable", scale="logit", lower=-8, upper=8))
+    u = np.array([start_value(p, cfg.model, log.vary_messages) for p in params])
+    return Likelihood(log, paths, cfg.model, params), params, u
+
+
 def test_a_synthetic_log_follows_its_cadence_and_stops_after_a_reply(tmp_path: Path) -> None:
     frame = _small_log()
     log = _read(tmp_path, frame)
@@ -80,13 +91,8 @@ def test_a_pending_reply_or_a_no_limits_what_a_touch_can_decide(tmp_path: Path) 
 
 def test_the_gradient_is_the_likelihoods_own(tmp_path: Path) -> None:
     """The analytic gradient (forward-backward posteriors) matches finite differences."""
-    log = _read(tmp_path, _small_log())
-    cfg = _cfg()
-    paths = replay(log, cfg.model, cfg.population, 3, 1, 0.03)
-    params, _ = choose_params(log, cfg.model)
-    params.append(Param("reachable", "reachable", scale="logit", lower=-8, upper=8))
-    lik = Likelihood(log, paths, cfg.model, params)
-    u = np.array([start_value(p, cfg.model, log.vary_messages) for p in params]) + 0.07
+    lik, _, u = _likelihood(tmp_path)
+    u = u + 0.07
     exact = lik(u)[1]
     numeric = optimize.approx_fprime(u, lambda v: lik(v)[0], 1e-6)
     np.testing.assert_allclose(exact, numeric, rtol=2e-3, atol=2e-3)
@@ -94,13 +100,7 @@ def test_the_gradient_is_the_likelihoods_own(tmp_path: Path) -> None:
 
 def test_each_hidden_mechanism_moves_the_likelihood(tmp_path: Path) -> None:
     """Frailty, reachability and the annoyance half-life each change the fit's objective."""
-    log = _read(tmp_path, _small_log())
-    cfg = _cfg()
-    paths = replay(log, cfg.model, cfg.population, 3, 1, 0.03)
-    params, _ = choose_params(log, cfg.model)
-    params.append(Param("reachable", "reachable", scale="logit", lower=-8, upper=8))
-    lik = Likelihood(log, paths, cfg.model, params)
-    u = np.array([start_value(p, cfg.model, log.vary_messages) for p in params])
+    lik, params, u = _likelihood(tmp_path)
     base = lik(u)[0]
     for name in ("responsiveness_sd", "reachable", "annoyance_half_life_days", "wearout"):
         j = [p.path for p in params].index(name)

@@ -15,6 +15,7 @@ import pytest
 
 from sim.config import ModelConfig
 from sim.fit.estimate import FitResult, fit, with_values
+from sim.fit.example import ALTERNATIVE_TRUTH
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
 from sim.registry import compose
@@ -24,13 +25,7 @@ from sim.touchlog import read_touch_log
 #: A second truth, away from the defaults: better emails, fewer opt-outs, less heterogeneity,
 #: a longer annoyance memory, meetings easier to get. What the fit keeps at the base model's
 #: values (docs/fitting.md, 3) is left at them: a wrong base would bias the rest.
-ALTERNATIVE = {
-    "response_base.email": -3.0,
-    "optout_base.email": -3.6,
-    "responsiveness_sd": 0.8,
-    "annoyance_half_life_days": 8.0,
-    "meeting_base": 0.0,
-}
+ALTERNATIVE = ALTERNATIVE_TRUTH
 CASES = {
     "default truth, benefit_led, 2,000": ("benefit_led", {}, 2000, 31),
     "default truth, benefit_led, 8,000": ("benefit_led", {}, 8000, 32),

@@ -23,6 +23,17 @@ TRUTH = {
     "optout_base.email": -3.6,
     "meeting_base": -0.2,
 }
+#: A second truth away from the defaults, for recovery checks (tests/test_fit_recovery.py,
+#: benchmarks/fit_recovery.py): better e-mails, fewer opt-outs, less heterogeneity, a longer
+#: annoyance memory, easier meetings. What the fit keeps at the base model's values is left at
+#: them: a wrong base would bias the rest.
+ALTERNATIVE_TRUTH = {
+    "response_base.email": -3.0,
+    "optout_base.email": -3.6,
+    "responsiveness_sd": 0.8,
+    "annoyance_half_life_days": 8.0,
+    "meeting_base": 0.0,
+}
 PROSPECTS, SEED = 2000, 11
 PATH = Path("examples") / "touch_log.csv"
 

@@ -293,7 +293,7 @@ def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F
     a voicemail that was heard: by someone who listens to voicemail, or, from a caller they know,
     with chance W (2.4). A referral needs a connector (weight 0 without one).
     """
-    cfg, p = world.cfg, world.prospects
+    p = world.prospects
     forced = log.y[rows] != NONE
     weight = np.ones(b.idx.size)
     if not forced.any():
@@ -304,14 +304,7 @@ def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F
     heard_vm = phone & ~live
     other = forced & (ch != PHONE) & (ch != REFERRAL)
     referral = forced & (ch == REFERRAL)
-    p_answer = rf.answer_probability(
-        b.f,
-        b.w,
-        cfg.answer_base,
-        cfg.answer_familiarity,
-        cfg.answer_warmth,
-        cfg.answer_voicemail * world.state.voicemails[b.idx],
-    )
+    p_answer = b.p_answer  # answer() worked it out for every dial of the batch
     listens = np.where(p.listens_voicemail[b.idx], 1.0, b.w)
     weight = np.where(live, p_answer, weight)
     weight = np.where(heard_vm, (1.0 - p_answer) * listens * b.p_notice, weight)
