@@ -120,13 +120,6 @@ class Likelihood:
 
     # --- parameters ---------------------------------------------------------------------
 
-    def values(self, u: F64) -> dict[str, float]:
-        """Natural values of the parameters from the optimiser's vector ``u``."""
-        out = {}
-        for par, v in zip(self.params, u, strict=True):
-            out[par.path] = float(natural(par, v))
-        return out
-
     def _current(self, u: F64) -> dict[str, object]:
         cfg = self.cfg
         base = cfg.response_base.array().copy()
@@ -196,8 +189,7 @@ class Likelihood:
         L0 = np.where(impossible, 0.0, np.exp(lo.sum(axis=2)))  # (R, n)
         # Reachable branch on the rows where a reply may come: (m, Q, S), S = need (out, in).
         J = self.reply_flat
-        yj = y.ravel()[J] if y.shape[0] == self.R else np.broadcast_to(y, a.shape).ravel()[J]
-        yj = yj[:, None, None]
+        yj = np.broadcast_to(y, a.shape).ravel()[J][:, None, None]
         aj = a.ravel()[J]
         pos_j = (
             base[self.ch][None].repeat(self.R, 0).ravel()[J]
