@@ -76,7 +76,7 @@ class Touch:
     counts: F64 = field(init=False)
     need: B = field(init=False)
     phone: bool = field(init=False)  # any phone touch in the batch
-    p_answer: F64 = field(init=False)  # chance a dial is picked up (0 in a batch without one)
+    p_answer: F64 = field(init=False)  # chance a dial is picked up (unset without a dial)
     answered: B = field(init=False)  # a live conversation (phone)
     voicemail: B = field(init=False)  # a voicemail left (phone, not answered)
     load: F64 = field(init=False)
@@ -145,7 +145,6 @@ def answer(world: World, b: Touch) -> None:
     is_phone = b.ch == PHONE
     b.phone = bool(is_phone.any())
     if not b.phone:  # no dial in the batch: nothing is answered, no voicemail is left
-        b.p_answer = np.zeros(b.idx.size)
         b.answered = np.zeros(b.idx.size, np.bool_)
         b.voicemail = np.zeros(b.idx.size, np.bool_)
         return

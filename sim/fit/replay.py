@@ -304,7 +304,8 @@ def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F
     heard_vm = phone & ~live
     other = forced & (ch != PHONE) & (ch != REFERRAL)
     referral = forced & (ch == REFERRAL)
-    p_answer = b.p_answer  # answer() worked it out for every dial of the batch
+    # answer() worked it out when the batch has a dial (only then can a forced row be a call).
+    p_answer = b.p_answer if b.phone else 0.0
     listens = np.where(p.listens_voicemail[b.idx], 1.0, b.w)
     weight = np.where(live, p_answer, weight)
     weight = np.where(heard_vm, (1.0 - p_answer) * listens * b.p_notice, weight)
