@@ -55,6 +55,30 @@ SUBMITIT_LAUNCHERS = frozenset(
         "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeSlurmLauncher",
     }
 )
+#: The ray launcher (the ray extra): Hydra's, and each job guarded and composed in its task.
+RAY_LAUNCHERS = frozenset(
+    {
+        "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
+        "hydra_plugins.outreach_sim_launchers.ray_launcher.SafeRayLauncher",
+    }
+)
+#: ``hydra.launcher.ray.init`` options a config may set: where the cluster is and what a local one
+#: holds. Others install packages or set the tasks' environment (``runtime_env``), write files
+#: elsewhere (``_temp_dir``, ``storage``), or serve the cluster on the network (``dashboard_host``).
+RAY_INIT_ALLOWED = frozenset(
+    {
+        "address",
+        "num_cpus",
+        "num_gpus",
+        "resources",
+        "object_store_memory",
+        "include_dashboard",
+        "namespace",
+        "log_to_driver",
+    }
+)
+#: ``hydra.launcher.ray.remote`` options a config may set: what one launched job needs.
+RAY_REMOTE_ALLOWED = frozenset({"num_cpus", "num_gpus", "memory", "resources", "max_retries"})
 #: Objects Hydra may instantiate, by the config node that names them.
 ALLOWED_TARGETS: dict[str, frozenset[str]] = {
     "hydra.launcher": frozenset(
@@ -68,6 +92,8 @@ ALLOWED_TARGETS: dict[str, frozenset[str]] = {
             # The slurm extra (docs/scaling.md), Hydra's and guarded as above (what
             # hydra/launcher=submitit_local and submitit_slurm name): checked by check_launcher.
             *SUBMITIT_LAUNCHERS,
+            # The ray extra (docs/scaling.md), checked by check_launcher.
+            *RAY_LAUNCHERS,
         }
     ),
     "hydra.sweeper": frozenset(
@@ -201,11 +227,15 @@ def check_safe(cfg: DictConfig) -> None:
 
 
 def check_launcher(launcher: dict[str, Any]) -> None:
-    """Refuse what a submitit launcher would run, or write outside the sweep folder.
+    """Refuse what a submitit or ray launcher would run, or write outside the sweep folder.
 
     The submitit launchers run shell lines (``setup``) and pass options to ``sbatch``: none of
-    that may come from a config, and their files stay in the sweep folder.
+    that may come from a config, and their files stay in the sweep folder. The ray launcher passes
+    its options to ``ray.init`` and ``ray.remote``: only sizes and the cluster's address.
     """
+    if str(launcher.get("_target_", "")) in RAY_LAUNCHERS:
+        check_ray(launcher.get("ray") or {})
+        return
     if str(launcher.get("_target_", "")) not in SUBMITIT_LAUNCHERS:
         return
     if launcher.get("setup"):
@@ -228,6 +258,20 @@ def check_launcher(launcher: dict[str, Any]) -> None:
                 f"one of {', '.join(sorted(SBATCH_ALLOWED))} (options that name files, the "
                 "environment or a command cannot come from a config)"
             )
+
+
+def check_ray(ray: dict[str, Any]) -> None:
+    """Refuse ``ray.init`` and ``ray.remote`` options that reach beyond where and how much."""
+    for node, allowed in (("init", RAY_INIT_ALLOWED), ("remote", RAY_REMOTE_ALLOWED)):
+        options = ray.get(node) or {}
+        for key in options if isinstance(options, dict) else []:
+            if str(key) not in allowed:
+                raise UserError(
+                    f"hydra.launcher.ray.{node}.{key}={_short(options[key])} is not allowed: one "
+                    f"of {', '.join(sorted(allowed))} (options that install packages, set the "
+                    "environment, write files elsewhere or serve the cluster cannot come from a "
+                    "config)"
+                )
 
 
 def check_sweeper(sweeper: dict[str, Any]) -> None:

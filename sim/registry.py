@@ -8,6 +8,7 @@ config the command line would, with no subprocess.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,15 +25,29 @@ from sim.config import ConfigError, ExperimentConfig, check_known_keys, validate
 CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
-#: The classes that run ``hydra/launcher=basic``, ``joblib``, ``submitit_local`` and
-#: ``submitit_slurm``: Hydra's own, each job guarded (``hydra_plugins/outreach_sim_launchers``),
-#: named here as text.
+#: The classes that run ``hydra/launcher=basic``, ``joblib``, ``submitit_local``,
+#: ``submitit_slurm`` and ``ray``: Hydra's own, each job guarded
+#: (``hydra_plugins/outreach_sim_launchers``), named here as text.
 LAUNCHERS = {
     "basic": "hydra_plugins.outreach_sim_launchers.SafeBasicLauncher",
     "joblib": "hydra_plugins.outreach_sim_launchers.SafeJoblibLauncher",
     "submitit_local": "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeLocalLauncher",
     "submitit_slurm": "hydra_plugins.outreach_sim_launchers.submitit_launchers.SafeSlurmLauncher",
+    "ray": "hydra_plugins.outreach_sim_launchers.ray_launcher.SafeRayLauncher",
 }
+#: ``hydra/launcher=ray``'s ``ray.init`` options: a local Ray instance on every CPU (``num_cpus``
+#: null), without its dashboard (a web server and its processes that a sweep does not need). With
+#: ``address`` set (``auto`` or HOST:PORT) the sweep joins that cluster instead; a null
+#: ``object_store_memory`` is then the cluster's own, and 75 MiB for a local instance
+#: (:data:`LOCAL_OBJECT_STORE`). Every key is listed so that an override needs no ``+``.
+RAY_INIT = {
+    "address": None,
+    "num_cpus": None,
+    "object_store_memory": None,
+    "include_dashboard": False,
+}
+#: ``ray.remote`` options of each launched job: Ray's defaults, listed to be overridable.
+RAY_REMOTE = {"num_cpus": 1, "max_retries": 3}
 
 
 def register_configs() -> None:
@@ -54,6 +69,17 @@ def register_configs() -> None:
         pass
     else:
         confs += [("submitit_local", LocalQueueConf), ("submitit_slurm", SlurmQueueConf)]
+    try:  # the ray extra (docs/scaling.md), when installed
+        from hydra_plugins.hydra_ray_launcher._config import RayConf, RayLauncherConf
+    except ImportError:
+        pass
+    else:
+        confs.append(
+            (
+                "ray",
+                partial(RayLauncherConf, ray=RayConf(init=dict(RAY_INIT), remote=dict(RAY_REMOTE))),
+            )
+        )
     for name, conf in confs:
         store.store(
             group="hydra/launcher",

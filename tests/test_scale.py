@@ -46,7 +46,7 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work / "sweep"
 
 
-def _same_files(one: Path, other: Path) -> None:
+def same_files(one: Path, other: Path) -> None:
     for name in TABLES:
         assert (one / name).read_bytes() == (other / name).read_bytes(), name
     for job in ("0", "1", "3"):
@@ -63,7 +63,7 @@ def test_every_launcher_writes_the_serial_bytes_records_failures_and_resumes(
     proc = run(args, tmp_path, env=FAIL)
     assert proc.returncode == 1, proc.stderr
     sweep = tmp_path / "sweep"
-    _same_files(sweep, serial)
+    same_files(sweep, serial)
     failed = manifest(sweep / "2")
     assert failed["status"] == "failed" and "deliberate failure" in failed["error"]
     assert failed["job"] == 2 and failed["overrides"] == manifest(serial / "2")["overrides"]
