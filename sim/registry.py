@@ -80,6 +80,10 @@ def register_configs() -> None:
                 partial(RayLauncherConf, ray=RayConf(init=dict(RAY_INIT), remote=dict(RAY_REMOTE))),
             )
         )
+        # Hydra's ray plugin also offers ray_aws, which creates AWS machines and runs shell
+        # commands on them from its config (setup_commands, rsync): not something a config may
+        # do here, so it is not offered (and the guard would refuse its target).
+        store.repo.get("hydra", {}).get("launcher", {}).pop("ray_aws.yaml", None)
     for name, conf in confs:
         store.store(
             group="hydra/launcher",
