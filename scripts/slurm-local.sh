@@ -48,13 +48,28 @@ wait_for() {
     done
 }
 
+PACKAGES=(slurm-wlm munge slurmdbd mariadb-server)
+TOOLS=(munged mariadbd mariadb-install-db mariadb slurmdbd slurmctld slurmd sinfo sacctmgr)
+
+missing_tools() {
+    local tool
+    for tool in "${TOOLS[@]}"; do command -v "$tool" >/dev/null || echo "$tool"; done
+}
+
 check_tools() {
     [[ $(id -u) == 0 ]] || die "must run as root (the daemons run as root here)"
-    local missing=()
-    for tool in munged mariadbd mariadb-install-db mariadb slurmdbd slurmctld slurmd sinfo sacctmgr; do
-        command -v "$tool" >/dev/null || missing+=("$tool")
-    done
-    ((${#missing[@]} == 0)) || die "missing ${missing[*]}: apt-get install -y slurm-wlm munge slurmdbd mariadb-server"
+    local missing
+    missing=$(missing_tools | tr '\n' ' ')
+    [[ -z $missing ]] || die "missing ${missing% }: run $0 install (apt-get install -y ${PACKAGES[*]})"
+}
+
+install_packages() {
+    [[ -z $(missing_tools) ]] && { say "packages already installed"; return; }
+    [[ $(id -u) == 0 ]] || die "must run as root to install ${PACKAGES[*]}"
+    command -v apt-get >/dev/null || die "no apt-get: install ${PACKAGES[*]} (SLURM 22.05 or later) by hand"
+    # no daemon is started by the packages here (no systemd); --no-install-recommends keeps it small
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" \
+        || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"; }
 }
 
 write_configs() {
@@ -214,9 +229,10 @@ status() {
 }
 
 case ${1:-} in
+install) install_packages ;;
 setup) setup ;;
 teardown) teardown ;;
 status) status ;;
 env) echo "export SLURM_CONF=$CONF" ;;
-*) echo "usage: $0 setup|teardown|status|env" >&2; exit 2 ;;
+*) echo "usage: $0 install|setup|teardown|status|env" >&2; exit 2 ;;
 esac

@@ -73,6 +73,8 @@ def _cluster() -> tuple[str, int] | str:
 
 
 CLUSTER = _cluster()
+if isinstance(CLUSTER, str) and os.environ.get("SLURM_CHECK_REQUIRED"):
+    pytest.fail(f"SLURM_CHECK_REQUIRED is set and {CLUSTER}", pytrace=False)  # make slurm-check
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(isinstance(CLUSTER, str), reason=str(CLUSTER)),
