@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark benchmark-fit validation calibrate reference reliability workshop clean
+.PHONY: run test lint typecheck format benchmark benchmark-fit validation calibrate reference reliability workshop slurm-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,17 @@ reference: $(STAMP)
 # The workshop page on http://127.0.0.1:8765/, opened in the browser (Ctrl+C to stop).
 workshop: $(STAMP)
 	$(BIN)/outreach-sim-workshop $(ARGS)
+
+# A real SLURM run (docs/scaling.md): installs Debian's SLURM packages if missing (root), starts a
+# single-node cluster with MaxArraySize=4 (scripts/slurm-local.sh), runs
+# tests/test_slurm_cluster.py against it, and tears the cluster down whatever the result.
+SLURM_DIR ?= /tmp/outreach-slurm
+slurm-check: $(STAMP)
+	scripts/slurm-local.sh install
+	SLURM_LOCAL_DIR=$(SLURM_DIR) SLURM_LOCAL_MAX_ARRAY=4 scripts/slurm-local.sh setup \
+	  && SLURM_CONF=$(SLURM_DIR)/etc/slurm.conf SLURM_CHECK_REQUIRED=1 $(BIN)/python -m pytest \
+	     tests/test_slurm_cluster.py -q -rs --basetemp=/tmp/outreach-slurm-check $(PYTEST_ARGS); \
+	  rc=$$?; SLURM_LOCAL_DIR=$(SLURM_DIR) scripts/slurm-local.sh teardown; exit $$rc
 
 clean:
 	rm -rf $(VENV) results/runs results/sweeps .pytest_cache .mypy_cache .ruff_cache

@@ -8,10 +8,14 @@ the command that submitted them (a SLURM array goes on after a login shell close
 copies that), so they do not watch it: a killed command's jobs finish and write their folders
 atomically, and a resume skips them. Without the slurm extra this module defines nothing, and
 Hydra's plugin scan imports it without a warning.
+
+On SLURM the launcher also sees array tasks cancelled before they started, which submitit alone
+waits for forever (:class:`ArrayWatcher`; found on a real cluster, ``tests/test_slurm_cluster.py``).
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,10 +26,46 @@ try:
         LocalLauncher,
         SlurmLauncher,
     )
+    from submitit.slurm.slurm import SlurmInfoWatcher, SlurmJob
 except ImportError:  # the slurm extra is not installed: nothing to guard
     pass
 else:
     from hydra_plugins.outreach_sim_launchers import run_guarded
+
+    class ArrayWatcher(SlurmInfoWatcher):
+        """The sacct watcher of submitit, which also sees array tasks cancelled before they started.
+
+        SLURM keeps no accounting record of an array task cancelled while pending, and its
+        controller drops it at once (SLURM 22.05, measured: ``sacct`` lists the array's other
+        tasks, ``squeue --states=all`` lists nothing for it). submitit then reads its state as
+        UNKNOWN, which is not done, and the sweep waits forever. So a task that sacct does not
+        list while it lists its array is looked up with squeue: what squeue says, or CANCELLED
+        when squeue does not know it either. A controller that does not answer changes nothing.
+        """
+
+        def update(self) -> None:
+            """Read sacct (submitit's update), then look up the array tasks it does not list."""
+            super().update()
+            arrays = {job.split("_")[0] for job in self._info_dict}
+            lost = sorted(
+                job
+                for job in self._registered - self._finished
+                if job not in self._info_dict and job.split("_")[0] in arrays
+            )
+            if not lost:
+                return
+            command = ["squeue", "-h", "--states=all", "-o", "%i %T", "-j", ",".join(lost)]
+            try:
+                proc = subprocess.run(command, capture_output=True, text=True, check=False)
+            except OSError:
+                return
+            if proc.returncode != 0 and "Invalid job id" not in proc.stderr:
+                return  # the controller did not answer: sacct and squeue are asked again later
+            live = dict(line.split(maxsplit=1) for line in proc.stdout.splitlines() if " " in line)
+            for job in lost:
+                self._info_dict[job] = {"State": live.get(job, "CANCELLED").strip()}
+                if self.is_done(job, mode="cache"):
+                    self._finished.add(job)
 
     class _Guarded:
         """A submitit launcher's per-job call, guarded: a folder that cannot be set up fails."""
@@ -56,4 +96,17 @@ else:
         """Hydra's submitit_local launcher, each job guarded."""
 
     class SafeSlurmLauncher(_Guarded, SlurmLauncher):  # type: ignore[misc]
-        """Hydra's submitit_slurm launcher, each job guarded."""
+        """Hydra's submitit_slurm launcher, each job guarded, cancelled array tasks seen."""
+
+        def launch(
+            self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+        ) -> Sequence[JobReturn]:
+            """Hydra's submitit launch, its jobs watched by :class:`ArrayWatcher`."""
+            # submitit's jobs share one watcher, a class attribute: swapped for this launch only
+            previous = SlurmJob.watcher
+            SlurmJob.watcher = ArrayWatcher(delay_s=previous._delay_s)
+            try:
+                result: Sequence[JobReturn] = super().launch(job_overrides, initial_job_idx)
+            finally:
+                SlurmJob.watcher = previous
+            return result
