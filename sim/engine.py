@@ -211,7 +211,8 @@ class StateMeans:
         np.exp2(factor, out=factor)
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
         # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
-        return [x.astype(np.float64) * f for x, f in zip((excess, *values), factor, strict=True)]
+        # float32 * float64: the ufunc converts each value to float64 first, as astype did.
+        return [np.multiply(x, f) for x, f in zip((excess, *values), factor, strict=True)]
 
     def rebase(self, t: float) -> None:
         """Move the reference time forward to ``t``."""

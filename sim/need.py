@@ -53,7 +53,8 @@ class NeedTrack:
 
     def at(self, idx: npt.NDArray[np.intp], t: F64 | float) -> B:
         """In market or not, for prospects ``idx`` at times ``t`` (never earlier than before)."""
-        t = np.broadcast_to(np.asarray(t, np.float64), idx.shape)
+        if not (isinstance(t, np.ndarray) and t.shape == idx.shape and t.dtype == np.float64):
+            t = np.broadcast_to(np.asarray(t, np.float64), idx.shape)
         sel = np.flatnonzero(self.until[idx] <= t)
         while sel.size:  # a few passes: each prospect moves one episode per pass
             who = idx[sel]

@@ -134,8 +134,8 @@ def decay(world: World, b: Touch) -> None:
     b.f = b.f_stored * factor[1]
     b.a = b.a_stored * factor[2]
     recover = factor[3]  # applied to every message kind and channel (one row gather)
-    b.counts = np.take(st.counts, idx, axis=0).astype(np.float64)
-    b.counts *= recover[:, None]
+    # float32 rows times float64 factors: each count is converted to float64 first, in one pass.
+    b.counts = np.multiply(np.take(st.counts, idx, axis=0), recover[:, None])
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
 
 
