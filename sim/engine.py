@@ -277,6 +277,8 @@ class ArmRun:
             prospects.need0,
             cfg.need_mean_in_market_days,
             cfg.need_mean_out_of_market_days,
+            until=self.state.need_until,  # kept in the prospects' records (sim.population)
+            state=self.state.in_market,
         )
         self.wrong_name_rate = float(getattr(reps.wrong_name_rate, plan.personalization))
         # A/B steps: each prospect's variant, drawn once from the schedule stream (strategy.py).

@@ -21,7 +21,21 @@ from sim.channels import PHONE, REFERRAL
 from sim.config import ModelConfig
 from sim.draws import Purpose, normal, uniform
 from sim.need import NeedTrack
-from sim.population import Prospects, ProspectState
+from sim.population import (
+    A_COL,
+    BASE_COL,
+    BUSY_COL,
+    COUNTS_COL,
+    F_COL,
+    LOAD_GROUP_BYTE,
+    NEED_BYTE,
+    T_STATE_COL64,
+    UNTIL_COL64,
+    VOICEMAIL_BYTE,
+    W_COL,
+    Prospects,
+    ProspectState,
+)
 from sim.strategy import Plan
 
 F64 = npt.NDArray[np.floating[Any]]  # float arrays (the response functions keep the precision)
@@ -62,6 +76,9 @@ class Touch:
     slot: npt.NDArray[np.int16]
     ch: npt.NDArray[np.intp]
     msg: npt.NDArray[np.intp]
+    # The prospects' records (sim.population.ProspectState.rows), gathered once by decay and
+    # stored back whole by update.
+    rec: npt.NDArray[np.float32] = field(init=False)
     # The state before the touch, as stored (gathered once; the engine's running means read it).
     t_state: npt.NDArray[np.float64] = field(init=False)
     base: npt.NDArray[np.float32] = field(init=False)  # warmth baseline
@@ -110,13 +127,17 @@ class Touch:
 
 def decay(world: World, b: Touch) -> None:
     """Bring warmth, familiarity, annoyance, exposures to the touch time (2.1-2.7); need (2.8)."""
-    cfg, p, st, idx = world.cfg, world.prospects, world.state, b.idx
-    b.t_state = st.t_state[idx]
+    cfg, st, idx = world.cfg, world.state, b.idx
+    # One gather of whole records: each prospect's row is one item of st.records.
+    b.rec = rec = np.take(st.records, idx).view(np.float32).reshape(idx.size, st.width)
+    wide = rec.view(np.float64)
+    # Copies: update overwrites the record's columns, the running means read these afterwards.
+    b.t_state = wide[:, T_STATE_COL64].copy()
     dt = b.t - b.t_state
-    b.base = p.warmth_base[idx]
-    b.w_excess = st.warmth[idx] - b.base
-    b.f_stored = st.familiarity[idx]
-    b.a_stored = st.annoyance[idx]
+    b.base = rec[:, BASE_COL]
+    b.w_excess = rec[:, W_COL] - b.base
+    b.f_stored = rec[:, F_COL].copy()
+    b.a_stored = rec[:, A_COL].copy()
     # The four decay factors 2^(-dt/h) of rf.relax and rf.decay in one exp2 call: warmth (its
     # excess over the baseline decays), familiarity, annoyance, and the recovery of habituation
     # and tedium with time away from the sender (spontaneous recovery, 2.6).
@@ -135,8 +156,21 @@ def decay(world: World, b: Touch) -> None:
     b.a = b.a_stored * factor[2]
     recover = factor[3]  # applied to every message kind and channel (one row gather)
     # float32 rows times float64 factors: each count is converted to float64 first, in one pass.
-    b.counts = np.multiply(np.take(st.counts, idx, axis=0), recover[:, None])
-    b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
+    b.counts = np.multiply(rec[:, COUNTS_COL : COUNTS_COL + st.n_counts], recover[:, None])
+    # The prospect's own need trajectory (sim.need), kept in the record: only the prospects whose
+    # episode ended before the touch go to the track, which moves them on (in the record).
+    need = world.need
+    if need.until is st.need_until:
+        until = wide[:, UNTIL_COL64]
+        in_market = rec.view(np.uint8)[:, NEED_BYTE].view(np.bool_)
+        late = np.flatnonzero(until <= b.t)
+        if late.size:
+            who = idx[late]
+            in_market[late] = need.at(who, b.t[late])
+            until[late] = need.until[who]
+        b.need = in_market.copy()
+    else:
+        b.need = need.at(idx, b.t)
 
 
 def answer(world: World, b: Touch) -> None:
@@ -154,7 +188,7 @@ def answer(world: World, b: Touch) -> None:
         cfg.answer_base,
         cfg.answer_familiarity,
         cfg.answer_warmth,
-        cfg.answer_voicemail * world.state.voicemails[b.idx],
+        cfg.answer_voicemail * b.rec.view(np.uint8)[:, VOICEMAIL_BYTE],
     )
     b.answered = is_phone & (uniform(b.counter, Purpose.ANSWER) < p_answer)
     b.voicemail = is_phone & ~b.answered & world.plan.voicemail[b.slot]
@@ -162,14 +196,18 @@ def answer(world: World, b: Touch) -> None:
 
 def notice(world: World, b: Touch) -> None:
     """The touch is noticed (2.3, 2.4): attention under load, affinity, familiarity, warmth."""
-    m, cfg, p, idx, ch = world.model, world.cfg, world.prospects, b.idx, b.ch
-    shocks = world.shocks
+    m, cfg, p, st, idx, ch = world.model, world.cfg, world.prospects, world.state, b.idx, b.ch
+    shocks, rec = world.shocks, b.rec
     day = np.minimum(b.t.astype(np.intp), shocks.shape[0] - 1)
-    # Flat indices into the (days, groups) and (n, channels) tables: one gather each.
-    shock = shocks.reshape(-1)[day * shocks.shape[1] + p.load_group[idx]]
-    b.load = m.load[ch] * p.busyness[idx] * shock
+    # Flat indices into the (days, groups) table: one gather.
+    shock = shocks.reshape(-1)[day * shocks.shape[1] + rec.view(np.uint8)[:, LOAD_GROUP_BYTE]]
+    b.load = m.load[ch] * rec[:, BUSY_COL] * shock
+    if st.affinity_col >= 0:  # a single-channel arm: the record holds that channel's affinity
+        affinity = rec[:, st.affinity_col]
+    else:  # the (n, channels) table through flat indices: one gather
+        affinity = p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch]
     b.p_notice = rf.notice_probability(
-        p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch],
+        affinity,
         m.salience[ch],
         b.load,
         m.half_load[ch],
@@ -309,15 +347,13 @@ def update(world: World, b: Touch) -> None:
         flat[received] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
     else:
         flat[received] += 1.0
-    # Whole rows at once: the (n, k) float32 state seen as one k * 4-byte item per prospect.
-    rows = np.dtype((np.void, width * st.counts.itemsize))
-    np.put(st.counts.view(rows).reshape(-1), idx, b.counts.astype(np.float32).view(rows))
+    rec = b.rec
+    rec[:, COUNTS_COL : COUNTS_COL + width] = b.counts  # float64 to float32, as astype rounds
+    vm = rec.view(np.uint8)[:, VOICEMAIL_BYTE]
     if b.phone:
-        st.voicemails[idx] = np.minimum(st.voicemails[idx], 254) + b.voicemail
-    else:
-        vm = st.voicemails[idx]  # no voicemail left: only the cap of 254 can change a count
-        if vm.size and vm.max() > 254:
-            st.voicemails[idx] = np.minimum(vm, 254)
+        vm[:] = np.minimum(vm, 254) + b.voicemail
+    elif vm.size and vm.max() > 254:  # no voicemail left: only the cap of 254 can change a count
+        vm[:] = np.minimum(vm, 254)
     # Warmth and familiarity move only for the noticed touches.
     nm, nch = msg[nz], b.ch[nz]
     w_new = rf.warmth_after_touch(b.w[nz], m.warmth_deposit[nm], b.a[nz], cfg.warmth_annoyance)
@@ -332,10 +368,12 @@ def update(world: World, b: Touch) -> None:
     b.w_after = w_after.astype(np.float32)
     b.f_after = f_after.astype(np.float32)
     b.a_after = b.a.astype(np.float32)
-    st.warmth[idx] = b.w_after
-    st.familiarity[idx] = b.f_after
-    st.annoyance[idx] = b.a_after
-    st.t_state[idx] = b.t
+    rec[:, W_COL] = b.w_after
+    rec[:, F_COL] = b.f_after
+    rec[:, A_COL] = b.a_after
+    rec.view(np.float64)[:, T_STATE_COL64] = b.t
+    # Whole records at once, one item per prospect.
+    np.put(st.records, idx, rec.view(st.records.dtype).reshape(-1))
 
 
 #: The model steps of one touch, in order.
