@@ -202,9 +202,13 @@ class StateMeans:
         return np.array([np.sum(p) for p in self.products(t_state, excess, *values)])
 
     def products(
-        self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
+        self,
+        t_state: F64,
+        excess: npt.NDArray[np.float32],
+        *values: npt.NDArray[np.float32],
+        out: F64 | None = None,
     ) -> list[F64]:
-        """The terms themselves, one array per quantity, before they are summed."""
+        """The terms themselves, one array per quantity, before they are summed (in ``out``)."""
         dt = t_state - self.t0  # <= 0: t0 is never behind an added term
         # The three factors 2^(dt/h) in one exp2 call over a (3, k) block.
         factor = np.divide(dt, self.half_life[:, None])
@@ -212,7 +216,11 @@ class StateMeans:
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
         # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
         # float32 * float64: the ufunc converts each value to float64 first, as astype did.
-        return [np.multiply(x, f) for x, f in zip((excess, *values), factor, strict=True)]
+        if out is None:
+            return [np.multiply(x, f) for x, f in zip((excess, *values), factor, strict=True)]
+        for x, f, o in zip((excess, *values), factor, out, strict=True):
+            np.multiply(x, f, out=o)
+        return list(out)
 
     def rebase(self, t: float) -> None:
         """Move the reference time forward to ``t``."""
@@ -388,7 +396,13 @@ class ArmRun:
         outcome: int | npt.NDArray[np.integer[Any]],
     ) -> None:
         """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
-        flat = np.ravel_multi_index((number, channel, outcome), self.by_touch.shape)
+        _, columns, outcomes = self.by_touch.shape
+        # The flat index of ravel_multi_index; an entry out of range makes a longer histogram,
+        # which the reshape refuses.
+        flat = np.multiply(number, columns, dtype=np.intp)  # int16 counts would overflow
+        flat += channel
+        flat *= outcomes
+        flat += outcome
         hist = np.bincount(flat, minlength=self.by_touch.size)
         self.by_touch += hist.reshape(self.by_touch.shape)
 
@@ -411,7 +425,9 @@ class ArmRun:
         for lo in range(0, k, CHUNK):
             hi = min(lo + CHUNK, k)
             b = self.touch_chunk(idx[lo:hi], t[lo:hi])
-            removed[:, lo:hi] = self.means.products(b.t_state, b.w_excess, b.f_stored, b.a_stored)
+            self.means.products(
+                b.t_state, b.w_excess, b.f_stored, b.a_stored, out=removed[:, lo:hi]
+            )
             stored[0, lo:hi] = b.w_after - b.base
             stored[1, lo:hi] = b.f_after
             stored[2, lo:hi] = b.a_after
@@ -426,7 +442,7 @@ class ArmRun:
         number = self.touch_count[idx].astype(np.int64) + 1
         sched = self.schedule
         step = sched.step[idx]
-        slot = sched.slot_of(idx)
+        slot = self.plan.slot(step, sched.variant_of, idx)  # sched.slot_of, step gathered once
         ch = sched.channel_of(idx, slot).astype(np.intp)
         b = Touch(
             idx=idx,
@@ -482,6 +498,8 @@ class ArmRun:
 
     def tally_phone(self, b: Touch) -> None:
         """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
+        if not b.phone:  # no dial: nothing answered, no voicemail left, every tally adds 0
+            return
         replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
         counts = self.tally
         counts["dials"] += int(np.count_nonzero(b.ch == PHONE))

@@ -102,9 +102,8 @@ class Touch:
     seen: I64 = field(init=False)  # positions of the noticed touches in the batch
     referral: bool = field(init=False)  # any referral touch in the batch
     intro: B = field(init=False)  # a referral that reached a connector
-    wrong_name: B = field(init=False)
-    eligible: B = field(init=False)  # may decide an outcome now
-    decides: I64 = field(init=False)  # positions of the eligible touches in the batch
+    wrong_name_rate: float = field(init=False)
+    decides: I64 = field(init=False)  # positions of the touches that may decide an outcome now
     # The chances of the outcomes, worked out only for the eligible touches (``decides``).
     p_pos: F64 = field(init=False)
     p_neg: F64 = field(init=False)
@@ -115,6 +114,20 @@ class Touch:
     w_after: npt.NDArray[np.float32] = field(init=False)
     f_after: npt.NDArray[np.float32] = field(init=False)
     a_after: npt.NDArray[np.float32] = field(init=False)
+
+    def wrong_name_at(self, pos: npt.NDArray[np.intp] | slice = slice(None)) -> B:
+        """The rep got the name wrong, for the touches at positions ``pos`` (default: all).
+
+        Drawn on demand: the engine needs it only for the touches that may decide an outcome.
+        """
+        if self.wrong_name_rate > 0.0:
+            return uniform(self.counter[pos], Purpose.WRONG_NAME) < self.wrong_name_rate
+        return np.zeros(self.counter[pos].size, np.bool_)  # a uniform is never below 0
+
+    @property
+    def wrong_name(self) -> B:
+        """The rep got the name wrong (the whole batch)."""
+        return self.wrong_name_at()
 
 
 # Why the steps look the way they do (docs/performance.md, "Engine speed"): every expression that
@@ -234,10 +247,7 @@ def notice(world: World, b: Touch) -> None:
     else:
         b.intro = np.zeros(idx.size, np.bool_)
         b.noticed = noticed
-    if world.wrong_name_rate > 0.0:
-        b.wrong_name = uniform(b.counter, Purpose.WRONG_NAME) < world.wrong_name_rate
-    else:  # a uniform is never below 0
-        b.wrong_name = np.zeros(idx.size, np.bool_)
+    b.wrong_name_rate = world.wrong_name_rate  # drawn where needed (Touch.wrong_name_at)
 
 
 def annoy(world: World, b: Touch) -> None:
@@ -263,8 +273,6 @@ def respond(world: World, b: Touch) -> None:
     prior = world.outcome[seen_idx]
     ok = free & ((prior == NONE) | (prior == NEGATIVE))
     k = b.decides = b.seen[ok]
-    b.eligible = np.zeros(b.idx.size, np.bool_)
-    b.eligible[k] = True
     idx, msg, ch, prior = seen_idx[ok], b.msg[k], b.ch[k], prior[ok]
     w, f, a, need = b.w[k], b.f[k], b.a[k], b.need[k]
     habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
@@ -284,7 +292,7 @@ def respond(world: World, b: Touch) -> None:
         + cfg.response_annoyance * a
         + habit * flat[k * width + world.msg_col[msg]]
         - tedium
-        + cfg.wrong_name * b.wrong_name[k]
+        + cfg.wrong_name * b.wrong_name_at(k)
         + mismatch * b.voicemail[k]
         + cfg.conversation_bonus * b.answered[k]
         + frailty

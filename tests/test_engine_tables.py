@@ -326,6 +326,29 @@ class ReferenceArmRun(ArmRun):
             self.touch_parts.append(parts)
         sched.moved_on(idx, t, step)
 
+    # --- commit f213eda's ArmRun.count and ArmRun.tally_phone, verbatim ---
+
+    def count(
+        self,
+        number: npt.NDArray[np.integer[Any]],
+        channel: npt.NDArray[np.integer[Any]],
+        outcome: int | npt.NDArray[np.integer[Any]],
+    ) -> None:
+        """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
+        flat = np.ravel_multi_index((number, channel, outcome), self.by_touch.shape)
+        hist = np.bincount(flat, minlength=self.by_touch.size)
+        self.by_touch += hist.reshape(self.by_touch.shape)
+
+    def tally_phone(self, b: Any) -> None:
+        """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
+        replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
+        counts = self.tally
+        counts["dials"] += int(np.count_nonzero(b.ch == PHONE))
+        counts["live_answers"] += int(np.count_nonzero(b.answered))
+        counts["voicemails_left"] += int(np.count_nonzero(b.voicemail))
+        counts["voicemail_replies"] += int(np.count_nonzero(replied & b.voicemail))
+        counts["voicemail_callbacks"] += int(np.count_nonzero((b.kind == POSITIVE) & b.voicemail))
+
 
 CONFIGS = {
     "cold_all": ["population=cold_list", "seed=3"],
