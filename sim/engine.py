@@ -306,6 +306,16 @@ class ArmRun:
         self.outcome = np.zeros(n, np.int8)
         self.pending_at = np.full(n, np.inf)
         self.pending_kind = np.zeros(n, np.int8)
+        # The prospects with a reply in flight (finite pending_at), each once: the daily
+        # delivery looks at these, not at every prospect.
+        self.pending_who: list[I64] = []
+        # Running counts for the daily time series (no pass over every prospect each day):
+        # touches made, prospects per latest outcome code, meetings, "not interested" replies.
+        self.touches_made = 0
+        self.outcome_counts = np.zeros(MEETING + 1, np.int64)
+        self.outcome_counts[NONE] = n
+        self.n_met = 0
+        self.n_said_no = 0
         self.credit_num = np.zeros(n, np.int16)
         self.credit_ch = np.zeros(n, np.int16)  # by_touch column: slot * channels + channel
         self.responded_at = np.full(n, np.nan)
@@ -465,6 +475,7 @@ class ArmRun:
                 self._trace_touches(idx[hit], t[hit], *(c[hit] for c in (*cols, b.kind)))
         # Step analytics and the cadence's next step.
         self.touch_count[idx] = number  # one more touch each
+        self.touches_made += idx.size
         self.count(number, column, 0)
         if self.credit_last:
             # Platforms' rule: a reply belongs to the last touch made before it arrived.
@@ -485,6 +496,8 @@ class ArmRun:
         kind = b.kind[new]
         self.pending_at[who] = arrival
         self.pending_kind[who] = kind
+        if who.size:  # only a prospect without a reply in flight decides (sim.touch.respond)
+            self.pending_who.append(who)
         # Credit: the touch whose response decided the outcome (by_touch's row and column).
         self.credit_num[who] = number[new]
         self.credit_ch[who] = column[new]
@@ -536,13 +549,26 @@ class ArmRun:
 
     def deliver(self, now: float) -> None:
         """Deliver every reply that has arrived by ``now``; positive ones may become meetings."""
-        ready = np.flatnonzero(self.pending_at <= now)
+        if not self.pending_who:
+            return
+        waiting = (
+            self.pending_who[0] if len(self.pending_who) == 1 else np.concatenate(self.pending_who)
+        )
+        arrived = self.pending_at[waiting] <= now
+        # In prospect order, as a scan of every prospect would find them.
+        ready = np.sort(waiting[arrived])
+        self.pending_who = [waiting[~arrived]] if ready.size < waiting.size else []
         if ready.size == 0:
             return
         kind = self.pending_kind[ready]
         self.count(self.credit_num[ready], self.credit_ch[ready], kind)
+        size = self.outcome_counts.size
+        self.outcome_counts -= np.bincount(self.outcome[ready], minlength=size)
+        self.outcome_counts += np.bincount(kind, minlength=size)
         self.outcome[ready] = kind
-        self.said_no[ready[kind == NEGATIVE]] = True
+        no = ready[kind == NEGATIVE]
+        self.n_said_no += int(np.count_nonzero(~self.said_no[no]))
+        self.said_no[no] = True
         pos = ready[kind == POSITIVE]
         self.responded_at[pos] = self.pending_at[pos] - self.p.enrolled_at[pos]
         st, cfg = self.state, self.m.cfg
@@ -552,7 +578,9 @@ class ArmRun:
         p_meet = rf.meeting_probability(
             warmth, need, cfg.meeting_base, cfg.meeting_warmth, cfg.meeting_need
         )
+        self.n_met -= int(np.count_nonzero(self.met[pos]))
         self.met[pos] = uniform(counters(self.key, pos, 0), Purpose.MEETING) < p_meet
+        self.n_met += int(np.count_nonzero(self.met[pos]))
         met = pos[self.met[pos]]
         self.count(self.credit_num[met], self.credit_ch[met], MEETING)
         if self.traced is not None:
@@ -594,11 +622,11 @@ class ArmRun:
         self.days.append(
             np.array(
                 [
-                    self.by_touch[:, :, 0].sum(),
-                    np.count_nonzero(self.outcome == POSITIVE),
-                    np.count_nonzero(self.met),
-                    np.count_nonzero(self.said_no),
-                    np.count_nonzero(self.outcome == OPT_OUT),
+                    self.touches_made,  # by_touch[:, :, 0].sum()
+                    self.outcome_counts[POSITIVE],
+                    self.n_met,
+                    self.n_said_no,
+                    self.outcome_counts[OPT_OUT],
                     warmth,
                     annoyance,
                     familiarity,

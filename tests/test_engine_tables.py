@@ -326,7 +326,26 @@ class ReferenceArmRun(ArmRun):
             self.touch_parts.append(parts)
         sched.moved_on(idx, t, step)
 
-    # --- commit f213eda's ArmRun.count and ArmRun.tally_phone, verbatim ---
+    # --- commit f213eda's ArmRun.count, ArmRun.tally_phone and ArmRun.record_day, verbatim ---
+
+    def record_day(self, now: float) -> None:
+        """Append the day's cumulative counts and mean state to the time series."""
+        warmth, annoyance, familiarity = self.state_means(now)
+        self.days.append(
+            np.array(
+                [
+                    self.by_touch[:, :, 0].sum(),
+                    np.count_nonzero(self.outcome == POSITIVE),
+                    np.count_nonzero(self.met),
+                    np.count_nonzero(self.said_no),
+                    np.count_nonzero(self.outcome == OPT_OUT),
+                    warmth,
+                    annoyance,
+                    familiarity,
+                ],
+                dtype=np.float64,
+            )
+        )
 
     def count(
         self,
