@@ -342,6 +342,8 @@ class ArmRun:
             callback_matches=reps.callback_number_matches,
             msg_col=msg_col,
             ch_col=ch_col,
+            # An arm of one channel: per-channel parameters are scalars (sim.touch.per_channel).
+            channel=(self.state.count_channels[0] if len(self.state.count_channels) == 1 else -1),
         )
         self.max_batch = MAX_BATCH
         self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index

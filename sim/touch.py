@@ -64,6 +64,7 @@ class World:
     callback_matches: bool
     msg_col: npt.NDArray[np.intp]  # column of state.counts of each message kind
     ch_col: npt.NDArray[np.intp]  # column of state.counts of each channel
+    channel: int = -1  # the one channel every touch uses (an arm of one channel), or -1
 
 
 @dataclass
@@ -130,6 +131,14 @@ class Touch:
         return self.wrong_name_at()
 
 
+def per_channel(world: World, table: F64, ch: npt.NDArray[np.intp]) -> F64 | np.float64:
+    """``table[ch]``; for an arm of one channel, that channel's entry as a float64 scalar.
+
+    A NumPy float64 scalar promotes like a float64 array (NEP 50), so every value is the same.
+    """
+    return table[world.channel] if world.channel >= 0 else table[ch]
+
+
 # Why the steps look the way they do (docs/performance.md, "Engine speed"): every expression that
 # produces a number keeps the operand order and dtypes of the equations in sim.response (a
 # different last bit could flip a draw and change the tables), but each array is gathered once,
@@ -189,8 +198,7 @@ def decay(world: World, b: Touch) -> None:
 def answer(world: World, b: Touch) -> None:
     """A call is picked up (2.2; fewer after voicemails: screening); else a voicemail."""
     cfg = world.cfg
-    is_phone = b.ch == PHONE
-    b.phone = bool(is_phone.any())
+    b.phone = world.channel == PHONE if world.channel >= 0 else bool((b.ch == PHONE).any())
     if not b.phone:  # no dial in the batch: nothing is answered, no voicemail is left
         b.answered = np.zeros(b.idx.size, np.bool_)
         b.voicemail = np.zeros(b.idx.size, np.bool_)
@@ -203,6 +211,7 @@ def answer(world: World, b: Touch) -> None:
         cfg.answer_warmth,
         cfg.answer_voicemail * b.rec.view(np.uint8)[:, VOICEMAIL_BYTE],
     )
+    is_phone = b.ch == PHONE
     b.answered = is_phone & (uniform(b.counter, Purpose.ANSWER) < p_answer)
     b.voicemail = is_phone & ~b.answered & world.plan.voicemail[b.slot]
 
@@ -214,16 +223,16 @@ def notice(world: World, b: Touch) -> None:
     day = np.minimum(b.t.astype(np.intp), shocks.shape[0] - 1)
     # Flat indices into the (days, groups) table: one gather.
     shock = shocks.reshape(-1)[day * shocks.shape[1] + rec.view(np.uint8)[:, LOAD_GROUP_BYTE]]
-    b.load = m.load[ch] * rec[:, BUSY_COL] * shock
+    b.load = per_channel(world, m.load, ch) * rec[:, BUSY_COL] * shock
     if st.affinity_col >= 0:  # a single-channel arm: the record holds that channel's affinity
         affinity = rec[:, st.affinity_col]
     else:  # the (n, channels) table through flat indices: one gather
         affinity = p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch]
     b.p_notice = rf.notice_probability(
         affinity,
-        m.salience[ch],
+        per_channel(world, m.salience, ch),
         b.load,
-        m.half_load[ch],
+        per_channel(world, m.half_load, ch),
         b.f,
         b.w,
         cfg.notice_familiarity,
@@ -239,9 +248,9 @@ def notice(world: World, b: Touch) -> None:
         heard = listens & noticed
         noticed = np.where(ch == PHONE, b.answered | (b.voicemail & heard), noticed)
     # A referral touch only reaches the prospect through a connector (seeds 001, 004).
-    referral = ch == REFERRAL
-    b.referral = bool(referral.any())
+    b.referral = world.channel == REFERRAL if world.channel >= 0 else bool((ch == REFERRAL).any())
     if b.referral:
+        referral = ch == REFERRAL
         b.intro = referral & p.has_connector[idx]
         b.noticed = np.where(referral, b.intro, noticed)
     else:
@@ -253,7 +262,7 @@ def notice(world: World, b: Touch) -> None:
 def annoy(world: World, b: Touch) -> None:
     """Annoyance rises with every touch, less when unnoticed (2.7)."""
     m, cfg = world.model, world.cfg
-    inc = m.annoyance_increment[b.ch] * m.annoyance_message[b.msg]
+    inc = per_channel(world, m.annoyance_increment, b.ch) * m.annoyance_message[b.msg]
     np.multiply(inc, cfg.annoyance_unnoticed, out=inc, where=~b.noticed)
     if b.referral:
         inc[(b.ch == REFERRAL) & ~b.intro] = 0.0  # an unmade introduction annoys nobody
@@ -282,9 +291,9 @@ def respond(world: World, b: Touch) -> None:
     value = m.message_value[msg]
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
-    tedium = cfg.wearout * flat[k * width + world.ch_col[ch]]  # wear-out (2.6)
+    tedium = cfg.wearout * flat[k * width + per_channel(world, world.ch_col, ch)]  # wear-out (2.6)
     pos_logit = (
-        m.response_base[ch]
+        per_channel(world, m.response_base, ch)
         + value
         + cfg.response_warmth * w
         + cfg.response_familiarity * f
@@ -308,7 +317,7 @@ def respond(world: World, b: Touch) -> None:
     )
     # Opting out: annoyance pushes, a relationship, a known name and a useful message hold back.
     opt_logit = (
-        m.optout_base[ch]
+        per_channel(world, m.optout_base, ch)
         + cfg.optout_annoyance * a
         + cfg.optout_warmth * w
         + cfg.optout_familiarity * f
@@ -365,7 +374,7 @@ def update(world: World, b: Touch) -> None:
     # Warmth and familiarity move only for the noticed touches.
     nm, nch = msg[nz], b.ch[nz]
     w_new = rf.warmth_after_touch(b.w[nz], m.warmth_deposit[nm], b.a[nz], cfg.warmth_annoyance)
-    f_new = rf.familiarity_after_touch(b.f[nz], m.familiarity_gain[nch])
+    f_new = rf.familiarity_after_touch(b.f[nz], per_channel(world, m.familiarity_gain, nch))
     if b.referral:
         intro = b.intro[nz]
         w_new = np.where(intro, w_new + world.connector_warmth * (1.0 - w_new), w_new)
