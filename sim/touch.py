@@ -131,8 +131,8 @@ class Touch:
         return self.wrong_name_at()
 
 
-def per_channel(world: World, table: F64, ch: npt.NDArray[np.intp]) -> F64 | np.float64:
-    """``table[ch]``; for an arm of one channel, that channel's entry as a float64 scalar.
+def per_channel(world: World, table: npt.NDArray[Any], ch: npt.NDArray[np.intp]) -> Any:
+    """``table[ch]``; for an arm of one channel, that channel's entry as a NumPy scalar.
 
     A NumPy float64 scalar promotes like a float64 array (NEP 50), so every value is the same.
     """
