@@ -318,7 +318,9 @@ class ArmRun:
         self.n_said_no = 0
         self.credit_num = np.zeros(n, np.int16)
         self.credit_ch = np.zeros(n, np.int16)  # by_touch column: slot * channels + channel
-        self.responded_at = np.full(n, np.nan)
+        # (prospects, days from enrolment to their positive reply) per delivery: a few
+        # thousand entries instead of a float64 per prospect (peak memory, docs/performance.md).
+        self.responses: list[tuple[I64, F64]] = []
         self.met = np.zeros(n, np.bool_)
         self.said_no = np.zeros(n, np.bool_)
         columns = N_CHANNELS * plan.n_slots
@@ -360,6 +362,14 @@ class ArmRun:
     def stop_at(self) -> F64:
         """When a reply that stops each prospect's cadence arrives (inf: none)."""
         return self.schedule.stop_at
+
+    @property
+    def responded_at(self) -> F64:
+        """Days from enrolment to each prospect's (latest) positive reply; NaN: none."""
+        out = np.full(self.p.n, np.nan)
+        for who, days in self.responses:  # in delivery order: a later reply overwrites
+            out[who] = days
+        return out
 
     @property
     def minutes_used(self) -> float:
@@ -572,7 +582,7 @@ class ArmRun:
         self.n_said_no += int(np.count_nonzero(~self.said_no[no]))
         self.said_no[no] = True
         pos = ready[kind == POSITIVE]
-        self.responded_at[pos] = self.pending_at[pos] - self.p.enrolled_at[pos]
+        self.responses.append((pos, self.pending_at[pos] - self.p.enrolled_at[pos]))
         st, cfg = self.state, self.m.cfg
         dt = now - st.t_state[pos]
         warmth = rf.relax(st.warmth[pos], self.p.warmth_base[pos], dt, cfg.warmth_half_life_days)
@@ -657,7 +667,8 @@ class ArmRun:
         responses = int(np.count_nonzero(self.outcome == POSITIVE))
         meetings = int(np.count_nonzero(self.met))
         hours = self.schedule.minutes_used / 60.0
-        days = self.responded_at[np.isfinite(self.responded_at)]
+        responded_at = self.responded_at
+        days = responded_at[np.isfinite(responded_at)]
         metrics: dict[str, float] = {
             "prospects": n,
             "touches": int(self.by_touch[:, :, 0].sum()),
