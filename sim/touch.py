@@ -359,11 +359,13 @@ def update(world: World, b: Touch) -> None:
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
     flat[nz * width + world.msg_col[msg[nz]]] += 1.0  # exposures
-    received = np.arange(idx.size) * width + world.ch_col[b.ch]
-    if b.referral:
-        flat[received] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
+    # Touches received; an unmade introduction receives nothing.
+    add: Any = ~((b.ch == REFERRAL) & ~b.intro) if b.referral else 1.0
+    if world.channel >= 0:  # an arm of one channel: that channel's column (a view), one pass
+        column = b.counts[:, world.ch_col[world.channel]]
+        column += add
     else:
-        flat[received] += 1.0
+        flat[np.arange(idx.size) * width + world.ch_col[b.ch]] += add
     rec = b.rec
     rec[:, COUNTS_COL : COUNTS_COL + width] = b.counts  # float64 to float32, as astype rounds
     vm = rec.view(np.uint8)[:, VOICEMAIL_BYTE]
