@@ -202,16 +202,25 @@ class StateMeans:
         return np.array([np.sum(p) for p in self.products(t_state, excess, *values)])
 
     def products(
-        self, t_state: F64, excess: npt.NDArray[np.float32], *values: npt.NDArray[np.float32]
+        self,
+        t_state: F64,
+        excess: npt.NDArray[np.float32],
+        *values: npt.NDArray[np.float32],
+        out: F64 | None = None,
     ) -> list[F64]:
-        """The terms themselves, one array per quantity, before they are summed."""
+        """The terms themselves, one array per quantity, before they are summed (in ``out``)."""
         dt = t_state - self.t0  # <= 0: t0 is never behind an added term
         # The three factors 2^(dt/h) in one exp2 call over a (3, k) block.
         factor = np.divide(dt, self.half_life[:, None])
         np.exp2(factor, out=factor)
         # Float64 sums: the state is float32, but a sum over a million terms needs the digits.
         # np.sum of products, not np.dot: BLAS picks its kernel per CPU (README, "Reproducibility").
-        return [x.astype(np.float64) * f for x, f in zip((excess, *values), factor, strict=True)]
+        # float32 * float64: the ufunc converts each value to float64 first, as astype did.
+        if out is None:
+            return [np.multiply(x, f) for x, f in zip((excess, *values), factor, strict=True)]
+        for x, f, o in zip((excess, *values), factor, out, strict=True):
+            np.multiply(x, f, out=o)
+        return list(out)
 
     def rebase(self, t: float) -> None:
         """Move the reference time forward to ``t``."""
@@ -276,6 +285,8 @@ class ArmRun:
             prospects.need0,
             cfg.need_mean_in_market_days,
             cfg.need_mean_out_of_market_days,
+            until=self.state.need_until,  # kept in the prospects' records (sim.population)
+            state=self.state.in_market,
         )
         self.wrong_name_rate = float(getattr(reps.wrong_name_rate, plan.personalization))
         # A/B steps: each prospect's variant, drawn once from the schedule stream (strategy.py).
@@ -295,9 +306,21 @@ class ArmRun:
         self.outcome = np.zeros(n, np.int8)
         self.pending_at = np.full(n, np.inf)
         self.pending_kind = np.zeros(n, np.int8)
+        # The prospects with a reply in flight (finite pending_at), each once: the daily
+        # delivery looks at these, not at every prospect.
+        self.pending_who: list[I64] = []
+        # Running counts for the daily time series (no pass over every prospect each day):
+        # touches made, prospects per latest outcome code, meetings, "not interested" replies.
+        self.touches_made = 0
+        self.outcome_counts = np.zeros(MEETING + 1, np.int64)
+        self.outcome_counts[NONE] = n
+        self.n_met = 0
+        self.n_said_no = 0
         self.credit_num = np.zeros(n, np.int16)
         self.credit_ch = np.zeros(n, np.int16)  # by_touch column: slot * channels + channel
-        self.responded_at = np.full(n, np.nan)
+        # (prospects, days from enrolment to their positive reply) per delivery: a few
+        # thousand entries instead of a float64 per prospect (peak memory, docs/performance.md).
+        self.responses: list[tuple[I64, F64]] = []
         self.met = np.zeros(n, np.bool_)
         self.said_no = np.zeros(n, np.bool_)
         columns = N_CHANNELS * plan.n_slots
@@ -321,6 +344,8 @@ class ArmRun:
             callback_matches=reps.callback_number_matches,
             msg_col=msg_col,
             ch_col=ch_col,
+            # An arm of one channel: per-channel parameters are scalars (sim.touch.per_channel).
+            channel=(self.state.count_channels[0] if len(self.state.count_channels) == 1 else -1),
         )
         self.max_batch = MAX_BATCH
         self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index
@@ -337,6 +362,14 @@ class ArmRun:
     def stop_at(self) -> F64:
         """When a reply that stops each prospect's cadence arrives (inf: none)."""
         return self.schedule.stop_at
+
+    @property
+    def responded_at(self) -> F64:
+        """Days from enrolment to each prospect's (latest) positive reply; NaN: none."""
+        out = np.full(self.p.n, np.nan)
+        for who, days in self.responses:  # in delivery order: a later reply overwrites
+            out[who] = days
+        return out
 
     @property
     def minutes_used(self) -> float:
@@ -385,7 +418,13 @@ class ArmRun:
         outcome: int | npt.NDArray[np.integer[Any]],
     ) -> None:
         """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
-        flat = np.ravel_multi_index((number, channel, outcome), self.by_touch.shape)
+        _, columns, outcomes = self.by_touch.shape
+        # The flat index of ravel_multi_index; an entry out of range makes a longer histogram,
+        # which the reshape refuses.
+        flat = np.multiply(number, columns, dtype=np.intp)  # int16 counts would overflow
+        flat += channel
+        flat *= outcomes
+        flat += outcome
         hist = np.bincount(flat, minlength=self.by_touch.size)
         self.by_touch += hist.reshape(self.by_touch.shape)
 
@@ -408,7 +447,9 @@ class ArmRun:
         for lo in range(0, k, CHUNK):
             hi = min(lo + CHUNK, k)
             b = self.touch_chunk(idx[lo:hi], t[lo:hi])
-            removed[:, lo:hi] = self.means.products(b.t_state, b.w_excess, b.f_stored, b.a_stored)
+            self.means.products(
+                b.t_state, b.w_excess, b.f_stored, b.a_stored, out=removed[:, lo:hi]
+            )
             stored[0, lo:hi] = b.w_after - b.base
             stored[1, lo:hi] = b.f_after
             stored[2, lo:hi] = b.a_after
@@ -423,7 +464,7 @@ class ArmRun:
         number = self.touch_count[idx].astype(np.int64) + 1
         sched = self.schedule
         step = sched.step[idx]
-        slot = sched.slot_of(idx)
+        slot = self.plan.slot(step, sched.variant_of, idx)  # sched.slot_of, step gathered once
         ch = sched.channel_of(idx, slot).astype(np.intp)
         b = Touch(
             idx=idx,
@@ -446,6 +487,7 @@ class ArmRun:
                 self._trace_touches(idx[hit], t[hit], *(c[hit] for c in (*cols, b.kind)))
         # Step analytics and the cadence's next step.
         self.touch_count[idx] = number  # one more touch each
+        self.touches_made += idx.size
         self.count(number, column, 0)
         if self.credit_last:
             # Platforms' rule: a reply belongs to the last touch made before it arrived.
@@ -466,6 +508,8 @@ class ArmRun:
         kind = b.kind[new]
         self.pending_at[who] = arrival
         self.pending_kind[who] = kind
+        if who.size:  # only a prospect without a reply in flight decides (sim.touch.respond)
+            self.pending_who.append(who)
         # Credit: the touch whose response decided the outcome (by_touch's row and column).
         self.credit_num[who] = number[new]
         self.credit_ch[who] = column[new]
@@ -479,6 +523,8 @@ class ArmRun:
 
     def tally_phone(self, b: Touch) -> None:
         """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
+        if not b.phone:  # no dial: nothing answered, no voicemail left, every tally adds 0
+            return
         replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
         counts = self.tally
         counts["dials"] += int(np.count_nonzero(b.ch == PHONE))
@@ -515,15 +561,28 @@ class ArmRun:
 
     def deliver(self, now: float) -> None:
         """Deliver every reply that has arrived by ``now``; positive ones may become meetings."""
-        ready = np.flatnonzero(self.pending_at <= now)
+        if not self.pending_who:
+            return
+        waiting = (
+            self.pending_who[0] if len(self.pending_who) == 1 else np.concatenate(self.pending_who)
+        )
+        arrived = self.pending_at[waiting] <= now
+        # In prospect order, as a scan of every prospect would find them.
+        ready = np.sort(waiting[arrived])
+        self.pending_who = [waiting[~arrived]] if ready.size < waiting.size else []
         if ready.size == 0:
             return
         kind = self.pending_kind[ready]
         self.count(self.credit_num[ready], self.credit_ch[ready], kind)
+        size = self.outcome_counts.size
+        self.outcome_counts -= np.bincount(self.outcome[ready], minlength=size)
+        self.outcome_counts += np.bincount(kind, minlength=size)
         self.outcome[ready] = kind
-        self.said_no[ready[kind == NEGATIVE]] = True
+        no = ready[kind == NEGATIVE]
+        self.n_said_no += int(np.count_nonzero(~self.said_no[no]))
+        self.said_no[no] = True
         pos = ready[kind == POSITIVE]
-        self.responded_at[pos] = self.pending_at[pos] - self.p.enrolled_at[pos]
+        self.responses.append((pos, self.pending_at[pos] - self.p.enrolled_at[pos]))
         st, cfg = self.state, self.m.cfg
         dt = now - st.t_state[pos]
         warmth = rf.relax(st.warmth[pos], self.p.warmth_base[pos], dt, cfg.warmth_half_life_days)
@@ -531,7 +590,9 @@ class ArmRun:
         p_meet = rf.meeting_probability(
             warmth, need, cfg.meeting_base, cfg.meeting_warmth, cfg.meeting_need
         )
+        self.n_met -= int(np.count_nonzero(self.met[pos]))
         self.met[pos] = uniform(counters(self.key, pos, 0), Purpose.MEETING) < p_meet
+        self.n_met += int(np.count_nonzero(self.met[pos]))
         met = pos[self.met[pos]]
         self.count(self.credit_num[met], self.credit_ch[met], MEETING)
         if self.traced is not None:
@@ -573,11 +634,11 @@ class ArmRun:
         self.days.append(
             np.array(
                 [
-                    self.by_touch[:, :, 0].sum(),
-                    np.count_nonzero(self.outcome == POSITIVE),
-                    np.count_nonzero(self.met),
-                    np.count_nonzero(self.said_no),
-                    np.count_nonzero(self.outcome == OPT_OUT),
+                    self.touches_made,  # by_touch[:, :, 0].sum()
+                    self.outcome_counts[POSITIVE],
+                    self.n_met,
+                    self.n_said_no,
+                    self.outcome_counts[OPT_OUT],
                     warmth,
                     annoyance,
                     familiarity,
@@ -606,7 +667,8 @@ class ArmRun:
         responses = int(np.count_nonzero(self.outcome == POSITIVE))
         meetings = int(np.count_nonzero(self.met))
         hours = self.schedule.minutes_used / 60.0
-        days = self.responded_at[np.isfinite(self.responded_at)]
+        responded_at = self.responded_at
+        days = responded_at[np.isfinite(responded_at)]
         metrics: dict[str, float] = {
             "prospects": n,
             "touches": int(self.by_touch[:, :, 0].sum()),

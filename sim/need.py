@@ -35,12 +35,26 @@ def need_at_start(key: np.uint64, n: int, share: float) -> B:
 class NeedTrack:
     """The in-market state of ``n`` prospects, advanced lazily episode by episode."""
 
-    def __init__(self, key: np.uint64, start: B, mean_in: float, mean_out: float) -> None:
+    def __init__(
+        self,
+        key: np.uint64,
+        start: B,
+        mean_in: float,
+        mean_out: float,
+        until: F64 | None = None,
+        state: B | None = None,
+    ) -> None:
+        """A track of ``start.size`` prospects, in market at first where ``start``.
+
+        ``until`` and ``state``: arrays of ``start.size`` to keep the track in (filled here),
+        such as the columns of a prospect record (sim.population.ProspectState); default: new.
+        """
         self.key = key
         self.mean = np.array([mean_out, mean_in], dtype=np.float64)  # by state (False, True)
-        self.state = start.copy()
+        self.state = np.empty(start.size, np.bool_) if state is None else state
+        self.state[:] = start
         self.episode = np.zeros(start.size, np.uint16)
-        self.until = np.empty(start.size, np.float64)
+        self.until = np.empty(start.size, np.float64) if until is None else until
         # In slices: the draws' temporaries for a million prospects at once would cost ~50 MB.
         for lo in range(0, start.size, CHUNK):
             idx = np.arange(lo, min(lo + CHUNK, start.size))
@@ -53,7 +67,8 @@ class NeedTrack:
 
     def at(self, idx: npt.NDArray[np.intp], t: F64 | float) -> B:
         """In market or not, for prospects ``idx`` at times ``t`` (never earlier than before)."""
-        t = np.broadcast_to(np.asarray(t, np.float64), idx.shape)
+        if not (isinstance(t, np.ndarray) and t.shape == idx.shape and t.dtype == np.float64):
+            t = np.broadcast_to(np.asarray(t, np.float64), idx.shape)
         sel = np.flatnonzero(self.until[idx] <= t)
         while sel.size:  # a few passes: each prospect moves one episode per pass
             who = idx[sel]

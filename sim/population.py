@@ -63,35 +63,72 @@ class Prospects:
         return Prospects(**{f.name: getattr(self, f.name)[:n] for f in fields(self)})
 
 
-@dataclass
-class ProspectState:
-    """What an arm's touches change, per prospect; decays are applied lazily from ``t_state``."""
+#: Columns (float32) of a :class:`ProspectState` record: warmth, familiarity, annoyance, the
+#: warmth baseline and busyness (copies of the traits, read on every touch), four packed bytes
+#: (voicemails left, in market, load group, spare), the float64 time of the last update and the
+#: float64 end of the current need episode (sim.need); then the counts, then the affinity.
+W_COL, F_COL, A_COL, BASE_COL, BUSY_COL, PACKED_COL = range(6)
+VOICEMAIL_BYTE, NEED_BYTE, LOAD_GROUP_BYTE = 4 * PACKED_COL, 4 * PACKED_COL + 1, 4 * PACKED_COL + 2
+T_STATE_COL64, UNTIL_COL64 = 3, 4  # float64 columns (float32 columns 6-7 and 8-9)
+COUNTS_COL = 10
 
-    warmth: F32
-    familiarity: F32
-    annoyance: F32
-    t_state: F64  # time of the last update of warmth, familiarity and annoyance
-    # (n, columns): noticed exposures per message kind of ``count_messages``, then touches
-    # received per channel of ``count_channels``, all recovering from t_state. Only the kinds
-    # and channels the arm's strategy can use have a column (the others stay 0), and they share
-    # one array, so that a touch gathers and scatters a prospect's counts as one short row
-    # (docs/performance.md). ``exposures`` and ``received`` give the full (n, kinds) tables.
-    counts: F32
-    voicemails: npt.NDArray[np.uint8]  # voicemails left so far (call screening)
-    count_messages: tuple[int, ...] = tuple(range(N_MESSAGES))
-    count_channels: tuple[int, ...] = tuple(range(N_CHANNELS))
+
+class ProspectState:
+    """What an arm's touches change, per prospect; decays are applied lazily from ``t_state``.
+
+    One record per prospect: everything a touch reads or writes about a prospect, apart from a
+    few traits read for some touches only, is one padded row of ``rows`` ((n, width) float32,
+    64 or 128 bytes), so that a batch gathers it with one ``np.take`` and stores it with one
+    ``np.put`` on the rows seen as one item each (docs/performance.md: one cache line per
+    prospect instead of one per array). ``warmth``, ``t_state``, ``voicemails`` and the others
+    are views of their column (writes go to the record).
+
+    The counts: noticed exposures per message kind of ``count_messages``, then touches received
+    per channel of ``count_channels``, all recovering from t_state. Only the kinds and channels
+    the arm's strategy can use have a column (the others stay 0); ``exposures`` and ``received``
+    give the full (n, kinds) tables. A single-channel arm also keeps its prospects' affinity for
+    that channel in the row (``affinity_col``).
+    """
+
+    def __init__(
+        self,
+        rows: F32,
+        count_messages: tuple[int, ...] = tuple(range(N_MESSAGES)),
+        count_channels: tuple[int, ...] = tuple(range(N_CHANNELS)),
+        affinity_channel: int = -1,
+    ) -> None:
+        self.rows = rows
+        self.count_messages = count_messages
+        self.count_channels = count_channels
+        self.n_counts = len(count_messages) + len(count_channels)
+        self.affinity_channel = affinity_channel
+        self.affinity_col = COUNTS_COL + self.n_counts if affinity_channel >= 0 else -1
+        self.width = int(rows.shape[1])
+        #: The rows as one item each, for np.take and np.put.
+        self.records = rows.view(np.dtype((np.void, 4 * self.width))).reshape(-1)
+        wide = rows.view(np.float64)
+        raw = rows.view(np.uint8)
+        self.warmth: F32 = rows[:, W_COL]
+        self.familiarity: F32 = rows[:, F_COL]
+        self.annoyance: F32 = rows[:, A_COL]
+        self.t_state: F64 = wide[:, T_STATE_COL64]  # time of the last update of W, F and A
+        self.voicemails: npt.NDArray[np.uint8] = raw[:, VOICEMAIL_BYTE]  # call screening
+        #: sim.need's track of the in-market state (NeedTrack keeps it here).
+        self.need_until: F64 = wide[:, UNTIL_COL64]
+        self.in_market: B = raw[:, NEED_BYTE].view(np.bool_)
+        self.counts: F32 = rows[:, COUNTS_COL : COUNTS_COL + self.n_counts]
 
     @property
     def exposures(self) -> F32:
         """(n, messages): noticed exposures per message kind, recovering (at t_state); a copy."""
-        out = np.zeros((self.counts.shape[0], N_MESSAGES), np.float32)
+        out = np.zeros((self.rows.shape[0], N_MESSAGES), np.float32)
         out[:, list(self.count_messages)] = self.counts[:, : len(self.count_messages)]
         return out
 
     @property
     def received(self) -> F32:
         """(n, channels): touches received per channel, recovering (wear-out); a copy."""
-        out = np.zeros((self.counts.shape[0], N_CHANNELS), np.float32)
+        out = np.zeros((self.rows.shape[0], N_CHANNELS), np.float32)
         out[:, list(self.count_channels)] = self.counts[:, len(self.count_messages) :]
         return out
 
@@ -115,28 +152,43 @@ class ProspectState:
         """The state at enrolment, before any touch.
 
         ``messages`` and ``channels``: the message kinds and channels the arm can use (default:
-        all); touches on any other would find no column for their counts.
+        all); touches on any other would find no column for their counts. The need columns are
+        filled by :class:`sim.need.NeedTrack`.
         """
         n = prospects.n
         kinds = tuple(sorted(set(range(N_MESSAGES) if messages is None else messages)))
         chans = tuple(sorted(set(range(N_CHANNELS) if channels is None else channels)))
-        return cls(
-            warmth=prospects.warmth_base.copy(),
-            familiarity=prospects.familiarity0.copy(),
-            annoyance=np.zeros(n, np.float32),
-            t_state=np.zeros(n, np.float64),
-            # Rows padded to a power of two (16, 32 or 64 bytes): a row never straddles a cache
-            # line, and NumPy gathers and scatters such items fastest (docs/performance.md).
-            counts=np.zeros((n, _padded(len(kinds) + len(chans))), np.float32),
-            voicemails=np.zeros(n, np.uint8),
-            count_messages=kinds,
-            count_channels=chans,
-        )
+        used = COUNTS_COL + len(kinds) + len(chans)
+        # Rows padded to 64 or 128 bytes: a row never straddles more cache lines than it must.
+        width = _padded(used)
+        # A single channel's affinity rides along when the padding has room for it.
+        affinity_channel = chans[0] if len(chans) == 1 and used < width else -1
+        rows = _aligned_zeros(n, width)
+        state = cls(rows, kinds, chans, affinity_channel)
+        rows[:, W_COL] = prospects.warmth_base
+        rows[:, F_COL] = prospects.familiarity0
+        rows[:, BASE_COL] = prospects.warmth_base
+        rows[:, BUSY_COL] = prospects.busyness
+        rows.view(np.uint8)[:, LOAD_GROUP_BYTE] = prospects.load_group
+        if affinity_channel >= 0:
+            rows[:, state.affinity_col] = prospects.affinity[:, affinity_channel]
+        return state
+
+
+def _aligned_zeros(n: int, width: int) -> F32:
+    """An (n, width) float32 array of zeros whose first row starts on a 64-byte cache line.
+
+    A large array from the allocator starts 16 bytes past a page boundary: every 64-byte row
+    would then straddle two cache lines, and a gather would miss twice per prospect.
+    """
+    buffer = np.zeros(n * width + 16, np.float32)
+    skip = (-buffer.ctypes.data % 64) // 4
+    return buffer[skip : skip + n * width].reshape(n, width)
 
 
 def _padded(columns: int) -> int:
-    """The least power of two, at least 4, that holds ``columns``."""
-    return max(4, 1 << (columns - 1).bit_length())
+    """The least power of two, at least 16, that holds ``columns`` float32 columns."""
+    return max(16, 1 << (columns - 1).bit_length())
 
 
 def need_stationary_share(model: ModelConfig) -> float:

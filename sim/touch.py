@@ -21,7 +21,21 @@ from sim.channels import PHONE, REFERRAL
 from sim.config import ModelConfig
 from sim.draws import Purpose, normal, uniform
 from sim.need import NeedTrack
-from sim.population import Prospects, ProspectState
+from sim.population import (
+    A_COL,
+    BASE_COL,
+    BUSY_COL,
+    COUNTS_COL,
+    F_COL,
+    LOAD_GROUP_BYTE,
+    NEED_BYTE,
+    T_STATE_COL64,
+    UNTIL_COL64,
+    VOICEMAIL_BYTE,
+    W_COL,
+    Prospects,
+    ProspectState,
+)
 from sim.strategy import Plan
 
 F64 = npt.NDArray[np.floating[Any]]  # float arrays (the response functions keep the precision)
@@ -50,6 +64,7 @@ class World:
     callback_matches: bool
     msg_col: npt.NDArray[np.intp]  # column of state.counts of each message kind
     ch_col: npt.NDArray[np.intp]  # column of state.counts of each channel
+    channel: int = -1  # the one channel every touch uses (an arm of one channel), or -1
 
 
 @dataclass
@@ -62,6 +77,9 @@ class Touch:
     slot: npt.NDArray[np.int16]
     ch: npt.NDArray[np.intp]
     msg: npt.NDArray[np.intp]
+    # The prospects' records (sim.population.ProspectState.rows), gathered once by decay and
+    # stored back whole by update.
+    rec: npt.NDArray[np.float32] = field(init=False)
     # The state before the touch, as stored (gathered once; the engine's running means read it).
     t_state: npt.NDArray[np.float64] = field(init=False)
     base: npt.NDArray[np.float32] = field(init=False)  # warmth baseline
@@ -85,9 +103,8 @@ class Touch:
     seen: I64 = field(init=False)  # positions of the noticed touches in the batch
     referral: bool = field(init=False)  # any referral touch in the batch
     intro: B = field(init=False)  # a referral that reached a connector
-    wrong_name: B = field(init=False)
-    eligible: B = field(init=False)  # may decide an outcome now
-    decides: I64 = field(init=False)  # positions of the eligible touches in the batch
+    wrong_name_rate: float = field(init=False)
+    decides: I64 = field(init=False)  # positions of the touches that may decide an outcome now
     # The chances of the outcomes, worked out only for the eligible touches (``decides``).
     p_pos: F64 = field(init=False)
     p_neg: F64 = field(init=False)
@@ -98,6 +115,28 @@ class Touch:
     w_after: npt.NDArray[np.float32] = field(init=False)
     f_after: npt.NDArray[np.float32] = field(init=False)
     a_after: npt.NDArray[np.float32] = field(init=False)
+
+    def wrong_name_at(self, pos: npt.NDArray[np.intp] | slice = slice(None)) -> B:
+        """The rep got the name wrong, for the touches at positions ``pos`` (default: all).
+
+        Drawn on demand: the engine needs it only for the touches that may decide an outcome.
+        """
+        if self.wrong_name_rate > 0.0:
+            return uniform(self.counter[pos], Purpose.WRONG_NAME) < self.wrong_name_rate
+        return np.zeros(self.counter[pos].size, np.bool_)  # a uniform is never below 0
+
+    @property
+    def wrong_name(self) -> B:
+        """The rep got the name wrong (the whole batch)."""
+        return self.wrong_name_at()
+
+
+def per_channel(world: World, table: npt.NDArray[Any], ch: npt.NDArray[np.intp]) -> Any:
+    """``table[ch]``; for an arm of one channel, that channel's entry as a NumPy scalar.
+
+    A NumPy float64 scalar promotes like a float64 array (NEP 50), so every value is the same.
+    """
+    return table[world.channel] if world.channel >= 0 else table[ch]
 
 
 # Why the steps look the way they do (docs/performance.md, "Engine speed"): every expression that
@@ -110,13 +149,17 @@ class Touch:
 
 def decay(world: World, b: Touch) -> None:
     """Bring warmth, familiarity, annoyance, exposures to the touch time (2.1-2.7); need (2.8)."""
-    cfg, p, st, idx = world.cfg, world.prospects, world.state, b.idx
-    b.t_state = st.t_state[idx]
+    cfg, st, idx = world.cfg, world.state, b.idx
+    # One gather of whole records: each prospect's row is one item of st.records.
+    b.rec = rec = np.take(st.records, idx).view(np.float32).reshape(idx.size, st.width)
+    wide = rec.view(np.float64)
+    # Copies: update overwrites the record's columns, the running means read these afterwards.
+    b.t_state = wide[:, T_STATE_COL64].copy()
     dt = b.t - b.t_state
-    b.base = p.warmth_base[idx]
-    b.w_excess = st.warmth[idx] - b.base
-    b.f_stored = st.familiarity[idx]
-    b.a_stored = st.annoyance[idx]
+    b.base = rec[:, BASE_COL]
+    b.w_excess = rec[:, W_COL] - b.base
+    b.f_stored = rec[:, F_COL].copy()
+    b.a_stored = rec[:, A_COL].copy()
     # The four decay factors 2^(-dt/h) of rf.relax and rf.decay in one exp2 call: warmth (its
     # excess over the baseline decays), familiarity, annoyance, and the recovery of habituation
     # and tedium with time away from the sender (spontaneous recovery, 2.6).
@@ -134,16 +177,28 @@ def decay(world: World, b: Touch) -> None:
     b.f = b.f_stored * factor[1]
     b.a = b.a_stored * factor[2]
     recover = factor[3]  # applied to every message kind and channel (one row gather)
-    b.counts = np.take(st.counts, idx, axis=0).astype(np.float64)
-    b.counts *= recover[:, None]
-    b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
+    # float32 rows times float64 factors: each count is converted to float64 first, in one pass.
+    b.counts = np.multiply(rec[:, COUNTS_COL : COUNTS_COL + st.n_counts], recover[:, None])
+    # The prospect's own need trajectory (sim.need), kept in the record: only the prospects whose
+    # episode ended before the touch go to the track, which moves them on (in the record).
+    need = world.need
+    if need.until is st.need_until:
+        until = wide[:, UNTIL_COL64]
+        in_market = rec.view(np.uint8)[:, NEED_BYTE].view(np.bool_)
+        late = np.flatnonzero(until <= b.t)
+        if late.size:
+            who = idx[late]
+            in_market[late] = need.at(who, b.t[late])
+            until[late] = need.until[who]
+        b.need = in_market.copy()
+    else:
+        b.need = need.at(idx, b.t)
 
 
 def answer(world: World, b: Touch) -> None:
     """A call is picked up (2.2; fewer after voicemails: screening); else a voicemail."""
     cfg = world.cfg
-    is_phone = b.ch == PHONE
-    b.phone = bool(is_phone.any())
+    b.phone = world.channel == PHONE if world.channel >= 0 else bool((b.ch == PHONE).any())
     if not b.phone:  # no dial in the batch: nothing is answered, no voicemail is left
         b.answered = np.zeros(b.idx.size, np.bool_)
         b.voicemail = np.zeros(b.idx.size, np.bool_)
@@ -154,25 +209,30 @@ def answer(world: World, b: Touch) -> None:
         cfg.answer_base,
         cfg.answer_familiarity,
         cfg.answer_warmth,
-        cfg.answer_voicemail * world.state.voicemails[b.idx],
+        cfg.answer_voicemail * b.rec.view(np.uint8)[:, VOICEMAIL_BYTE],
     )
+    is_phone = b.ch == PHONE
     b.answered = is_phone & (uniform(b.counter, Purpose.ANSWER) < p_answer)
     b.voicemail = is_phone & ~b.answered & world.plan.voicemail[b.slot]
 
 
 def notice(world: World, b: Touch) -> None:
     """The touch is noticed (2.3, 2.4): attention under load, affinity, familiarity, warmth."""
-    m, cfg, p, idx, ch = world.model, world.cfg, world.prospects, b.idx, b.ch
-    shocks = world.shocks
+    m, cfg, p, st, idx, ch = world.model, world.cfg, world.prospects, world.state, b.idx, b.ch
+    shocks, rec = world.shocks, b.rec
     day = np.minimum(b.t.astype(np.intp), shocks.shape[0] - 1)
-    # Flat indices into the (days, groups) and (n, channels) tables: one gather each.
-    shock = shocks.reshape(-1)[day * shocks.shape[1] + p.load_group[idx]]
-    b.load = m.load[ch] * p.busyness[idx] * shock
+    # Flat indices into the (days, groups) table: one gather.
+    shock = shocks.reshape(-1)[day * shocks.shape[1] + rec.view(np.uint8)[:, LOAD_GROUP_BYTE]]
+    b.load = per_channel(world, m.load, ch) * rec[:, BUSY_COL] * shock
+    if st.affinity_col >= 0:  # a single-channel arm: the record holds that channel's affinity
+        affinity = rec[:, st.affinity_col]
+    else:  # the (n, channels) table through flat indices: one gather
+        affinity = p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch]
     b.p_notice = rf.notice_probability(
-        p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch],
-        m.salience[ch],
+        affinity,
+        per_channel(world, m.salience, ch),
         b.load,
-        m.half_load[ch],
+        per_channel(world, m.half_load, ch),
         b.f,
         b.w,
         cfg.notice_familiarity,
@@ -188,24 +248,21 @@ def notice(world: World, b: Touch) -> None:
         heard = listens & noticed
         noticed = np.where(ch == PHONE, b.answered | (b.voicemail & heard), noticed)
     # A referral touch only reaches the prospect through a connector (seeds 001, 004).
-    referral = ch == REFERRAL
-    b.referral = bool(referral.any())
+    b.referral = world.channel == REFERRAL if world.channel >= 0 else bool((ch == REFERRAL).any())
     if b.referral:
+        referral = ch == REFERRAL
         b.intro = referral & p.has_connector[idx]
         b.noticed = np.where(referral, b.intro, noticed)
     else:
         b.intro = np.zeros(idx.size, np.bool_)
         b.noticed = noticed
-    if world.wrong_name_rate > 0.0:
-        b.wrong_name = uniform(b.counter, Purpose.WRONG_NAME) < world.wrong_name_rate
-    else:  # a uniform is never below 0
-        b.wrong_name = np.zeros(idx.size, np.bool_)
+    b.wrong_name_rate = world.wrong_name_rate  # drawn where needed (Touch.wrong_name_at)
 
 
 def annoy(world: World, b: Touch) -> None:
     """Annoyance rises with every touch, less when unnoticed (2.7)."""
     m, cfg = world.model, world.cfg
-    inc = m.annoyance_increment[b.ch] * m.annoyance_message[b.msg]
+    inc = per_channel(world, m.annoyance_increment, b.ch) * m.annoyance_message[b.msg]
     np.multiply(inc, cfg.annoyance_unnoticed, out=inc, where=~b.noticed)
     if b.referral:
         inc[(b.ch == REFERRAL) & ~b.intro] = 0.0  # an unmade introduction annoys nobody
@@ -225,8 +282,6 @@ def respond(world: World, b: Touch) -> None:
     prior = world.outcome[seen_idx]
     ok = free & ((prior == NONE) | (prior == NEGATIVE))
     k = b.decides = b.seen[ok]
-    b.eligible = np.zeros(b.idx.size, np.bool_)
-    b.eligible[k] = True
     idx, msg, ch, prior = seen_idx[ok], b.msg[k], b.ch[k], prior[ok]
     w, f, a, need = b.w[k], b.f[k], b.a[k], b.need[k]
     habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
@@ -236,9 +291,9 @@ def respond(world: World, b: Touch) -> None:
     value = m.message_value[msg]
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
-    tedium = cfg.wearout * flat[k * width + world.ch_col[ch]]  # wear-out (2.6)
+    tedium = cfg.wearout * flat[k * width + per_channel(world, world.ch_col, ch)]  # wear-out (2.6)
     pos_logit = (
-        m.response_base[ch]
+        per_channel(world, m.response_base, ch)
         + value
         + cfg.response_warmth * w
         + cfg.response_familiarity * f
@@ -246,7 +301,7 @@ def respond(world: World, b: Touch) -> None:
         + cfg.response_annoyance * a
         + habit * flat[k * width + world.msg_col[msg]]
         - tedium
-        + cfg.wrong_name * b.wrong_name[k]
+        + cfg.wrong_name * b.wrong_name_at(k)
         + mismatch * b.voicemail[k]
         + cfg.conversation_bonus * b.answered[k]
         + frailty
@@ -262,7 +317,7 @@ def respond(world: World, b: Touch) -> None:
     )
     # Opting out: annoyance pushes, a relationship, a known name and a useful message hold back.
     opt_logit = (
-        m.optout_base[ch]
+        per_channel(world, m.optout_base, ch)
         + cfg.optout_annoyance * a
         + cfg.optout_warmth * w
         + cfg.optout_familiarity * f
@@ -304,24 +359,24 @@ def update(world: World, b: Touch) -> None:
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
     flat[nz * width + world.msg_col[msg[nz]]] += 1.0  # exposures
-    received = np.arange(idx.size) * width + world.ch_col[b.ch]
-    if b.referral:
-        flat[received] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
+    # Touches received; an unmade introduction receives nothing.
+    add: Any = ~((b.ch == REFERRAL) & ~b.intro) if b.referral else 1.0
+    if world.channel >= 0:  # an arm of one channel: that channel's column (a view), one pass
+        column = b.counts[:, world.ch_col[world.channel]]
+        column += add
     else:
-        flat[received] += 1.0
-    # Whole rows at once: the (n, k) float32 state seen as one k * 4-byte item per prospect.
-    rows = np.dtype((np.void, width * st.counts.itemsize))
-    np.put(st.counts.view(rows).reshape(-1), idx, b.counts.astype(np.float32).view(rows))
+        flat[np.arange(idx.size) * width + world.ch_col[b.ch]] += add
+    rec = b.rec
+    rec[:, COUNTS_COL : COUNTS_COL + width] = b.counts  # float64 to float32, as astype rounds
+    vm = rec.view(np.uint8)[:, VOICEMAIL_BYTE]
     if b.phone:
-        st.voicemails[idx] = np.minimum(st.voicemails[idx], 254) + b.voicemail
-    else:
-        vm = st.voicemails[idx]  # no voicemail left: only the cap of 254 can change a count
-        if vm.size and vm.max() > 254:
-            st.voicemails[idx] = np.minimum(vm, 254)
+        vm[:] = np.minimum(vm, 254) + b.voicemail
+    elif vm.size and vm.max() > 254:  # no voicemail left: only the cap of 254 can change a count
+        vm[:] = np.minimum(vm, 254)
     # Warmth and familiarity move only for the noticed touches.
     nm, nch = msg[nz], b.ch[nz]
     w_new = rf.warmth_after_touch(b.w[nz], m.warmth_deposit[nm], b.a[nz], cfg.warmth_annoyance)
-    f_new = rf.familiarity_after_touch(b.f[nz], m.familiarity_gain[nch])
+    f_new = rf.familiarity_after_touch(b.f[nz], per_channel(world, m.familiarity_gain, nch))
     if b.referral:
         intro = b.intro[nz]
         w_new = np.where(intro, w_new + world.connector_warmth * (1.0 - w_new), w_new)
@@ -332,10 +387,12 @@ def update(world: World, b: Touch) -> None:
     b.w_after = w_after.astype(np.float32)
     b.f_after = f_after.astype(np.float32)
     b.a_after = b.a.astype(np.float32)
-    st.warmth[idx] = b.w_after
-    st.familiarity[idx] = b.f_after
-    st.annoyance[idx] = b.a_after
-    st.t_state[idx] = b.t
+    rec[:, W_COL] = b.w_after
+    rec[:, F_COL] = b.f_after
+    rec[:, A_COL] = b.a_after
+    rec.view(np.float64)[:, T_STATE_COL64] = b.t
+    # Whole records at once, one item per prospect.
+    np.put(st.records, idx, rec.view(st.records.dtype).reshape(-1))
 
 
 #: The model steps of one touch, in order.

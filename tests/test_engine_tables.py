@@ -326,6 +326,48 @@ class ReferenceArmRun(ArmRun):
             self.touch_parts.append(parts)
         sched.moved_on(idx, t, step)
 
+    # --- commit f213eda's ArmRun.count, ArmRun.tally_phone and ArmRun.record_day, verbatim ---
+
+    def record_day(self, now: float) -> None:
+        """Append the day's cumulative counts and mean state to the time series."""
+        warmth, annoyance, familiarity = self.state_means(now)
+        self.days.append(
+            np.array(
+                [
+                    self.by_touch[:, :, 0].sum(),
+                    np.count_nonzero(self.outcome == POSITIVE),
+                    np.count_nonzero(self.met),
+                    np.count_nonzero(self.said_no),
+                    np.count_nonzero(self.outcome == OPT_OUT),
+                    warmth,
+                    annoyance,
+                    familiarity,
+                ],
+                dtype=np.float64,
+            )
+        )
+
+    def count(
+        self,
+        number: npt.NDArray[np.integer[Any]],
+        channel: npt.NDArray[np.integer[Any]],
+        outcome: int | npt.NDArray[np.integer[Any]],
+    ) -> None:
+        """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
+        flat = np.ravel_multi_index((number, channel, outcome), self.by_touch.shape)
+        hist = np.bincount(flat, minlength=self.by_touch.size)
+        self.by_touch += hist.reshape(self.by_touch.shape)
+
+    def tally_phone(self, b: Any) -> None:
+        """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
+        replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
+        counts = self.tally
+        counts["dials"] += int(np.count_nonzero(b.ch == PHONE))
+        counts["live_answers"] += int(np.count_nonzero(b.answered))
+        counts["voicemails_left"] += int(np.count_nonzero(b.voicemail))
+        counts["voicemail_replies"] += int(np.count_nonzero(replied & b.voicemail))
+        counts["voicemail_callbacks"] += int(np.count_nonzero((b.kind == POSITIVE) & b.voicemail))
+
 
 CONFIGS = {
     "cold_all": ["population=cold_list", "seed=3"],

@@ -73,11 +73,16 @@ def make_world(
     pop_seq, load_seq, key_seq = root.spawn(3)
     prospects: Prospects = sample_prospects(population, model, n, pop_seq)
     key = stream_key(key_seq)
+    state = ProspectState.initial(prospects)  # every message kind and channel: a log may use any
     need = NeedTrack(
-        key, prospects.need0, model.need_mean_in_market_days, model.need_mean_out_of_market_days
+        key,
+        prospects.need0,
+        model.need_mean_in_market_days,
+        model.need_mean_out_of_market_days,
+        until=state.need_until,  # in the prospects' records, where the touch steps read it
+        state=state.in_market,
     )
     shocks = daily_load_shocks(model, math.ceil(days) + 2, load_seq)
-    state = ProspectState.initial(prospects)  # every message kind and channel: a log may use any
     msg_col, ch_col = state.columns()
     world = World(
         cfg=model,
