@@ -26,6 +26,34 @@ WORK_START = 9.0 / 24.0
 MINUTES_PER_DAY = 24.0 * 60.0
 
 
+#: Fewer due touches than this are ordered by one stable argsort (the two passes of
+#: :func:`oldest_first` cost more than they save on a short array).
+SMALL_SORT = 512
+#: Buckets of :func:`oldest_first`'s first pass: the most a 16-bit radix sort can tell apart.
+BUCKETS = 65535.0
+
+
+def oldest_first(due: F64) -> npt.NDArray[np.intp]:
+    """The order of ``due``, oldest first, ties in their order: ``np.argsort(due, kind="stable")``.
+
+    The same permutation, in about half the time on a day's due touches (docs/performance.md).
+    A first pass sorts a 16-bit bucket of each time (NumPy's stable sort of 16-bit integers is a
+    radix sort, linear in the length); a second, stable merge sort then puts the bucketed times
+    in order, and they are nearly in order already (merge sort takes runs in stride). Equal
+    times fall in the same bucket, so both passes keep them in the order they came in.
+    """
+    if due.size < SMALL_SORT:
+        return np.argsort(due, kind="stable")
+    lo, hi = float(due.min()), float(due.max())
+    scale = BUCKETS / (hi - lo) if hi > lo else 0.0
+    if not 0.0 < scale < np.inf:  # all equal (one run), or a span too small to scale
+        return np.argsort(due, kind="stable")
+    bucket = due - lo  # in [0, hi - lo]: the bucket is in [0, 65535] whatever the rounding
+    bucket *= scale
+    first = np.argsort(bucket.astype(np.uint16), kind="stable")
+    return first[np.argsort(due[first], kind="stable")]
+
+
 class Schedule:
     """The cadence position, due times, caps and rep minutes of one arm's prospects."""
 
@@ -65,6 +93,9 @@ class Schedule:
         self.week_touches = np.zeros(n if plan.max_per_week else 0, np.int16)
         self.minutes_used = 0.0
         self.minutes_used_today = 0.0
+        # The earliest due time moved_on set since work_day's last round (whether any prospect
+        # touched in the round is due again the same day).
+        self.earliest_new_due = np.inf
         # Limits that bind (rep capacity, the horizon): made late, days the team ran out of time.
         self.touches_late = 0
         self.work_days = 0
@@ -77,14 +108,19 @@ class Schedule:
         """
         day_end = min(day + 1.0, self.horizon)
         start = day + WORK_START
+        late_before = self.late_before(day)
         cand = np.flatnonzero(self.next_due < day_end)
         touched_today = 0
         self.work_days += 1
         while cand.size:
-            ended = self.next_due[cand] >= self.stop_at[cand]
+            # Each prospect's due time and stop time, gathered once per round and filtered and
+            # ordered along with ``cand`` (neither changes before the round's touches).
+            due, stop = self.next_due[cand], self.stop_at[cand]
+            ended = due >= stop
             if ended.any():
                 self.next_due[cand[ended]] = np.inf
-                cand = cand[~ended]
+                keep = ~ended
+                cand, due, stop = cand[keep], due[keep], stop[keep]
             if self.week_of.size:
                 # Weekly cap: a prospect touched enough this calendar week waits for Monday.
                 capped = (self.week_of[cand] == day // 7) & (
@@ -92,14 +128,17 @@ class Schedule:
                 )
                 if capped.any():
                     self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
-                    cand = cand[~capped]
-            cand = cand[np.argsort(self.next_due[cand], kind="stable")]
+                    keep = ~capped
+                    cand, due, stop = cand[keep], due[keep], stop[keep]
+            order = oldest_first(due)
+            cand, due, stop = cand[order], due[order], stop[order]
             slot = self.slot_of(cand)
             if self.cost_table is None:
                 cost = self.step_cost[slot]
             else:
                 cost = self.cost_table[slot, self.channel_of(cand, slot)]
-            used_after = self.minutes_used_today + np.cumsum(cost)
+            used_after = np.cumsum(cost)
+            used_after += self.minutes_used_today
             n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
             if self.day_cap is not None:
                 n_take = min(n_take, self.day_cap - touched_today)
@@ -107,25 +146,47 @@ class Schedule:
                 self.bound_days += 1  # due touches left for a later day: the limit bound today
             if n_take <= 0:
                 break
-            idx = cand[:n_take]
+            idx, due, cost = cand[:n_take], due[:n_take], cost[:n_take]
             # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
             team_minutes = self.reps.count * MINUTES_PER_DAY
-            clock = start + (used_after[:n_take] - cost[:n_take]) / team_minutes
-            t = np.maximum(self.next_due[idx], clock)
+            clock = used_after[:n_take] - cost
+            clock /= team_minutes
+            clock += start
+            t = np.maximum(due, clock)
             # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
-            stopped = t >= self.stop_at[idx]
+            stopped = t >= stop[:n_take]
             self.next_due[idx[stopped]] = np.inf
-            ok = (t < day_end) & ~stopped
-            idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
-            self.touches_late += int(np.count_nonzero(day > self.due_day(self.next_due[idx])))
-            self.minutes_used_today += float(spent.sum())
+            ok = t < day_end
+            ok &= ~stopped
+            if not ok.all():
+                idx, t, due, cost = idx[ok], t[ok], due[ok], cost[ok]
+            # Made on a later working day than its due day (:meth:`due_day`): due before
+            # ``late_before``, one comparison instead of each due day.
+            self.touches_late += int(np.count_nonzero(due < late_before))
+            self.minutes_used_today += float(cost.sum())
             touched_today += idx.size
+            self.earliest_new_due = np.inf
             touch(idx, t)
             if n_take < cand.size:
                 break
-            cand = idx[self.next_due[idx] < day_end]
+            # Only a prospect whose new due time is before the day's end can be due again today;
+            # :meth:`moved_on` keeps the earliest new due time, so most days skip the gather.
+            again = self.earliest_new_due < day_end
+            cand = idx[self.next_due[idx] < day_end] if again else idx[:0]
         self.minutes_used += self.minutes_used_today
         self.minutes_used_today = 0.0
+
+    def late_before(self, day: int) -> float:
+        """A touch made on ``day`` is late when it was due before this time.
+
+        Equal to ``day > due_day(due)``: a due time before ``day`` has an earlier due day, except
+        a weekend's (when reps do not work weekends), whose due day is the Monday after it. So on
+        a Monday the two weekend days before it are not late, and on a Sunday the Saturday.
+        """
+        if self.reps.work_weekends:
+            return float(day)
+        weekday = day % 7  # day 0 is a Monday
+        return float(day - (2 if weekday == 0 else 1 if weekday == 6 else 0))
 
     def due_day(self, due: F64) -> F64:
         """The working day a touch due at ``due`` is made on when no limit binds."""
@@ -157,6 +218,8 @@ class Schedule:
             self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
             self.week_of[idx] = week
         nxt, cyc, in_cycle, due = self.plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
+        if due.size:
+            self.earliest_new_due = min(self.earliest_new_due, float(due.min()))
         self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
             nxt,
             cyc,
