@@ -24,6 +24,7 @@ from sim.strategy import compile_plan
 
 F64 = np.ndarray
 I64 = np.ndarray
+Log = list[tuple[np.ndarray, np.ndarray]]  # (prospects, times) of each round, in order
 
 
 class ReferenceSchedule(Schedule):
