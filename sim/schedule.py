@@ -84,7 +84,16 @@ class Schedule:
         # Cadence position per prospect; prospect i enters on day enrolled_at[i].
         self.step = np.zeros(n, np.int16)
         self.cycle = np.zeros(n, np.int8)
-        self.in_cycle = np.zeros(n, np.int16)
+        self._in_cycle = np.zeros(n, np.int16)
+        # Without a cool-down, in calendar days, a touch from step s moves to step s + 1, due
+        # ``gap_after[s]`` after the touch (inf after the last step): what ``plan.advance`` works
+        # out, looked up per step (:meth:`moved_on`). None: ``plan.advance`` for each touch.
+        self.gap_after: F64 | None = None
+        if plan.cooldown_after == 0 and not plan.business_days:
+            steps = np.arange(plan.n_steps)
+            nxt = np.minimum(steps + 1, plan.n_steps - 1)
+            self.gap_after = plan.day[nxt] - plan.day[steps]  # the differences advance takes
+            self.gap_after[-1] = np.inf
         self.next_due = plan.first_due(prospects.enrolled_at)
         self.stop_at = np.full(n, np.inf)  # when a reply that stops the cadence arrives
         # Caps of the cadence language; the weekly counters exist only when a cap is set.
@@ -210,6 +219,15 @@ class Schedule:
             return self.plan.channel[slot]
         return self.plan.resolve_channel(slot, self.preferred[idx])
 
+    @property
+    def in_cycle(self) -> npt.NDArray[np.int16]:
+        """Touches made in the current cool-down cycle, per prospect.
+
+        Without a cool-down this is the step (both count the touches made), so only plans with
+        one keep it (:meth:`moved_on`).
+        """
+        return self._in_cycle if self.gap_after is None else self.step
+
     def moved_on(self, idx: I64, t: F64, step: npt.NDArray[np.int16]) -> None:
         """After touches at ``t`` from ``step``: the weekly counters and each next due time."""
         if self.week_of.size:
@@ -217,15 +235,20 @@ class Schedule:
             same = self.week_of[idx] == week
             self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
             self.week_of[idx] = week
-        nxt, cyc, in_cycle, due = self.plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
+        if self.gap_after is not None:
+            # plan.advance without a cool-down: the next step, due t + gap (inf after the last
+            # step); the cycle stays 0 and the touches in the cycle are the step.
+            due = self.gap_after[step]
+            due += t
+            self.step[idx] = step + 1
+        else:
+            nxt, cyc, in_cycle, due = self.plan.advance(
+                step, self.cycle[idx], self._in_cycle[idx], t
+            )
+            self.step[idx], self.cycle[idx], self._in_cycle[idx] = nxt, cyc, in_cycle
+        self.next_due[idx] = due
         if due.size:
             self.earliest_new_due = min(self.earliest_new_due, float(due.min()))
-        self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
-            nxt,
-            cyc,
-            in_cycle,
-            due,
-        )
 
     def stop(self, who: I64, at: F64) -> None:
         """A reply arriving at ``at`` ends the cadences of ``who`` from then on."""

@@ -194,3 +194,23 @@ def test_oldest_first_is_a_stable_argsort() -> None:
     ]
     for due in cases:
         np.testing.assert_array_equal(oldest_first(due), np.argsort(due, kind="stable"))
+
+
+@pytest.mark.parametrize("kind", ["plain", "preferred", "capped"])
+def test_moved_on_without_a_cooldown_is_plan_advance(kind: str) -> None:
+    new, _ = _schedules(kind, 2000, 1, False, seed=4)
+    assert new.gap_after is not None  # the per-step lookup, not plan.advance
+    rng = np.random.default_rng(5)
+    plan = new.plan
+    for _ in range(3 * plan.n_steps):
+        live = np.flatnonzero(new.step < plan.n_steps)
+        idx = rng.choice(live, size=min(live.size, 700), replace=False)
+        t = rng.random(idx.size) * 50.0
+        step = new.step[idx]
+        nxt, cycle, in_cycle, due = plan.advance(step, new.cycle[idx], new.in_cycle[idx], t)
+        new.moved_on(idx, t, step)
+        np.testing.assert_array_equal(new.step[idx], nxt)
+        np.testing.assert_array_equal(new.cycle[idx], cycle)
+        np.testing.assert_array_equal(new.in_cycle[idx], in_cycle)
+        np.testing.assert_array_equal(new.next_due[idx], due)
+    assert (new.step == plan.n_steps).any() and np.isinf(new.next_due).any()
