@@ -58,13 +58,13 @@ class NeedTrack:
         """
         t = np.asarray(t, np.float64)
         until = self.until.take(idx)
-        hit = until <= t
-        if hit.any():
+        hit = np.flatnonzero(until <= t)  # a few in a hundred: positions, not a mask to compress
+        if hit.size:
             # The prospects whose episode ended: their state, episode and end time, carried from
             # pass to pass (a few passes: each prospect moves one episode per pass), so that a
             # pass gathers nothing and stores what changed.
-            who, end = idx[hit], until[hit]
-            t_hit = t if t.ndim == 0 else t[hit]  # one time for all (the day's replies)
+            who, end = idx.take(hit), until.take(hit)
+            t_hit = t if t.ndim == 0 else t.take(hit)  # one time for all (the day's replies)
             state, episode = self.state[who], self.episode[who]
             while True:
                 state = ~state
