@@ -33,7 +33,7 @@ SMALL_SORT = 512
 BUCKETS = 65535.0
 
 
-def oldest_first(due: F64) -> npt.NDArray[np.intp]:
+def oldest_first(due: F64, upper: float | None = None) -> npt.NDArray[np.intp]:
     """The order of ``due``, oldest first, ties in their order: ``np.argsort(due, kind="stable")``.
 
     The same permutation, in about half the time on a day's due touches (docs/performance.md).
@@ -41,15 +41,20 @@ def oldest_first(due: F64) -> npt.NDArray[np.intp]:
     radix sort, linear in the length); a second, stable merge sort then puts the bucketed times
     in order, and they are nearly in order already (merge sort takes runs in stride). Equal
     times fall in the same bucket, so both passes keep them in the order they came in.
+
+    ``upper``: a time that most of ``due`` is below, when the caller knows one (the day's end);
+    the buckets span the times up to it, and any above it (inf) share the last bucket.
     """
     if due.size < SMALL_SORT:
         return np.argsort(due, kind="stable")
-    lo, hi = float(due.min()), float(due.max())
+    lo = float(due.min())
+    hi = float(due.max()) if upper is None else upper
     scale = BUCKETS / (hi - lo) if hi > lo else 0.0
     if not 0.0 < scale < np.inf:  # all equal (one run), or a span too small to scale
         return np.argsort(due, kind="stable")
-    bucket = due - lo  # in [0, hi - lo]: the bucket is in [0, 65535] whatever the rounding
+    bucket = due - lo  # >= 0, so the bucket is in [0, 65535] whatever the rounding
     bucket *= scale
+    np.minimum(bucket, BUCKETS, out=bucket)
     first = np.argsort(bucket.astype(np.uint16), kind="stable")
     return first[np.argsort(due[first], kind="stable")]
 
@@ -125,21 +130,26 @@ class Schedule:
             # Each prospect's due time and stop time, gathered once per round and filtered and
             # ordered along with ``cand`` (neither changes before the round's touches).
             due, stop = self.next_due[cand], self.stop_at[cand]
-            ended = due >= stop
-            if ended.any():
-                self.next_due[cand[ended]] = np.inf
-                keep = ~ended
-                cand, due, stop = cand[keep], due[keep], stop[keep]
+            out = due >= stop  # a reply stopped the cadence before the touch was due
+            if out.any():
+                self.next_due[cand[out]] = np.inf
             if self.week_of.size:
                 # Weekly cap: a prospect touched enough this calendar week waits for Monday.
                 capped = (self.week_of[cand] == day // 7) & (
                     self.week_touches[cand] >= self.plan.max_per_week
                 )
+                capped &= ~out
                 if capped.any():
                     self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
-                    keep = ~capped
-                    cand, due, stop = cand[keep], due[keep], stop[keep]
-            order = oldest_first(due)
+                    out |= capped
+            # Those out of today's work sort last (inf) and are cut off the order: the others
+            # keep their order, and no array is compressed before the reordering gathers.
+            n_out = int(np.count_nonzero(out))
+            if n_out:
+                due[out] = np.inf
+            order = oldest_first(due, day_end)  # every other due time is before the day's end
+            if n_out:
+                order = order[: order.size - n_out]
             cand, due, stop = cand[order], due[order], stop[order]
             slot = self.slot_of(cand)
             if self.cost_table is None:
@@ -161,7 +171,7 @@ class Schedule:
             clock = used_after[:n_take] - cost
             clock /= team_minutes
             clock += start
-            t = np.maximum(due, clock)
+            t = np.maximum(due, clock, out=clock)
             # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
             stopped = t >= stop[:n_take]
             self.next_due[idx[stopped]] = np.inf

@@ -194,6 +194,13 @@ def test_oldest_first_is_a_stable_argsort() -> None:
     ]
     for due in cases:
         np.testing.assert_array_equal(oldest_first(due), np.argsort(due, kind="stable"))
+    # With a bound most times are below: times above it, and inf, share the last bucket.
+    due = np.floor(rng.random(6000) * 40) / 4
+    due[rng.random(6000) < 0.1] = np.inf
+    for upper in (10.0, 5.0, 0.5):
+        np.testing.assert_array_equal(oldest_first(due, upper), np.argsort(due, kind="stable"))
+    all_out = np.full(3000, np.inf)  # every touch out of the day's work
+    np.testing.assert_array_equal(oldest_first(all_out, 3.0), np.arange(3000))
 
 
 @pytest.mark.parametrize("kind", ["plain", "preferred", "capped"])
