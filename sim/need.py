@@ -66,14 +66,29 @@ class NeedTrack:
         return -self.mean[state.astype(np.intp)] * np.log1p(-u)
 
     def at(self, idx: npt.NDArray[np.intp], t: F64 | float) -> B:
-        """In market or not, for prospects ``idx`` at times ``t`` (never earlier than before)."""
-        if not (isinstance(t, np.ndarray) and t.shape == idx.shape and t.dtype == np.float64):
-            t = np.broadcast_to(np.asarray(t, np.float64), idx.shape)
-        sel = np.flatnonzero(self.until[idx] <= t)
-        while sel.size:  # a few passes: each prospect moves one episode per pass
-            who = idx[sel]
-            self.state[who] = ~self.state[who]
-            self.episode[who] += 1
-            self.until[who] += self._length(who, self.episode[who], self.state[who])
-            sel = sel[self.until[who] <= t[sel]]
-        return self.state[idx]
+        """In market or not, for prospects ``idx`` at times ``t`` (never earlier than before).
+
+        ``idx`` holds each prospect once (as a touch batch or the day's replies do).
+        """
+        t = np.asarray(t, np.float64)
+        until = self.until.take(idx)
+        hit = np.flatnonzero(until <= t)  # a few in a hundred: positions, not a mask to compress
+        if hit.size:
+            # The prospects whose episode ended: their state, episode and end time, carried from
+            # pass to pass (a few passes: each prospect moves one episode per pass), so that a
+            # pass gathers nothing and stores what changed.
+            who, end = idx.take(hit), until.take(hit)
+            t_hit = t if t.ndim == 0 else t.take(hit)  # one time for all (the day's replies)
+            state, episode = self.state[who], self.episode[who]
+            while True:
+                state = ~state
+                episode = episode + 1
+                end += self._length(who, episode, state)
+                self.state[who], self.episode[who], self.until[who] = state, episode, end
+                more = end <= t_hit
+                if not more.any():
+                    break
+                who, end = who[more], end[more]
+                t_hit = t_hit if t_hit.ndim == 0 else t_hit[more]
+                state, episode = state[more], episode[more]
+        return self.state.take(idx)

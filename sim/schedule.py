@@ -26,6 +26,39 @@ WORK_START = 9.0 / 24.0
 MINUTES_PER_DAY = 24.0 * 60.0
 
 
+#: Fewer due touches than this are ordered by one stable argsort (the two passes of
+#: :func:`oldest_first` cost more than they save on a short array).
+SMALL_SORT = 512
+#: Buckets of :func:`oldest_first`'s first pass: the most a 16-bit radix sort can tell apart.
+BUCKETS = 65535.0
+
+
+def oldest_first(due: F64, upper: float | None = None) -> npt.NDArray[np.intp]:
+    """The order of ``due``, oldest first, ties in their order: ``np.argsort(due, kind="stable")``.
+
+    The same permutation, in about half the time on a day's due touches (docs/performance.md).
+    A first pass sorts a 16-bit bucket of each time (NumPy's stable sort of 16-bit integers is a
+    radix sort, linear in the length); a second, stable merge sort then puts the bucketed times
+    in order, and they are nearly in order already (merge sort takes runs in stride). Equal
+    times fall in the same bucket, so both passes keep them in the order they came in.
+
+    ``upper``: a time that most of ``due`` is below, when the caller knows one (the day's end);
+    the buckets span the times up to it, and any above it (inf) share the last bucket.
+    """
+    if due.size < SMALL_SORT:
+        return np.argsort(due, kind="stable")
+    lo = float(due.min())
+    hi = float(due.max()) if upper is None else upper
+    scale = BUCKETS / (hi - lo) if hi > lo else 0.0
+    if not 0.0 < scale < np.inf:  # all equal (one run), or a span too small to scale
+        return np.argsort(due, kind="stable")
+    bucket = due - lo  # >= 0, so the bucket is in [0, 65535] whatever the rounding
+    bucket *= scale
+    np.minimum(bucket, BUCKETS, out=bucket)
+    first = np.argsort(bucket.astype(np.uint16), kind="stable")
+    return first[np.argsort(due[first], kind="stable")]
+
+
 class Schedule:
     """The cadence position, due times, caps and rep minutes of one arm's prospects."""
 
@@ -56,7 +89,16 @@ class Schedule:
         # Cadence position per prospect; prospect i enters on day enrolled_at[i].
         self.step = np.zeros(n, np.int16)
         self.cycle = np.zeros(n, np.int8)
-        self.in_cycle = np.zeros(n, np.int16)
+        self._in_cycle = np.zeros(n, np.int16)
+        # Without a cool-down, in calendar days, a touch from step s moves to step s + 1, due
+        # ``gap_after[s]`` after the touch (inf after the last step): what ``plan.advance`` works
+        # out, looked up per step (:meth:`moved_on`). None: ``plan.advance`` for each touch.
+        self.gap_after: F64 | None = None
+        if plan.cooldown_after == 0 and not plan.business_days:
+            steps = np.arange(plan.n_steps)
+            nxt = np.minimum(steps + 1, plan.n_steps - 1)
+            self.gap_after = plan.day[nxt] - plan.day[steps]  # the differences advance takes
+            self.gap_after[-1] = np.inf
         self.next_due = plan.first_due(prospects.enrolled_at)
         self.stop_at = np.full(n, np.inf)  # when a reply that stops the cadence arrives
         # Caps of the cadence language; the weekly counters exist only when a cap is set.
@@ -65,6 +107,9 @@ class Schedule:
         self.week_touches = np.zeros(n if plan.max_per_week else 0, np.int16)
         self.minutes_used = 0.0
         self.minutes_used_today = 0.0
+        # The earliest due time moved_on set since work_day's last round (whether any prospect
+        # touched in the round is due again the same day).
+        self.earliest_new_due = np.inf
         # Limits that bind (rep capacity, the horizon): made late, days the team ran out of time.
         self.touches_late = 0
         self.work_days = 0
@@ -77,29 +122,42 @@ class Schedule:
         """
         day_end = min(day + 1.0, self.horizon)
         start = day + WORK_START
+        late_before = self.late_before(day)
         cand = np.flatnonzero(self.next_due < day_end)
         touched_today = 0
         self.work_days += 1
         while cand.size:
-            ended = self.next_due[cand] >= self.stop_at[cand]
-            if ended.any():
-                self.next_due[cand[ended]] = np.inf
-                cand = cand[~ended]
+            # Each prospect's due time and stop time, gathered once per round and filtered and
+            # ordered along with ``cand`` (neither changes before the round's touches).
+            due, stop = self.next_due[cand], self.stop_at[cand]
+            out = due >= stop  # a reply stopped the cadence before the touch was due
+            if out.any():
+                self.next_due[cand[out]] = np.inf
             if self.week_of.size:
                 # Weekly cap: a prospect touched enough this calendar week waits for Monday.
                 capped = (self.week_of[cand] == day // 7) & (
                     self.week_touches[cand] >= self.plan.max_per_week
                 )
+                capped &= ~out
                 if capped.any():
                     self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
-                    cand = cand[~capped]
-            cand = cand[np.argsort(self.next_due[cand], kind="stable")]
+                    out |= capped
+            # Those out of today's work sort last (inf) and are cut off the order: the others
+            # keep their order, and no array is compressed before the reordering gathers.
+            n_out = int(np.count_nonzero(out))
+            if n_out:
+                due[out] = np.inf
+            order = oldest_first(due, day_end)  # every other due time is before the day's end
+            if n_out:
+                order = order[: order.size - n_out]
+            cand, due, stop = cand[order], due[order], stop[order]
             slot = self.slot_of(cand)
             if self.cost_table is None:
                 cost = self.step_cost[slot]
             else:
                 cost = self.cost_table[slot, self.channel_of(cand, slot)]
-            used_after = self.minutes_used_today + np.cumsum(cost)
+            used_after = np.cumsum(cost)
+            used_after += self.minutes_used_today
             n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
             if self.day_cap is not None:
                 n_take = min(n_take, self.day_cap - touched_today)
@@ -107,25 +165,47 @@ class Schedule:
                 self.bound_days += 1  # due touches left for a later day: the limit bound today
             if n_take <= 0:
                 break
-            idx = cand[:n_take]
+            idx, due, cost = cand[:n_take], due[:n_take], cost[:n_take]
             # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
             team_minutes = self.reps.count * MINUTES_PER_DAY
-            clock = start + (used_after[:n_take] - cost[:n_take]) / team_minutes
-            t = np.maximum(self.next_due[idx], clock)
+            clock = used_after[:n_take] - cost
+            clock /= team_minutes
+            clock += start
+            t = np.maximum(due, clock, out=clock)
             # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
-            stopped = t >= self.stop_at[idx]
+            stopped = t >= stop[:n_take]
             self.next_due[idx[stopped]] = np.inf
-            ok = (t < day_end) & ~stopped
-            idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
-            self.touches_late += int(np.count_nonzero(day > self.due_day(self.next_due[idx])))
-            self.minutes_used_today += float(spent.sum())
+            ok = t < day_end
+            ok &= ~stopped
+            if not ok.all():
+                idx, t, due, cost = idx[ok], t[ok], due[ok], cost[ok]
+            # Made on a later working day than its due day (:meth:`due_day`): due before
+            # ``late_before``, one comparison instead of each due day.
+            self.touches_late += int(np.count_nonzero(due < late_before))
+            self.minutes_used_today += float(cost.sum())
             touched_today += idx.size
+            self.earliest_new_due = np.inf
             touch(idx, t)
             if n_take < cand.size:
                 break
-            cand = idx[self.next_due[idx] < day_end]
+            # Only a prospect whose new due time is before the day's end can be due again today;
+            # :meth:`moved_on` keeps the earliest new due time, so most days skip the gather.
+            again = self.earliest_new_due < day_end
+            cand = idx[self.next_due[idx] < day_end] if again else idx[:0]
         self.minutes_used += self.minutes_used_today
         self.minutes_used_today = 0.0
+
+    def late_before(self, day: int) -> float:
+        """A touch made on ``day`` is late when it was due before this time.
+
+        Equal to ``day > due_day(due)``: a due time before ``day`` has an earlier due day, except
+        a weekend's (when reps do not work weekends), whose due day is the Monday after it. So on
+        a Monday the two weekend days before it are not late, and on a Sunday the Saturday.
+        """
+        if self.reps.work_weekends:
+            return float(day)
+        weekday = day % 7  # day 0 is a Monday
+        return float(day - (2 if weekday == 0 else 1 if weekday == 6 else 0))
 
     def due_day(self, due: F64) -> F64:
         """The working day a touch due at ``due`` is made on when no limit binds."""
@@ -149,6 +229,15 @@ class Schedule:
             return self.plan.channel[slot]
         return self.plan.resolve_channel(slot, self.preferred[idx])
 
+    @property
+    def in_cycle(self) -> npt.NDArray[np.int16]:
+        """Touches made in the current cool-down cycle, per prospect.
+
+        Without a cool-down this is the step (both count the touches made), so only plans with
+        one keep it (:meth:`moved_on`).
+        """
+        return self._in_cycle if self.gap_after is None else self.step
+
     def moved_on(self, idx: I64, t: F64, step: npt.NDArray[np.int16]) -> None:
         """After touches at ``t`` from ``step``: the weekly counters and each next due time."""
         if self.week_of.size:
@@ -156,13 +245,20 @@ class Schedule:
             same = self.week_of[idx] == week
             self.week_touches[idx] = np.where(same, self.week_touches[idx] + 1, 1)
             self.week_of[idx] = week
-        nxt, cyc, in_cycle, due = self.plan.advance(step, self.cycle[idx], self.in_cycle[idx], t)
-        self.step[idx], self.cycle[idx], self.in_cycle[idx], self.next_due[idx] = (
-            nxt,
-            cyc,
-            in_cycle,
-            due,
-        )
+        if self.gap_after is not None:
+            # plan.advance without a cool-down: the next step, due t + gap (inf after the last
+            # step); the cycle stays 0 and the touches in the cycle are the step.
+            due = self.gap_after[step]
+            due += t
+            self.step[idx] = step + 1
+        else:
+            nxt, cyc, in_cycle, due = self.plan.advance(
+                step, self.cycle[idx], self._in_cycle[idx], t
+            )
+            self.step[idx], self.cycle[idx], self._in_cycle[idx] = nxt, cyc, in_cycle
+        self.next_due[idx] = due
+        if due.size:
+            self.earliest_new_due = min(self.earliest_new_due, float(due.min()))
 
     def stop(self, who: I64, at: F64) -> None:
         """A reply arriving at ``at`` ends the cadences of ``who`` from then on."""
