@@ -187,7 +187,15 @@ start_slurm() {
 setup() {
     check_tools
     mkdir -p "$DIR"/{etc,run,log,state,spool}
-    [[ -s $CONF ]] || write_configs
+    if alive slurmctld; then
+        # a running cluster keeps its config: say so rather than run with another array limit
+        local running
+        running=$(sed -n 's/^MaxArraySize=//p' "$CONF")
+        [[ $running == "$MAX_ARRAY" ]] \
+            || die "running with MaxArraySize=$running, not $MAX_ARRAY: run $0 teardown first"
+    else
+        write_configs
+    fi
     start_munge
     start_mariadb
     start_slurm
