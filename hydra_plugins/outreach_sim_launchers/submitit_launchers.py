@@ -55,11 +55,13 @@ else:
             lost = sorted(
                 job
                 for job in self._registered - self._finished
-                if job not in self._info_dict and job.split("_")[0] in arrays
+                if "_" in job and job not in self._info_dict and job.split("_")[0] in arrays
             )
             if not lost:
                 return
-            command = ["squeue", "-h", "--states=all", "-o", "%i %T", "-j", ",".join(lost)]
+            # --array: one line a task, never a pending range such as 7_[2-3]
+            command = ["squeue", "-h", "--array", "--states=all", "-o", "%i %T"]
+            command += ["-j", ",".join(lost)]
             try:
                 proc = subprocess.run(command, capture_output=True, text=True, check=False)
             except OSError:
