@@ -10,7 +10,7 @@
 # Everything (configs, keys, databases, spools, logs, pid files) lives under one folder the script
 # owns, $SLURM_LOCAL_DIR (default /tmp/outreach-slurm), so nothing in /etc is changed and teardown
 # leaves nothing behind. Needs root and Debian's packages:
-#   apt-get install -y slurm-wlm munge slurmdbd mariadb-server
+#   apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge slurmdbd mariadb-server
 # slurmdbd (and so MariaDB) is here because submitit asks sacct for a job's state: without
 # accounting, sacct fails, and a task that ends without a result (scancel) is never seen to end.
 # No systemd and no cgroups: the daemons are started directly, processes tracked by
@@ -48,7 +48,7 @@ wait_for() {
     done
 }
 
-PACKAGES=(slurm-wlm munge slurmdbd mariadb-server)
+PACKAGES=(slurmctld slurmd slurm-client munge slurmdbd mariadb-server)
 TOOLS=(munged mariadbd mariadb-install-db mariadb slurmdbd slurmctld slurmd sinfo sacctmgr)
 
 missing_tools() {
@@ -187,7 +187,15 @@ start_slurm() {
 setup() {
     check_tools
     mkdir -p "$DIR"/{etc,run,log,state,spool}
-    [[ -s $CONF ]] || write_configs
+    if alive slurmctld; then
+        # a running cluster keeps its config: say so rather than run with another array limit
+        local running
+        running=$(sed -n 's/^MaxArraySize=//p' "$CONF")
+        [[ $running == "$MAX_ARRAY" ]] \
+            || die "running with MaxArraySize=$running, not $MAX_ARRAY: run $0 teardown first"
+    else
+        write_configs
+    fi
     start_munge
     start_mariadb
     start_slurm

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -179,38 +180,61 @@ def test_a_failed_configuration_is_recorded_aggregated_and_resumed(
     _resumes_to_serial(sweep, serial, args, kept=(0, 1))
 
 
+#: Seconds the sweep has, once tasks 0 and 2 are done, to find task 1 cancelled (submitit asks
+#: sacct every 2 s at first, then every half of the time since the array was submitted).
+WAIT = 20
+
+
+def _submitted_array(sweep: Path) -> str:
+    """The SLURM array id of the sweep's submission ('' before it is submitted)."""
+    submitted = sweep / ".submitit"
+    names = [p.name for p in submitted.iterdir()] if submitted.is_dir() else []
+    return next((n for n in names if n.isdigit()), "")
+
+
+def _wait_for(ready: Callable[[], object], proc: subprocess.Popen[str], seconds: float) -> object:
+    """``ready()`` once it is true, or its last value after ``seconds`` or once ``proc`` ended."""
+    deadline = time.monotonic() + seconds
+    while not (value := ready()) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    return value
+
+
 def test_a_cancelled_array_task_is_listed_missing_aggregated_and_resumed(
     serial: Path, cluster: tuple[str, int], tmp_path: Path
 ) -> None:
-    # The array is held (begin) until its last task is cancelled, then released: a task
-    # cancelled before it started has no record in sacct, which submitit alone waited for forever.
+    # The array is held (begin) while task 1 is cancelled and task 3 held, then released: a
+    # task cancelled before it started has no record in sacct, which submitit alone waited for
+    # forever. Task 3 is released only once tasks 0 and 2 are done and the command has had
+    # WAIT seconds to find task 1 cancelled: the sweep must wait for task 3 before it aggregates.
     args = [*SWEEP, *_slurm(cluster[0])]
     held = [*args, "+hydra.launcher.additional_parameters.begin=now+600"]
+    slurm = _slurm_env()
     proc = subprocess.Popen(
-        [APP, *held], cwd=tmp_path, env=_slurm_env(), stdout=subprocess.PIPE,
+        [APP, *held], cwd=tmp_path, env=slurm, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    sweep = tmp_path / "sweep"
     try:
-        array = ""
-        deadline = time.monotonic() + 120
-        while not array and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-            submitted = tmp_path / "sweep" / ".submitit"
-            names = [p.name for p in submitted.iterdir()] if submitted.is_dir() else []
-            array = next((n for n in names if n.isdigit()), "")
+        array = _wait_for(lambda: _submitted_array(sweep), proc, 120)
         assert array, "the sweep submitted no array"
-        subprocess.run(["scancel", f"{array}_3"], env=_slurm_env(), check=True)
-        subprocess.run(
-            ["scontrol", "update", f"JobId={array}", "StartTime=now"], env=_slurm_env(), check=True
-        )
+        subprocess.run(["scancel", f"{array}_1"], env=slurm, check=True)
+        subprocess.run(["scontrol", "hold", f"{array}_3"], env=slurm, check=True)
+        subprocess.run(["scontrol", "update", f"JobId={array}", "StartTime=now"], env=slurm)
+        done = lambda: all((sweep / j / "manifest.json").is_file() for j in "02")  # noqa: E731
+        assert _wait_for(done, proc, 180), "tasks 0 and 2 did not finish"
+        _wait_for(lambda: False, proc, WAIT)
+        assert proc.poll() is None, "the sweep ended while task 3 was still to run"
+        subprocess.run(["scontrol", "release", f"{array}_3"], env=slurm, check=True)
+        subprocess.run(["scontrol", "update", f"JobId={array}_3", "StartTime=now"], env=slurm)
         stdout, stderr = proc.communicate(timeout=300)
     finally:
         proc.kill()
         proc.wait()
     assert proc.returncode == 1, stderr
     assert "CANCELLED" in stderr, stderr
-    sweep = tmp_path / "sweep"
-    assert not (sweep / "3" / "manifest.json").exists()
-    assert "job 3 missing" in stdout + stderr and (sweep / "sweep_summary.csv").is_file()
+    assert not (sweep / "1" / "manifest.json").exists()
+    assert "4 jobs, 3 ok, 1 missing" in stdout + stderr and "job 1 missing" in stdout + stderr
+    assert [manifest(sweep / str(j))["status"] for j in (0, 2, 3)] == ["ok"] * 3
     assert (sweep / "report.html").is_file()
-    _resumes_to_serial(sweep, serial, args, kept=(0, 1, 2))
+    _resumes_to_serial(sweep, serial, args, kept=(0, 2, 3))

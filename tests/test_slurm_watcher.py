@@ -10,6 +10,7 @@ cluster.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,28 @@ def test_the_slurm_launcher_watches_with_it_during_a_launch_only(
     launchers.SafeSlurmLauncher.launch(object.__new__(launchers.SafeSlurmLauncher), [], 0)
     assert isinstance(seen[0], launchers.ArrayWatcher)
     assert slurm.SlurmJob.watcher is before
+
+
+def test_a_failed_launch_waits_for_the_arrays_other_tasks(
+    fake_bin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake(fake_bin, "squeue", "")
+
+    def launch(self: object, job_overrides: object, initial_job_idx: int) -> list[object]:
+        for job in ("7_0", "7_1", "7_2", "7_3"):  # as submitit registers an array's tasks
+            slurm.SlurmJob.watcher.register_job(job)
+        raise RuntimeError("Job 7_3 has not produced any output (state: CANCELLED)")
+
+    slept: list[float] = []
+    pause = time.sleep
+
+    def sleep(seconds: float) -> None:  # task 7_2 ends while the launch waits
+        slept.append(seconds)
+        _fake(fake_bin, "sacct", SACCT.replace("7_2|RUNNING", "7_2|COMPLETED"))
+        pause(0.05)
+
+    monkeypatch.setattr(launchers.SlurmLauncher, "launch", launch)
+    monkeypatch.setattr(launchers.time, "sleep", sleep)
+    with pytest.raises(RuntimeError, match="7_3"):
+        launchers.SafeSlurmLauncher.launch(object.__new__(launchers.SafeSlurmLauncher), [], 0)
+    assert slept  # it raised only once 7_2 had ended

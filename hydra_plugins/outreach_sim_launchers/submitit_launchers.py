@@ -16,6 +16,7 @@ waits for forever (:class:`ArrayWatcher`; found on a real cluster, ``tests/test_
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,10 @@ else:
         when squeue does not know it either. A controller that does not answer changes nothing.
         """
 
+        def tasks(self) -> list[str]:
+            """The array tasks registered (not the arrays' own ids, which sacct never lists)."""
+            return sorted(job for job in self._registered if "_" in job)
+
         def update(self) -> None:
             """Read sacct (submitit's update), then look up the array tasks it does not list."""
             super().update()
@@ -50,11 +55,13 @@ else:
             lost = sorted(
                 job
                 for job in self._registered - self._finished
-                if job not in self._info_dict and job.split("_")[0] in arrays
+                if "_" in job and job not in self._info_dict and job.split("_")[0] in arrays
             )
             if not lost:
                 return
-            command = ["squeue", "-h", "--states=all", "-o", "%i %T", "-j", ",".join(lost)]
+            # --array: one line a task, never a pending range such as 7_[2-3]
+            command = ["squeue", "-h", "--array", "--states=all", "-o", "%i %T"]
+            command += ["-j", ",".join(lost)]
             try:
                 proc = subprocess.run(command, capture_output=True, text=True, check=False)
             except OSError:
@@ -101,12 +108,26 @@ else:
         def launch(
             self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
         ) -> Sequence[JobReturn]:
-            """Hydra's submitit launch, its jobs watched by :class:`ArrayWatcher`."""
+            """Hydra's submitit launch, its jobs watched by :class:`ArrayWatcher`.
+
+            Hydra's launcher collects the array's results in order and raises at the first task
+            that ended without one (cancelled, killed, out of time), while the later tasks run
+            on. Their folders would then be written after the sweep root was aggregated, listed
+            missing there; so the launch waits for every task to end before it raises.
+            """
             # submitit's jobs share one watcher, a class attribute: swapped for this launch only
             previous = SlurmJob.watcher
-            SlurmJob.watcher = ArrayWatcher(delay_s=previous._delay_s)
+            watcher = SlurmJob.watcher = ArrayWatcher(delay_s=previous._delay_s)
             try:
                 result: Sequence[JobReturn] = super().launch(job_overrides, initial_job_idx)
+            except Exception:
+                # one sacct call every 5 s: submitit's own pacing (half the time since the array
+                # was submitted) would leave the sweep waiting minutes after its last task
+                watcher.update()
+                while not all(watcher.is_done(job, mode="cache") for job in watcher.tasks()):
+                    time.sleep(5)
+                    watcher.update()
+                raise
             finally:
                 SlurmJob.watcher = previous
             return result
