@@ -58,7 +58,10 @@ def oldest_first(due: F64, upper: float | None = None) -> npt.NDArray[np.intp]:
     bucket = due - lo  # >= 0, so the bucket is in [0, 65535] whatever the rounding
     bucket *= scale
     np.minimum(bucket, BUCKETS, out=bucket)
-    first = np.argsort(bucket.astype(np.uint16), kind="stable")
+    small = bucket.astype(np.uint16)
+    del bucket  # its memory serves the second pass's arrays (peak memory, docs/performance.md)
+    first = np.argsort(small, kind="stable")
+    del small
     return first[np.argsort(due[first], kind="stable")]
 
 
