@@ -383,7 +383,7 @@ class ArmRun:
         for day in range(math.ceil(self.horizon)):
             yield env.timeout(day + WORK_START - env.now)
             if self.reps.work_weekends or day % 7 < 5:
-                self.schedule.work_day(day, self.touch_batches)
+                self.schedule.work_day(day, self.touch_batches, self.max_batch)
 
     def inbox(self, env: simpy.Environment) -> Any:
         """Process: at the end of each day, deliver the replies that arrived; record the day."""

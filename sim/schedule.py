@@ -31,6 +31,9 @@ MINUTES_PER_DAY = 24.0 * 60.0
 SMALL_SORT = 512
 #: Buckets of :func:`oldest_first`'s first pass: the most a 16-bit radix sort can tell apart.
 BUCKETS = 65535.0
+#: Candidates of a round :meth:`Schedule.work_day` works out at once once they are in order:
+#: the length of its per-touch temporaries (costs, clock, times), whatever the day's size.
+ROUND_SLICE = 1 << 16
 
 
 def oldest_first(due: F64, upper: float | None = None) -> npt.NDArray[np.intp]:
@@ -55,7 +58,10 @@ def oldest_first(due: F64, upper: float | None = None) -> npt.NDArray[np.intp]:
     bucket = due - lo  # >= 0, so the bucket is in [0, 65535] whatever the rounding
     bucket *= scale
     np.minimum(bucket, BUCKETS, out=bucket)
-    first = np.argsort(bucket.astype(np.uint16), kind="stable")
+    small = bucket.astype(np.uint16)
+    del bucket  # its memory serves the second pass's arrays (peak memory, docs/performance.md)
+    first = np.argsort(small, kind="stable")
+    del small
     return first[np.argsort(due[first], kind="stable")]
 
 
@@ -115,10 +121,14 @@ class Schedule:
         self.work_days = 0
         self.bound_days = 0
 
-    def work_day(self, day: int, touch: Callable[[I64, F64], None]) -> None:
+    def work_day(
+        self, day: int, touch: Callable[[I64, F64], None], batch: int = ROUND_SLICE
+    ) -> None:
         """Work the day's due touches, oldest due first, in rounds, until capacity runs out.
 
         ``touch(idx, t)`` makes the touches of a round; the cadence moves on in :meth:`moved_on`.
+        It gets each round's touches in pieces of ``batch`` (the last one shorter): the pieces
+        the whole round cut every ``batch`` touches would give.
         """
         day_end = min(day + 1.0, self.horizon)
         start = day + WORK_START
@@ -127,10 +137,8 @@ class Schedule:
         touched_today = 0
         self.work_days += 1
         while cand.size:
-            # Each prospect's due time and stop time, gathered once per round and filtered and
-            # ordered along with ``cand`` (neither changes before the round's touches).
-            due, stop = self.next_due[cand], self.stop_at[cand]
-            out = due >= stop  # a reply stopped the cadence before the touch was due
+            due = self.next_due[cand]
+            out = due >= self.stop_at[cand]  # a reply stopped the cadence before the touch was due
             if out.any():
                 self.next_due[cand[out]] = np.inf
             if self.week_of.size:
@@ -143,37 +151,109 @@ class Schedule:
                     self.next_due[cand[capped]] = (day // 7 + 1) * 7.0
                     out |= capped
             # Those out of today's work sort last (inf) and are cut off the order: the others
-            # keep their order, and no array is compressed before the reordering gathers.
+            # keep their order, and no array is compressed before the reordering gather.
             n_out = int(np.count_nonzero(out))
             if n_out:
                 due[out] = np.inf
+            del out
             order = oldest_first(due, day_end)  # every other due time is before the day's end
-            if n_out:
-                order = order[: order.size - n_out]
-            cand, due, stop = cand[order], due[order], stop[order]
-            slot = self.slot_of(cand)
+            del due
+            cand = cand[order[: order.size - n_out]]
+            del order
+            limit = cand.size if self.day_cap is None else self.day_cap - touched_today
+            n_take, made, cand_again = self._round(
+                cand, min(limit, cand.size), (start, day_end, late_before), touch, batch
+            )
+            if n_take < cand.size:
+                self.bound_days += 1  # due touches left for a later day: the limit bound today
+                break
+            touched_today += made
+            cand = cand_again
+        self.minutes_used += self.minutes_used_today
+        self.minutes_used_today = 0.0
+
+    def _round(
+        self,
+        cand: I64,
+        limit: int,
+        times: tuple[float, float, float],
+        touch: Callable[[I64, F64], None],
+        batch: int,
+    ) -> tuple[int, int, I64]:
+        """One round of :meth:`work_day` over ``cand``, due touches oldest first, in slices.
+
+        Takes candidates in order while the day's minutes last, at most ``limit`` of them, and
+        hands the touches to ``touch`` in pieces of ``batch``. Each slice's costs, clock and
+        times are ``ROUND_SLICE`` long, not as long as the day's candidates (a million on the
+        workload's busy days: tens of MB at once, docs/performance.md). A slice may be worked
+        out after earlier pieces were touched: a touch changes only its own prospect's due and
+        stop times and each prospect is in a round once, so the slices see what the whole round
+        would. The running cumulative cost carries over from slice to slice, added in the same
+        order, and the minutes spent are summed once, over the round's touches in a row, so
+        every number is the one the whole round gives.
+
+        Returns how many candidates were taken, the touches made, and the touched prospects
+        that are due again before the day's end.
+        """
+        start, day_end, late_before = times
+        team_minutes = self.reps.count * MINUTES_PER_DAY
+        offset = self.minutes_used_today  # minutes used today before this round
+        spent = np.empty(cand.size)  # the cost of each touch made, in the order made
+        made = 0
+        carried = 0.0  # the cumulative cost of the candidates before the slice
+        held_idx: list[I64] = []  # touches not yet handed to ``touch``
+        held_t: list[F64] = []
+        held = 0
+        calls = 0
+        again: list[I64] = []
+        self.earliest_new_due = np.inf
+
+        def hand(k: int) -> None:
+            """Touch the first ``k`` touches held; keep the touched that are due again today."""
+            nonlocal held, calls
+            if len(held_idx) == 1:
+                idx, t = held_idx[0], held_t[0]
+            else:  # none held (an empty round) is cand[:0]
+                idx = np.concatenate(held_idx) if held_idx else cand[:0]
+                t = np.concatenate(held_t) if held_t else np.zeros(0)
+            held_idx[:], held_t[:] = [idx[k:]], [t[k:]]
+            held -= k
+            calls += 1
+            touch(idx[:k], t[:k])
+            # Only a prospect whose new due time is before the day's end can be due again today;
+            # :meth:`moved_on` keeps the earliest new due time, so most days skip the gather.
+            if self.earliest_new_due < day_end:
+                again.append(idx[:k][self.next_due[idx[:k]] < day_end])
+
+        n_take = cand.size
+        for lo in range(0, cand.size, ROUND_SLICE):
+            who = cand[lo : lo + ROUND_SLICE]
+            slot = self.slot_of(who)
             if self.cost_table is None:
                 cost = self.step_cost[slot]
             else:
-                cost = self.cost_table[slot, self.channel_of(cand, slot)]
-            used_after = np.cumsum(cost)
-            used_after += self.minutes_used_today
-            n_take = int(np.searchsorted(used_after, self.capacity, side="right"))
-            if self.day_cap is not None:
-                n_take = min(n_take, self.day_cap - touched_today)
-            if n_take < cand.size:
-                self.bound_days += 1  # due touches left for a later day: the limit bound today
-            if n_take <= 0:
+                cost = self.cost_table[slot, self.channel_of(who, slot)]
+            # np.cumsum over the round, one slice at a time: the first term carries the sum so far.
+            used_after = cost.copy()
+            used_after[0] += carried
+            np.cumsum(used_after, out=used_after)
+            carried = float(used_after[-1])
+            used_after += offset
+            take = int(np.searchsorted(used_after, self.capacity, side="right"))
+            take = min(take, limit - lo)
+            if take < who.size:
+                n_take = lo + max(take, 0)
+            if take <= 0:
                 break
-            idx, due, cost = cand[:n_take], due[:n_take], cost[:n_take]
+            idx, cost = who[:take], cost[:take]
+            due = self.next_due[idx]
             # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
-            team_minutes = self.reps.count * MINUTES_PER_DAY
-            clock = used_after[:n_take] - cost
+            clock = used_after[:take] - cost
             clock /= team_minutes
             clock += start
             t = np.maximum(due, clock, out=clock)
             # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
-            stopped = t >= stop[:n_take]
+            stopped = t >= self.stop_at[idx]
             self.next_due[idx[stopped]] = np.inf
             ok = t < day_end
             ok &= ~stopped
@@ -182,18 +262,22 @@ class Schedule:
             # Made on a later working day than its due day (:meth:`due_day`): due before
             # ``late_before``, one comparison instead of each due day.
             self.touches_late += int(np.count_nonzero(due < late_before))
-            self.minutes_used_today += float(cost.sum())
-            touched_today += idx.size
-            self.earliest_new_due = np.inf
-            touch(idx, t)
-            if n_take < cand.size:
+            spent[made : made + cost.size] = cost
+            made += cost.size
+            if idx.size:
+                held_idx.append(idx)
+                held_t.append(t)
+                held += idx.size
+            while held >= batch:
+                hand(batch)
+            if take < who.size:
                 break
-            # Only a prospect whose new due time is before the day's end can be due again today;
-            # :meth:`moved_on` keeps the earliest new due time, so most days skip the gather.
-            again = self.earliest_new_due < day_end
-            cand = idx[self.next_due[idx] < day_end] if again else idx[:0]
-        self.minutes_used += self.minutes_used_today
-        self.minutes_used_today = 0.0
+        if n_take <= 0:
+            return n_take, 0, cand[:0]
+        if held or calls == 0:  # the rest, or a round whose touches were all stopped
+            hand(held)
+        self.minutes_used_today += float(spent[:made].sum())
+        return n_take, made, np.concatenate(again) if again else cand[:0]
 
     def late_before(self, day: int) -> float:
         """A touch made on ``day`` is late when it was due before this time.

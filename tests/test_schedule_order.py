@@ -11,11 +11,13 @@ ties, neighbours one float apart, overdue touches, binding capacity, caps, stops
 from __future__ import annotations
 
 import copy
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+import sim.schedule
 from sim.config import ExperimentConfig, StepConfig, StrategyConfig
 from sim.population import sample_prospects
 from sim.registry import compose
@@ -169,6 +171,72 @@ def test_work_day_matches_the_reference_order(
     np.testing.assert_array_equal(new.next_due, ref.next_due)
     assert (ref.bound_days > 0) == binds
     assert (ref.touches_late > 0) == binds
+
+
+@pytest.mark.parametrize(
+    ("kind", "reps", "weekends"),
+    [("plain", 1, False), ("plain", 400, True), ("capped", 5, False), ("preferred", 3, False)],
+)
+def test_work_day_in_slices_hands_the_same_pieces(
+    kind: str, reps: int, weekends: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rounds worked out in slices of 100 candidates, touches handed in pieces of 37: the pieces
+    are the reference's rounds cut every 37 touches, and every counter is the reference's (the
+    cumulative cost carried across slices, capacity and the daily cap binding inside a slice).
+    """
+    monkeypatch.setattr(sim.schedule, "ROUND_SLICE", 100)
+    new, ref = _schedules(kind, 3000, reps, weekends, seed=11 + reps)
+    logs: list[Log] = [[], []]
+
+    def toucher(s: Schedule, log: Log, cut: int) -> Callable[[I64, F64], None]:
+        def touch(idx: I64, t: F64) -> None:
+            for lo in range(0, max(idx.size, 1), cut):  # an empty round is one empty piece
+                log.append((idx[lo : lo + cut].copy(), t[lo : lo + cut].copy()))
+            reply = idx[idx % 7 == 0]
+            s.stop(reply, t[idx % 7 == 0] + 0.05)
+            s.moved_on(idx, t, s.step[idx])
+
+        return touch
+
+    for day in range(30):
+        if weekends or day % 7 < 5:
+            new.work_day(day, toucher(new, logs[0], 10**9), batch=37)
+            ref.work_day(day, toucher(ref, logs[1], 37))
+    assert len(logs[0]) == len(logs[1]) > 30
+    assert max(i.size for i, _ in logs[0]) == 37
+    for (i_new, t_new), (i_ref, t_ref) in zip(*logs, strict=True):
+        np.testing.assert_array_equal(i_new, i_ref)
+        np.testing.assert_array_equal(t_new, t_ref)
+    for name in ("touches_late", "bound_days", "work_days", "minutes_used"):
+        assert getattr(new, name) == getattr(ref, name), name
+    np.testing.assert_array_equal(new.next_due, ref.next_due)
+    np.testing.assert_array_equal(new.stop_at, ref.stop_at)
+
+
+def test_work_day_holds_little_while_touching(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the touches are made, work_day holds the ordered candidates, the minutes spent and
+    one slice's arrays: about 16 bytes per candidate, not the ~80 of per-candidate costs, clock,
+    times and their filtered copies (the 1,000,000-prospect peak, docs/performance.md).
+    """
+    monkeypatch.setattr(sim.schedule, "ROUND_SLICE", 4096)
+    n = 60_000
+    new, _ = _schedules("plain", n, 10_000, True, seed=3)
+    new.next_due = np.full(n, WORK_START)  # everyone due at once, capacity to spare
+    new.stop_at = np.full(n, np.inf)
+    held: list[int] = []
+
+    def touch(idx: I64, t: F64) -> None:
+        held.append(tracemalloc.get_traced_memory()[0] - before)
+        new.next_due[idx] = np.inf  # done for the day (no second round to hold)
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        new.work_day(0, touch, batch=4096)
+    finally:
+        tracemalloc.stop()
+    assert len(held) == -(-n // 4096) and np.isinf(new.next_due).all()  # everyone, in pieces
+    assert max(held) < 24 * n, max(held) / n  # ~17 bytes a candidate; 80 or more before
 
 
 @pytest.mark.parametrize("weekends", [False, True])
