@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from sim.outputs import (
     write_text,
 )
 from sim.registry import CONF_DIR, register_configs, to_experiment
-from sim.sweep import progress_line, shard_of, without_subdir
+from sim.sweep import end_ahead, progress_line, shard_of, take_ahead, without_subdir
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
@@ -398,7 +398,11 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         # A bar for a long single run, on a terminal only: a log or CI output gets no bar
         # redraws, and a sweep's jobs have their own progress lines.
         show = not multirun and sys.stderr.isatty()
-        results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
+        # A sweep's first configuration may have been simulated ahead, while the sweep was
+        # checked (sim.sweep.take_ahead): the same config (by hash), so the same results.
+        results = take_ahead(info["config_hash"]) if multirun else None
+        if results is None:
+            results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
         write_results(job_dir, results, exp, resolved, info, full=full)
     except Exception as exc:
         if isinstance(exc, ConfigError) and not multirun:
@@ -473,31 +477,38 @@ def hydra_app(cfg: DictConfig) -> int:
     return run_job(cfg)
 
 
-def preflight(argv: Sequence[str], *, warm: bool = False) -> int | None:
+def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked:
     """Check the command line before Hydra starts; print the error and return 2 on a user error.
 
-    ``warm``: a joblib sweep's workers start (and import) while its configurations are checked
-    (:func:`hydra_plugins.outreach_sim_launchers.start_workers`), and are stopped again when the
-    command is refused.
+    ``warm``: a joblib sweep's workers start (and import) while its configurations are checked,
+    one of them simulating the first configuration ahead
+    (:func:`hydra_plugins.outreach_sim_launchers.start_workers`); they are stopped again, and
+    what they simulated is thrown away, when the command is refused.
 
     Returns:
-        None when the command may proceed, 2 after printing a user error.
+        2 after printing a user error; else what the check learnt (:class:`sim.guard.Checked`).
     """
     started: list[bool] = []
 
-    def on_sweep(config: DictConfig) -> None:
+    def on_sweep(config: DictConfig, first: DictConfig) -> None:
         from hydra_plugins.outreach_sim_launchers import start_workers
 
         started.append(True)
-        start_workers(config)
+        try:
+            digest = config_hash(resolved_yaml(first))
+        except Exception:  # it cannot be resolved here (${hydra:...}): its job simulates it
+            start_workers(config)
+        else:
+            start_workers(config, (digest, first))
 
     try:
-        guard.check_command(argv, on_sweep=on_sweep if warm else None)
+        return guard.check_command(argv, on_sweep=on_sweep if warm else None)
     except guard.UserError as exc:
         if started:
             from hydra_plugins.outreach_sim_launchers import stop_workers
 
             stop_workers()
+            end_ahead()
         # One line, whatever the message holds: a terminal or a log shows one error.
         print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
         return 2
@@ -510,20 +521,50 @@ def _lines(text: str) -> list[str]:
 
 def main() -> None:
     """Console entry point of ``outreach-sim``."""
-    code = preflight(sys.argv[1:], warm=True)
-    if code is not None:
-        sys.exit(code)
+    checked = preflight(sys.argv[1:], warm=True)
+    if isinstance(checked, int):
+        sys.exit(checked)
     # Ctrl-C: one line and out, wherever the run is. Every file is written atomically and the
     # manifest last, so the job in progress simply has no manifest and a resume runs it again.
     # SIGTERM (a scheduler, `kill`) the same way; parallel workers then stop writing on their own
     # (sim.outputs.watch_parent).
     signal.signal(signal.SIGINT, _on_interrupt)
     signal.signal(signal.SIGTERM, _on_interrupt)
-    hydra_app()
+    try:
+        with _known_mode(checked):
+            hydra_app()
+    finally:
+        end_ahead()
+
+
+@contextlib.contextmanager
+def _known_mode(checked: guard.Checked) -> Iterator[None]:
+    """Hydra's ``get_mode`` answered from the pre-flight, when it knows the answer.
+
+    Hydra composes the whole config once only to read ``hydra.mode`` before it composes the
+    run's or the sweep's config (about 0.25 s of a command's start, issue 13); the pre-flight
+    composed the same overrides already (:func:`sim.guard._mode` says when it is the same).
+    """
+    if not checked.mode_known:
+        yield
+        return
+    from hydra._internal.hydra import Hydra
+
+    own = Hydra.get_mode
+
+    def get_mode(self: Hydra, config_name: str | None, overrides: list[str]) -> Any:
+        return checked.mode
+
+    Hydra.get_mode = get_mode  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Hydra.get_mode = own  # type: ignore[method-assign]
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
     print(interrupted_line(sys.argv[1:]), file=sys.stderr, flush=True)
+    end_ahead()
     os._exit(128 + signum)
 
 
