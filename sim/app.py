@@ -12,7 +12,6 @@ written. Only then does it hand over to the thin ``@hydra.main`` function, which
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import signal
 import sys
@@ -46,7 +45,14 @@ from sim.outputs import (
     write_json,
     write_text,
 )
-from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.registry import (
+    CONF_DIR,
+    group_test,
+    register_configs,
+    split_overrides,
+    to_experiment,
+    with_plain,
+)
 from sim.sweep import end_ahead, progress_line, shard_of, take_ahead, without_subdir
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
@@ -303,8 +309,8 @@ class ShardComposer:
     pre-flight's :class:`sim.guard.JobComposer` does, the group choices (``population=``,
     ``strategy=``, ...) are composed once with the shard's Hydra overrides, and each
     configuration's plain overrides applied to a copy of that task config with Hydra's own
-    function, in order: the same config, the same ``config.yaml`` bytes. A configuration that
-    overrides ``hydra.*`` itself is composed in full.
+    function, in order (:func:`sim.registry.split_overrides`): the same config, the same
+    ``config.yaml`` bytes. A configuration that overrides ``hydra.*`` itself is composed in full.
     """
 
     def __init__(self, hc: Any, head_cfg: DictConfig) -> None:
@@ -316,40 +322,21 @@ class ShardComposer:
         # several): each choice of groups is composed once per process.
         sweep = (str(hc.job.config_name), str(hc.sweep.dir), *self.hydra_overrides)
         self.bases = _SHARD_BASES.setdefault(sweep, {})
-        self.groups: dict[str, bool] = {}
-        self.repo: Any = None
-
-    def _is_group(self, override: Any) -> bool:
-        """Whether Hydra reads ``override`` as a group choice (with the shard's search path)."""
-        key = override.key_or_group
-        if key not in self.groups:
-            if self.repo is None:
-                from hydra.core.global_hydra import GlobalHydra
-
-                loader = GlobalHydra.instance().config_loader()
-                _, self.repo = loader._parse_overrides_and_create_caching_repo(  # type: ignore[attr-defined]
-                    self.hc.job.config_name, self.hydra_overrides
-                )
-            self.groups[key] = bool(self.repo.group_exists(key))
-        return self.groups[key]
+        self.is_group = group_test(str(hc.job.config_name), self.hydra_overrides)
 
     def configuration(self, overrides: list[str], job_dir: Path, number: int) -> Configuration:
         """The configuration of ``overrides``, to run into ``job_dir``."""
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         if any(o.is_hydra_override() for o in parsed):
             return compose_configuration(self.hc, self.head_cfg, overrides, job_dir, number)
-        structural = [o for o in parsed if self._is_group(o) and not isinstance(o.value(), dict)]
-        plain = [o for o in parsed if all(o is not s for s in structural)]
-        key = tuple(str(o.input_line) for o in structural)
+        key, plain = split_overrides(parsed, self.is_group)
         if key not in self.bases:
             base = compose_configuration(self.hc, self.head_cfg, list(key), job_dir, number)
             self.bases[key] = (base.cfg, base.choices)
         task, choices = self.bases[key]
-        cfg = copy.deepcopy(task)
-        ConfigLoaderImpl._apply_overrides_to_config(plain, cfg)
+        cfg = with_plain(task, plain)
         # As load_sweep_config does: ${now:} and ${unique_id:} as the rest of the sweep has them.
         OmegaConf.copy_cache(from_config=self.head_cfg, to_config=cfg)
         return Configuration(cfg, job_dir, [str(o.input_line) for o in parsed], choices, number)

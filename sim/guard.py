@@ -31,10 +31,8 @@ from typing import Any, NoReturn
 import yaml
 from hydra import compose, initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-from hydra._internal.config_repository import CachingConfigRepository
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra._internal.utils import get_args_parser
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import ConfigCompositionException, HydraException, OverrideParseException
@@ -43,7 +41,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import config as sim_config
 from sim.config import ConfigError
-from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.registry import CONF_DIR, group_test, register_configs, split_overrides, to_experiment
 
 #: The submitit launchers (the slurm extra): Hydra's, and each job guarded
 #: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
@@ -510,22 +508,17 @@ class JobComposer:
     def __init__(self, config_name: str) -> None:
         self.config_name = config_name
         self.bases: dict[tuple[str, ...], DictConfig] = {}
-        self.repos: dict[str, CachingConfigRepository] = {}
-        self.groups: dict[tuple[str, str], bool] = {}
+        self.tests: dict[str, Callable[[Override], bool]] = {}
 
     def is_group(self, searchpath: str, override: Override) -> bool:
-        """Whether Hydra reads ``override`` as a group choice (``Overrides.__init__``)."""
-        key = (searchpath, override.key_or_group)
-        if key not in self.groups:
-            if searchpath not in self.repos:
-                loader = GlobalHydra.instance().config_loader()
-                assert isinstance(loader, ConfigLoaderImpl)
-                # The repository Hydra would compose from, with the job's search path.
-                _, self.repos[searchpath] = loader._parse_overrides_and_create_caching_repo(
-                    self.config_name, [searchpath] if searchpath else []
-                )
-            self.groups[key] = self.repos[searchpath].group_exists(override.key_or_group)
-        return self.groups[key]
+        """Whether Hydra reads ``override`` as a group choice (``Overrides.__init__``).
+
+        Read from the repository Hydra would compose from, with the job's search path.
+        """
+        if searchpath not in self.tests:
+            paths = [searchpath] if searchpath else []
+            self.tests[searchpath] = group_test(self.config_name, paths)
+        return self.tests[searchpath](override)
 
     def compose(self, overrides: list[str]) -> DictConfig:
         """The job's config with its ``hydra`` node; Hydra's errors as UserErrors."""
@@ -534,18 +527,11 @@ class JobComposer:
             (str(o.input_line) for o in parsed if o.get_key_element() == "hydra.searchpath"), ""
         )
         try:
-            structural = [
-                o
-                for o in parsed
-                if o.get_key_element() == "hydra.searchpath"
-                or (self.is_group(searchpath, o) and not isinstance(o.value(), dict))
-            ]
+            key, plain = split_overrides(parsed, lambda o: self.is_group(searchpath, o))
         except (HydraException, OmegaConfBaseException, ValueError) as exc:
             raise UserError(describe_hydra_error(exc)) from None
         except yaml.YAMLError as exc:
             raise UserError(describe_yaml_error(exc)) from None
-        plain = [o for o in parsed if all(o is not s for s in structural)]
-        key = tuple(str(o.input_line) for o in structural)
         if key not in self.bases:
             self.bases[key] = compose_job(self.config_name, list(key))
         cfg = copy.deepcopy(self.bases[key])

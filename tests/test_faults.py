@@ -216,7 +216,11 @@ def _kill_parent_mid_sweep(
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers), "a worker outlived its parent by 30 s"
     assert _files(sweep) == at_kill, "a worker wrote into the sweep after its parent was killed"
-    assert not [f for f in at_kill if f[0].isdigit()], "a job finished too soon"
+    # (The first configuration may be done: a worker simulates it while the sweep is checked,
+    # sim.sweep.simulate_ahead. Another one is still simulating when the parent is killed.)
+    assert [h for h in heads if f"{h}/manifest.json" not in at_kill and h != "0"], (
+        "the jobs finished too soon"
+    )
     return proc
 
 
@@ -230,7 +234,11 @@ def test_workers_stop_writing_when_the_parent_is_terminated(tmp_path: Path) -> N
     assert proc.returncode == 143
     err = proc.stderr.read() if proc.stderr else ""
     # (loky's resource tracker, a child that outlives the parent, may add its clean-up warnings)
-    assert any(line.startswith("interrupted: 0 of 2 jobs finished") for line in err.splitlines())
+    # (0 or 1: the first configuration may be done, simulated while the sweep was checked)
+    assert any(
+        line.startswith(("interrupted: 0 of 2 jobs finished", "interrupted: 1 of 2 jobs finished"))
+        for line in err.splitlines()
+    )
     assert "Traceback" not in err
 
 
