@@ -112,7 +112,11 @@ def run_arms(
 
 def simulate(cfg: ExperimentConfig, *, checked: bool = False, progress: bool = False) -> Results:
     """Run an experiment and return its tables (``checked``, ``progress``: see :func:`run_arms`)."""
-    arms = run_arms(cfg, checked=checked, progress=progress)
+    return tables(cfg, run_arms(cfg, checked=checked, progress=progress))
+
+
+def tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> Results:
+    """The tables of ``cfg``'s arms (what :func:`run_arms` returned for it)."""
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
     from sim.metrics import by_touch_table, metrics_table, timeseries_table

@@ -375,7 +375,7 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         return 0
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
-    from sim.api import simulate
+    from sim.api import simulate, tables
 
     try:
         exp = to_experiment(cfg)
@@ -387,8 +387,10 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         show = not multirun and sys.stderr.isatty()
         # A sweep's first configuration may have been simulated ahead, while the sweep was
         # checked (sim.sweep.take_ahead): the same config (by hash), so the same results.
-        results = take_ahead(info["config_hash"]) if multirun else None
-        if results is None:
+        arms = take_ahead(info["config_hash"]) if multirun else None
+        if arms is not None:
+            results = tables(exp, arms)
+        else:
             results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
         write_results(job_dir, results, exp, resolved, info, full=full)
     except Exception as exc:

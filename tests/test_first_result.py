@@ -17,7 +17,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
 from sim import app, guard, sweep
-from sim.api import simulate
+from sim.api import simulate, tables
 from sim.outputs import config_hash
 from sim.registry import CONF_DIR, register_configs, to_experiment
 from tests.cli_helpers import SMALL, run
@@ -52,7 +52,8 @@ def test_results_simulated_ahead_are_the_jobs_own(ahead_dir: object) -> None:
     assert (folder / f"{digest}.results").is_file()
     found = sweep.take_ahead(digest)
     assert found is not None
-    _same_tables(found, simulate(to_experiment(task), checked=True))
+    exp = to_experiment(task)
+    _same_tables(tables(exp, found), simulate(exp, checked=True))
     # Another configuration was not asked for: its job simulates it.
     assert sweep.take_ahead(config_hash("another config")) is None
     sweep.end_ahead()
@@ -103,7 +104,8 @@ def test_a_warm_worker_simulates_the_first_configuration_ahead(ahead_dir: object
         assert results.is_file()
         found = sweep.take_ahead(digest)
         assert found is not None
-        _same_tables(found, simulate(to_experiment(task), checked=True))
+        exp = to_experiment(task)
+        _same_tables(tables(exp, found), simulate(exp, checked=True))
     finally:
         stop_workers()
 
