@@ -57,6 +57,9 @@ from sim.sweep import end_ahead, progress_line, shard_of, take_ahead, without_su
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
+#: Test-only: set (to anything), no configuration is simulated ahead (sim.sweep.simulate_ahead),
+#: so tests that kill a sweep while its jobs simulate know that none has finished yet.
+NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
 
 register_configs()
 guard.register_resolvers()
@@ -488,7 +491,8 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
         except Exception:  # it cannot be resolved here (${hydra:...}): its job simulates it
             start_workers(config)
         else:
-            start_workers(config, (digest, first))
+            ahead = None if os.environ.get(NO_AHEAD_ENV) else (digest, first)
+            start_workers(config, ahead)
 
     try:
         return guard.check_command(argv, on_sweep=on_sweep if warm else None)
