@@ -337,9 +337,10 @@ FIRST_TARGET = 5.0
 FIRST_CONFIGS = 20
 
 
-def first_result_row(out: Path, app: Path, timeout: float) -> str:
+def first_result_row(out: Path, app: Path, timeout: float, code: str = "") -> str:
     """Markdown row: seconds to the first result (``manifest.json``) of a 20-configuration
-    default-size joblib sweep (shards of 5), against the issue's 5 s.
+    default-size joblib sweep (shards of 5), against the issue's 5 s (``code``: a label for the
+    row's checkout, added to its first cell).
     """
     where = out / "sweep-first"
     cmd = [
@@ -354,6 +355,7 @@ def first_result_row(out: Path, app: Path, timeout: float) -> str:
     timed = time_command(cmd, out, timeout, first=where)
     shutil.rmtree(where, ignore_errors=True)
     label = f"default-size, first result, shard_size={math.ceil(FIRST_CONFIGS / (2 * N_JOBS))}"
+    label += f" ({code})" if code else ""
     if timed is None or timed[1] is None:
         return f"| {label} | {FIRST_CONFIGS} | failed | | | | | | | |"
     wall, first_at = timed
@@ -478,6 +480,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the engine of another checkout (e.g. a git worktree of main), "
         "alternating with this one, as an extra row per size",
     )
+    ap.add_argument(
+        "--only-first",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only the first-result row, N times; with --compare-with, each time also the "
+        "outreach-sim of that checkout (DIR/.venv/bin/outreach-sim), in turn",
+    )
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -495,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     if other is not None and not (other / "benchmarks" / "engine.py").is_file():
         print(f"benchmark: --compare-with {other}: no benchmarks/engine.py there", file=sys.stderr)
         return 2
+    if args.only_first:
+        return print_first(args.timeout, args.only_first, other)
     if args.only_sweeps:
         return print_sweeps(args.timeout, configs)
     sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
@@ -579,6 +591,25 @@ def print_sweeps(timeout: float, configs: int) -> int:
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
         sweeps = sweep_rows(Path(tmp), app, configs, timeout, unsharded=False)
     print_sweep_table(sweeps, configs)
+    return 0
+
+
+def print_first(timeout: float, times: int, other: Path | None) -> int:
+    """``--only-first N``: the first-result row N times, in turn with another checkout's."""
+    apps = [("this checkout", BIN / "outreach-sim")]
+    if other is not None:
+        apps.append((str(other), other / ".venv" / "bin" / "outreach-sim"))
+    for _, app in apps:
+        if not app.exists():
+            print(f"benchmark: {app} not found", file=sys.stderr)
+            return 1
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
+        for _ in range(times):
+            for code, app in apps:
+                rows.append(first_result_row(Path(tmp), app, timeout, code))
+                print(rows[-1], f"(load average {os.getloadavg()[0]:.1f})", file=sys.stderr)
+    print_sweep_table(rows, FIRST_CONFIGS)
     return 0
 
 

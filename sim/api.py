@@ -112,7 +112,11 @@ def run_arms(
 
 def simulate(cfg: ExperimentConfig, *, checked: bool = False, progress: bool = False) -> Results:
     """Run an experiment and return its tables (``checked``, ``progress``: see :func:`run_arms`)."""
-    arms = run_arms(cfg, checked=checked, progress=progress)
+    return tables(cfg, run_arms(cfg, checked=checked, progress=progress))
+
+
+def tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> Results:
+    """The tables of ``cfg``'s arms (what :func:`run_arms` returned for it)."""
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
     from sim.metrics import by_touch_table, metrics_table, timeseries_table
@@ -146,7 +150,8 @@ def sweep(
     The notebook twin of a command-line sweep (like Mesa's ``batch_run``): ``base`` holds
     overrides as the command line takes them (``["population=house_list"]``), ``grid`` maps an
     override key to the values to try (``{"population.size": [500, 1000], "seed": [0, 1]}``);
-    every combination is composed and validated (an unknown key or bad value raises
+    every combination is composed (each choice of config groups once,
+    :func:`sim.registry.compose_all`) and validated (an unknown key or bad value raises
     :class:`~sim.config.ConfigError` before anything runs), then simulated in this process, one
     after the other, with a progress bar on stderr. Each row of the result is one (configuration,
     arm, replicate) row of ``metrics.csv``, preceded by ``config`` (the combination's number, in
@@ -157,23 +162,24 @@ def sweep(
     from tqdm import tqdm  # only sweeps pay for the progress library
 
     from sim.metrics import metrics_table
-    from sim.registry import compose  # Hydra's compose API: not needed by simulate() alone
+    from sim.registry import compose_all  # Hydra's compose API: not needed by simulate() alone
 
     grid = dict(grid or {})
     keys = list(grid)
     combos = list(itertools.product(*(grid[k] for k in keys)))
     extra = [] if replications is None else [f"replications={replications}"]
     # Compose every combination before the first simulation: a typo in the last one fails fast.
-    configs = [
-        compose(
+    # Each choice of config groups is composed once (sim.registry.compose_all).
+    configs = compose_all(
+        [
             [
                 *base,
                 *extra,
                 *(f"{k}={_override_value(v)}" for k, v in zip(keys, combo, strict=True)),
             ]
-        )
-        for combo in combos
-    ]
+            for combo in combos
+        ]
+    )
     frames = []
     bar = tqdm(configs, desc="configurations", unit="config", disable=not progress)
     for number, (combo, cfg) in enumerate(zip(combos, bar, strict=True)):

@@ -12,12 +12,11 @@ written. Only then does it hand over to the thin ``@hydra.main`` function, which
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,11 +45,21 @@ from sim.outputs import (
     write_json,
     write_text,
 )
-from sim.registry import CONF_DIR, register_configs, to_experiment
-from sim.sweep import progress_line, shard_of, without_subdir
+from sim.registry import (
+    CONF_DIR,
+    group_test,
+    register_configs,
+    split_overrides,
+    to_experiment,
+    with_plain,
+)
+from sim.sweep import end_ahead, progress_line, shard_of, take_ahead, without_subdir
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
+#: Test-only: set (to anything), no configuration is simulated ahead (sim.sweep.simulate_ahead),
+#: so tests that kill a sweep while its jobs simulate know that none has finished yet.
+NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
 
 register_configs()
 guard.register_resolvers()
@@ -303,8 +312,8 @@ class ShardComposer:
     pre-flight's :class:`sim.guard.JobComposer` does, the group choices (``population=``,
     ``strategy=``, ...) are composed once with the shard's Hydra overrides, and each
     configuration's plain overrides applied to a copy of that task config with Hydra's own
-    function, in order: the same config, the same ``config.yaml`` bytes. A configuration that
-    overrides ``hydra.*`` itself is composed in full.
+    function, in order (:func:`sim.registry.split_overrides`): the same config, the same
+    ``config.yaml`` bytes. A configuration that overrides ``hydra.*`` itself is composed in full.
     """
 
     def __init__(self, hc: Any, head_cfg: DictConfig) -> None:
@@ -316,40 +325,21 @@ class ShardComposer:
         # several): each choice of groups is composed once per process.
         sweep = (str(hc.job.config_name), str(hc.sweep.dir), *self.hydra_overrides)
         self.bases = _SHARD_BASES.setdefault(sweep, {})
-        self.groups: dict[str, bool] = {}
-        self.repo: Any = None
-
-    def _is_group(self, override: Any) -> bool:
-        """Whether Hydra reads ``override`` as a group choice (with the shard's search path)."""
-        key = override.key_or_group
-        if key not in self.groups:
-            if self.repo is None:
-                from hydra.core.global_hydra import GlobalHydra
-
-                loader = GlobalHydra.instance().config_loader()
-                _, self.repo = loader._parse_overrides_and_create_caching_repo(  # type: ignore[attr-defined]
-                    self.hc.job.config_name, self.hydra_overrides
-                )
-            self.groups[key] = bool(self.repo.group_exists(key))
-        return self.groups[key]
+        self.is_group = group_test(str(hc.job.config_name), self.hydra_overrides)
 
     def configuration(self, overrides: list[str], job_dir: Path, number: int) -> Configuration:
         """The configuration of ``overrides``, to run into ``job_dir``."""
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         if any(o.is_hydra_override() for o in parsed):
             return compose_configuration(self.hc, self.head_cfg, overrides, job_dir, number)
-        structural = [o for o in parsed if self._is_group(o) and not isinstance(o.value(), dict)]
-        plain = [o for o in parsed if all(o is not s for s in structural)]
-        key = tuple(str(o.input_line) for o in structural)
+        key, plain = split_overrides(parsed, self.is_group)
         if key not in self.bases:
             base = compose_configuration(self.hc, self.head_cfg, list(key), job_dir, number)
             self.bases[key] = (base.cfg, base.choices)
         task, choices = self.bases[key]
-        cfg = copy.deepcopy(task)
-        ConfigLoaderImpl._apply_overrides_to_config(plain, cfg)
+        cfg = with_plain(task, plain)
         # As load_sweep_config does: ${now:} and ${unique_id:} as the rest of the sweep has them.
         OmegaConf.copy_cache(from_config=self.head_cfg, to_config=cfg)
         return Configuration(cfg, job_dir, [str(o.input_line) for o in parsed], choices, number)
@@ -388,7 +378,7 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         return 0
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
-    from sim.api import simulate
+    from sim.api import simulate, tables
 
     try:
         exp = to_experiment(cfg)
@@ -398,7 +388,13 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         # A bar for a long single run, on a terminal only: a log or CI output gets no bar
         # redraws, and a sweep's jobs have their own progress lines.
         show = not multirun and sys.stderr.isatty()
-        results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
+        # A sweep's first configuration may have been simulated ahead, while the sweep was
+        # checked (sim.sweep.take_ahead): the same config (by hash), so the same results.
+        arms = take_ahead(info["config_hash"]) if multirun else None
+        if arms is not None:
+            results = tables(exp, arms)
+        else:
+            results = simulate(exp, checked=True, progress=show)  # to_experiment validated it
         write_results(job_dir, results, exp, resolved, info, full=full)
     except Exception as exc:
         if isinstance(exc, ConfigError) and not multirun:
@@ -473,31 +469,39 @@ def hydra_app(cfg: DictConfig) -> int:
     return run_job(cfg)
 
 
-def preflight(argv: Sequence[str], *, warm: bool = False) -> int | None:
+def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked:
     """Check the command line before Hydra starts; print the error and return 2 on a user error.
 
-    ``warm``: a joblib sweep's workers start (and import) while its configurations are checked
-    (:func:`hydra_plugins.outreach_sim_launchers.start_workers`), and are stopped again when the
-    command is refused.
+    ``warm``: a joblib sweep's workers start (and import) while its configurations are checked,
+    one of them simulating the first configuration ahead
+    (:func:`hydra_plugins.outreach_sim_launchers.start_workers`); they are stopped again, and
+    what they simulated is thrown away, when the command is refused.
 
     Returns:
-        None when the command may proceed, 2 after printing a user error.
+        2 after printing a user error; else what the check learnt (:class:`sim.guard.Checked`).
     """
     started: list[bool] = []
 
-    def on_sweep(config: DictConfig) -> None:
+    def on_sweep(config: DictConfig, first: DictConfig) -> None:
         from hydra_plugins.outreach_sim_launchers import start_workers
 
         started.append(True)
-        start_workers(config)
+        try:
+            digest = config_hash(resolved_yaml(first))
+        except Exception:  # it cannot be resolved here (${hydra:...}): its job simulates it
+            start_workers(config)
+        else:
+            ahead = None if os.environ.get(NO_AHEAD_ENV) else (digest, first)
+            start_workers(config, ahead)
 
     try:
-        guard.check_command(argv, on_sweep=on_sweep if warm else None)
+        return guard.check_command(argv, on_sweep=on_sweep if warm else None)
     except guard.UserError as exc:
         if started:
             from hydra_plugins.outreach_sim_launchers import stop_workers
 
             stop_workers()
+            end_ahead()
         # One line, whatever the message holds: a terminal or a log shows one error.
         print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
         return 2
@@ -510,20 +514,50 @@ def _lines(text: str) -> list[str]:
 
 def main() -> None:
     """Console entry point of ``outreach-sim``."""
-    code = preflight(sys.argv[1:], warm=True)
-    if code is not None:
-        sys.exit(code)
+    checked = preflight(sys.argv[1:], warm=True)
+    if isinstance(checked, int):
+        sys.exit(checked)
     # Ctrl-C: one line and out, wherever the run is. Every file is written atomically and the
     # manifest last, so the job in progress simply has no manifest and a resume runs it again.
     # SIGTERM (a scheduler, `kill`) the same way; parallel workers then stop writing on their own
     # (sim.outputs.watch_parent).
     signal.signal(signal.SIGINT, _on_interrupt)
     signal.signal(signal.SIGTERM, _on_interrupt)
-    hydra_app()
+    try:
+        with _known_mode(checked):
+            hydra_app()
+    finally:
+        end_ahead()
+
+
+@contextlib.contextmanager
+def _known_mode(checked: guard.Checked) -> Iterator[None]:
+    """Hydra's ``get_mode`` answered from the pre-flight, when it knows the answer.
+
+    Hydra composes the whole config once only to read ``hydra.mode`` before it composes the
+    run's or the sweep's config (about 0.25 s of a command's start, issue 13); the pre-flight
+    composed the same overrides already (:func:`sim.guard._mode` says when it is the same).
+    """
+    if not checked.mode_known:
+        yield
+        return
+    from hydra._internal.hydra import Hydra
+
+    own = Hydra.get_mode
+
+    def get_mode(self: Hydra, config_name: str | None, overrides: list[str]) -> Any:
+        return checked.mode
+
+    Hydra.get_mode = get_mode  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Hydra.get_mode = own  # type: ignore[method-assign]
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
     print(interrupted_line(sys.argv[1:]), file=sys.stderr, flush=True)
+    end_ahead()
     os._exit(128 + signum)
 
 

@@ -31,10 +31,8 @@ from typing import Any, NoReturn
 import yaml
 from hydra import compose, initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-from hydra._internal.config_repository import CachingConfigRepository
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra._internal.utils import get_args_parser
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import ConfigCompositionException, HydraException, OverrideParseException
@@ -43,7 +41,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import config as sim_config
 from sim.config import ConfigError
-from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.registry import CONF_DIR, group_test, register_configs, split_overrides, to_experiment
 
 #: The submitit launchers (the slurm extra): Hydra's, and each job guarded
 #: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
@@ -141,6 +139,19 @@ SBATCH_ALLOWED = frozenset(
         "wckey",
     }
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """What the check of a command line found out that Hydra would compose a config to learn.
+
+    ``mode_known``: ``mode`` is what Hydra's ``get_mode`` returns for these overrides (the
+    ``hydra.mode`` a config composed from them sets, None when unset), so the app need not
+    have Hydra compose the whole config once more to read it (about 0.25 s, issue 13).
+    """
+
+    mode_known: bool = False
+    mode: Any = None
 
 
 class UserError(Exception):
@@ -456,18 +467,15 @@ def is_multirun(cfg: DictConfig) -> bool:
 
 
 def _jobs(
-    composer: JobComposer,
-    overrides: Sequence[str],
-    multirun: bool,
-    show_only: bool,
-    on_sweep: Callable[[DictConfig], None] | None = None,
-) -> list[tuple[list[str], DictConfig | None]]:
+    composer: JobComposer, overrides: Sequence[str], multirun: bool, show_only: bool
+) -> tuple[list[tuple[list[str], DictConfig | None]], DictConfig | None, Checked]:
     """Every job the command would run (only the first when showing), with its composition.
 
     A job is its overrides and, when the probe composition already is that job's config (a
     single run), that config, so it is not composed again. The probe is composed by
     ``composer``, so a sweep's jobs that choose the same groups start from its composition.
-    ``on_sweep`` is called with the probe of a sweep that is about to be checked.
+    Returned with the probe when the command runs a sweep (None otherwise), and what the probe
+    says about Hydra's mode (:class:`Checked`).
     """
     parsed = _parse(overrides)
     check_searchpath(parsed)
@@ -476,6 +484,7 @@ def _jobs(
     probe = composer.compose(plain)
     multirun = multirun or is_multirun(probe)
     sweeps = [str(o.input_line) for o in parsed if o.is_sweep_override()]
+    checked = _mode(composer, parsed, probe)
     if sweeps and not multirun and not show_only:
         raise UserError(
             f"{sweeps[0]} is a sweep over several values: add -m (--multirun) to run a sweep, or "
@@ -483,7 +492,7 @@ def _jobs(
         )
     if not multirun:
         # A single run's probe is its composed config: it is not composed a second time.
-        return [(plain, probe) if show_only else (list(overrides), probe)]
+        return [(plain, probe) if show_only else (list(overrides), probe)], None, checked
     try:
         batches = BasicSweeper.split_arguments(_parse([*sweeper_params(probe), *overrides]), None)
     except HydraException as exc:
@@ -491,9 +500,30 @@ def _jobs(
     jobs: list[tuple[list[str], DictConfig | None]] = [
         (job, None) for batch in batches for job in batch
     ]
-    if on_sweep is not None and not show_only:
-        on_sweep(probe)
-    return jobs[:1] if show_only else jobs
+    if show_only:
+        return jobs[:1], None, checked
+    return jobs, probe, checked
+
+
+def _mode(composer: JobComposer, parsed: list[Override], probe: DictConfig) -> Checked:
+    """What Hydra's ``get_mode`` would return for ``parsed``, when the probe tells.
+
+    ``get_mode`` composes every override, sweeps included, and returns the config's
+    ``hydra.mode``, or None when composing fails. The probe is the composition of the overrides
+    that are not sweeps. Without sweeps, the two are the same composition. Sweeps over plain
+    values (not a config group, not ``hydra.*``) choose the same config files and leave
+    ``hydra.mode`` alone, or make composing fail: either way None when the probe's is unset.
+    Otherwise (a sweep over a group, whose files could set it) Hydra has to compose.
+    """
+    mode = OmegaConf.select(probe, "hydra.mode")
+    sweeps = [o for o in parsed if o.is_sweep_override()]
+    if not sweeps:
+        return Checked(mode_known=True, mode=mode)
+    searchpath = next(
+        (str(o.input_line) for o in parsed if o.get_key_element() == "hydra.searchpath"), ""
+    )
+    plain = all(not o.is_hydra_override() and not composer.is_group(searchpath, o) for o in sweeps)
+    return Checked(mode_known=mode is None and plain, mode=None)
 
 
 def compose_job(config_name: str, overrides: list[str]) -> DictConfig:
@@ -522,22 +552,17 @@ class JobComposer:
     def __init__(self, config_name: str) -> None:
         self.config_name = config_name
         self.bases: dict[tuple[str, ...], DictConfig] = {}
-        self.repos: dict[str, CachingConfigRepository] = {}
-        self.groups: dict[tuple[str, str], bool] = {}
+        self.tests: dict[str, Callable[[Override], bool]] = {}
 
-    def _is_group(self, searchpath: str, override: Override) -> bool:
-        """Whether Hydra reads ``override`` as a group choice (``Overrides.__init__``)."""
-        key = (searchpath, override.key_or_group)
-        if key not in self.groups:
-            if searchpath not in self.repos:
-                loader = GlobalHydra.instance().config_loader()
-                assert isinstance(loader, ConfigLoaderImpl)
-                # The repository Hydra would compose from, with the job's search path.
-                _, self.repos[searchpath] = loader._parse_overrides_and_create_caching_repo(
-                    self.config_name, [searchpath] if searchpath else []
-                )
-            self.groups[key] = self.repos[searchpath].group_exists(override.key_or_group)
-        return self.groups[key]
+    def is_group(self, searchpath: str, override: Override) -> bool:
+        """Whether Hydra reads ``override`` as a group choice (``Overrides.__init__``).
+
+        Read from the repository Hydra would compose from, with the job's search path.
+        """
+        if searchpath not in self.tests:
+            paths = [searchpath] if searchpath else []
+            self.tests[searchpath] = group_test(self.config_name, paths)
+        return self.tests[searchpath](override)
 
     def compose(self, overrides: list[str]) -> DictConfig:
         """The job's config with its ``hydra`` node; Hydra's errors as UserErrors."""
@@ -546,18 +571,11 @@ class JobComposer:
             (str(o.input_line) for o in parsed if o.get_key_element() == "hydra.searchpath"), ""
         )
         try:
-            structural = [
-                o
-                for o in parsed
-                if o.get_key_element() == "hydra.searchpath"
-                or (self._is_group(searchpath, o) and not isinstance(o.value(), dict))
-            ]
+            key, plain = split_overrides(parsed, lambda o: self.is_group(searchpath, o))
         except (HydraException, OmegaConfBaseException, ValueError) as exc:
             raise UserError(describe_hydra_error(exc)) from None
         except yaml.YAMLError as exc:
             raise UserError(describe_yaml_error(exc)) from None
-        plain = [o for o in parsed if all(o is not s for s in structural)]
-        key = tuple(str(o.input_line) for o in structural)
         if key not in self.bases:
             self.bases[key] = compose_job(self.config_name, list(key))
         cfg = copy.deepcopy(self.bases[key])
@@ -640,13 +658,17 @@ def _argument_error(message: str) -> NoReturn:
 
 
 def check_command(
-    argv: Sequence[str], on_sweep: Callable[[DictConfig], None] | None = None
-) -> None:
+    argv: Sequence[str], on_sweep: Callable[[DictConfig, DictConfig], None] | None = None
+) -> Checked:
     """Check a whole ``outreach-sim`` command line before Hydra runs it.
 
-    ``on_sweep``: called with a sweep's config (its ``hydra`` node: launcher, sweeper) once the
-    command is known to be a sweep, before its jobs are checked (the app starts its workers
-    then, :func:`sim.app.main`); a check that fails afterwards still raises.
+    ``on_sweep``: called with a sweep's config (its ``hydra`` node: launcher, sweeper) and its
+    first job's task config (checked, without ``hydra``) once that job has passed, before the
+    others are checked (the app starts its workers then, and has them simulate the first job
+    ahead, :func:`sim.app.main`); a check that fails afterwards still raises.
+
+    Returns:
+        What the check learnt that Hydra would compose again to learn (:class:`Checked`).
 
     Raises:
         UserError: on the first problem found, with a message naming the field.
@@ -655,7 +677,7 @@ def check_command(
     parser.error = _argument_error  # type: ignore[method-assign]
     args = parser.parse_args(list(argv))
     if args.help or args.hydra_help or args.shell_completion:
-        return
+        return Checked()
     for flag, given in (
         ("--config-path", args.config_path),
         ("--config-dir", args.config_dir),
@@ -672,9 +694,12 @@ def check_command(
     register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         composer = JobComposer(name)
-        jobs = _jobs(composer, args.overrides, bool(args.multirun), show_only, on_sweep)
-        for job, composed in jobs:
+        jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
+        for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
             # Each job's config is composed for this check alone: the check may consume it.
             check_job(cfg, validate=not show_only, owned=True)
             check_arm_names(job, cfg)
+            if number == 0 and sweep is not None and on_sweep is not None:
+                on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
+    return checked

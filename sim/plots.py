@@ -17,8 +17,6 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.stats import wilson_interval
-
 # Labels come from configs: they are text, never math ("$5k pipeline" would otherwise be parsed
 # as mathtext, and a lone "$" fails at drawing time). Every figure of the package is made after
 # this module is imported.
@@ -63,6 +61,9 @@ def _interval(
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
     if math.isnan(low) and metric == "response_rate":
         one = metrics[metrics["arm"] == arm].iloc[0]
+        # Imported here: SciPy (~0.7 s) is needed by a job's figures only, not by a sweep's.
+        from sim.stats import wilson_interval
+
         low, high = wilson_interval(int(one["responses"]), int(one["prospects"]))
     return mean, low, high
 

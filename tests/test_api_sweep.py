@@ -41,3 +41,47 @@ def test_a_list_value_becomes_one_hydra_override() -> None:
 def test_a_bad_value_anywhere_in_the_grid_fails_before_any_simulation() -> None:
     with pytest.raises(ConfigError, match=r"population\.size"):
         sweep(BASE, {"population.size": [50, -1]}, progress=False)
+
+
+def test_compose_all_gives_what_compose_gives_composing_each_choice_of_groups_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sim import registry
+
+    lists = [
+        [*BASE, "seed=1"],
+        [*BASE, "seed=2", "population.size=70"],
+        [*BASE, "population=mixed", "seed=1"],
+        ["population=mixed", "seed=3", *BASE],
+        ["strategy=[bombard,hang_up]", "baseline=bombard", "replications=1"],
+        ["hydra.job.chdir=false", "seed=4"],
+    ]
+    alone = [compose(one) for one in lists]
+    calls: list[list[str]] = []
+    hydra_compose = registry.hydra_compose
+
+    def counted(*args: object, **kwargs: list[str]) -> object:
+        calls.append(list(kwargs.get("overrides", [])))
+        return hydra_compose(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(registry, "hydra_compose", counted)
+    assert registry.compose_all(lists) == alone
+    # Group choices: the base's strategy, population=mixed (twice, in two orders), the bombard
+    # arms; and the one with a hydra setting, composed in full.
+    assert len(calls) == 5, calls
+
+
+def test_the_grid_table_is_the_one_of_composing_every_combination(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sim.registry
+
+    grid = {"population": ["cold_list", "mixed"], "seed": [3, 4], "population.size": [50]}
+    table = sweep(BASE, grid, replications=1, progress=False)
+
+    def one_by_one(lists: list[list[str]]) -> list[object]:
+        return [compose(one) for one in lists]
+
+    monkeypatch.setattr(sim.registry, "compose_all", one_by_one)
+    before = sweep(BASE, grid, replications=1, progress=False)
+    pd.testing.assert_frame_equal(table, before)

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from sim import outputs
+from sim.app import NO_AHEAD_ENV
 from tests.cli_helpers import SMALL, manifest, run, start_in_session
 
 pytestmark = pytest.mark.slow
@@ -204,7 +205,15 @@ def _kill_parent_mid_sweep(
     tmp_path: Path, sig: signal.Signals, args: list[str] = SLOW, heads: tuple[str, ...] = ("0", "1")
 ) -> subprocess.Popen[str]:
     sweep = tmp_path / "sweep"
-    proc = start_in_session(args, tmp_path, lambda: all((sweep / h).is_dir() for h in heads), 60)
+    # Every job simulates when it starts (none simulated ahead, sim.sweep.simulate_ahead): the
+    # kill lands while each simulates, not while the first writes its files.
+    os.environ[NO_AHEAD_ENV] = "1"
+    try:
+        proc = start_in_session(
+            args, tmp_path, lambda: all((sweep / h).is_dir() for h in heads), 60
+        )
+    finally:
+        del os.environ[NO_AHEAD_ENV]
     assert all((sweep / h).is_dir() for h in heads), "the jobs did not start"
     workers = _children(proc.pid)
     assert proc.poll() is None, "the sweep finished before it could be killed"

@@ -50,7 +50,15 @@ from sim.outputs import (
     watch_parent,
     write_json,
 )
-from sim.sweep import job_number, progress_line, rest_of_shard, without_subdir
+from sim.sweep import (
+    AHEAD,
+    job_number,
+    progress_line,
+    rest_of_shard,
+    simulate_ahead,
+    start_ahead,
+    without_subdir,
+)
 
 
 def _setup_failed(
@@ -152,6 +160,7 @@ class SafeBasicLauncher(BasicLauncher):
 
 def _execute_job(
     parent: int,
+    ahead: str | None,
     idx: int,
     overrides: Sequence[str],
     hydra_context: HydraContext,
@@ -159,8 +168,12 @@ def _execute_job(
     task_function: TaskFunction,
     singleton_state: dict[Any, Any],
 ) -> JobReturn:
-    """One job in a joblib worker: the worker stops writing once ``parent`` is gone."""
+    """One job in a joblib worker: the worker stops writing once ``parent`` is gone.
+
+    ``ahead``: the command's folder of results simulated ahead (:func:`start_workers`).
+    """
     watch_parent(parent)
+    AHEAD[:] = [Path(ahead)] if ahead else []
     stop_if_orphaned()  # a job handed out just before the command was killed does not start
 
     def run(number: int, job: Sequence[str]) -> JobReturn:
@@ -196,6 +209,7 @@ class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]
         runs = Parallel(**joblib_cfg)(
             delayed(_execute_job)(
                 os.getpid(),
+                str(AHEAD[0]) if AHEAD else None,
                 initial_job_idx + idx,
                 overrides,
                 self.hydra_context,
@@ -220,9 +234,18 @@ def joblib_settings(launcher: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _warm_worker(parent: int) -> int:
-    """Import what a job needs, in a worker, before its first job arrives."""
+def _warm_worker(parent: int, ahead: str | None, first: tuple[str, DictConfig] | None) -> int:
+    """Import what a job needs, in a worker, before its first job arrives.
+
+    ``first``: the config hash and task config of the sweep's first configuration, to simulate
+    ahead into ``ahead`` (:func:`sim.sweep.simulate_ahead`).
+    """
     watch_parent(parent)
+    AHEAD[:] = [Path(ahead)] if ahead else []
+    if ahead and first is not None:
+        # Any failure here only loses the head start: the job simulates it and reports it.
+        with contextlib.suppress(Exception):
+            simulate_ahead(Path(ahead), *first)
     # What run_configuration and simulate() import on a worker's first job: about 1.3 s of CPU
     # (pandas and SciPy most of it), which would otherwise delay the sweep's first result.
     for module in ("sim.app", "sim.api", "sim.metrics", "sim.stats"):
@@ -230,7 +253,7 @@ def _warm_worker(parent: int) -> int:
     return os.getpid()
 
 
-def start_workers(config: DictConfig) -> None:
+def start_workers(config: DictConfig, first: tuple[str, DictConfig] | None = None) -> None:
     """Start a joblib sweep's worker processes now, in the background, importing what jobs need.
 
     Called while the sweep is being checked (:func:`sim.app.main`): the workers start and import
@@ -238,7 +261,12 @@ def start_workers(config: DictConfig) -> None:
     configuration starts at once when the launcher hands it out. Joblib keeps one executor per
     process and reuses it when ``Parallel`` is called with the same settings, which the launcher
     does (:meth:`SafeJoblibLauncher.launch`). Anything else (another launcher, one job at a
-    time) starts nothing. Nothing is written.
+    time) starts nothing. Nothing is written to the sweep's folder.
+
+    ``first``: the config hash and checked task config of the sweep's first configuration; one
+    worker simulates it at once, into a private folder of this command's (``sim.sweep.AHEAD``,
+    removed by :func:`sim.sweep.end_ahead`), where its job finds the results (issue 13: the
+    sweep's first result within 5 s).
     """
     from joblib import effective_n_jobs
     from omegaconf import OmegaConf
@@ -253,11 +281,15 @@ def start_workers(config: DictConfig) -> None:
     if workers <= 1:
         return
     parent = os.getpid()
+    ahead = start_ahead(first[0]) if first is not None else None
 
     def warm() -> None:
         # A failure here only loses the head start: the launcher starts the workers itself.
         with contextlib.suppress(Exception):
-            Parallel(**settings)(delayed(_warm_worker)(parent) for _ in range(workers))
+            Parallel(**settings)(
+                delayed(_warm_worker)(parent, ahead, first if n == 0 else None)
+                for n in range(workers)
+            )
 
     threading.Thread(target=warm, name="outreach-sim-warm-workers", daemon=True).start()
 

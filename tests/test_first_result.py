@@ -1,0 +1,162 @@
+"""A sweep's first result (issue 13): its first configuration simulated ahead, Hydra's mode known.
+
+Timings live in benchmarks/engine.py (``first_result_row``); these tests check that the
+mechanisms are there and change no byte.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig
+
+from sim import app, guard, sweep
+from sim.api import simulate, tables
+from sim.outputs import config_hash
+from sim.registry import CONF_DIR, register_configs, to_experiment
+from tests.cli_helpers import SMALL, run
+
+TABLES = ("metrics", "summary", "by_touch", "timeseries")
+
+
+def _task(overrides: list[str]) -> DictConfig:
+    register_configs()
+    guard.register_resolvers()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        return compose("config", overrides=overrides)
+
+
+def _same_tables(a: object, b: object) -> None:
+    for name in TABLES:
+        left, right = getattr(a, name), getattr(b, name)
+        assert left.to_csv(index=False) == right.to_csv(index=False), name
+
+
+@pytest.fixture
+def ahead_dir() -> object:
+    yield
+    sweep.end_ahead()
+
+
+def test_results_simulated_ahead_are_the_jobs_own(ahead_dir: object) -> None:
+    task = _task(SMALL)
+    digest = config_hash(app.resolved_yaml(task))
+    folder = Path(sweep.start_ahead(digest))
+    sweep.simulate_ahead(folder, digest, task)
+    assert (folder / f"{digest}.results").is_file()
+    found = sweep.take_ahead(digest)
+    assert found is not None
+    exp = to_experiment(task)
+    _same_tables(tables(exp, found), simulate(exp, checked=True))
+    # Another configuration was not asked for: its job simulates it.
+    assert sweep.take_ahead(config_hash("another config")) is None
+    sweep.end_ahead()
+    assert not folder.exists()
+
+
+def test_whoever_claims_a_configuration_first_simulates_it(ahead_dir: object) -> None:
+    task = _task(SMALL)
+    digest = config_hash(app.resolved_yaml(task))
+    folder = Path(sweep.start_ahead(digest))
+    paths = sweep.ahead_paths(folder, digest)
+    # The job began first: it simulates the configuration, the worker ahead does nothing.
+    assert sweep.take_ahead(digest) is None
+    sweep.simulate_ahead(folder, digest, task)
+    assert not paths["results"].exists()
+    # A worker ahead that failed, or died, is not waited for.
+    paths["failed"].touch()
+    assert sweep.take_ahead(digest) is None
+    paths["failed"].unlink()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    paths["claim"].write_text(gone.stdout.strip())
+    assert sweep.take_ahead(digest) is None
+
+
+def test_a_warm_worker_simulates_the_first_configuration_ahead(ahead_dir: object) -> None:
+    from hydra_plugins.outreach_sim_launchers import start_workers, stop_workers
+
+    register_configs()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        cfg = compose(
+            "config",
+            overrides=["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SMALL],
+            return_hydra_config=True,
+        )
+    task = _task(SMALL)
+    digest = config_hash(app.resolved_yaml(task))
+    try:
+        start_workers(cfg, (digest, task))
+        for thread in threading.enumerate():
+            if thread.name == "outreach-sim-warm-workers":
+                thread.join(timeout=300)
+        results = sweep.ahead_paths(sweep.AHEAD[0], digest)["results"]
+        assert results.is_file()
+        found = sweep.take_ahead(digest)
+        assert found is not None
+        exp = to_experiment(task)
+        _same_tables(tables(exp, found), simulate(exp, checked=True))
+    finally:
+        stop_workers()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["seed=3", "population=mixed"],
+        ["hydra.mode=MULTIRUN"],
+        ["-m", "seed=1,2"],
+        ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=range(0,3)"],
+        ["-m", "seed=1,2", "population.size=100,200"],
+        ["-m", "population=cold_list,mixed"],
+        ["-m", "hydra.mode=RUN", "seed=1,2"],
+    ],
+)
+def test_the_preflight_knows_hydras_mode_only_when_it_is_hydras(argv: list[str]) -> None:
+    checked = guard.check_command(argv)
+    overrides = [a for a in argv if a != "-m"]
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        hydras = GlobalHydra.instance().hydra
+        assert hydras is not None
+        mode = hydras.get_mode(config_name="config", overrides=overrides)
+    if checked.mode_known:
+        assert checked.mode == mode
+    # The common commands need no extra composition; a sweep over a group does.
+    assert checked.mode_known == (
+        argv[1:2] != ["population=cold_list,mixed"] and "hydra.mode=RUN" not in argv
+    )
+
+
+def test_a_refused_parallel_sweep_leaves_nothing_behind(tmp_path: Path) -> None:
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    sweep_args = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SMALL[1:]]
+    proc = run(
+        [*sweep_args, "population.size=100,150,-1", "hydra.sweep.dir=sweep"],
+        tmp_path,
+        env={"TMPDIR": str(spool)},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "sweep").exists()
+    assert list(spool.iterdir()) == []
+    # A sweep that runs removes what its workers simulated ahead, once it ends.
+    proc = run(
+        [*sweep_args, "population.size=100,150", "hydra.sweep.dir=sweep"],
+        tmp_path,
+        env={"TMPDIR": str(spool)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not any(p.name.startswith("outreach-sim-ahead-") for p in spool.iterdir())
