@@ -220,9 +220,21 @@ AHEAD: list[Path] = []
 AHEAD_WAIT = 600.0
 
 
+#: The ahead folders' name: the prefix, then the pid of the command that made it.
+AHEAD_PREFIX = "outreach-sim-ahead-"
+
+
 def start_ahead(digest: str) -> str:
-    """Make this command's folder of results simulated ahead, asking for config ``digest``."""
-    ahead = Path(tempfile.mkdtemp(prefix="outreach-sim-ahead-"))
+    """Make this command's folder of results simulated ahead, asking for config ``digest``.
+
+    Folders that killed commands left behind (``SIGKILL`` leaves no time to remove one) are
+    removed first: those whose command's pid no longer runs.
+    """
+    for old in Path(tempfile.gettempdir()).glob(f"{AHEAD_PREFIX}*-*"):
+        pid = old.name.removeprefix(AHEAD_PREFIX).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    ahead = Path(tempfile.mkdtemp(prefix=f"{AHEAD_PREFIX}{os.getpid()}-"))
     AHEAD[:] = [ahead]
     ahead_paths(ahead, digest)["wanted"].touch()
     return str(ahead)
@@ -277,16 +289,25 @@ def simulate_ahead(ahead: Path, digest: str, task: DictConfig) -> None:
         raise
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # another user's process
+    except OSError:
+        return False
+    return True
+
+
 def _alive(pid_file: Path) -> bool:
     """Whether the process that claimed ``pid_file`` still runs (a claim being written does)."""
     try:
         text = pid_file.read_text()
-        if not text:
-            return True  # created, its pid not written yet
-        os.kill(int(text), 0)
-    except (OSError, ValueError):
+    except OSError:
         return False
-    return True
+    if not text:
+        return True  # created, its pid not written yet
+    return text.isdigit() and _running(int(text))
 
 
 def take_ahead(digest: str) -> Any | None:

@@ -6,6 +6,7 @@ mechanisms are there and change no byte.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -160,3 +161,19 @@ def test_a_refused_parallel_sweep_leaves_nothing_behind(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert not any(p.name.startswith("outreach-sim-ahead-") for p in spool.iterdir())
+
+
+def test_folders_of_killed_commands_are_removed_by_the_next(ahead_dir: object) -> None:
+    import tempfile
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    left = Path(tempfile.mkdtemp(prefix=f"{sweep.AHEAD_PREFIX}{gone}-"))
+    (left / "x.results").write_bytes(b"")
+    mine = Path(sweep.start_ahead("abc"))
+    assert not left.exists()
+    assert mine.name.startswith(f"{sweep.AHEAD_PREFIX}{os.getpid()}-")
