@@ -25,7 +25,7 @@ import pytest
 from sim import guard
 from sim.registry import LAUNCHERS, RAY_INIT
 from tests.cli_helpers import manifest, run
-from tests.test_scale import FAIL, JOB_TABLES, SWEEP, same_files
+from tests.test_scale import FAIL, JOB_TABLES, SWEEP, failed_then_resumed, same_files
 
 HAS_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(not HAS_RAY, reason="the ray extra is not installed")
@@ -55,15 +55,7 @@ def test_ray_writes_the_serial_bytes_records_failures_and_resumes(
     assert "Started a local Ray instance" in proc.stderr
     sweep = tmp_path / "sweep"
     same_files(sweep, serial_sweep)
-    failed = manifest(sweep / "2")
-    assert failed["status"] == "failed" and "deliberate failure" in failed["error"]
-    assert [manifest(sweep / j)["job"] for j in ("0", "1", "3")] == [0, 1, 3]
-    kept = {j: (sweep / j / "manifest.json").read_bytes() for j in ("0", "1", "3")}
-    resumed = run([*args, "resume=true"], tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    assert manifest(sweep / "2")["status"] == "ok"
-    for job, data in kept.items():
-        assert (sweep / job / "manifest.json").read_bytes() == data, f"job {job} ran again"
+    failed_then_resumed(sweep, serial_sweep, args, tmp_path)
 
 
 @pytest.fixture

@@ -64,15 +64,23 @@ def test_every_launcher_writes_the_serial_bytes_records_failures_and_resumes(
     assert proc.returncode == 1, proc.stderr
     sweep = tmp_path / "sweep"
     same_files(sweep, serial)
+    # Resume is the app's, whatever the launcher: the sharded runs (one of them on submitit_local)
+    # check it, and keep this file's time under a minute.
+    failed_then_resumed(sweep, serial, args, tmp_path, resume=launcher.startswith("sharded"))
+
+
+def failed_then_resumed(
+    sweep: Path, serial: Path, args: list[str], cwd: Path, *, resume: bool = True
+) -> None:
+    """Job 2 (FAIL) is recorded failed as in the serial sweep; a resume runs it, and it alone."""
     failed = manifest(sweep / "2")
     assert failed["status"] == "failed" and "deliberate failure" in failed["error"]
     assert failed["job"] == 2 and failed["overrides"] == manifest(serial / "2")["overrides"]
     assert [manifest(sweep / j)["job"] for j in ("0", "1", "3")] == [0, 1, 3]
-    if not launcher.startswith("sharded"):
-        return  # resume is the app's, whatever the launcher: the sharded runs (one of them on
-        # submitit_local) check it, and keep this file's time under a minute
+    if not resume:
+        return
     kept = {j: (sweep / j / "manifest.json").read_bytes() for j in ("0", "1", "3")}
-    resumed = run([*args, "resume=true"], tmp_path)
+    resumed = run([*args, "resume=true"], cwd)
     assert resumed.returncode == 0, resumed.stderr
     assert manifest(sweep / "2")["status"] == "ok"
     for job, data in kept.items():
