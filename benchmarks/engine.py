@@ -135,6 +135,11 @@ def worker(kind: str, n: int, horizon: float, size: int = 0) -> dict[str, Any]:
         simulate(cfg_default)
         return {"wall": time.perf_counter() - t0, "base_mb": base, "peak_mb": peak_rss_mb()}
     cfg = benchmark_config(n, horizon)
+    if kind == "engine":
+        # One untimed run of 100 prospects first: the modules a run imports on first use
+        # (numpy.random, and numpy.ma through np.median) are per-process overhead, as in
+        # serial_simulate, not the engine's. Too small to warm the caches or the heap.
+        run_arms(benchmark_config(100, horizon))
     base = current_rss_mb()
     t0 = time.perf_counter()
     if kind == "engine":
@@ -158,11 +163,12 @@ def measure(
     """Run one worker in a fresh interpreter; None if it timed out or failed.
 
     ``root``: the source tree whose engine the worker imports (another checkout, for
-    ``--compare-with``), through its own ``benchmarks/engine.py`` with ``PYTHONPATH=root``.
+    ``--compare-with``), with ``PYTHONPATH=root``. The worker is always this script, with this
+    tree's workload, so that both engines are measured the same way.
     """
     cmd = [
         sys.executable,
-        str(root / "benchmarks" / "engine.py"),
+        str(HERE / "engine.py"),
         "--worker",
         kind,
         "--n",

@@ -75,14 +75,14 @@ def counters(key: np.uint64, prospect: npt.NDArray[np.integer], number: npt.Arra
     """Per-prospect counters for event ``number`` (e.g. the touch number) under ``key``."""
     # mix(mix(p + key) + n), in place on one array: additions modulo 2**64 are associative, so
     # each mix's increment joins the addition before it.
+    # No np.errstate: array arithmetic on unsigned integers wraps without a check (only NumPy
+    # scalars warn on overflow), and ``c`` is always an array.
     c = np.array(prospect, dtype=np.uint64, copy=True, ndmin=1)
-    n = np.asarray(number).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        c += np.uint64((int(key) + int(_GOLDEN)) % 2**64)
-        _finish(c)
-        c += n
-        c += _GOLDEN
-        _finish(c)
+    c += np.uint64((int(key) + int(_GOLDEN)) % 2**64)
+    _finish(c)
+    c += np.asarray(number).astype(np.uint64)
+    c += _GOLDEN
+    _finish(c)
     return c if np.ndim(prospect) else c.reshape(np.shape(prospect))
 
 

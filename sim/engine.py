@@ -207,9 +207,14 @@ class StateMeans:
         excess: npt.NDArray[np.float32],
         *values: npt.NDArray[np.float32],
         out: F64 | None = None,
+        t0: float | None = None,
     ) -> list[F64]:
-        """The terms themselves, one array per quantity, before they are summed (in ``out``)."""
-        dt = t_state - self.t0  # <= 0: t0 is never behind an added term
+        """The terms themselves, one array per quantity, before they are summed (in ``out``).
+
+        ``t0``: the reference time to use instead of the current one (the one a coming
+        :meth:`rebase` will set).
+        """
+        dt = t_state - (self.t0 if t0 is None else t0)  # <= 0: t0 is never behind a term
         # The three factors 2^(dt/h) in one exp2 call over a (3, k) block.
         factor = np.divide(dt, self.half_life[:, None])
         np.exp2(factor, out=factor)
@@ -442,20 +447,23 @@ class ArmRun:
         k = idx.size
         if k == 0:
             return
+        means = self.means
+        t_max = float(t.max())
+        t0_after = max(means.t0, t_max)  # the reference time once the batch is rebased
         removed = np.empty((3, k))  # the batch's terms before the touch, at the reference time
-        stored = np.empty((3, k), np.float32)  # warmth over its baseline, familiarity, annoyance
+        added = np.empty((3, k))  # and after it, at the reference time after the rebase
         for lo in range(0, k, CHUNK):
             hi = min(lo + CHUNK, k)
             b = self.touch_chunk(idx[lo:hi], t[lo:hi])
-            self.means.products(
-                b.t_state, b.w_excess, b.f_stored, b.a_stored, out=removed[:, lo:hi]
+            means.products(b.t_state, b.w_excess, b.f_stored, b.a_stored, out=removed[:, lo:hi])
+            # The terms after the touch, worked out while the chunk is in cache; summed below
+            # over the whole batch, after the removed ones, as one sum per quantity.
+            means.products(
+                b.t, b.w_after - b.base, b.f_after, b.a_after, out=added[:, lo:hi], t0=t0_after
             )
-            stored[0, lo:hi] = b.w_after - b.base
-            stored[1, lo:hi] = b.f_after
-            stored[2, lo:hi] = b.a_after
-        self.means.sums -= np.array([np.sum(r) for r in removed])
-        self.means.rebase(float(t.max()))
-        self.means.sums += np.array([np.sum(r) for r in self.means.products(t, *stored)])
+        means.sums -= np.array([np.sum(r) for r in removed])
+        means.rebase(t_max)
+        means.sums += np.array([np.sum(r) for r in added])
 
     def touch_chunk(self, idx: I64, t: F64) -> Touch:
         """The model steps and the books of one chunk of :meth:`touch`; its :class:`Touch`."""

@@ -71,7 +71,9 @@ class NeedTrack:
         ``idx`` holds each prospect once (as a touch batch or the day's replies do).
         """
         t = np.asarray(t, np.float64)
-        until = self.until.take(idx)
+        # Fancy indexing, not ``take``: ``until`` and ``state`` may be strided columns of the
+        # prospect records, and ``take`` first copies a strided array whole (every prospect).
+        until = self.until[idx]
         hit = np.flatnonzero(until <= t)  # a few in a hundred: positions, not a mask to compress
         if hit.size:
             # The prospects whose episode ended: their state, episode and end time, carried from
@@ -91,4 +93,4 @@ class NeedTrack:
                 who, end = who[more], end[more]
                 t_hit = t_hit if t_hit.ndim == 0 else t_hit[more]
                 state, episode = state[more], episode[more]
-        return self.state.take(idx)
+        return self.state[idx]

@@ -177,8 +177,11 @@ def decay(world: World, b: Touch) -> None:
     b.f = b.f_stored * factor[1]
     b.a = b.a_stored * factor[2]
     recover = factor[3]  # applied to every message kind and channel (one row gather)
-    # float32 rows times float64 factors: each count is converted to float64 first, in one pass.
-    b.counts = np.multiply(rec[:, COUNTS_COL : COUNTS_COL + st.n_counts], recover[:, None])
+    # float32 rows times float64 factors: each count is converted to float64 (exactly), then
+    # multiplied in place; a mixed-dtype ufunc over strided rows would cast through a buffer.
+    b.counts = counts = np.empty((idx.size, st.n_counts))
+    counts[...] = rec[:, COUNTS_COL : COUNTS_COL + st.n_counts]
+    np.multiply(counts, recover[:, None], out=counts)
     # The prospect's own need trajectory (sim.need), kept in the record: only the prospects whose
     # episode ended before the touch go to the track, which moves them on (in the record).
     need = world.need
@@ -263,7 +266,9 @@ def annoy(world: World, b: Touch) -> None:
     """Annoyance rises with every touch, less when unnoticed (2.7)."""
     m, cfg = world.model, world.cfg
     inc = per_channel(world, m.annoyance_increment, b.ch) * m.annoyance_message[b.msg]
-    np.multiply(inc, cfg.annoyance_unnoticed, out=inc, where=~b.noticed)
+    # Times the unnoticed factor where unnoticed, times 1.0 (exact) where noticed: one plain
+    # multiply instead of a masked one.
+    inc *= np.where(b.noticed, 1.0, cfg.annoyance_unnoticed)
     if b.referral:
         inc[(b.ch == REFERRAL) & ~b.intro] = 0.0  # an unmade introduction annoys nobody
     b.a += inc
