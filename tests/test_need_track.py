@@ -6,6 +6,8 @@ instead of gathering them again; the trajectory (and so every table) must not ch
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import numpy.typing as npt
 
@@ -48,3 +50,31 @@ def test_at_walks_the_same_trajectory() -> None:
     for name in ("state", "episode", "until"):
         np.testing.assert_array_equal(getattr(new, name), getattr(ref, name))
     assert new.episode.max() > 10  # many passes of the walk
+
+
+def test_at_reads_only_the_prospects_it_is_asked_about() -> None:
+    """A look at a few prospects allocates for those few, not for every prospect.
+
+    The engine keeps ``until`` and ``state`` in the prospects' records, strided columns of one
+    array. ``ndarray.take`` copies a strided source whole before it gathers: with it, each look
+    at a handful of prospects copied every prospect's column (8 MB a call at a million
+    prospects; docs/performance.md, "The touch path, third pass").
+    """
+    n = 200_000
+    records = np.zeros((n, 8))  # 64-byte rows, as the prospect records
+    state = records.view(np.uint8)[:, 40].view(np.bool_)
+    track = NeedTrack(np.uint64(7), np.zeros(n, np.bool_), 3.0, 9.0, records[:, 3], state)
+    assert track.until.strides == (64,) and track.state.strides == (64,)
+    idx = np.array([5, 70_000, 199_999])
+    when = float(track.until[idx].max()) + 1.0  # every one of them has moved on
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        moved = track.at(idx, when)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak < 64_000, f"{peak} bytes for 3 prospects: a whole column was copied"
+    np.testing.assert_array_equal(moved, track.state[idx])
+    assert (track.until[idx] > when).all()
