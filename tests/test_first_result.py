@@ -24,6 +24,8 @@ from sim.registry import CONF_DIR, register_configs, to_experiment
 from tests.cli_helpers import SMALL, run
 
 TABLES = ("metrics", "summary", "by_touch", "timeseries")
+#: The one line a sweep with population.size=-1 gets.
+REFUSED = "error: population.size=-1 is not allowed: a number >= 1"
 
 
 def _task(overrides: list[str]) -> DictConfig:
@@ -149,8 +151,10 @@ def test_a_refused_parallel_sweep_leaves_nothing_behind(tmp_path: Path) -> None:
         tmp_path,
         env={"TMPDIR": str(spool)},
     )
+    # run() returns once every process holding the command's stderr has closed it: its workers
+    # and loky's resource tracker, which prints its warnings (leaked folders) as it exits.
     assert proc.returncode == 2, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr.splitlines() == [REFUSED], proc.stderr
     assert not (tmp_path / "sweep").exists()
     assert list(spool.iterdir()) == []
     # A sweep that runs removes what its workers simulated ahead, once it ends.
@@ -161,6 +165,40 @@ def test_a_refused_parallel_sweep_leaves_nothing_behind(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert not any(p.name.startswith("outreach-sim-ahead-") for p in spool.iterdir())
+
+
+#: The command, with its warm workers' thread paused (1 s) between registering joblib's temporary
+#: folder with loky's resource tracker and registering what unregisters it at exit. Unless the
+#: refusal waits for that thread (stop_workers), the command exits in between and the tracker
+#: prints "There appear to be 1 leaked folder objects to clean up at shutdown" (two more lines).
+SLOW_WARM_THREAD = """
+import sys, threading, time
+from joblib import _memmapping_reducer
+register = _memmapping_reducer.resource_tracker.register
+def paused(name, rtype):
+    register(name, rtype)
+    if rtype == "folder" and threading.current_thread().name == "outreach-sim-warm-workers":
+        time.sleep(1.0)
+_memmapping_reducer.resource_tracker.register = paused
+from sim.app import main
+main()
+"""
+
+
+def test_a_refusal_waits_for_the_warm_workers_whatever_they_are_doing(tmp_path: Path) -> None:
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    sweep_args = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SMALL[1:]]
+    proc = run(
+        ["-c", SLOW_WARM_THREAD, *sweep_args, "population.size=100,150,-1", "hydra.sweep.dir=s"],
+        tmp_path,
+        env={"TMPDIR": str(spool)},
+        program=sys.executable,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [REFUSED], proc.stderr
+    assert not (tmp_path / "s").exists()
+    assert list(spool.iterdir()) == []
 
 
 def test_folders_of_killed_commands_are_removed_by_the_next(ahead_dir: object) -> None:

@@ -21,7 +21,8 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from hydra.types import HydraContext, TaskFunction
 from hydra_plugins.hydra_joblib_launcher import _core as joblib_core
 from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
 from joblib import Parallel, delayed
+from joblib.executor import MemmappingExecutor
 from omegaconf import DictConfig, open_dict
 
 from sim.outputs import (
@@ -253,6 +255,10 @@ def _warm_worker(parent: int, ahead: str | None, first: tuple[str, DictConfig] |
     return os.getpid()
 
 
+#: The threads :func:`start_workers` started, each with the event that stops it handing out work.
+_WARMING: list[tuple[threading.Thread, threading.Event]] = []
+
+
 def start_workers(config: DictConfig, first: tuple[str, DictConfig] | None = None) -> None:
     """Start a joblib sweep's worker processes now, in the background, importing what jobs need.
 
@@ -282,22 +288,59 @@ def start_workers(config: DictConfig, first: tuple[str, DictConfig] | None = Non
         return
     parent = os.getpid()
     ahead = start_ahead(first[0]) if first is not None else None
+    stop = threading.Event()
+
+    def tasks() -> Iterator[Any]:
+        # Checked as each task is handed out: once stop_workers() is called, none more is.
+        for n in range(workers):
+            if stop.is_set():
+                return
+            yield delayed(_warm_worker)(parent, ahead, first if n == 0 else None)
 
     def warm() -> None:
         # A failure here only loses the head start: the launcher starts the workers itself.
         with contextlib.suppress(Exception):
-            Parallel(**settings)(
-                delayed(_warm_worker)(parent, ahead, first if n == 0 else None)
-                for n in range(workers)
-            )
+            Parallel(**settings)(tasks())
 
-    threading.Thread(target=warm, name="outreach-sim-warm-workers", daemon=True).start()
+    thread = threading.Thread(target=warm, name="outreach-sim-warm-workers", daemon=True)
+    _WARMING.append((thread, stop))
+    thread.start()
 
 
-def stop_workers() -> None:
-    """Stop workers :func:`start_workers` started (a command refused after they started)."""
+def stop_workers(timeout: float = 60.0) -> None:
+    """Stop workers :func:`start_workers` started (a command refused after they started).
+
+    Returns once the thread that starts them has returned (``timeout`` seconds at most) and the
+    workers have exited, their temporary folders removed. The thread may still be creating the
+    executor when the command is refused: it is told to hand out nothing more, and each
+    executor found meanwhile is terminated, until the thread is gone. Each ``Parallel`` call
+    registers its temporary folder with loky's resource tracker, then an ``atexit`` handler
+    that unregisters it; a thread left running as the command exits can do the first and not
+    the second (or do it after the handlers ran), and the tracker then prints "There appear to
+    be 1 leaked folder objects to clean up at shutdown" after the command's one error line.
+    """
     from joblib.externals.loky import reusable_executor
 
-    executor = reusable_executor._executor
-    if executor is not None:
+    warming = list(_WARMING)
+    _WARMING.clear()
+    for _, stop in warming:
+        stop.set()
+    stopped: list[object] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        executor = reusable_executor._executor
+        if executor is not None and not any(executor is done for done in stopped):
+            stopped.append(executor)
+            _terminate(executor)
+        alive = [thread for thread, _ in warming if thread.is_alive()]
+        if not alive or time.monotonic() >= deadline:
+            return
+        alive[0].join(0.05)
+
+
+def _terminate(executor: Any) -> None:
+    """Kill an executor's workers, wait for them, and remove (and unregister) its folders."""
+    if isinstance(executor, MemmappingExecutor):
+        executor.terminate(kill_workers=True)  # shutdown(wait=True), then the temporary folders
+    else:
         executor.shutdown(wait=True, kill_workers=True)
