@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.app import NO_AHEAD_ENV
 from tests.cli_helpers import AGGREGATE, APP, SMALL, manifest, run, start_in_session
 
 pytestmark = pytest.mark.slow
@@ -168,14 +167,7 @@ def test_ctrl_c_prints_one_line_with_the_command_that_finishes_the_sweep(
 ) -> None:
     args = [*SWEEP, "hydra.sweep.dir=sweep"]
     sweep = tmp_path / "sweep"
-    # As the kill tests (tests/test_faults.py): no configuration simulated ahead (the test-only
-    # OUTREACH_SIM_NO_AHEAD), so job 0 simulates when it starts and the Ctrl-C, sent once its
-    # manifest is written, lands while the sweep still runs.
-    os.environ[NO_AHEAD_ENV] = "1"
-    try:
-        proc = start_in_session(args, tmp_path, lambda: any(sweep.glob("*/manifest.json")), 300)
-    finally:
-        del os.environ[NO_AHEAD_ENV]
+    proc = start_in_session(args, tmp_path, lambda: any(sweep.glob("*/manifest.json")), 300)
     os.kill(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
