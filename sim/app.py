@@ -556,7 +556,9 @@ def _known_mode(checked: guard.Checked) -> Iterator[None]:
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
-    print(interrupted_line(sys.argv[1:]), file=sys.stderr, flush=True)
+    # One write, line and newline together (see sim.sweep.progress_line).
+    sys.stderr.write(interrupted_line(sys.argv[1:]) + "\n")
+    sys.stderr.flush()
     end_ahead()
     os._exit(128 + signum)
 

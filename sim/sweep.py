@@ -205,7 +205,10 @@ def progress_line(
     done += sum(1 for _ in sweep_dir.glob(f"{JOB_ERRORS}/*.json"))
     count = f"{done}/{total}" if total else str(done)
     shown = " ".join(o for o in overrides if not o.startswith("resume="))
-    print(f"[{count}] job {job} {status} in {seconds:.1f} s: {shown}", file=sys.stderr, flush=True)
+    # The line and its newline in one write: print() writes them apart, and a Ctrl-C between
+    # the two glued the "interrupted:" line onto this one (seen under a slow CPU profile).
+    sys.stderr.write(f"[{count}] job {job} {status} in {seconds:.1f} s: {shown}\n")
+    sys.stderr.flush()
 
 
 # A sweep's first result (issue 13: within 5 s of the command's start). Its first configuration

@@ -180,3 +180,38 @@ def test_ctrl_c_prints_one_line_with_the_command_that_finishes_the_sweep(
     assert resumed.returncode == 0, resumed.stderr
     for name in TABLES:
         assert (sweep / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+class _Writes:
+    """A stderr that keeps each write call apart."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_progress_line_and_the_interrupt_line_are_each_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C between a line and its newline glued the two lines together (a slow CPU saw it):
+    each line goes out with its newline in one write, which a signal handler cannot split."""
+    import sys
+
+    from sim import app
+    from sim.sweep import progress_line
+
+    err = _Writes()
+    monkeypatch.setattr(sys, "stderr", err)
+    progress_line(tmp_path, 0, "ok", 1.0, ["seed=1"])
+    assert err.calls == ["[0] job 0 ok in 1.0 s: seed=1\n"]
+    monkeypatch.setattr(os, "_exit", lambda code: None)
+    err.calls.clear()
+    app._on_interrupt(signal.SIGINT, None)
+    assert len(err.calls) == 1 and err.calls[0].startswith("interrupted: ")
+    assert err.calls[0].endswith("\n")
