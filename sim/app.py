@@ -53,7 +53,15 @@ from sim.registry import (
     to_experiment,
     with_plain,
 )
-from sim.sweep import end_ahead, progress_line, shard_of, take_ahead, without_subdir
+from sim.sweep import (
+    COMPLETE,
+    complete_before,
+    end_ahead,
+    progress_line,
+    shard_of,
+    take_ahead,
+    without_subdir,
+)
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
@@ -250,7 +258,10 @@ def run_job(cfg: DictConfig) -> int:
     first = int(here.name) if here.name.isdigit() else int(hc.job.num)
     shard = shard_of(sweep_dir, first)
     if not shard:
-        head.number = int(hc.job.num)
+        # The folder's number, as for a shard: a resumed sweep launches only the configurations
+        # that are not complete, each with its folder given (hydra.sweep.subdir), so Hydra's
+        # job number counts the launched ones (hydra_plugins/outreach_sim_sweeper).
+        head.number = first
         return run_configuration(head, sweep_dir)
     composer = ShardComposer(hc, cfg)
     codes = []
@@ -475,17 +486,29 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
     ``warm``: a joblib sweep's workers start (and import) while its configurations are checked,
     one of them simulating the first configuration ahead
     (:func:`hydra_plugins.outreach_sim_launchers.start_workers`); they are stopped again, and
-    what they simulated is thrown away, when the command is refused.
+    what they simulated is thrown away, when the command is refused. A resumed sweep's
+    configurations that are complete already are found here too (:data:`sim.sweep.COMPLETE`),
+    so that the sweeper need not launch them.
 
     Returns:
         2 after printing a user error; else what the check learnt (:class:`sim.guard.Checked`).
     """
     started: list[bool] = []
+    COMPLETE.clear()
+
+    def on_job(config: DictConfig, cfg: DictConfig, number: int, jobs: int) -> None:
+        sweep_dir = resumed_sweep_dir(config, cfg)
+        if sweep_dir is not None and completed_before(sweep_dir, cfg, number, jobs):
+            COMPLETE.setdefault(sweep_dir.resolve(), set()).add(number)
 
     def on_sweep(config: DictConfig, first: DictConfig) -> None:
         from hydra_plugins.outreach_sim_launchers import start_workers
 
         started.append(True)
+        sweep_dir = resumed_sweep_dir(config, first)
+        if sweep_dir is not None and 0 in complete_before(sweep_dir):
+            start_workers(config)  # its result is there: nothing to simulate ahead
+            return
         try:
             digest = config_hash(resolved_yaml(first))
         except Exception:  # it cannot be resolved here (${hydra:...}): its job simulates it
@@ -495,7 +518,7 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
             start_workers(config, ahead)
 
     try:
-        return guard.check_command(argv, on_sweep=on_sweep if warm else None)
+        return guard.check_command(argv, on_sweep=on_sweep if warm else None, on_job=on_job)
     except guard.UserError as exc:
         if started:
             from hydra_plugins.outreach_sim_launchers import stop_workers
@@ -506,6 +529,42 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
         print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
         return 2
     return None
+
+
+def resumed_sweep_dir(config: DictConfig, cfg: DictConfig) -> Path | None:
+    """The folder of a sweep resumed into an existing folder; None when there is nothing to find.
+
+    ``config``: the sweep's config (its ``hydra`` node), ``cfg``: a job's task config. Only
+    with the job folders Hydra makes by default (``hydra.sweep.subdir: ${hydra.job.num}``):
+    another layout is left to the jobs, which skip themselves when complete.
+    """
+    if not cfg.get("resume"):
+        return None
+    node = OmegaConf.select(config, "hydra.sweep")
+    if node is None:
+        return None
+    raw = OmegaConf.to_container(node, resolve=False)
+    if not isinstance(raw, dict) or raw.get("subdir") != "${hydra.job.num}":
+        return None
+    try:
+        sweep_dir = Path(str(node.dir))
+    except Exception:  # it cannot be resolved here (${hydra:...}): a new folder, or the jobs'
+        return None
+    return sweep_dir if sweep_dir.is_dir() else None
+
+
+def completed_before(sweep_dir: Path, cfg: DictConfig, number: int, jobs: int) -> bool:
+    """Whether job ``number`` of ``jobs`` already has its completed result in ``sweep_dir``.
+
+    The same test as the job's own under ``resume`` (:func:`is_completed`, the same config hash
+    and outputs), made before the sweep is launched.
+    """
+    try:
+        digest = config_hash(resolved_yaml(cfg))
+    except Exception:  # it cannot be resolved here (${hydra:...}): the job tells for itself
+        return False
+    full = wants_full(cfg.get("outputs", "auto"), jobs)
+    return is_completed(sweep_dir / str(number), digest, full=full)
 
 
 def _lines(text: str) -> list[str]:

@@ -658,14 +658,19 @@ def _argument_error(message: str) -> NoReturn:
 
 
 def check_command(
-    argv: Sequence[str], on_sweep: Callable[[DictConfig, DictConfig], None] | None = None
+    argv: Sequence[str],
+    on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
+    on_job: Callable[[DictConfig, DictConfig, int, int], None] | None = None,
 ) -> Checked:
     """Check a whole ``outreach-sim`` command line before Hydra runs it.
 
     ``on_sweep``: called with a sweep's config (its ``hydra`` node: launcher, sweeper) and its
     first job's task config (checked, without ``hydra``) once that job has passed, before the
     others are checked (the app starts its workers then, and has them simulate the first job
-    ahead, :func:`sim.app.main`); a check that fails afterwards still raises.
+    ahead, :func:`sim.app.main`); a check that fails afterwards still raises. ``on_job``:
+    called for every job of a sweep once it has passed, before ``on_sweep``, with the sweep's
+    config, the job's task config, its number and the number of jobs (a resumed sweep looks for
+    the jobs that are complete already, :func:`sim.app.preflight`).
 
     Returns:
         What the check learnt that Hydra would compose again to learn (:class:`Checked`).
@@ -700,6 +705,8 @@ def check_command(
             # Each job's config is composed for this check alone: the check may consume it.
             check_job(cfg, validate=not show_only, owned=True)
             check_arm_names(job, cfg)
+            if sweep is not None and on_job is not None:
+                on_job(sweep, cfg, number, len(jobs))
             if number == 0 and sweep is not None and on_sweep is not None:
                 on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
     return checked

@@ -93,6 +93,16 @@ def shard_of(sweep_dir: Path, first: int) -> list[tuple[int, list[str]]]:
     return [(number, [str(o) for o in jobs[number]]) for number in range(first, end)]
 
 
+#: Resumed sweeps: the configurations the pre-flight found complete already, by sweep folder
+#: (:func:`sim.app.preflight`); the sharded sweeper does not launch a shard they fill.
+COMPLETE: dict[Path, set[int]] = {}
+
+
+def complete_before(sweep_dir: Path) -> set[int]:
+    """The configurations of the sweep at ``sweep_dir`` found complete before it was resumed."""
+    return COMPLETE.get(sweep_dir.resolve(), set())
+
+
 def job_number(overrides: Sequence[str], idx: int) -> int:
     """The configuration a launched Hydra job runs first: its shard's subdir, else ``idx``."""
     for override in overrides:

@@ -9,6 +9,7 @@ a resume finishes the failed job alone (checked on the sharded runs: resume is t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,9 @@ LAUNCHERS = {
     "sharded_submitit_local": ["hydra/launcher=submitit_local", "hydra.sweeper.max_jobs=2"],
 }
 
+#: The sweeper's line when a resumed sweep leaves complete shards out.
+RESUMED = re.compile(r"Resumed: (\d+) of 4 jobs are complete already; (\d+) of (\d+) launched")
+
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -64,8 +68,9 @@ def test_every_launcher_writes_the_serial_bytes_records_failures_and_resumes(
     assert proc.returncode == 1, proc.stderr
     sweep = tmp_path / "sweep"
     same_files(sweep, serial)
-    # Resume is the app's, whatever the launcher: the sharded runs (one of them on submitit_local)
-    # check it, and keep this file's time under a minute.
+    # Resume, whatever the launcher: the sweeper leaves out complete shards, the app skips
+    # complete jobs. The sharded runs (one of them on submitit_local) check it, and keep this
+    # file's time under a minute; Ray checks it unsharded (tests/test_ray_launcher.py).
     failed_then_resumed(sweep, serial, args, tmp_path, resume=launcher.startswith("sharded"))
 
 
@@ -86,6 +91,16 @@ def failed_then_resumed(
     for job, data in kept.items():
         assert (sweep / job / "manifest.json").read_bytes() == data, f"job {job} ran again"
     assert (sweep / "report.html").is_file() and (sweep / "sweep_seed.png").is_file()
+    # The shards whose jobs were all complete were not launched (the sweeper's line; every
+    # layout here has one); the complete jobs of the launched shard skipped themselves (above).
+    found = RESUMED.search(resumed.stderr)
+    assert found is not None, resumed.stderr
+    assert 1 <= int(found[1]) <= 3 and int(found[2]) < int(found[3])
+    tables = {name: (sweep / name).read_bytes() for name in TABLES}
+    again = run([*args, "resume=true"], cwd)  # all complete: nothing launched, tables again
+    assert again.returncode == 0, again.stderr
+    assert "Resumed: 4 of 4 jobs are complete already; 0 of" in again.stderr
+    assert {name: (sweep / name).read_bytes() for name in TABLES} == tables
 
 
 @pytest.mark.slow
@@ -198,3 +213,27 @@ def test_the_guard_allows_submitit_with_scheduling_options() -> None:
             "hydra.sweeper.max_jobs=1000",
         ]
     )
+
+
+def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) -> None:
+    """The pre-flight's test is the job's own: same config hash, same outputs, files intact."""
+    args = ["-m", "seed=1,2", "population.size=50", "replications=1", "horizon_days=5"]
+    proc = run([*args, "hydra.sweep.dir=sweep", "outputs=tables"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    sweep = tmp_path / "sweep"
+
+    def found(*more: str) -> set[int]:
+        app.COMPLETE.clear()
+        argv = [*args, f"hydra.sweep.dir={sweep}", *more]
+        assert not isinstance(app.preflight(argv), int)
+        return app.complete_before(sweep)
+
+    assert found("outputs=tables", "resume=true") == {0, 1}
+    assert found("outputs=tables") == set()  # not a resume: the jobs run again
+    assert found("outputs=full", "resume=true") == set()  # a report is asked for: none there
+    assert found("outputs=tables", "resume=true", "horizon_days=6") == set()  # another config
+    (sweep / "1" / "metrics.csv").write_text("edited\n")
+    assert found("outputs=tables", "resume=true") == {0}  # a table no longer the one written
+    custom = found("outputs=tables", "resume=true", "hydra.sweep.subdir=job${hydra.job.num}")
+    assert custom == set()  # folders of another layout: left to the jobs
+    app.COMPLETE.clear()

@@ -162,10 +162,15 @@ def test_sharding_fits_a_sweep_larger_than_max_array_size(
 
 def _resumes_to_serial(sweep: Path, serial: Path, args: list[str], kept: tuple[int, ...]) -> None:
     before = {j: (sweep / str(j) / "manifest.json").read_bytes() for j in kept}
+    arrays = _arrays(sweep)
     _sweep([*args, "resume=true"], sweep.parent)
     for job, data in before.items():
         assert (sweep / str(job) / "manifest.json").read_bytes() == data, f"job {job} ran again"
     _same_files(sweep, serial, range(4))
+    # The resume submitted one array of the incomplete configurations only: the complete ones
+    # get no task that would start Python only to find its results.
+    resumed = {array: tasks for array, tasks in _arrays(sweep).items() if array not in arrays}
+    assert list(resumed.values()) == [4 - len(kept)], resumed
 
 
 def test_a_failed_configuration_is_recorded_aggregated_and_resumed(

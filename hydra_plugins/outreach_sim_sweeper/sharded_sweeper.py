@@ -15,7 +15,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.sweep import SUBDIR_KEY, effective_shard_size, shards
+from sim.sweep import SUBDIR_KEY, complete_before, effective_shard_size, shards
 
 
 class ShardedSweeper(BasicSweeper):
@@ -50,12 +50,28 @@ class ShardedSweeper(BasicSweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        # A resumed sweep: the shards whose configurations are all complete are not launched
+        # (on SLURM each would be an array task that starts Python only to find its results).
+        complete = complete_before(sweep_dir) if self.config.get("resume") else set()
         heads: list[tuple[int, list[str]]] = []
-        for shard in shards(len(configurations), size):
+        every = shards(len(configurations), size)
+        for shard in every:
+            if complete.issuperset(shard):
+                continue
             overrides = list(configurations[shard.start])
-            if size > 1:
+            if size > 1 or complete:  # its folder, whatever Hydra's job number
                 overrides.append(f"{SUBDIR_KEY}={shard.start}")
             heads.append((shard.start, overrides))
+        if len(heads) < len(every):
+            done = sum(len(shard) for shard in every if complete.issuperset(shard))
+            print(
+                f"Resumed: {done} of {len(configurations)} jobs are complete already; "
+                f"{len(heads)} of {len(every)} launched",
+                file=sys.stderr,
+                flush=True,
+            )
+        if not heads:
+            return []
         batch = self.max_batch_size or len(heads) or 1
         returns: list[Sequence[Any]] = []
         for start in range(0, len(heads), batch):
