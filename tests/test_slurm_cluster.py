@@ -162,15 +162,22 @@ def test_sharding_fits_a_sweep_larger_than_max_array_size(
 
 def _resumes_to_serial(sweep: Path, serial: Path, args: list[str], kept: tuple[int, ...]) -> None:
     before = {j: (sweep / str(j) / "manifest.json").read_bytes() for j in kept}
-    arrays = _arrays(sweep)
+    tasks = _tasks(sweep)
     _sweep([*args, "resume=true"], sweep.parent)
     for job, data in before.items():
         assert (sweep / str(job) / "manifest.json").read_bytes() == data, f"job {job} ran again"
     _same_files(sweep, serial, range(4))
-    # The resume submitted one array of the incomplete configurations only: the complete ones
-    # get no task that would start Python only to find its results.
-    resumed = {array: tasks for array, tasks in _arrays(sweep).items() if array not in arrays}
-    assert list(resumed.values()) == [4 - len(kept)], resumed
+    # The resume submitted the incomplete configurations only: the complete ones get no task
+    # that would start Python only to find its results.
+    assert len(_tasks(sweep) - tasks) == 4 - len(kept), sorted(_tasks(sweep) - tasks)
+
+
+def _tasks(sweep: Path) -> set[str]:
+    """The SLURM tasks a sweep submitted: array tasks, and jobs of one (submitit submits a
+    single job as a plain job, not an array of one)."""
+    names = {folder.name for folder in (sweep / ".submitit").iterdir()}
+    arrays = {name.split("_")[0] for name in names if re.fullmatch(r"\d+_\d+", name)}
+    return {n for n in names if re.fullmatch(r"\d+_\d+", n) or (n.isdigit() and n not in arrays)}
 
 
 def test_a_failed_configuration_is_recorded_aggregated_and_resumed(
