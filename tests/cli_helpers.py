@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -55,3 +56,10 @@ def start_in_session(
 
 def manifest(job_dir: Path) -> dict[str, Any]:
     return json.loads((job_dir / "manifest.json").read_text())
+
+
+def complete_already(stderr: str) -> int:
+    """How many jobs a resumed sweep found complete: the sweeper's count of those it did not
+    launch (``Resumed: N of M jobs are complete already``) plus the launched ones that said so."""
+    found = re.search(r"Resumed: (\d+) of \d+ jobs are complete already", stderr)
+    return (int(found[1]) if found else 0) + stderr.count("already complete in")
