@@ -13,7 +13,9 @@ so prospect ``i`` is the same person whether the list holds 1,000 or 5,000 prosp
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -31,6 +33,9 @@ B = npt.NDArray[np.bool_]
 I8 = npt.NDArray[np.int8]
 
 BLOCK = 4096
+#: Populations of at least this many blocks are drawn on two threads (sample_prospects): below
+#: it, starting a thread costs about what it saves.
+PARALLEL_BLOCKS = 4
 #: Each trait's dtype in :class:`Prospects`; blocks are drawn in float64 and rounded on the copy.
 FLOAT32_TRAITS = ("warmth_base", "familiarity0", "affinity", "busyness", "responsiveness")
 #: Columns of the day-to-day load shock table; a prospect follows one column (its load group).
@@ -200,24 +205,67 @@ def need_stationary_share(model: ModelConfig) -> float:
 
 
 def sample_prospects(
-    cfg: PopulationConfig, model: ModelConfig, n: int, seq: np.random.SeedSequence
+    cfg: PopulationConfig,
+    model: ModelConfig,
+    n: int,
+    seq: np.random.SeedSequence,
+    workers: int | None = None,
 ) -> Prospects:
-    """Draw ``n`` prospects, block by block, so that any prefix is the same whatever ``n``."""
+    """Draw ``n`` prospects, block by block, so that any prefix is the same whatever ``n``.
+
+    ``workers``: threads that draw blocks at once (default: two when the machine lets this
+    process use two CPUs and there are at least :data:`PARALLEL_BLOCKS` blocks, else one). Each
+    block has a generator of its own and is written to its own rows, so the prospects are the
+    same bits whatever the number of threads; NumPy's samplers release the GIL while they draw.
+    """
+    blocks = -(-n // BLOCK)
+    if workers is None:
+        workers = 2 if blocks >= PARALLEL_BLOCKS and usable_cpus() > 1 else 1
     # Fill preallocated arrays block by block: a list of every block, then a concatenated copy,
     # would hold the population twice at once (a million prospects: ~50 MB more at the peak).
-    merged: dict[str, npt.NDArray[np.generic]] = {}
-    for b in range(-(-n // BLOCK)):
-        block = _sample_block(cfg, model, seq, b)
+    # The first block gives each trait's dtype and shape.
+    first = _sample_block(cfg, model, seq, 0)
+    merged: dict[str, npt.NDArray[np.generic]] = {
+        name: np.empty(
+            (n, *values.shape[1:]), np.float32 if name in FLOAT32_TRAITS else values.dtype
+        )
+        for name, values in first.items()
+    }
+
+    def fill(b: int, block: dict[str, npt.NDArray[np.generic]] | None = None) -> None:
         lo, hi = b * BLOCK, min((b + 1) * BLOCK, n)
-        for name, values in block.items():
-            if name not in merged:
-                dtype = np.float32 if name in FLOAT32_TRAITS else values.dtype
-                merged[name] = np.empty((n, *values.shape[1:]), dtype)
+        for name, values in (block or _sample_block(cfg, model, seq, b)).items():
             merged[name][lo:hi] = values[: hi - lo]
+
+    def fill_range(lo: int, hi: int) -> None:
+        for b in range(lo, hi):
+            fill(b)
+
+    fill(0, first)
     # In market at day 0: a keyed draw per prospect (sim.need), the start of the need trajectory
     # every arm of the replicate follows.
-    merged["need0"] = need_at_start(stream_key(seq), n, need_stationary_share(model))
+    share = need_stationary_share(model)
+    if workers > 1 and blocks > 2:
+        # The second half of the blocks on a helper thread, the first half and the need here:
+        # contiguous halves, so that each thread writes rows of its own.
+        half = (blocks + 1) // 2
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            helper = pool.submit(fill_range, half, blocks)
+            fill_range(1, half)
+            merged["need0"] = need_at_start(stream_key(seq), n, share)
+            helper.result()
+    else:
+        fill_range(1, blocks)
+        merged["need0"] = need_at_start(stream_key(seq), n, share)
     return Prospects(**merged)  # type: ignore[arg-type]
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _choice(rng: np.random.Generator, weights: F64, size: int) -> I8:
