@@ -1,4 +1,5 @@
-"""``sample_prospects`` draws the same prospects as main at 807a10e: the same bits and dtypes.
+"""``sample_prospects`` draws the same prospects as main at 807a10e: the same bits and dtypes,
+on one thread or two.
 
 ``reference_block`` is main's ``_sample_block``, kept verbatim: ``Generator.choice`` with
 probabilities, ``Generator.uniform`` and a float32 copy of each trait. The optimised block
@@ -78,3 +79,71 @@ def test_choice_is_generator_choice() -> None:
         want = a.choice(k, size=999, p=weights / weights.sum()).astype(np.int8)
         np.testing.assert_array_equal(_choice(b, weights, 999), want)
         assert a.random() == b.random()  # the stream moved on by the same draws
+
+
+def test_two_threads_draw_the_same_prospects_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks drawn on a helper thread (sample_prospects' ``workers=2``) are the same bits."""
+    import dataclasses
+    import threading
+
+    import sim.population as population
+
+    cfg = compose(["population=mixed"])
+    n = 7 * BLOCK + 5  # an odd number of blocks, the last one short
+    seq = np.random.SeedSequence(11, spawn_key=(1,))
+    threads: set[int] = set()
+    draw = population._sample_block
+
+    def recorded(*args: object) -> dict[str, npt.NDArray[np.generic]]:
+        threads.add(threading.get_ident())
+        return draw(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(population, "_sample_block", recorded)
+    one = sample_prospects(cfg.population, cfg.model, n, seq, workers=1)
+    assert len(threads) == 1
+    two = sample_prospects(cfg.population, cfg.model, n, seq, workers=2)
+    assert len(threads) == 2  # the helper drew some of the blocks
+    for field in dataclasses.fields(one):
+        np.testing.assert_array_equal(getattr(two, field.name), getattr(one, field.name))
+        assert getattr(two, field.name).dtype == getattr(one, field.name).dtype
+
+
+def test_the_default_uses_a_second_thread_only_for_a_large_list_and_a_second_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sim.population as population
+
+    cfg = compose([])
+    seq = np.random.SeedSequence(3)
+    made: list[int] = []
+    pool = population.ThreadPoolExecutor
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(1)
+        return pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(population, "ThreadPoolExecutor", counted)
+    monkeypatch.setattr(population, "usable_cpus", lambda: 2)
+    sample_prospects(cfg.population, cfg.model, (population.PARALLEL_BLOCKS - 1) * BLOCK, seq)
+    assert made == []  # too few blocks to be worth a thread
+    sample_prospects(cfg.population, cfg.model, population.PARALLEL_BLOCKS * BLOCK, seq)
+    assert made == [1]
+    monkeypatch.setattr(population, "usable_cpus", lambda: 1)
+    sample_prospects(cfg.population, cfg.model, 8 * BLOCK, seq)
+    assert made == [1]  # one CPU: no helper
+
+
+def test_an_error_on_the_helper_thread_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.population as population
+
+    cfg = compose([])
+    draw = population._sample_block
+
+    def failing(c: PopulationConfig, m: ModelConfig, s: np.random.SeedSequence, b: int) -> object:
+        if b == 5:  # in the second half: the helper's
+            raise RuntimeError("block 5")
+        return draw(c, m, s, b)
+
+    monkeypatch.setattr(population, "_sample_block", failing)
+    with pytest.raises(RuntimeError, match="block 5"):
+        sample_prospects(cfg.population, cfg.model, 6 * BLOCK, np.random.SeedSequence(1), workers=2)
