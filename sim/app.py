@@ -56,8 +56,10 @@ from sim.registry import (
 from sim.sweep import (
     COMPLETE,
     complete_before,
+    default_job_folders,
     end_ahead,
     progress_line,
+    retire_manifest,
     shard_of,
     take_ahead,
     without_subdir,
@@ -387,6 +389,8 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         else:
             print(f"Already complete: {job_dir}")
         return 0
+    if sweep_dir is not None:
+        retire_manifest(job_dir)  # an earlier attempt's, which no longer holds (sim.sweep)
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
     from sim.api import simulate, tables
@@ -538,16 +542,10 @@ def resumed_sweep_dir(config: DictConfig, cfg: DictConfig) -> Path | None:
     with the job folders Hydra makes by default (``hydra.sweep.subdir: ${hydra.job.num}``):
     another layout is left to the jobs, which skip themselves when complete.
     """
-    if not cfg.get("resume"):
-        return None
-    node = OmegaConf.select(config, "hydra.sweep")
-    if node is None:
-        return None
-    raw = OmegaConf.to_container(node, resolve=False)
-    if not isinstance(raw, dict) or raw.get("subdir") != "${hydra.job.num}":
+    if not cfg.get("resume") or not default_job_folders(config):
         return None
     try:
-        sweep_dir = Path(str(node.dir))
+        sweep_dir = Path(str(config.hydra.sweep.dir))
     except Exception:  # it cannot be resolved here (${hydra:...}): a new folder, or the jobs'
         return None
     return sweep_dir if sweep_dir.is_dir() else None

@@ -103,6 +103,36 @@ def complete_before(sweep_dir: Path) -> set[int]:
     return COMPLETE.get(sweep_dir.resolve(), set())
 
 
+def default_job_folders(config: DictConfig) -> bool:
+    """Whether configuration ``k`` of the sweep goes to folder ``k`` of the sweep folder.
+
+    ``config``: the sweep's config, with its ``hydra`` node. True for Hydra's default job folders
+    (``hydra.sweep.subdir: ${hydra.job.num}``).
+    """
+    node = OmegaConf.select(config, "hydra.sweep")
+    if node is None:
+        return False
+    raw = OmegaConf.to_container(node, resolve=False)
+    return isinstance(raw, dict) and raw.get("subdir") == "${hydra.job.num}"
+
+
+#: Where a job's earlier manifest goes when the job runs again (a resume): kept for the user to
+#: read, but no longer ``manifest.json``, which the progress count and the aggregation read.
+PREVIOUS_MANIFEST = "manifest.previous.json"
+
+
+def retire_manifest(job_dir: Path) -> None:
+    """Move the manifest of a job that runs again aside, to :data:`PREVIOUS_MANIFEST`.
+
+    A failed job's manifest, or one of results for another config, no longer holds once the job
+    runs again; left as ``manifest.json``, the progress count (``[done/total]``) would count the
+    job before it finished. The new attempt writes its own manifest at its end.
+    """
+    old = job_dir / "manifest.json"
+    with contextlib.suppress(OSError):  # none (never ran), or a folder that cannot be written
+        os.replace(old, job_dir / PREVIOUS_MANIFEST)
+
+
 def job_number(overrides: Sequence[str], idx: int) -> int:
     """The configuration a launched Hydra job runs first: its shard's subdir, else ``idx``."""
     for override in overrides:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -106,6 +107,26 @@ def test_killed_sweep_resumes_to_the_uninterrupted_tables(serial: Path, tmp_path
     assert complete_already(resumed.stderr) == done
     for name in TABLES:
         assert (sweep / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_a_resumed_sweep_counts_a_rerun_job_when_it_finishes(tmp_path: Path) -> None:
+    """The failed jobs' old manifests do not count as done while they run again."""
+    args = [*SWEEP, "hydra.sweep.dir=sweep"]
+    failed = run(args, tmp_path, env={"OUTREACH_SIM_FAIL_JOB": "population.size=150"})
+    assert failed.returncode == 1 and failed.stderr.count(" FAILED in ") == 2
+    resumed = run([*args, "resume=true"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    lines = [line for line in resumed.stderr.splitlines() if " ok in " in line]
+    assert [line.split(" in ")[0] for line in lines] == ["[3/4] job 2 ok", "[4/4] job 3 ok"]
+    for job in (2, 3):  # the earlier attempt's record is kept beside the new one
+        previous = json.loads(
+            (tmp_path / "sweep" / str(job) / "manifest.previous.json").read_text()
+        )
+        assert (
+            previous["status"] == "failed"
+            and manifest(tmp_path / "sweep" / str(job))["status"] == "ok"
+        )
+    assert not (tmp_path / "sweep" / "0" / "manifest.previous.json").exists()  # complete: kept
 
 
 def test_resume_reruns_a_job_whose_config_changed(tmp_path: Path) -> None:

@@ -15,7 +15,14 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.sweep import SUBDIR_KEY, complete_before, effective_shard_size, shards
+from sim.sweep import (
+    SUBDIR_KEY,
+    complete_before,
+    default_job_folders,
+    effective_shard_size,
+    retire_manifest,
+    shards,
+)
 
 
 class ShardedSweeper(BasicSweeper):
@@ -53,6 +60,13 @@ class ShardedSweeper(BasicSweeper):
         # A resumed sweep: the shards whose configurations are all complete are not launched
         # (on SLURM each would be an array task that starts Python only to find its results).
         complete = complete_before(sweep_dir) if self.config.get("resume") else set()
+        if self.config.get("resume") and default_job_folders(self.config):
+            # The configurations that run again: their earlier manifests (failures, results of
+            # another config) go aside before any job runs, so that every progress count of
+            # this attempt is the jobs complete before plus those finished since.
+            for number in range(len(configurations)):
+                if number not in complete:
+                    retire_manifest(sweep_dir / str(number))
         heads: list[tuple[int, list[str]]] = []
         every = shards(len(configurations), size)
         for shard in every:
