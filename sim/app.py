@@ -55,8 +55,8 @@ from sim.registry import (
 )
 from sim.sweep import (
     COMPLETE,
+    INCOMPLETE,
     complete_before,
-    default_job_folders,
     end_ahead,
     progress_line,
     retire_manifest,
@@ -499,11 +499,15 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
     """
     started: list[bool] = []
     COMPLETE.clear()
+    INCOMPLETE.clear()
 
     def on_job(config: DictConfig, cfg: DictConfig, number: int, jobs: int) -> None:
         sweep_dir = resumed_sweep_dir(config, cfg)
-        if sweep_dir is not None and completed_before(sweep_dir, cfg, number, jobs):
-            COMPLETE.setdefault(sweep_dir.resolve(), set()).add(number)
+        if sweep_dir is None:
+            return
+        done = completed_before(sweep_dir, cfg, number, jobs)
+        if done is not None:  # None: the job tells for itself (it is in neither)
+            (COMPLETE if done else INCOMPLETE).setdefault(sweep_dir.resolve(), set()).add(number)
 
     def on_sweep(config: DictConfig, first: DictConfig) -> None:
         from hydra_plugins.outreach_sim_launchers import start_workers
@@ -542,25 +546,31 @@ def resumed_sweep_dir(config: DictConfig, cfg: DictConfig) -> Path | None:
     with the job folders Hydra makes by default (``hydra.sweep.subdir: ${hydra.job.num}``):
     another layout is left to the jobs, which skip themselves when complete.
     """
-    if not cfg.get("resume") or not default_job_folders(config):
+    if not cfg.get("resume"):
+        return None
+    node = OmegaConf.select(config, "hydra.sweep")
+    if node is None:
+        return None
+    raw = OmegaConf.to_container(node, resolve=False)
+    if not isinstance(raw, dict) or raw.get("subdir") != "${hydra.job.num}":
         return None
     try:
-        sweep_dir = Path(str(config.hydra.sweep.dir))
+        sweep_dir = Path(str(node.dir))
     except Exception:  # it cannot be resolved here (${hydra:...}): a new folder, or the jobs'
         return None
     return sweep_dir if sweep_dir.is_dir() else None
 
 
-def completed_before(sweep_dir: Path, cfg: DictConfig, number: int, jobs: int) -> bool:
+def completed_before(sweep_dir: Path, cfg: DictConfig, number: int, jobs: int) -> bool | None:
     """Whether job ``number`` of ``jobs`` already has its completed result in ``sweep_dir``.
 
     The same test as the job's own under ``resume`` (:func:`is_completed`, the same config hash
-    and outputs), made before the sweep is launched.
+    and outputs), made before the sweep is launched. None: it cannot be told here.
     """
     try:
         digest = config_hash(resolved_yaml(cfg))
     except Exception:  # it cannot be resolved here (${hydra:...}): the job tells for itself
-        return False
+        return None
     full = wants_full(cfg.get("outputs", "auto"), jobs)
     return is_completed(sweep_dir / str(number), digest, full=full)
 

@@ -96,6 +96,9 @@ def shard_of(sweep_dir: Path, first: int) -> list[tuple[int, list[str]]]:
 #: Resumed sweeps: the configurations the pre-flight found complete already, by sweep folder
 #: (:func:`sim.app.preflight`); the sharded sweeper does not launch a shard they fill.
 COMPLETE: dict[Path, set[int]] = {}
+#: And those it found incomplete (a configuration it could not judge is in neither): they run
+#: again, and the sweeper moves their earlier manifests aside first (:func:`retire_manifest`).
+INCOMPLETE: dict[Path, set[int]] = {}
 
 
 def complete_before(sweep_dir: Path) -> set[int]:
@@ -103,17 +106,9 @@ def complete_before(sweep_dir: Path) -> set[int]:
     return COMPLETE.get(sweep_dir.resolve(), set())
 
 
-def default_job_folders(config: DictConfig) -> bool:
-    """Whether configuration ``k`` of the sweep goes to folder ``k`` of the sweep folder.
-
-    ``config``: the sweep's config, with its ``hydra`` node. True for Hydra's default job folders
-    (``hydra.sweep.subdir: ${hydra.job.num}``).
-    """
-    node = OmegaConf.select(config, "hydra.sweep")
-    if node is None:
-        return False
-    raw = OmegaConf.to_container(node, resolve=False)
-    return isinstance(raw, dict) and raw.get("subdir") == "${hydra.job.num}"
+def incomplete_before(sweep_dir: Path) -> set[int]:
+    """The configurations of the sweep at ``sweep_dir`` found incomplete before it was resumed."""
+    return INCOMPLETE.get(sweep_dir.resolve(), set())
 
 
 #: Where a job's earlier manifest goes when the job runs again (a resume): kept for the user to

@@ -13,10 +13,18 @@ import re
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 from sim import app, guard
 from sim.outputs import PLAN_FILE, write_json
-from sim.sweep import effective_shard_size, job_number, rest_of_shard, shard_of, shards
+from sim.sweep import (
+    effective_shard_size,
+    incomplete_before,
+    job_number,
+    rest_of_shard,
+    shard_of,
+    shards,
+)
 from tests.cli_helpers import manifest, run
 
 SWEEP = [
@@ -223,10 +231,15 @@ def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) ->
     sweep = tmp_path / "sweep"
 
     def found(*more: str) -> set[int]:
+        """The complete configurations; checks that the pre-flight judged every other one."""
         app.COMPLETE.clear()
         argv = [*args, f"hydra.sweep.dir={sweep}", *more]
         assert not isinstance(app.preflight(argv), int)
-        return app.complete_before(sweep)
+        complete, incomplete = app.complete_before(sweep), incomplete_before(sweep)
+        judged = "resume=true" in more and "hydra.sweep.subdir" not in " ".join(more)
+        assert complete | incomplete == ({0, 1} if judged else set())
+        assert not complete & incomplete
+        return complete
 
     assert found("outputs=tables", "resume=true") == {0, 1}
     assert found("outputs=tables") == set()  # not a resume: the jobs run again
@@ -235,5 +248,8 @@ def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) ->
     (sweep / "1" / "metrics.csv").write_text("edited\n")
     assert found("outputs=tables", "resume=true") == {0}  # a table no longer the one written
     custom = found("outputs=tables", "resume=true", "hydra.sweep.subdir=job${hydra.job.num}")
-    assert custom == set()  # folders of another layout: left to the jobs
+    assert custom == set()  # folders of another layout: left to the jobs (judged neither way)
     app.COMPLETE.clear()
+    # A configuration the pre-flight cannot resolve is judged neither way: its job tells.
+    unresolved = OmegaConf.create({"seed": "${hydra:job.num}"})
+    assert app.completed_before(sweep, unresolved, 0, 2) is None

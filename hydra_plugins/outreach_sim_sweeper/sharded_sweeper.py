@@ -18,8 +18,8 @@ from omegaconf import OmegaConf
 from sim.sweep import (
     SUBDIR_KEY,
     complete_before,
-    default_job_folders,
     effective_shard_size,
+    incomplete_before,
     retire_manifest,
     shards,
 )
@@ -60,13 +60,12 @@ class ShardedSweeper(BasicSweeper):
         # A resumed sweep: the shards whose configurations are all complete are not launched
         # (on SLURM each would be an array task that starts Python only to find its results).
         complete = complete_before(sweep_dir) if self.config.get("resume") else set()
-        if self.config.get("resume") and default_job_folders(self.config):
-            # The configurations that run again: their earlier manifests (failures, results of
-            # another config) go aside before any job runs, so that every progress count of
-            # this attempt is the jobs complete before plus those finished since.
-            for number in range(len(configurations)):
-                if number not in complete:
-                    retire_manifest(sweep_dir / str(number))
+        if self.config.get("resume"):
+            # The configurations found incomplete run again: their earlier manifests (failures,
+            # results of another config) go aside before any job runs, so that every progress
+            # count of this attempt is the jobs complete before plus those finished since.
+            for number in sorted(incomplete_before(sweep_dir)):
+                retire_manifest(sweep_dir / str(number))
         heads: list[tuple[int, list[str]]] = []
         every = shards(len(configurations), size)
         for shard in every:
