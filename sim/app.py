@@ -54,8 +54,7 @@ from sim.registry import (
     with_plain,
 )
 from sim.sweep import (
-    COMPLETE,
-    INCOMPLETE,
+    JUDGED,
     complete_before,
     end_ahead,
     progress_line,
@@ -491,23 +490,22 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
     one of them simulating the first configuration ahead
     (:func:`hydra_plugins.outreach_sim_launchers.start_workers`); they are stopped again, and
     what they simulated is thrown away, when the command is refused. A resumed sweep's
-    configurations that are complete already are found here too (:data:`sim.sweep.COMPLETE`),
+    configurations that are complete already are found here too (:data:`sim.sweep.JUDGED`),
     so that the sweeper need not launch them.
 
     Returns:
         2 after printing a user error; else what the check learnt (:class:`sim.guard.Checked`).
     """
     started: list[bool] = []
-    COMPLETE.clear()
-    INCOMPLETE.clear()
+    JUDGED.clear()
 
     def on_job(config: DictConfig, cfg: DictConfig, number: int, jobs: int) -> None:
         sweep_dir = resumed_sweep_dir(config, cfg)
         if sweep_dir is None:
             return
         done = completed_before(sweep_dir, cfg, number, jobs)
-        if done is not None:  # None: the job tells for itself (it is in neither)
-            (COMPLETE if done else INCOMPLETE).setdefault(sweep_dir.resolve(), set()).add(number)
+        if done is not None:  # None: the job tells for itself (not in JUDGED)
+            JUDGED.setdefault(sweep_dir.resolve(), {})[number] = done
 
     def on_sweep(config: DictConfig, first: DictConfig) -> None:
         from hydra_plugins.outreach_sim_launchers import start_workers

@@ -93,22 +93,21 @@ def shard_of(sweep_dir: Path, first: int) -> list[tuple[int, list[str]]]:
     return [(number, [str(o) for o in jobs[number]]) for number in range(first, end)]
 
 
-#: Resumed sweeps: the configurations the pre-flight found complete already, by sweep folder
-#: (:func:`sim.app.preflight`); the sharded sweeper does not launch a shard they fill.
-COMPLETE: dict[Path, set[int]] = {}
-#: And those it found incomplete (a configuration it could not judge is in neither): they run
-#: again, and the sweeper moves their earlier manifests aside first (:func:`retire_manifest`).
-INCOMPLETE: dict[Path, set[int]] = {}
+#: Resumed sweeps: what the pre-flight found of each configuration's folder before launching,
+#: by sweep folder, then configuration: complete already (True) or not (False); one it could
+#: not judge is absent and its job tells for itself (:func:`sim.app.preflight`). The sharded
+#: sweeper does not launch a shard of complete ones, and moves the others' manifests aside.
+JUDGED: dict[Path, dict[int, bool]] = {}
 
 
 def complete_before(sweep_dir: Path) -> set[int]:
     """The configurations of the sweep at ``sweep_dir`` found complete before it was resumed."""
-    return COMPLETE.get(sweep_dir.resolve(), set())
+    return {k for k, done in JUDGED.get(sweep_dir.resolve(), {}).items() if done}
 
 
 def incomplete_before(sweep_dir: Path) -> set[int]:
     """The configurations of the sweep at ``sweep_dir`` found incomplete before it was resumed."""
-    return INCOMPLETE.get(sweep_dir.resolve(), set())
+    return {k for k, done in JUDGED.get(sweep_dir.resolve(), {}).items() if not done}
 
 
 #: Where a job's earlier manifest goes when the job runs again (a resume): kept for the user to

@@ -232,7 +232,7 @@ def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) ->
 
     def found(*more: str) -> set[int]:
         """The complete configurations; checks that the pre-flight judged every other one."""
-        app.COMPLETE.clear()
+        app.JUDGED.clear()
         argv = [*args, f"hydra.sweep.dir={sweep}", *more]
         assert not isinstance(app.preflight(argv), int)
         complete, incomplete = app.complete_before(sweep), incomplete_before(sweep)
@@ -249,7 +249,7 @@ def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) ->
     assert found("outputs=tables", "resume=true") == {0}  # a table no longer the one written
     custom = found("outputs=tables", "resume=true", "hydra.sweep.subdir=job${hydra.job.num}")
     assert custom == set()  # folders of another layout: left to the jobs (judged neither way)
-    app.COMPLETE.clear()
+    app.JUDGED.clear()
     # A configuration the pre-flight cannot resolve is judged neither way: its job tells.
     unresolved = OmegaConf.create({"seed": "${hydra:job.num}"})
     assert app.completed_before(sweep, unresolved, 0, 2) is None
