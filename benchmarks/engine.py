@@ -93,8 +93,8 @@ def serial_simulate(configs: int, size: int) -> dict[str, Any]:
     default config, ``population.size=size`` unless 0), one after another in this process: the
     floor a sweep is compared to. Composing is not timed, as a sharded sweep composes too.
     """
-    from sim.api import simulate
-    from sim.registry import compose
+    from sim.run.api import simulate
+    from sim.run.registry import compose
 
     extra = [f"population.size={size}"] if size else []
     # One untimed run first: the first simulate() imports pandas and SciPy (about a second),
@@ -123,8 +123,8 @@ def worker(kind: str, n: int, horizon: float, size: int = 0) -> dict[str, Any]:
     from plain_simpy import run_plain
     from workload import benchmark_config
 
-    from sim.api import run_arms, simulate
-    from sim.registry import compose
+    from sim.run.api import run_arms, simulate
+    from sim.run.registry import compose
 
     if kind == "default":  # the default job, through the Python API
         cfg_default = compose([])
@@ -269,7 +269,7 @@ def overhead_rows(out: Path, app: Path, timeout: float) -> list[tuple[str, str]]
         rows.append(("default job: `outreach-sim` (what `make run` runs)", "failed"))
     rows.append(
         (
-            "same config in-process: `sim.api.simulate(compose([]))`",
+            "same config in-process: `sim.run.api.simulate(compose([]))`",
             f"{inproc:.2f} s" if inproc is not None else "failed",
         )
     )

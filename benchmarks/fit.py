@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from sim.fit.synthetic import simulate_log
-from sim.registry import compose
-from sim.strategy import compile_plan
+from sim.model.strategy import compile_plan
+from sim.run.registry import compose
 
 TARGET_SECONDS = 120.0
 

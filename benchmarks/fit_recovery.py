@@ -19,9 +19,9 @@ from sim.fit.estimate import fit, with_values
 from sim.fit.example import ALTERNATIVE_TRUTH
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
-from sim.registry import compose
-from sim.strategy import compile_plan
-from sim.touchlog import read_touch_log
+from sim.model.strategy import compile_plan
+from sim.run.registry import compose
+from sim.run.touchlog import read_touch_log
 
 ALTERNATIVE = ALTERNATIVE_TRUTH
 CASES = [  # (label, strategy, truth, prospects, seeds)

@@ -3,11 +3,11 @@
 Not part of the package and not run by the tests: Numba is not a dependency (docs/performance.md,
 "Sixth session: what is left of 3x"). With ``numba`` installed (``pip install numba==0.68.1``),
 ``python benchmarks/numba_decay.py`` runs the benchmark's 100,000-prospect cadence, keeps one chunk
-of a late working day as :func:`sim.touch.decay` saw it, and times the step's NumPy form (as in
-``decay``, without the need walk) against two ``@njit`` loops around NumPy's own ``exp2`` (NumPy's
-SIMD ``exp2`` and the C library's round differently, so the compiled loops leave it to NumPy). It
-checks that both give the same bits, then prints the best of 30 calls each, with the CPU's caches
-warm and with them evicted between calls (as the engine's other steps evict them).
+of a late working day as :func:`sim.model.touch.decay` saw it, and times the step's NumPy form (as
+in ``decay``, without the need walk) against two ``@njit`` loops around NumPy's own ``exp2``
+(NumPy's SIMD ``exp2`` and the C library's round differently, so the compiled loops leave it to
+NumPy). It checks that both give the same bits, then prints the best of 30 calls each, with the
+CPU's caches warm and with them evicted between calls (as the engine's other steps evict them).
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ except ImportError:
 
 from workload import benchmark_config  # noqa: E402
 
-import sim.engine as engine  # noqa: E402
-import sim.touch as touch  # noqa: E402
-from sim.api import run_arms  # noqa: E402
-from sim.population import (  # noqa: E402
+import sim.model.engine as engine  # noqa: E402
+import sim.model.touch as touch  # noqa: E402
+from sim.model.population import (  # noqa: E402
     A_COL,
     BASE_COL,
     COUNTS_COL,
@@ -45,6 +44,7 @@ from sim.population import (  # noqa: E402
     T_STATE_COL64,
     W_COL,
 )
+from sim.run.api import run_arms  # noqa: E402
 
 PROSPECTS = 100_000
 REPEAT = 30
@@ -86,7 +86,8 @@ def gather(rows, idx, t, half_lives, rec, t_state, exponent):  # type: ignore[no
 
 @numba.njit(nogil=True)
 def apply(rec, factor, n_counts, base, w_excess, f_stored, a_stored, w, f, a, counts):  # type: ignore[no-untyped-def]
-    """Warmth, familiarity, annoyance and the counts at the touch, as sim.touch.decay has them."""
+    """Warmth, familiarity, annoyance and the counts at the touch, as sim.model.touch.decay has
+    them."""
     for j in range(rec.shape[0]):
         bs = rec[j, BASE_COL]
         excess = np.float32(rec[j, W_COL] - bs)
@@ -125,7 +126,7 @@ def main() -> int:
         return rec, t_state, w_excess, w, f, a, counts
 
     def numpy_step() -> tuple[np.ndarray, ...]:
-        # The lines of sim.touch.decay before the need walk.
+        # The lines of sim.model.touch.decay before the need walk.
         rec = np.take(st.records, idx).view(np.float32).reshape(idx.size, st.width)
         t_state = rec.view(np.float64)[:, T_STATE_COL64].copy()
         dt = t - t_state

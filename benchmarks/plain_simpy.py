@@ -3,7 +3,7 @@
 This is the textbook way to write the benchmark cadence in SimPy: each prospect is a process
 that sleeps until its next step is due (moved to the next working day at 09:00, as the engine's
 reps work), draws its random numbers, applies the same response functions from
-:mod:`sim.response` to its own scalar state, and spawns a small process for each reply in
+:mod:`sim.model.response` to its own scalar state, and spawns a small process for each reply in
 flight. Nothing is batched. It draws the same prospects (``sample_prospects``) and load shocks as
 the engine, so both models simulate the same population and the same maths; their random
 streams differ, so their outcomes agree in distribution, not touch for touch.
@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim import response as rf
-from sim.channels import CHANNEL_INDEX
-from sim.config import ExperimentConfig
-from sim.engine import NEGATIVE, NONE, OPT_OUT, POSITIVE, WORK_START
-from sim.messages import MESSAGE_INDEX
-from sim.population import daily_load_shocks, sample_prospects
-from sim.seeding import replicate_streams
+from sim.model import response as rf
+from sim.model.channels import CHANNEL_INDEX
+from sim.model.config import ExperimentConfig
+from sim.model.engine import NEGATIVE, NONE, OPT_OUT, POSITIVE, WORK_START
+from sim.model.messages import MESSAGE_INDEX
+from sim.model.population import daily_load_shocks, sample_prospects
+from sim.model.seeding import replicate_streams
 
 EMAIL = CHANNEL_INDEX["email"]
 

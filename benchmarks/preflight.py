@@ -1,4 +1,4 @@
-"""Time the sweep pre-flight (``sim.guard.check_command``) in-process: issue 13.
+"""Time the sweep pre-flight (``sim.cli.guard.check_command``) in-process: issue 13.
 
 ``python benchmarks/preflight.py`` times a 200-configuration sweep (two strategy choices, two
 populations, 50 seeds; or the sweep given as arguments, e.g. ``-m 'seed=range(0,200)'
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
-from sim import guard
+from sim.cli import guard
 
 SWEEP = [
     "-m",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from sim.config import ExperimentConfig, StepConfig, StrategyConfig
-from sim.registry import compose
+from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
+from sim.run.registry import compose
 
 #: (day, message) of the eight email steps; varied messages, stop on any reply.
 EMAIL_CADENCE: tuple[tuple[float, str], ...] = (

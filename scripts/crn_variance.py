@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from sim.api import simulate
-from sim.registry import compose
+from sim.run.api import simulate
+from sim.run.registry import compose
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ the old tree and on the new one, then compare the two digest files (or the folde
 Every configuration runs through the real command line (``python -m sim``), so composition,
 validation and the files written are covered, not only the engine. The digest lists the SHA-256
 of every table (``*.csv``), figure (``*.png``) and report page (``report.html``) each run wrote;
-manifests and ``config.yaml`` carry times and paths and are left out. Byte identity holds on one machine; across CPUs the README's promise is weaker (counts
-identical, continuous columns to 1e-9 relative), so compare two trees on the same machine.
+manifests and ``config.yaml`` carry times and paths and are left out. Byte identity holds on one
+machine; across CPUs the README's promise is weaker (counts identical, continuous columns to 1e-9
+relative), so compare two trees on the same machine.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def digests(out: Path) -> list[str]:
 
 
 def main() -> int:
+    """Run every configuration and study into OUT and write OUT/digests.txt."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="a new folder for the runs and digests.txt")
     parser.add_argument("--only", nargs="*", help="names of configurations or studies")

@@ -1,6 +1,6 @@
 """``python -m sim``: the same Hydra app as the ``outreach-sim`` command."""
 
-from sim.app import main
+from sim.cli.app import main
 
 if __name__ == "__main__":
     main()

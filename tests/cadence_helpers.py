@@ -1,8 +1,8 @@
 """Helpers of the cadence tests: run one arm with its touch log, and the schedule a cadence implies.
 
 The expected schedule is written here as plain per-prospect Python loops (the cadence rules of
-``sim/strategy.py``'s docstring, read literally), independent of the vectorised ``Plan.advance``,
-``business_time`` and ``calendar_time`` they check.
+``sim/model/strategy.py``'s docstring, read literally), independent of the vectorised
+``Plan.advance``, ``business_time`` and ``calendar_time`` they check.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from sim.api import replicate_runs
-from sim.config import ExperimentConfig, PerChannel, StrategyConfig
-from sim.engine import WORK_START, ArmRun
-from sim.registry import compose
+from sim.model.config import ExperimentConfig, PerChannel, StrategyConfig
+from sim.model.engine import WORK_START, ArmRun
+from sim.run.api import replicate_runs
+from sim.run.registry import compose
 
 #: Touches happen at most this long after the working moment a cadence says (the rep's clock
 #: advances by the minutes of the touches worked before, spread over many reps).
@@ -67,7 +67,7 @@ def experiment(
 def run_arm(
     cfg: ExperimentConfig, arm: str, *, replicate: int = 0, record_touches: bool = True
 ) -> ArmRun:
-    """Run one arm of ``cfg`` exactly as :func:`sim.api.run_arms` would, keeping the ArmRun."""
+    """Run one arm of ``cfg`` exactly as :func:`sim.run.api.run_arms` would, keeping the ArmRun."""
     (run,) = replicate_runs(cfg, replicate, [arm], record_touches=record_touches)
     run.run()
     return run
@@ -117,7 +117,7 @@ def expected_steps(s: StrategyConfig) -> list[tuple[int, int, float]]:
     """(step, cycle, gap before the touch) of every touch a cadence makes, in order.
 
     The first gap is measured from enrolment, a pause's gap is the pause, any other gap is the
-    difference of the two steps' days (the rule in ``sim/strategy.py``).
+    difference of the two steps' days (the rule in ``sim/model/strategy.py``).
     """
     days = [st.day for st in s.steps]
     last = len(days) - 1

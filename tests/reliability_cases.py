@@ -1,8 +1,8 @@
 """The reliability catalogue: bad inputs, hostile configs and faults, and docs/reliability.md.
 
 Every bad input and hostile config here is run through the real entry points
-(:func:`sim.app.main`, :func:`sim.aggregate.main`) with ``sys.argv`` set, in one batch process
-(``python -m tests.reliability_cases --run OUT.json``): each case gets a fresh folder as its
+(:func:`sim.cli.app.main`, :func:`sim.report.aggregate.main`) with ``sys.argv`` set, in one batch
+process (``python -m tests.reliability_cases --run OUT.json``): each case gets a fresh folder as its
 working directory, a user folder ``DIR`` with the case's files, a file ``VICTIM`` that must not
 change and a path ``MARKER`` that must not appear. The outcome (exit status, stderr, stdout, files
 created or changed) is what ``tests/test_reliability.py`` checks and what the table in
@@ -777,10 +777,10 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def _entry(program: str) -> Callable[[], None]:
     if program == "outreach-sim":
-        from sim.app import main as app_main
+        from sim.cli.app import main as app_main
 
         return app_main
-    from sim.aggregate import main as aggregate_main
+    from sim.report.aggregate import main as aggregate_main
 
     return lambda: aggregate_main(None)
 
@@ -953,10 +953,10 @@ def render(outcomes: list[dict[str, Any]]) -> str:
         f"- **Faults**: {len(FAULTS)} provoked, each by the test named in its row, which fails"
         " unless the run survives as described with nothing lost.",
         "",
-        "Each bad input and hostile config runs the real entry point (`sim.app.main` or"
-        " `sim.aggregate.main` with `sys.argv` set) in a fresh working folder. DIR is a folder of"
-        " the user's own configs, VICTIM an existing file that must not change, TMP the case's"
-        " temporary folder, M GiB this machine's memory.",
+        "Each bad input and hostile config runs the real entry point (`sim.cli.app.main` or"
+        " `sim.report.aggregate.main` with `sys.argv` set) in a fresh working folder. DIR is a"
+        " folder of the user's own configs, VICTIM an existing file that must not change, TMP"
+        " the case's temporary folder, M GiB this machine's memory.",
     ]
     for kind, title in ((BAD, "Bad inputs"), (HOSTILE, "Hostile configs")):
         lines += [

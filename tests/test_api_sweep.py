@@ -1,13 +1,13 @@
-"""The notebook sweep API: sim.api.sweep runs a grid in-process and returns one tidy table."""
+"""The notebook sweep API: sim.run.api.sweep runs a grid in-process and returns one tidy table."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from sim.api import simulate, sweep
-from sim.config import ConfigError
-from sim.registry import compose
+from sim.model.config import ConfigError
+from sim.run.api import simulate, sweep
+from sim.run.registry import compose
 
 BASE = ["strategy=[entitlement,benefit_led]", "horizon_days=30"]
 
@@ -46,7 +46,7 @@ def test_a_bad_value_anywhere_in_the_grid_fails_before_any_simulation() -> None:
 def test_compose_all_gives_what_compose_gives_composing_each_choice_of_groups_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sim import registry
+    from sim.run import registry
 
     lists = [
         [*BASE, "seed=1"],
@@ -74,7 +74,7 @@ def test_compose_all_gives_what_compose_gives_composing_each_choice_of_groups_on
 def test_the_grid_table_is_the_one_of_composing_every_combination(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sim.registry
+    import sim.run.registry
 
     grid = {"population": ["cold_list", "mixed"], "seed": [3, 4], "population.size": [50]}
     table = sweep(BASE, grid, replications=1, progress=False)
@@ -82,6 +82,6 @@ def test_the_grid_table_is_the_one_of_composing_every_combination(
     def one_by_one(lists: list[list[str]]) -> list[object]:
         return [compose(one) for one in lists]
 
-    monkeypatch.setattr(sim.registry, "compose_all", one_by_one)
+    monkeypatch.setattr(sim.run.registry, "compose_all", one_by_one)
     before = sweep(BASE, grid, replications=1, progress=False)
     pd.testing.assert_frame_equal(table, before)

@@ -16,10 +16,16 @@ import pandas as pd
 import pytest
 from cadence_helpers import check_schedule, experiment, log_frame, run_arm
 
-from sim.api import simulate
-from sim.config import CooldownConfig, ExperimentConfig, StepConfig, StrategyConfig, VariantConfig
-from sim.engine import POSITIVE
-from sim.metrics import by_touch_table
+from sim.model.config import (
+    CooldownConfig,
+    ExperimentConfig,
+    StepConfig,
+    StrategyConfig,
+    VariantConfig,
+)
+from sim.model.engine import POSITIVE
+from sim.run.api import simulate
+from sim.run.metrics import by_touch_table
 
 
 def custom(cfg: ExperimentConfig, name: str, strategy: StrategyConfig) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.stats import SUMMARY_COLUMNS
+from sim.run.stats import SUMMARY_COLUMNS
 from tests.cli_helpers import APP, run
 
 CORE = ("entitlement", "benefit_led", "cooldown_heatup", "multichannel", "high_volume", "bombard")

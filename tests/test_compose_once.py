@@ -12,14 +12,14 @@ import pytest
 from hydra import initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 
-from sim import guard
-from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.cli import guard
+from sim.run.registry import CONF_DIR, register_configs, to_experiment
 from tests.cli_helpers import run
 
 COUNT = r"""
 import json, sys
 import hydra._internal.config_loader_impl as loader
-import sim.api, sim.config, sim.registry, sim.strategy
+import sim.run.api, sim.model.config, sim.run.registry, sim.model.strategy
 counts = {"compose": 0, "validate": 0, "validate_strategy": 0}
 
 def counted(name, f):
@@ -31,13 +31,14 @@ def counted(name, f):
 loader.ConfigLoaderImpl.load_configuration = counted(
     "compose", loader.ConfigLoaderImpl.load_configuration
 )
-check = counted("validate", sim.config.validate)
-sim.registry.validate = sim.api.validate = check
-sim.strategy.validate_strategy = counted("validate_strategy", sim.config.validate_strategy)
-sim.config.validate_strategy = sim.strategy.validate_strategy
-import sim.app
+check = counted("validate", sim.model.config.validate)
+sim.run.registry.validate = sim.run.api.validate = check
+strategy_check = counted("validate_strategy", sim.model.config.validate_strategy)
+sim.model.strategy.validate_strategy = strategy_check
+sim.model.config.validate_strategy = sim.model.strategy.validate_strategy
+import sim.cli.app
 sys.argv = ["outreach-sim", *sys.argv[1:]]
-sim.app.main()
+sim.cli.app.main()
 print(json.dumps(counts))
 """
 
@@ -51,7 +52,7 @@ def test_a_single_run_composes_once_beyond_hydras_own_and_validates_once_per_pro
     )
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     # One composition by the pre-flight guard, one by Hydra itself for the job: Hydra's own
-    # composition to read its mode is answered from the pre-flight's (sim.app._known_mode).
+    # composition to read its mode is answered from the pre-flight's (sim.cli.app._known_mode).
     assert counts["compose"] == 2
     # Once in the pre-flight, once when the job turns its config into dataclasses; never again
     # per replicate: the six default arms' strategies are checked twice in all.

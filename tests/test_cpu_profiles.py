@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
-from sim.api import simulate
-from sim.registry import compose
+from sim.run.api import simulate
+from sim.run.registry import compose
 
 OVERRIDES = [
     "population.size=1500",
@@ -27,8 +27,8 @@ OVERRIDES = [
 ]
 DUMP = """
 import sys
-from sim.api import simulate
-from sim.registry import compose
+from sim.run.api import simulate
+from sim.run.registry import compose
 res = simulate(compose(sys.argv[2:]))
 for name in ("metrics", "by_touch", "timeseries", "summary"):
     getattr(res, name).to_pickle(f"{sys.argv[1]}/{name}.pkl")

@@ -11,11 +11,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from sim.api import Results, simulate
-from sim.config import ExperimentConfig
-from sim.population import BLOCK, Prospects, sample_prospects
-from sim.registry import compose
-from sim.seeding import replicate_streams
+from sim.model.config import ExperimentConfig
+from sim.model.population import BLOCK, Prospects, sample_prospects
+from sim.model.seeding import replicate_streams
+from sim.run.api import Results, simulate
+from sim.run.registry import compose
 
 ARMS = "strategy=[entitlement,benefit_led,cooldown_heatup,multichannel,high_volume,bombard]"
 OVERRIDES = [ARMS, "population=mixed", "population.size=600", "replications=2", "horizon_days=60"]
@@ -65,8 +65,8 @@ def test_same_tables_in_a_fresh_process() -> None:
     # No hidden process state (hash seeds, import order, caches) may leak into the numbers.
     code = (
         "import sys\n"
-        "from sim.registry import compose\n"
-        "from sim.api import simulate\n"
+        "from sim.run.registry import compose\n"
+        "from sim.run.api import simulate\n"
         f"res = simulate(compose({OVERRIDES!r} + ['seed=7']))\n"
         "sys.stdout.write(res.metrics.to_csv(index=False))\n"
     )

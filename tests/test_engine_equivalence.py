@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.api
-import sim.engine
-from sim.api import Results, simulate
-from sim.engine import ArmRun
-from sim.registry import compose
+import sim.model.engine
+import sim.run.api
+from sim.model.engine import ArmRun
+from sim.run.api import Results, simulate
+from sim.run.registry import compose
 
 ARMS = "strategy=[entitlement,benefit_led,cooldown_heatup,multichannel,bombard,referral]"
 
@@ -44,10 +44,10 @@ class ReferenceArmRun(ArmRun):
 
 def reference_simulate(cfg: Any, monkeypatch: pytest.MonkeyPatch) -> Results:
     with monkeypatch.context() as m:
-        m.setattr(sim.api, "ArmRun", ReferenceArmRun)
+        m.setattr(sim.run.api, "ArmRun", ReferenceArmRun)
         before = ReferenceArmRun.made
         res = simulate(cfg)
-        # Guard against a vacuous pass if run_arms stops building arms through sim.api.ArmRun.
+        # Guard against a vacuous pass if run_arms stops building arms through sim.run.api.ArmRun.
         assert ReferenceArmRun.made > before
     return res
 
@@ -68,7 +68,7 @@ def test_optimised_tables_equal_reference(
     # Default capacity binds on this list, so backlogs, rounds and stops are all exercised; a
     # batch of 37 makes every day span many slices.
     if max_batch is not None:
-        monkeypatch.setattr(sim.engine, "MAX_BATCH", max_batch)
+        monkeypatch.setattr(sim.model.engine, "MAX_BATCH", max_batch)
     cfg = compose([ARMS, "population.size=400", "replications=2", "horizon_days=75"])
     fast, slow = simulate(cfg), reference_simulate(cfg, monkeypatch)
     assert (fast.metrics["touches"] > 0).all()
@@ -117,7 +117,7 @@ def test_batch_slicing_is_statistically_equivalent(monkeypatch: pytest.MonkeyPat
         calls["touch"] += 1
         original(self, idx, t)
 
-    monkeypatch.setattr(sim.engine, "MAX_BATCH", 64)
+    monkeypatch.setattr(sim.model.engine, "MAX_BATCH", 64)
     monkeypatch.setattr(ArmRun, "touch", counting_touch)
     sliced = simulate(cfg).metrics.iloc[0]
     assert calls["touch"] > 60  # slicing really happened (about 8 touches x 4000 / 64 batches)

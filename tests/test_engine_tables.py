@@ -19,17 +19,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-import sim.api
-import sim.engine
-from sim import response as rf
-from sim.api import Results, replicate_runs, simulate
-from sim.channels import N_CHANNELS, PHONE, REFERRAL
-from sim.config import CooldownConfig, StepConfig, StrategyConfig, VariantConfig
-from sim.draws import Purpose, counters, normal, uniform
-from sim.engine import ArmRun, StateMeans
-from sim.messages import N_MESSAGES
-from sim.registry import compose
-from sim.touch import NEGATIVE, NONE, OPT_OUT, POSITIVE, World
+import sim.model.engine
+import sim.run.api
+from sim.model import response as rf
+from sim.model.channels import N_CHANNELS, PHONE, REFERRAL
+from sim.model.config import CooldownConfig, StepConfig, StrategyConfig, VariantConfig
+from sim.model.draws import Purpose, counters, normal, uniform
+from sim.model.engine import ArmRun, StateMeans
+from sim.model.messages import N_MESSAGES
+from sim.model.touch import NEGATIVE, NONE, OPT_OUT, POSITIVE, World
+from sim.run.api import Results, replicate_runs, simulate
+from sim.run.registry import compose
 
 F64 = Any
 I64 = Any
@@ -68,7 +68,7 @@ class RefTouch:
     delay: Any = field(init=False)
 
 
-# --- The model steps of commit f213eda (sim/touch.py), per-message and per-channel tables on
+# --- The model steps of commit f213eda (sim/model/touch.py), per-message and per-channel tables on
 # --- the world as ref_exposures and ref_received. --------------------------------------------
 
 
@@ -84,7 +84,7 @@ def decay(world: World, b: RefTouch) -> None:
     recover = rf.decay(1.0, dt, cfg.habituation_recovery_days)[:, None]
     b.e = world.ref_exposures[idx] * recover
     b.s = world.ref_received[idx] * recover
-    b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.need)
+    b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.model.need)
 
 
 def answer(world: World, b: RefTouch) -> None:
@@ -281,14 +281,14 @@ class ReferenceArmRun(ArmRun):
     def touch(self, idx: I64, t: F64) -> None:
         """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books.
 
-        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; this method records
+        The model steps (:data:`sim.model.touch.PIPELINE`) decide what happens; this method records
         the outcome the touch decided, tallies it, and moves each prospect's cadence on.
         """
         if idx.size == 0:
             return
         plan = self.plan
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
-        # meets the same chances in every arm (sim.draws).
+        # meets the same chances in every arm (sim.model.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
         sched = self.schedule
         step = sched.step[idx]
@@ -389,7 +389,7 @@ def csv_tables(res: Results) -> dict[str, str]:
 
 def reference_simulate(cfg: Any, monkeypatch: pytest.MonkeyPatch) -> Results:
     with monkeypatch.context() as m:
-        m.setattr(sim.api, "ArmRun", ReferenceArmRun)
+        m.setattr(sim.run.api, "ArmRun", ReferenceArmRun)
         before = ReferenceArmRun.made
         res = simulate(cfg)
         assert ReferenceArmRun.made > before  # not vacuous: the reference arms ran
@@ -411,7 +411,7 @@ def test_tables_equal_the_reference_pipeline_byte_for_byte(
 
 def test_small_batches_equal_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     # Slices of 37 prospects: every day spans many batches (and the running means many updates).
-    monkeypatch.setattr(sim.engine, "MAX_BATCH", 37)
+    monkeypatch.setattr(sim.model.engine, "MAX_BATCH", 37)
     cfg = compose(
         [
             "strategy=[multichannel,referral,hang_up]",
@@ -491,6 +491,6 @@ def test_touch_log_and_journeys_equal_the_reference(monkeypatch: pytest.MonkeyPa
     options = {"record_touches": True, "trace": range(0, 400, 13)}
     fast = _digest(replicate_runs(cfg, 0, **options))
     with monkeypatch.context() as m:
-        m.setattr(sim.api, "ArmRun", ReferenceArmRun)
+        m.setattr(sim.run.api, "ArmRun", ReferenceArmRun)
         slow = _digest(replicate_runs(cfg, 0, **options))
     assert fast == slow

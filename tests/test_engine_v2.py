@@ -7,11 +7,11 @@ import copy
 import numpy as np
 import pandas as pd
 
-from sim.api import simulate
-from sim.config import ExperimentConfig
-from sim.draws import Purpose, counters, uniform
-from sim.metrics import limits_warnings
-from sim.need import NeedTrack
+from sim.model.config import ExperimentConfig
+from sim.model.draws import Purpose, counters, uniform
+from sim.model.need import NeedTrack
+from sim.run.api import simulate
+from sim.run.metrics import limits_warnings
 from tests.test_mechanisms import cadence, config
 
 FIRST = [(0, "phone", "benefit_led", True), (0, "email", "benefit_led"), (3, "social", "resource")]
@@ -104,7 +104,7 @@ def test_a_pause_past_the_horizon_is_reported_as_touches_never_made() -> None:
 def test_common_random_numbers_pair_twin_cadences_across_replicates() -> None:
     # persistent and cooldown_heatup are the same cadence until the first pause: keyed draws make
     # their replicate outcomes move together (independent draws give a ratio near 1).
-    from sim.registry import compose
+    from sim.run.registry import compose
 
     cfg = compose(
         [

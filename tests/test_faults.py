@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import outputs
-from sim.app import NO_AHEAD_ENV
+from sim.cli.app import NO_AHEAD_ENV
+from sim.run import outputs
 from tests.cli_helpers import SMALL, complete_already, manifest, run, start_in_session
 
 pytestmark = pytest.mark.slow
@@ -205,7 +205,7 @@ def _kill_parent_mid_sweep(
     tmp_path: Path, sig: signal.Signals, args: list[str] = SLOW, heads: tuple[str, ...] = ("0", "1")
 ) -> subprocess.Popen[str]:
     sweep = tmp_path / "sweep"
-    # Every job simulates when it starts (none simulated ahead, sim.sweep.simulate_ahead): the
+    # Every job simulates when it starts (none simulated ahead, sim.cli.sweep.simulate_ahead): the
     # kill lands while each simulates, not while the first writes its files.
     os.environ[NO_AHEAD_ENV] = "1"
     try:

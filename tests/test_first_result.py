@@ -17,10 +17,10 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
-from sim import app, guard, sweep
-from sim.api import simulate, tables
-from sim.outputs import config_hash
-from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.cli import app, guard, sweep
+from sim.run.api import simulate, tables
+from sim.run.outputs import config_hash
+from sim.run.registry import CONF_DIR, register_configs, to_experiment
 from tests.cli_helpers import SMALL, run
 
 TABLES = ("metrics", "summary", "by_touch", "timeseries")
@@ -180,7 +180,7 @@ def paused(name, rtype):
     if rtype == "folder" and threading.current_thread().name == "outreach-sim-warm-workers":
         time.sleep(1.0)
 _memmapping_reducer.resource_tracker.register = paused
-from sim.app import main
+from sim.cli.app import main
 main()
 """
 

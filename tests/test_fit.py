@@ -15,16 +15,16 @@ import pytest
 import yaml
 from scipy import optimize
 
-from sim.config import ExperimentConfig
 from sim.fit import cli
 from sim.fit.check import simulated_outcomes, step_rates
 from sim.fit.estimate import choose_params, start_value
 from sim.fit.likelihood import Likelihood, Param
 from sim.fit.replay import NEGATIVE, NONE, POSITIVE, prepare, replay
 from sim.fit.synthetic import simulate_log
-from sim.registry import compose
-from sim.strategy import compile_plan
-from sim.touchlog import LogMapping, read_touch_log
+from sim.model.config import ExperimentConfig
+from sim.model.strategy import compile_plan
+from sim.run.registry import compose
+from sim.run.touchlog import LogMapping, read_touch_log
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "touch_log.csv"
@@ -248,8 +248,8 @@ def test_a_mapping_is_data_only(tmp_path: Path) -> None:
 
 
 def test_fitted_values_stay_inside_the_models_allowed_ranges(tmp_path: Path) -> None:
-    from sim.config import validate
     from sim.fit.estimate import fit
+    from sim.model.config import validate
 
     log = _read(tmp_path, _small_log(400, 8))
     cfg = _cfg()

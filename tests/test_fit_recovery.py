@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import ModelConfig
 from sim.fit.estimate import FitResult, fit, with_values
 from sim.fit.example import ALTERNATIVE_TRUTH
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
-from sim.registry import compose
-from sim.strategy import compile_plan
-from sim.touchlog import read_touch_log
+from sim.model.config import ModelConfig
+from sim.model.strategy import compile_plan
+from sim.run.registry import compose
+from sim.run.touchlog import read_touch_log
 
 #: A second truth, away from the defaults: better emails, fewer opt-outs, less heterogeneity,
 #: a longer annoyance memory, meetings easier to get. What the fit keeps at the base model's

@@ -1,13 +1,12 @@
-"""The engine's per-prospect trace and the journey figure built on it (sim.journey)."""
+"""The engine's per-prospect trace and the journey figure built on it (sim.report.journey)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.api import run_arms
-from sim.config import ExperimentConfig
-from sim.engine import POSITIVE
-from sim.journey import (
+from sim.model.config import ExperimentConfig
+from sim.model.engine import POSITIVE
+from sim.report.journey import (
     _run_arms,
     follow_everyone,
     journey_figure,
@@ -17,7 +16,8 @@ from sim.journey import (
     trace_journeys,
     typical_prospect,
 )
-from sim.registry import compose
+from sim.run.api import run_arms
+from sim.run.registry import compose
 
 ARMS = ["entitlement", "benefit_led"]
 
@@ -34,7 +34,7 @@ def test_trace_changes_nothing_and_untraced_runs_keep_no_trace(cfg: ExperimentCo
         assert a.traced is None and a.trace_rows == []
         assert a.result(0, 0).metrics == b.result(0, 0).metrics
         np.testing.assert_array_equal(a.outcome, b.outcome)
-    # The journey's setup is the API's: same metrics as sim.api.run_arms for replicate 0.
+    # The journey's setup is the API's: same metrics as sim.run.api.run_arms for replicate 0.
     api = run_arms(cfg)
     assert [r.metrics for r in api] == [r.result(0, cfg.seed).metrics for r in plain]
 

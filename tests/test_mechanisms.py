@@ -1,6 +1,6 @@
 """One engine-level test per mechanism of design section 2: each fails if the mechanism is removed.
 
-Every test runs small populations through :func:`sim.api.simulate` with tiny ad-hoc strategies
+Every test runs small populations through :func:`sim.run.api.simulate` with tiny ad-hoc strategies
 and compares arms (or runs) that differ in one thing only. Arms of one replicate share prospects
 and random streams, so most comparisons are paired and stable at a few thousand prospects.
 Directions are checked, not golden numbers, so the tests survive re-calibration.
@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import response as rf
-from sim.api import Results, replicate_runs, simulate
-from sim.config import ExperimentConfig, StepConfig, StrategyConfig
-from sim.engine import NEGATIVE, POSITIVE, ArmRun
-from sim.population import daily_load_shocks
-from sim.registry import compose
+from sim.model import response as rf
+from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
+from sim.model.engine import NEGATIVE, POSITIVE, ArmRun
+from sim.model.population import daily_load_shocks
+from sim.run.api import Results, replicate_runs, simulate
+from sim.run.registry import compose
 
 N = 3000
 
@@ -794,7 +794,7 @@ def test_a_voicemail_makes_the_next_call_less_likely_to_be_answered() -> None:
 
 
 def test_most_prospects_are_out_of_market_at_any_time() -> None:
-    from sim.population import need_stationary_share
+    from sim.model.population import need_stationary_share
 
     share = need_stationary_share(_base("cold_list").model)
     assert 0.03 <= share <= 0.07  # the 95:5 rule (Dawes 2021)

@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import numpy.typing as npt
 
-from sim.need import NeedTrack
+from sim.model.need import NeedTrack
 
 
 class ReferenceNeedTrack(NeedTrack):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import outputs
-from sim.app import is_completed
-from sim.report import render
+from sim.cli.app import is_completed
+from sim.report.comparison import render
+from sim.run import outputs
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:

@@ -1,10 +1,11 @@
-"""The HTML templates (sim.pages): autoescaped, notes' markdown rendered, raw HTML kept as text."""
+"""The HTML templates (sim.report.pages): autoescaped, notes' markdown rendered, raw HTML kept as
+text."""
 
 import pandas as pd
 import pytest
 
-from sim import pages
-from sim.report import render
+from sim.report import pages
+from sim.report.comparison import render
 
 
 def test_markdown_is_rendered_and_raw_html_stays_text() -> None:

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from sim.plots import by_touch_figure, responses_by_touch
+from sim.report.plots import by_touch_figure, responses_by_touch
 
 
 def test_responses_by_touch_keeps_touch_numbers_one_based_and_averages_replicates() -> None:
@@ -25,9 +25,9 @@ def test_responses_by_touch_keeps_touch_numbers_one_based_and_averages_replicate
 
 def test_dollar_signs_in_arm_names_are_text_not_math() -> None:
     # "$...$" was parsed as mathtext and failed at drawing time, after the simulation had run.
-    from sim import plots
-    from sim.api import simulate
-    from sim.registry import compose
+    from sim.report import plots
+    from sim.run.api import simulate
+    from sim.run.registry import compose
 
     cfg = compose(["strategy=[entitlement,benefit_led]", "population.size=60", "replications=2"])
     entitlement, benefit = cfg.strategy["entitlement"], cfg.strategy["benefit_led"]

@@ -13,10 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from sim.channels import N_CHANNELS
-from sim.config import ModelConfig, PopulationConfig
-from sim.population import BLOCK, LOAD_GROUPS, _choice, sample_prospects
-from sim.registry import compose
+from sim.model.channels import N_CHANNELS
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.population import BLOCK, LOAD_GROUPS, _choice, sample_prospects
+from sim.run.registry import compose
 
 
 def reference_block(
@@ -86,7 +86,7 @@ def test_two_threads_draw_the_same_prospects_as_one(monkeypatch: pytest.MonkeyPa
     import dataclasses
     import threading
 
-    import sim.population as population
+    import sim.model.population as population
 
     cfg = compose(["population=mixed"])
     n = 7 * BLOCK + 5  # an odd number of blocks, the last one short
@@ -111,7 +111,7 @@ def test_two_threads_draw_the_same_prospects_as_one(monkeypatch: pytest.MonkeyPa
 def test_the_default_uses_a_second_thread_only_for_a_large_list_and_a_second_cpu(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sim.population as population
+    import sim.model.population as population
 
     cfg = compose([])
     seq = np.random.SeedSequence(3)
@@ -134,7 +134,7 @@ def test_the_default_uses_a_second_thread_only_for_a_large_list_and_a_second_cpu
 
 
 def test_an_error_on_the_helper_thread_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.population as population
+    import sim.model.population as population
 
     cfg = compose([])
     draw = population._sample_block

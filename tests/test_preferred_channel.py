@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from cadence_helpers import experiment, log_frame, run_arm
 
-from sim.channels import CHANNELS, EMAIL, PHONE, REFERRAL
-from sim.config import (
+from sim.model.channels import CHANNELS, EMAIL, PHONE, REFERRAL
+from sim.model.config import (
     ConfigError,
     ExperimentConfig,
     PerChannel,
@@ -26,9 +26,9 @@ from sim.config import (
     VariantConfig,
     validate,
 )
-from sim.engine import ArmRun
-from sim.metrics import by_touch_table
-from sim.strategy import PREFERRED_CODE, compile_plan, validate_strategy
+from sim.model.engine import ArmRun
+from sim.model.strategy import PREFERRED_CODE, compile_plan, validate_strategy
+from sim.run.metrics import by_touch_table
 
 STEPS = ((0, "benefit_led"), (4, "resource"), (8, "benefit_led"), (12, "check_in"))
 

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from cadence_helpers import check_schedule, experiment, log_frame, run_arm
 
-from sim.api import simulate
-from sim.config import ExperimentConfig, StrategyConfig
-from sim.registry import CONF_DIR, compose
+from sim.model.config import ExperimentConfig, StrategyConfig
+from sim.run.api import simulate
+from sim.run.registry import CONF_DIR, compose
 
 ROOT = CONF_DIR.parent.parent
 REQUIRED = (

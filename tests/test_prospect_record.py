@@ -1,4 +1,4 @@
-"""One record per prospect (sim.population.ProspectState) and the engine's running books.
+"""One record per prospect (sim.model.population.ProspectState) and the engine's running books.
 
 The touch steps gather each prospect's record once per batch and store it back once
 (docs/performance.md, "The touch path"); these tests pin the layout and that the public
@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.api import replicate_runs
-from sim.channels import EMAIL, PHONE
-from sim.config import ExperimentConfig
-from sim.draws import Purpose, counters, uniform
-from sim.engine import NEGATIVE, OPT_OUT, POSITIVE, ArmRun
-from sim.need import NeedTrack
-from sim.population import (
+from sim.model.channels import EMAIL, PHONE
+from sim.model.config import ExperimentConfig
+from sim.model.draws import Purpose, counters, uniform
+from sim.model.engine import NEGATIVE, OPT_OUT, POSITIVE, ArmRun
+from sim.model.need import NeedTrack
+from sim.model.population import (
     COUNTS_COL,
     T_STATE_COL64,
     W_COL,
@@ -25,7 +24,8 @@ from sim.population import (
     daily_load_shocks,
     sample_prospects,
 )
-from sim.touch import Touch
+from sim.model.touch import Touch
+from sim.run.api import replicate_runs
 from tests.test_mechanisms import cadence, config
 
 

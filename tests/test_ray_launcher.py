@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import guard
-from sim.registry import LAUNCHERS, RAY_INIT
+from sim.cli import guard
+from sim.run.registry import LAUNCHERS, RAY_INIT
 from tests.cli_helpers import manifest, run
 from tests.test_scale import FAIL, JOB_TABLES, SWEEP, failed_then_resumed, same_files
 

@@ -1,4 +1,5 @@
-"""Property tests of the pure response functions (sim/response.py): bounds and monotonicity."""
+"""Property tests of the pure response functions (sim/model/response.py): bounds and
+monotonicity."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import response as rf
+from sim.model import response as rf
 
 unit = st.floats(0.0, 1.0)
 open_unit = st.floats(0.001, 0.999)

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from sim import app, guard
-from sim.outputs import PLAN_FILE, write_json
-from sim.sweep import (
+from sim.cli import app, guard
+from sim.cli.sweep import (
     effective_shard_size,
     incomplete_before,
     job_number,
@@ -25,6 +24,7 @@ from sim.sweep import (
     shard_of,
     shards,
 )
+from sim.run.outputs import PLAN_FILE, write_json
 from tests.cli_helpers import manifest, run
 
 SWEEP = [

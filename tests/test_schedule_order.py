@@ -17,12 +17,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-import sim.schedule
-from sim.config import ExperimentConfig, StepConfig, StrategyConfig
-from sim.population import sample_prospects
-from sim.registry import compose
-from sim.schedule import MINUTES_PER_DAY, WORK_START, Schedule, oldest_first
-from sim.strategy import compile_plan
+import sim.model.schedule
+from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
+from sim.model.population import sample_prospects
+from sim.model.schedule import MINUTES_PER_DAY, WORK_START, Schedule, oldest_first
+from sim.model.strategy import compile_plan
+from sim.run.registry import compose
 
 F64 = np.ndarray
 I64 = np.ndarray
@@ -184,7 +184,7 @@ def test_work_day_in_slices_hands_the_same_pieces(
     are the reference's rounds cut every 37 touches, and every counter is the reference's (the
     cumulative cost carried across slices, capacity and the daily cap binding inside a slice).
     """
-    monkeypatch.setattr(sim.schedule, "ROUND_SLICE", 100)
+    monkeypatch.setattr(sim.model.schedule, "ROUND_SLICE", 100)
     new, ref = _schedules(kind, 3000, reps, weekends, seed=11 + reps)
     logs: list[Log] = [[], []]
 
@@ -218,7 +218,7 @@ def test_work_day_holds_little_while_touching(monkeypatch: pytest.MonkeyPatch) -
     one slice's arrays: about 16 bytes per candidate, not the ~80 of per-candidate costs, clock,
     times and their filtered copies (the 1,000,000-prospect peak, docs/performance.md).
     """
-    monkeypatch.setattr(sim.schedule, "ROUND_SLICE", 4096)
+    monkeypatch.setattr(sim.model.schedule, "ROUND_SLICE", 4096)
     n = 60_000
     new, _ = _schedules("plain", n, 10_000, True, seed=3)
     new.next_due = np.full(n, WORK_START)  # everyone due at once, capacity to spare

@@ -1,7 +1,7 @@
 """A shard composes its configurations once per choice of groups, with the same results (issue 13).
 
-:class:`sim.app.ShardComposer` must give each configuration the task config, overrides and group
-choices that a full composition (:func:`sim.app.compose_configuration`, what a launcher does)
+:class:`sim.cli.app.ShardComposer` must give each configuration the task config, overrides and group
+choices that a full composition (:func:`sim.cli.app.compose_configuration`, what a launcher does)
 gives: the same ``config.yaml`` bytes, hence the same config hash and the same results.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from sim import app, guard
-from sim.registry import CONF_DIR, register_configs, to_experiment
+from sim.cli import app, guard
+from sim.run.registry import CONF_DIR, register_configs, to_experiment
 
 #: A shard's configurations: plain values, group choices (strategy, population, an experiment),
 #: additions and deletions, and one that sets a ``hydra.*`` value (composed in full).

@@ -1,5 +1,5 @@
-from sim.api import simulate
-from sim.registry import compose
+from sim.run.api import simulate
+from sim.run.registry import compose
 
 
 def test_two_arms_run_and_produce_tables() -> None:

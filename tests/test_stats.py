@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.api import simulate
-from sim.registry import compose
-from sim.stats import SUMMARY_COLUMNS, paired_difference, summarize, t_interval, wilson_interval
+from sim.run.api import simulate
+from sim.run.registry import compose
+from sim.run.stats import SUMMARY_COLUMNS, paired_difference, summarize, t_interval, wilson_interval
 
 
 def test_t_interval_is_scipys_student_interval() -> None:

@@ -1,4 +1,4 @@
-"""The cadence language's schema, checks and compiled plan (sim/strategy.py).
+"""The cadence language's schema, checks and compiled plan (sim/model/strategy.py).
 
 Every user error stops before the run with one :class:`ConfigError` naming the strategy, the
 field, the value and what is allowed; the plan's arithmetic (business days, cool-down cycles,
@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import ConfigError, CooldownConfig, StepConfig, StrategyConfig, VariantConfig
-from sim.registry import compose
-from sim.strategy import (
+from sim.model.config import ConfigError, CooldownConfig, StepConfig, StrategyConfig, VariantConfig
+from sim.model.strategy import (
     NO_VARIANT,
     business_time,
     calendar_time,
     compile_plan,
     validate_strategy,
 )
+from sim.run.registry import compose
 
 
 def good() -> StrategyConfig:

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from sim.registry import compose
-from sim.study import (
+from sim.report.study import (
     EXPERIMENT_DIR,
     NOTES_DIR,
     REFERENCE_DIR,
@@ -26,6 +25,7 @@ from sim.study import (
     render_report,
     write_reference,
 )
+from sim.run.registry import compose
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -232,8 +232,8 @@ def test_a_progress_line_and_the_interrupt_line_are_each_one_write(
     each line goes out with its newline in one write, which a signal handler cannot split."""
     import sys
 
-    from sim import app
-    from sim.sweep import progress_line
+    from sim.cli import app
+    from sim.cli.sweep import progress_line
 
     err = _Writes()
     monkeypatch.setattr(sys, "stderr", err)

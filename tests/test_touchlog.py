@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.touchlog import OUTCOMES, LogError, LogMapping, read_touch_log
+from sim.run.touchlog import OUTCOMES, LogError, LogMapping, read_touch_log
 
 HEADER = "prospect_id,touched_at,channel,message,outcome,outcome_at\n"
 GOOD = (

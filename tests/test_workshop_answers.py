@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from sim.engine import NEGATIVE, OPT_OUT, POSITIVE
-from sim.journey import NO_REPLY, Journey, outcomes, story, typical_prospect
-from sim.verdict import answer, clearly, headline, trade_offs
+from sim.model.engine import NEGATIVE, OPT_OUT, POSITIVE
+from sim.report.journey import NO_REPLY, Journey, outcomes, story, typical_prospect
+from sim.report.verdict import answer, clearly, headline, trade_offs
 from sim.workshop.live import answer_for
 from sim.workshop.scenarios import OTHER, SCENARIOS, YOURS, build, defaults
 
@@ -176,7 +176,7 @@ def test_story_tells_same_day_touches_on_one_line_and_the_ending() -> None:
 
 
 def test_unpaired_needs_the_intervals_apart_to_say_clearly() -> None:
-    from sim.verdict import unpaired
+    from sim.report.verdict import unpaired
 
     a = _summary((0.01, 0.03), (0, 0))
     b = _summary((0.01, 0.03), (0, 0))

@@ -17,11 +17,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from scipy.stats import norm
 
-from sim import response as rf
-from sim.channels import CHANNEL_INDEX, CHANNELS
-from sim.config import ExperimentConfig, ModelConfig
-from sim.messages import MESSAGE_INDEX, MESSAGES
-from sim.registry import compose
+from sim.model import response as rf
+from sim.model.channels import CHANNEL_INDEX, CHANNELS
+from sim.model.config import ExperimentConfig, ModelConfig
+from sim.model.messages import MESSAGE_INDEX, MESSAGES
+from sim.run.registry import compose
 
 OUT = Path(__file__).resolve().parent
 

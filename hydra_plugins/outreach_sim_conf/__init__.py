@@ -4,7 +4,7 @@
 folder on the search path, ``outreach-sim model=fitted_<name>`` works from the same folder at
 once, with no ``hydra.searchpath`` to type. Only the project's own app gets it (its primary
 config source is the package's ``sim/conf``), and only a folder that exists: a missing one would
-make Hydra warn on every run. Configs read from it are checked like any other (sim.guard).
+make Hydra warn on every run. Configs read from it are checked like any other (sim.cli.guard).
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ the same way, but such a job becomes one failed job, recorded in ``job_errors/<j
 sweep's root (which the sweep tables list), and the rest run. A launched job of a sharded sweep
 (``hydra.sweeper.shard_size``) is the Hydra job of its shard's first configuration: when that
 folder cannot be set up, the shard's other configurations are launched one by one instead
-(:func:`sim.sweep.rest_of_shard`), so one bad folder still fails one configuration. In parallel
+(:func:`sim.cli.sweep.rest_of_shard`), so one bad folder still fails one configuration. In parallel
 sweeps each worker also watches the command that started it, and writes nothing once it is gone
-(:func:`sim.outputs.watch_parent`), whichever configuration of its shard it is on. Hydra only
+(:func:`sim.run.outputs.watch_parent`), whichever configuration of its shard it is on. Hydra only
 loads launchers from the ``hydra_plugins`` package, hence this module (and
-:mod:`.submitit_launchers`, the slurm extra's); :func:`sim.registry.register_configs` points
+:mod:`.submitit_launchers`, the slurm extra's); :func:`sim.run.registry.register_configs` points
 ``hydra/launcher=basic``, ``joblib``, ``submitit_local`` and ``submitit_slurm`` here.
 """
 
@@ -44,15 +44,7 @@ from joblib import Parallel, delayed
 from joblib.executor import MemmappingExecutor
 from omegaconf import DictConfig, open_dict
 
-from sim.outputs import (
-    job_error_path,
-    manifest,
-    now_iso,
-    stop_if_orphaned,
-    watch_parent,
-    write_json,
-)
-from sim.sweep import (
+from sim.cli.sweep import (
     AHEAD,
     job_number,
     progress_line,
@@ -60,6 +52,14 @@ from sim.sweep import (
     simulate_ahead,
     start_ahead,
     without_subdir,
+)
+from sim.run.outputs import (
+    job_error_path,
+    manifest,
+    now_iso,
+    stop_if_orphaned,
+    watch_parent,
+    write_json,
 )
 
 
@@ -224,7 +224,7 @@ class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]
         return list(runs)
 
 
-#: What ``hydra/launcher=joblib`` names (sim.registry.LAUNCHERS).
+#: What ``hydra/launcher=joblib`` names (sim.run.registry.LAUNCHERS).
 JOBLIB_TARGET = f"{__name__}.SafeJoblibLauncher"
 
 
@@ -240,7 +240,7 @@ def _warm_worker(parent: int, ahead: str | None, first: tuple[str, DictConfig] |
     """Import what a job needs, in a worker, before its first job arrives.
 
     ``first``: the config hash and task config of the sweep's first configuration, to simulate
-    ahead into ``ahead`` (:func:`sim.sweep.simulate_ahead`).
+    ahead into ``ahead`` (:func:`sim.cli.sweep.simulate_ahead`).
     """
     watch_parent(parent)
     AHEAD[:] = [Path(ahead)] if ahead else []
@@ -250,7 +250,7 @@ def _warm_worker(parent: int, ahead: str | None, first: tuple[str, DictConfig] |
             simulate_ahead(Path(ahead), *first)
     # What run_configuration and simulate() import on a worker's first job: about 1.3 s of CPU
     # (pandas and SciPy most of it), which would otherwise delay the sweep's first result.
-    for module in ("sim.app", "sim.api", "sim.metrics", "sim.stats"):
+    for module in ("sim.cli.app", "sim.run.api", "sim.run.metrics", "sim.run.stats"):
         importlib.import_module(module)
     return os.getpid()
 
@@ -262,7 +262,7 @@ _WARMING: list[tuple[threading.Thread, threading.Event]] = []
 def start_workers(config: DictConfig, first: tuple[str, DictConfig] | None = None) -> None:
     """Start a joblib sweep's worker processes now, in the background, importing what jobs need.
 
-    Called while the sweep is being checked (:func:`sim.app.main`): the workers start and import
+    Called while the sweep is being checked (:func:`sim.cli.app.main`): the workers start and import
     while this process checks every configuration and Hydra composes the sweep, so the first
     configuration starts at once when the launcher hands it out. Joblib keeps one executor per
     process and reuses it when ``Parallel`` is called with the same settings, which the launcher
@@ -270,8 +270,8 @@ def start_workers(config: DictConfig, first: tuple[str, DictConfig] | None = Non
     time) starts nothing. Nothing is written to the sweep's folder.
 
     ``first``: the config hash and checked task config of the sweep's first configuration; one
-    worker simulates it at once, into a private folder of this command's (``sim.sweep.AHEAD``,
-    removed by :func:`sim.sweep.end_ahead`), where its job finds the results (issue 13: the
+    worker simulates it at once, into a private folder of this command's (``sim.cli.sweep.AHEAD``,
+    removed by :func:`sim.cli.sweep.end_ahead`), where its job finds the results (issue 13: the
     sweep's first result within 5 s).
     """
     from joblib import effective_n_jobs

@@ -13,8 +13,8 @@ folder must be on a file system every node mounts at the same path, as on SLURM.
 ``HOST:PORT``. Hydra's plugin always sizes the object store, which Ray refuses when joining a
 cluster ("object_store_memory must not be provided"); here a null size stays null when joining
 and is :data:`LOCAL_OBJECT_STORE` for a local instance (docs/scaling.md). The options a config
-may set are checked before anything runs (:func:`sim.guard.check_launcher`). Without the ray extra
-this module defines nothing, and Hydra's plugin scan imports it without a warning.
+may set are checked before anything runs (:func:`sim.cli.guard.check_launcher`). Without the ray
+extra this module defines nothing, and Hydra's plugin scan imports it without a warning.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The sharded sweeper: Hydra's basic sweeper that launches shards of configurations.
 
 Hydra instantiates a sweeper only from the ``hydra_plugins`` package, so the class lives here;
-what a shard is, and how the app runs one, is in :mod:`sim.sweep`.
+what a shard is, and how the app runs one, is in :mod:`sim.cli.sweep`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.sweep import (
+from sim.cli.sweep import (
     SUBDIR_KEY,
     complete_before,
     effective_shard_size,
@@ -30,7 +30,7 @@ class ShardedSweeper(BasicSweeper):
 
     With ``shard_size: 1`` and no ``max_jobs`` it launches exactly what the basic sweeper does.
     It does not compose every job again before launching (the basic sweeper's
-    ``validate_batch_is_legal``): the app's pre-flight (:mod:`sim.guard`) composed and checked
+    ``validate_batch_is_legal``): the app's pre-flight (:mod:`sim.cli.guard`) composed and checked
     every configuration already, before any directory existed.
     """
 

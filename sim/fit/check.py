@@ -2,10 +2,10 @@
 
 The report's check of a fit (and of the defaults): every prospect of the log gets the touches
 the log shows, at its times, on its channels, with its messages, but its outcomes are drawn by
-the model's own touch steps (:data:`sim.touch.PIPELINE`); a simulated reply ends the prospect's
-touches once it arrives. Step by step, the simulated reply and opt-out rates per touch are then
-compared with the observed ones. A prospect whose real cadence ended early (it replied) has no
-later touches to replay; that selection does not depend on the simulated draws, so the
+the model's own touch steps (:data:`sim.model.touch.PIPELINE`); a simulated reply ends the
+prospect's touches once it arrives. Step by step, the simulated reply and opt-out rates per touch
+are then compared with the observed ones. A prospect whose real cadence ended early (it replied) has
+no later touches to replay; that selection does not depend on the simulated draws, so the
 per-step rates of the two stay comparable.
 """
 
@@ -16,13 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.config import ModelConfig, PopulationConfig
-from sim.draws import counters
 from sim.fit.replay import NEGATIVE, NONE, OPT_OUT, POSITIVE, FitLog
 from sim.fit.world import make_world, one_slot_plan
-from sim.touch import PIPELINE, Touch
-
-I8 = npt.NDArray[np.int8]
+from sim.model.arrays import I8
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.draws import counters
+from sim.model.touch import PIPELINE, Touch
 
 
 @dataclass(frozen=True)

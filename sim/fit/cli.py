@@ -1,6 +1,6 @@
 """``outreach-sim-fit LOG.csv``: fit the response parameters to a team's own touch log.
 
-Reads and checks the log (:mod:`sim.touchlog`, through a platform mapping), fits
+Reads and checks the log (:mod:`sim.run.touchlog`, through a platform mapping), fits
 (:mod:`sim.fit.estimate`), and writes ``conf/model/fitted_<name>.yaml`` (so that
 ``outreach-sim model=fitted_<name>`` works from the same folder) and the fit's folder
 ``results/fits/<name>/``: ``estimates.csv``, ``step_curves.csv``, ``fit.json``, ``report.html``
@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from sim.config import ConfigError
-from sim.touchlog import LogError, LogMapping, read_touch_log
+from sim.model.config import ConfigError
+from sim.run.touchlog import LogError, LogMapping, read_touch_log
 
 #: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
 MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
@@ -117,8 +117,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _configs(population: str, model: str) -> tuple[Any, Any, float]:
-    from sim.guard import describe_hydra_error
-    from sim.registry import compose
+    from sim.run.hydra_errors import describe_hydra_error
+    from sim.run.registry import compose
 
     overrides = [
         f"population={population}",

@@ -22,13 +22,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats
 
-from sim.channels import CHANNELS
-from sim.config import ModelConfig, PerChannel, PerMessage, PopulationConfig
 from sim.fit.likelihood import Likelihood, Param, natural, to_scale
 from sim.fit.replay import NONE, POSITIVE, FitLog, replay, subset
-from sim.messages import MESSAGES
+from sim.model.arrays import F64
+from sim.model.channels import CHANNELS
+from sim.model.config import ModelConfig, PerChannel, PerMessage, PopulationConfig
+from sim.model.messages import MESSAGES
 
-F64 = npt.NDArray[np.float64]
 #: |correlation| of two estimates at which the pair is reported as confounded.
 CONFOUNDED = 0.9
 #: Hidden paths are drawn until the log's touches times paths reach this many (bounds memory),

@@ -14,8 +14,8 @@ import pandas as pd
 
 from sim.fit.estimate import with_values
 from sim.fit.synthetic import simulate_log
-from sim.registry import compose
-from sim.strategy import compile_plan
+from sim.model.strategy import compile_plan
+from sim.run.registry import compose
 
 #: The parameters the example team's log was made with, where they differ from the defaults.
 TRUTH = {

@@ -8,9 +8,9 @@ Per prospect ``i`` (docs/fitting.md, 2):
 over ``R`` hidden paths ``r`` (:mod:`sim.fit.replay`, importance weight ``W_ir``), reachability
 (share ``pi``; the unreachable only opt out), the responsiveness score ``z_q`` (Gauss-Hermite
 nodes and weights ``w_q``: the frailty integrated exactly, not drawn), and need as the model's
-two-state Markov chain (:func:`sim.response.need_probability`), summed by the forward
+two-state Markov chain (:func:`sim.model.response.need_probability`), summed by the forward
 algorithm. ``e`` is the chance of what the touch shows under the model's three-way split
-(sim.response.outcome_probabilities): opt-out ``s(o)``, positive ``(1-s(o)) s(p)``, "no"
+(sim.model.response.outcome_probabilities): opt-out ``s(o)``, positive ``(1-s(o)) s(p)``, "no"
 ``(1-s(o))(1-s(p)) s(n)``, nothing ``(1-s(o))(1-s(p))(1-s(n))``, times the meeting chance on a
 positive reply. The gradient comes from the forward-backward posteriors: the score of each
 logit, weighted by how likely each hidden state is given the prospect's whole log.
@@ -21,12 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from sim.config import ModelConfig
 from sim.fit.replay import NEGATIVE, OPT_OUT, POSITIVE, FitLog, Paths
+from sim.model.arrays import F64
+from sim.model.config import ModelConfig
 
-F64 = npt.NDArray[np.float64]
 #: Gauss-Hermite nodes for the responsiveness score: enough for a normal random effect on a logit.
 NODES = 7
 LN2 = float(np.log(2.0))

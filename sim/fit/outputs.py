@@ -20,12 +20,12 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.config import ModelConfig, PopulationConfig
 from sim.fit.check import StepRates, simulated_outcomes, step_rates
 from sim.fit.estimate import REPLIED_PATHS, FitResult
 from sim.fit.replay import NONE, FitLog
-from sim.pages import png_src, render
-from sim.plots import png
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.report.pages import png_src, render
+from sim.report.plots import png
 
 #: The columns of ``estimates.csv``.
 ESTIMATE_COLUMNS = (
@@ -108,7 +108,7 @@ def _delay_figure(log: FitLog, result: FitResult) -> bytes:
         widths = np.diff(np.log(bins))
         expected = np.zeros(mids.size)
         for c in np.unique(log.channel[later]):
-            from sim.channels import CHANNELS
+            from sim.model.channels import CHANNELS
 
             count = int((log.channel[later] == c).sum())
             med = est.get(f"reply_delay_days.{CHANNELS[c]}", 1.0)

@@ -4,8 +4,8 @@ A touch log shows what was sent and what came back, not whether a touch was noti
 call was picked up, or how warm the prospect was. :func:`prepare` turns the log into per-touch
 facts (the outcome, whether the touch could decide one at all: no reply pending, none delivered
 but a "no"), and :func:`replay` draws ``R`` hidden paths per prospect with the model's own touch
-steps (:mod:`sim.touch`: decay, answer, notice, annoy, update), at the log's times, channels and
-messages. Where the log shows an outcome, the touch must have been noticed: the path is made to
+steps (:mod:`sim.model.touch`: decay, answer, notice, annoy, update), at the log's times, channels
+and messages. Where the log shows an outcome, the touch must have been noticed: the path is made to
 notice it and carries the chance that it would, as an importance weight (docs/fitting.md, 2).
 Nothing here depends on the parameters being fitted, so the paths are drawn once per fit.
 """
@@ -17,20 +17,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from sim import response as rf
-from sim.channels import PHONE, REFERRAL
-from sim.config import ModelConfig, PopulationConfig
-from sim.draws import counters
 from sim.fit.world import make_world, one_slot_plan, padded
-from sim.messages import N_MESSAGES
-from sim.touch import Touch, World, annoy, answer, decay, notice, update
-from sim.touchlog import OUTCOMES, TouchTable
+from sim.model import response as rf
+from sim.model.arrays import F64, I64, B
+from sim.model.channels import PHONE, REFERRAL
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.draws import counters
+from sim.model.messages import N_MESSAGES
+from sim.model.touch import Touch, World, annoy, answer, decay, notice, update
+from sim.run.touchlog import OUTCOMES, TouchTable
 
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
-
-#: Outcome codes of the fit, in the order of the model's three-way split (sim.response).
+#: Outcome codes of the fit, in the order of the model's three-way split (sim.model.response).
 NONE, POSITIVE, NEGATIVE, OPT_OUT = 0, 1, 2, 3
 _LOG_TO_FIT = {"positive": POSITIVE, "negative": NEGATIVE, "opt_out": OPT_OUT, "meeting": POSITIVE}
 
@@ -65,7 +62,7 @@ class FitLog:
 
 
 def prepare(table: TouchTable) -> FitLog:
-    """The fit's view of a checked log (sim.touchlog): outcome codes, eligibility, reference."""
+    """The fit's view of a checked log (sim.run.touchlog): outcome codes, eligibility, reference."""
     keep = table.outcome != OUTCOMES.index("bounce")
     prospect = table.prospect[keep]
     # Prospects numbered again without gaps (a prospect whose touches all bounced is gone).
@@ -141,9 +138,9 @@ def subset(log: FitLog, keep: B) -> FitLog:
 def _eligibility(prospect: I64, time: F64, y: npt.NDArray[np.int8], arrival: F64) -> tuple[B, B]:
     """Per row: may it decide an outcome (no reply pending, none delivered but a no); said no.
 
-    The engine's rules (sim.touch.respond): one reply in flight at a time; a delivered positive
-    reply or opt-out ends the conversation; a delivered "no" still allows an opt-out. Earlier
-    rows are looked at lag by lag, vectorised over rows.
+    The engine's rules (sim.model.touch.respond): one reply in flight at a time; a delivered
+    positive reply or opt-out ends the conversation; a delivered "no" still allows an opt-out.
+    Earlier rows are looked at lag by lag, vectorised over rows.
     """
     rows = prospect.size
     pending = np.zeros(rows, np.bool_)

@@ -3,8 +3,8 @@
 The recovery tests and the shipped example fit logs made here, where the truth is known. Every
 prospect follows the cadence's steps from its enrolment day, on the day each step says (a second
 step on the same day an hour later), with no rep capacity: each touch is made when due. A touch
-runs :data:`sim.touch.PIPELINE`, the engine's own steps; a decided reply arrives after its delay
-and, by the cadence's stop rules, ends the cadence for touches due after it arrives. The
+runs :data:`sim.model.touch.PIPELINE`, the engine's own steps; a decided reply arrives after its
+delay and, by the cadence's stop rules, ends the cadence for touches due after it arrives. The
 outcome is written on the touch that decided it, with its arrival time, as sales-engagement
 platforms thread a reply to the message it answers. A positive reply becomes a meeting with the
 model's meeting chance (2.10), at the warmth it arrives to and the need at the deciding touch.
@@ -18,15 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim import response as rf
-from sim.channels import CHANNELS
-from sim.config import ModelConfig, PopulationConfig
-from sim.draws import Purpose, counters, uniform
 from sim.fit.world import make_world
-from sim.messages import MESSAGES
-from sim.schedule import WORK_START
-from sim.strategy import Plan
-from sim.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch
+from sim.model import response as rf
+from sim.model.channels import CHANNELS
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.draws import Purpose, counters, uniform
+from sim.model.messages import MESSAGES
+from sim.model.schedule import WORK_START
+from sim.model.strategy import Plan
+from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch
 
 #: The first day of every synthetic log.
 START = pd.Timestamp("2026-01-05T00:00:00Z")

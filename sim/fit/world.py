@@ -2,7 +2,7 @@
 
 The fit (:mod:`sim.fit.replay`) and the synthetic logs (:mod:`sim.fit.synthetic`) both touch
 prospects at times they are given rather than by a rep's working day, so they build the
-:class:`sim.touch.World` the engine's steps read here, once, in the same way.
+:class:`sim.model.touch.World` the engine's steps read here, once, in the same way.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from sim.config import ModelConfig, PopulationConfig
-from sim.draws import stream_key
-from sim.engine import ModelArrays
-from sim.need import NeedTrack
-from sim.population import Prospects, ProspectState, daily_load_shocks, sample_prospects
-from sim.strategy import Plan
-from sim.touch import World
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.draws import stream_key
+from sim.model.engine import ModelArrays
+from sim.model.need import NeedTrack
+from sim.model.population import Prospects, ProspectState, daily_load_shocks, sample_prospects
+from sim.model.strategy import Plan
+from sim.model.touch import World
 
 
 def one_slot_plan(vary_messages: bool) -> Plan:
@@ -66,7 +66,7 @@ def make_world(
 ) -> tuple[World, np.uint64]:
     """``n`` fresh prospects, their state, need and load shocks, under ``seed``; and the draw key.
 
-    Streams follow :mod:`sim.seeding`'s idea: one root sequence, spawned into the population,
+    Streams follow :mod:`sim.model.seeding`'s idea: one root sequence, spawned into the population,
     the load shocks and the keyed draws, so nothing depends on how many draws another made.
     """
     root = np.random.SeedSequence(seed)

@@ -35,15 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 from scipy.optimize import least_squares
 
-from sim.registry import CONF_DIR
+from sim.model.arrays import F64
+from sim.run.registry import CONF_DIR
 from sim.validation.probes import Check, Sizing
 from sim.validation.sequences import SEQUENCE_TARGETS
 from sim.validation.targets import TARGETS
 
-F64 = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_YAML = CONF_DIR / "model" / "default.yaml"
 FIT_DIR = ROOT / "docs" / "calibration"

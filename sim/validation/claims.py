@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.config import StrategyConfig
+from sim.model.config import StrategyConfig
 from sim.validation.probes import (
     REPLY,
     Check,

@@ -16,15 +16,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from sim.api import Results, simulate
-from sim.config import ExperimentConfig, StepConfig, StrategyConfig
-from sim.registry import compose
+from sim.model.arrays import F64
+from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
+from sim.run.api import Results, simulate
+from sim.run.registry import compose
 
-F64 = npt.NDArray[np.float64]
 STOP_ALL = ["positive", "negative", "opt_out"]
 
 

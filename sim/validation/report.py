@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.outputs import write_bytes, write_text
-from sim.plots import png
+from sim.report.plots import png
+from sim.run.outputs import write_bytes, write_text
 from sim.validation.claims import CLAIMS
 from sim.validation.probes import CheckResult, Sizing, mean_ci
 from sim.validation.sensitivity import HEADLINES, Sensitivity, sensitivities

@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
 
-from sim.api import simulate
-from sim.config import ExperimentConfig, ModelConfig
+from sim.model.config import ExperimentConfig, ModelConfig
+from sim.run.api import simulate
 from sim.validation.probes import base_config
 
 #: Headline metrics: pooled over the arms of the default comparison.
@@ -70,7 +70,9 @@ def sensitivities(prospects: int = 1_000, seed: int = 0) -> list[Sensitivity]:
     """One-at-a-time +/-50 % sensitivity of every model parameter, largest swing first."""
     cfg = base_config()
     default = copy.deepcopy(cfg)
-    from sim.registry import compose  # the default comparison: every arm of sim/conf/config.yaml
+    from sim.run.registry import (
+        compose,  # the default comparison: every arm of sim/conf/config.yaml
+    )
 
     default.strategy = compose().strategy
     default.baseline = next(iter(default.strategy))

@@ -23,7 +23,7 @@ import functools
 
 import numpy as np
 
-from sim.config import StrategyConfig
+from sim.model.config import StrategyConfig
 from sim.validation.probes import (
     REPLY,
     Check,

@@ -13,9 +13,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.api import simulate
-from sim.journey import follow_everyone, journeys_of, story, typical_prospect
-from sim.verdict import NOUNS, estimate, fmt, headline, hours_per_meeting, trade_offs
+from sim.report.journey import follow_everyone, journeys_of, story, typical_prospect
+from sim.report.verdict import NOUNS, estimate, fmt, headline, hours_per_meeting, trade_offs
+from sim.run.api import simulate
 from sim.workshop.scenarios import OTHER, SCENARIOS, YOURS, build, defaults
 
 
@@ -68,7 +68,7 @@ def answer_for(study: str, values: Mapping[str, object]) -> Answer:
 
     Raises:
         KeyError: ``study`` is not a workshop study.
-        sim.config.ConfigError: a value is out of range.
+        sim.model.config.ConfigError: a value is out of range.
     """
     merged = {**defaults(study), **values}
     return _answer(study, _key(merged))

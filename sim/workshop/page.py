@@ -12,8 +12,8 @@ from typing import Any
 
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
-from sim.pages import markdown_html
-from sim.study import read_note
+from sim.report.pages import markdown_html
+from sim.report.study import read_note
 from sim.workshop.live import Answer, answer_for, meetings_heading
 from sim.workshop.scenarios import SCENARIOS, Control, defaults
 

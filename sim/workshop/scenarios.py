@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from sim.config import CooldownConfig, ExperimentConfig, StrategyConfig, validate
+from sim.model.config import CooldownConfig, ExperimentConfig, StrategyConfig, validate
 
 #: Prospects per arm and replicates of a live run: small enough to answer in about a second on
 #: two cores, large enough for intervals a room can read (the page says so).
@@ -270,7 +270,7 @@ SCENARIOS: dict[str, Scenario] = {
 @functools.lru_cache(maxsize=len(SCENARIOS))
 def study_config(study: str) -> ExperimentConfig:
     """The study's experiment as ``outreach-sim +experiment=NAME`` composes it (cached; copy it)."""
-    from sim.registry import compose
+    from sim.run.registry import compose
 
     return compose([f"+experiment={study}"])
 
@@ -298,7 +298,7 @@ def build(
 
     Raises:
         KeyError: ``study`` is not a scenario.
-        sim.config.ConfigError: a control's value is out of its range.
+        sim.model.config.ConfigError: a control's value is out of its range.
     """
     scenario = SCENARIOS[study]
     merged = {**defaults(study), **values}

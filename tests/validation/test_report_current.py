@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from sim.config import ModelConfig
-from sim.registry import compose
+from sim.model.config import ModelConfig
+from sim.run.registry import compose
 from sim.validation.claims import CLAIMS
 from sim.validation.probes import Check, Outcome, Sizing, mean_ci
 from sim.validation.report import REPORT, inputs_hash, recorded_hash, render

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-Array = npt.NDArray[np.floating]
+from sim.model.arrays import Floats as Array
+
 ArrayLike = Array | float
 
 

@@ -14,12 +14,10 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from sim.config import RepsConfig
-from sim.population import Prospects
-from sim.strategy import Plan
-
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
+from sim.model.arrays import F64, I64
+from sim.model.config import RepsConfig
+from sim.model.population import Prospects
+from sim.model.strategy import Plan
 
 #: Reps start their working day at 09:00 (days are counted from midnight of enrolment day).
 WORK_START = 9.0 / 24.0

@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from omegaconf import MISSING
 
-from sim.channels import CHANNEL_INDEX, CHANNELS
-from sim.messages import MESSAGE_INDEX, MESSAGES
+from sim.model.channels import CHANNEL_INDEX, CHANNELS
+from sim.model.messages import MESSAGE_INDEX, MESSAGES
 
 
 class ConfigError(ValueError):
@@ -74,7 +74,7 @@ def _dflt(default: Any) -> dict[str, Any]:
 
 @dataclass
 class PerChannel:
-    """One number per channel, in the order of :data:`sim.channels.CHANNELS`."""
+    """One number per channel, in the order of :data:`sim.model.channels.CHANNELS`."""
 
     phone: float
     email: float
@@ -91,7 +91,7 @@ class PerChannel:
 
 @dataclass
 class PerMessage:
-    """One number per message kind, in the order of :data:`sim.messages.MESSAGES`."""
+    """One number per message kind, in the order of :data:`sim.model.messages.MESSAGES`."""
 
     self_focused: float
     benefit_led: float
@@ -302,7 +302,7 @@ STOP_OUTCOMES: tuple[str, ...] = ("positive", "negative", "opt_out")
 
 @dataclass(kw_only=True)
 class ExperimentConfig:
-    """The whole run: what the Hydra app composes and :func:`sim.api.simulate` takes."""
+    """The whole run: what the Hydra app composes and :func:`sim.run.api.simulate` takes."""
 
     population: PopulationConfig
     reps: RepsConfig
@@ -318,7 +318,7 @@ class ExperimentConfig:
     # sales-engagement platforms do, to the last touch before the reply arrived ("last_touch").
     credit: str = "decided"
     # What each job writes: its tables only, or also its figures and report.html; "auto" is full
-    # for a single run and small sweeps, tables for larger ones (sim.app.TABLES_ABOVE).
+    # for a single run and small sweeps, tables for larger ones (sim.cli.app.TABLES_ABOVE).
     outputs: str = "auto"
 
 
@@ -389,7 +389,7 @@ def _describe(low: float | None, high: float | None, strict: bool) -> str:
     return f"a number <= {high:g}"
 
 
-# --- strategies: the cadence language's rules (compiled by sim.strategy) -------------------
+# --- strategies: the cadence language's rules (compiled by sim.model.strategy) -------------------
 
 #: ``variant`` of a touch from a step that has no variants.
 NO_VARIANT = "-"

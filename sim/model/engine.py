@@ -20,19 +20,17 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from sim import response as rf
-from sim.channels import CHANNELS, N_CHANNELS, PHONE
-from sim.config import ModelConfig, PopulationConfig, RepsConfig
-from sim.draws import Purpose, counters, uniform
-from sim.messages import MESSAGES
-from sim.need import NeedTrack
-from sim.population import Prospects, ProspectState
-from sim.schedule import WORK_START, Schedule
-from sim.strategy import Plan
-from sim.touch import MEETING, NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch, World
-
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
+from sim.model import response as rf
+from sim.model.arrays import F64, I64, Floats
+from sim.model.channels import CHANNELS, N_CHANNELS, PHONE
+from sim.model.config import ModelConfig, PopulationConfig, RepsConfig
+from sim.model.draws import Purpose, counters, uniform
+from sim.model.messages import MESSAGES
+from sim.model.need import NeedTrack
+from sim.model.population import Prospects, ProspectState
+from sim.model.schedule import WORK_START, Schedule
+from sim.model.strategy import Plan
+from sim.model.touch import MEETING, NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch, World
 
 #: Most prospects one ``touch`` call handles: bounds its temporaries (~250 bytes per prospect).
 MAX_BATCH = 1 << 16
@@ -40,8 +38,8 @@ MAX_BATCH = 1 << 16
 #: numbers) stay in the CPU's cache. Smaller chunks cost more Python overhead per touch
 #: (docs/performance.md: 16,384 was fastest of 2,048-65,536 at 100,000 prospects).
 CHUNK = 1 << 14
-#: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.touch), the
-#: last the meetings that came of a positive reply.
+#: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.model.touch),
+# the : last the meetings that came of a positive reply.
 BY_TOUCH_COUNTS = ("touches", "responses", "negative_replies", "opt_outs", "meetings")
 #: Named tallies of the phone funnel, reported as metrics.
 PHONE_TALLIES = (
@@ -275,12 +273,12 @@ class ArmRun:
         self.shocks = load_shocks
         self.rng = rng
         # Every random decision is a keyed draw of (key, prospect, touch or event number, purpose)
-        # (sim.draws): arms built with the same key give a prospect the same chances.
+        # (sim.model.draws): arms built with the same key give a prospect the same chances.
         self.key = np.uint64(rng.integers(2**63)) if key is None else key
         self.credit_last = credit == "last_touch"
         n = prospects.n
         # Counts (exposures, touches received) only for the message kinds and channels this
-        # arm can use: a shorter row to gather and scatter per touch (sim.population).
+        # arm can use: a shorter row to gather and scatter per touch (sim.model.population).
         channels = range(N_CHANNELS) if plan.uses_preferred else plan.channel.tolist()
         self.state = ProspectState.initial(prospects, plan.message.tolist(), channels)
         msg_col, ch_col = self.state.columns()
@@ -290,7 +288,7 @@ class ArmRun:
             prospects.need0,
             cfg.need_mean_in_market_days,
             cfg.need_mean_out_of_market_days,
-            until=self.state.need_until,  # kept in the prospects' records (sim.population)
+            until=self.state.need_until,  # kept in the prospects' records (sim.model.population)
             state=self.state.in_market,
         )
         self.wrong_name_rate = float(getattr(reps.wrong_name_rate, plan.personalization))
@@ -300,7 +298,7 @@ class ArmRun:
             if plan.n_variant_steps
             else None
         )
-        # Who is due when, the caps and the reps' minutes (sim.schedule).
+        # Who is due when, the caps and the reps' minutes (sim.model.schedule).
         self.schedule = Schedule(plan, prospects, reps, horizon_days, variant_of)
         # Optional log of every touch (TouchLog); None costs nothing.
         self.touch_parts: list[tuple[npt.NDArray[Any], ...]] | None = None
@@ -349,12 +347,13 @@ class ArmRun:
             callback_matches=reps.callback_number_matches,
             msg_col=msg_col,
             ch_col=ch_col,
-            # An arm of one channel: per-channel parameters are scalars (sim.touch.per_channel).
+            # An arm of one channel: per-channel parameters are scalars
+            # (sim.model.touch.per_channel).
             channel=(self.state.count_channels[0] if len(self.state.count_channels) == 1 else -1),
         )
         self.max_batch = MAX_BATCH
         self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index
-        # Optional per-touch record of a few prospects (sim.journey); None costs nothing.
+        # Optional per-touch record of a few prospects (sim.report.journey); None costs nothing.
         self.traced: npt.NDArray[np.bool_] | None = None
         self.trace_rows: list[dict[str, Any]] = []
         ids = np.asarray(trace, dtype=np.intp)
@@ -436,7 +435,7 @@ class ArmRun:
     def touch(self, idx: I64, t: F64) -> None:
         """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books.
 
-        The model steps (:data:`sim.touch.PIPELINE`) decide what happens; :meth:`touch_chunk`
+        The model steps (:data:`sim.model.touch.PIPELINE`) decide what happens; :meth:`touch_chunk`
         records the outcome the touch decided, tallies it, and moves each prospect's cadence on.
         They run in chunks of at most ``CHUNK`` touches, so that a step's temporaries stay in
         the CPU's cache (and the allocator reuses their memory instead of returning it to the
@@ -468,7 +467,7 @@ class ArmRun:
     def touch_chunk(self, idx: I64, t: F64) -> Touch:
         """The model steps and the books of one chunk of :meth:`touch`; its :class:`Touch`."""
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
-        # meets the same chances in every arm (sim.draws).
+        # meets the same chances in every arm (sim.model.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
         sched = self.schedule
         step = sched.step[idx]
@@ -516,7 +515,7 @@ class ArmRun:
         kind = b.kind[new]
         self.pending_at[who] = arrival
         self.pending_kind[who] = kind
-        if who.size:  # only a prospect without a reply in flight decides (sim.touch.respond)
+        if who.size:  # only a prospect without a reply in flight decides (sim.model.touch.respond)
             self.pending_who.append(who)
         # Credit: the touch whose response decided the outcome (by_touch's row and column).
         self.credit_num[who] = number[new]
@@ -616,7 +615,7 @@ class ArmRun:
                 )
         self.pending_at[ready] = np.inf
 
-    def current(self, now: float, part: slice = slice(None)) -> tuple[rf.Array, rf.Array, rf.Array]:
+    def current(self, now: float, part: slice = slice(None)) -> tuple[Floats, Floats, Floats]:
         """Warmth, annoyance and familiarity of prospects ``part`` (all), decayed to ``now``."""
         st, cfg = self.state, self.m.cfg
         dt = now - st.t_state[part]

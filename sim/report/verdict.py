@@ -3,8 +3,8 @@
 A trainer's answer names what each arm got, says "clearly" only when the 95% confidence interval
 of the paired difference excludes zero, and never stops at the headline: it says what the winner
 cost in opt-outs and in rep time (hours, and rep hours per meeting). Both the study reports
-(:mod:`sim.study`) and the workshop page (:mod:`sim.workshop`) word their answers here, from a
-``summary.csv`` table (:func:`sim.stats.summarize`), so the two never disagree.
+(:mod:`sim.report.study`) and the workshop page (:mod:`sim.workshop`) word their answers here, from
+a ``summary.csv`` table (:func:`sim.run.stats.summarize`), so the two never disagree.
 """
 
 from __future__ import annotations

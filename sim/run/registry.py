@@ -22,11 +22,11 @@ from omegaconf.errors import MissingMandatoryValue
 if TYPE_CHECKING:
     from hydra.core.override_parser.types import Override
 
-from sim.config import ConfigError, ExperimentConfig, check_known_keys, validate
+from sim.model.config import ConfigError, ExperimentConfig, check_known_keys, validate
 
 #: The package's ``conf/`` folder (``sim/conf``), shipped as package data: it is found from this
 #: file, so an editable install and a wheel install read the same configs.
-CONF_DIR = Path(__file__).resolve().parent / "conf"
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
 #: The classes that run ``hydra/launcher=basic``, ``joblib``, ``submitit_local``,
@@ -125,8 +125,9 @@ def compose(overrides: Sequence[str] = (), config_dir: Path | None = None) -> Ex
 # are found), then applies the other overrides to it one by one
 # (``ConfigLoaderImpl._apply_overrides_to_config``). So each choice of groups is composed once,
 # and each configuration's plain overrides applied to a copy with Hydra's own function: the same
-# config. The pre-flight (sim.guard.JobComposer), a shard's configurations
-# (sim.app.ShardComposer) and the notebook sweep (sim.api.sweep, :func:`compose_all`) do this.
+# config. The pre-flight (sim.cli.guard.JobComposer), a shard's configurations
+# (sim.cli.app.ShardComposer) and the notebook sweep (sim.run.api.sweep, :func:`compose_all`) do
+# this.
 
 
 def split_overrides(

@@ -3,9 +3,9 @@
 ``main`` first checks the whole command line before Hydra creates any directory: it parses the
 overrides, expands a sweep into its jobs, composes each job's config with Hydra's own compose API,
 checks that the config names nothing executable outside the project's allowlist
-(:mod:`sim.guard`) and validates every value (:func:`sim.config.validate`). A user error prints one
-message naming the field, the value and what is allowed, and exits with status 2: nothing is
-written. Only then does it hand over to the thin ``@hydra.main`` function, which calls
+(:mod:`sim.cli.guard`) and validates every value (:func:`sim.model.config.validate`). A user error
+prints one message naming the field, the value and what is allowed, and exits with status 2: nothing
+is written. Only then does it hand over to the thin ``@hydra.main`` function, which calls
 :func:`run_job` for each job.
 """
 
@@ -28,9 +28,19 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf._utils import get_omega_conf_dumper
 
-from sim import guard
-from sim.config import ConfigError, ExperimentConfig
-from sim.outputs import (
+from sim.cli import guard
+from sim.cli.sweep import (
+    JUDGED,
+    complete_before,
+    end_ahead,
+    progress_line,
+    retire_manifest,
+    shard_of,
+    take_ahead,
+    without_subdir,
+)
+from sim.model.config import ConfigError, ExperimentConfig
+from sim.run.outputs import (
     config_hash,
     file_digest,
     files_intact,
@@ -45,7 +55,7 @@ from sim.outputs import (
     write_json,
     write_text,
 )
-from sim.registry import (
+from sim.run.registry import (
     CONF_DIR,
     group_test,
     register_configs,
@@ -53,20 +63,10 @@ from sim.registry import (
     to_experiment,
     with_plain,
 )
-from sim.sweep import (
-    JUDGED,
-    complete_before,
-    end_ahead,
-    progress_line,
-    retire_manifest,
-    shard_of,
-    take_ahead,
-    without_subdir,
-)
 
 #: Test-only fault injection: a job whose overrides include this exact ``key=value`` fails.
 FAIL_JOB_ENV = "OUTREACH_SIM_FAIL_JOB"
-#: Test-only: set (to anything), no configuration is simulated ahead (sim.sweep.simulate_ahead),
+#: Test-only: set (to anything), no configuration is simulated ahead (sim.cli.sweep.simulate_ahead),
 #: so tests that kill a sweep while its jobs simulate know that none has finished yet.
 NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
 
@@ -171,8 +171,9 @@ def _write_figures_and_report(
 ) -> list[str]:
     """A job's figures and report.html; returns their file names."""
     # Imported here: Matplotlib is only needed once a simulation has succeeded.
-    from sim import plots, report
-    from sim.metrics import limits_warnings
+    from sim.report import comparison as report
+    from sim.report import plots
+    from sim.run.metrics import limits_warnings
 
     figures = plots.job_figures(
         results.metrics, results.summary, results.by_touch, results.timeseries
@@ -203,8 +204,8 @@ def _write_figures_and_report(
     )
     write_text(job_dir / "report.html", page)
     if exp.study:
-        # A workshop study replaces the generic page with its own report (sim.study).
-        from sim.study import write_study_report
+        # A workshop study replaces the generic page with its own report (sim.report.study).
+        from sim.report.study import write_study_report
 
         write_study_report(job_dir, exp)
     return [*figures, "report.html"]
@@ -268,7 +269,7 @@ def run_job(cfg: DictConfig) -> int:
     codes = []
     for number, overrides in shard:
         # A parallel worker whose command was killed starts no further configuration (each
-        # write checks too: sim.outputs.watch_parent).
+        # write checks too: sim.run.outputs.watch_parent).
         stop_if_orphaned()
         if number == first:
             head.number = number
@@ -321,10 +322,10 @@ class ShardComposer:
 
     Composing a configuration costs about 0.28 s, a quarter of a small configuration's
     simulation (issue 13); a shard's configurations mostly differ in plain values. As the
-    pre-flight's :class:`sim.guard.JobComposer` does, the group choices (``population=``,
+    pre-flight's :class:`sim.cli.guard.JobComposer` does, the group choices (``population=``,
     ``strategy=``, ...) are composed once with the shard's Hydra overrides, and each
     configuration's plain overrides applied to a copy of that task config with Hydra's own
-    function, in order (:func:`sim.registry.split_overrides`): the same config, the same
+    function, in order (:func:`sim.run.registry.split_overrides`): the same config, the same
     ``config.yaml`` bytes. A configuration that overrides ``hydra.*`` itself is composed in full.
     """
 
@@ -389,10 +390,10 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
             print(f"Already complete: {job_dir}")
         return 0
     if sweep_dir is not None:
-        retire_manifest(job_dir)  # an earlier attempt's, which no longer holds (sim.sweep)
+        retire_manifest(job_dir)  # an earlier attempt's, which no longer holds (sim.cli.sweep)
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
-    from sim.api import simulate, tables
+    from sim.run.api import simulate, tables
 
     try:
         exp = to_experiment(cfg)
@@ -403,7 +404,7 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         # redraws, and a sweep's jobs have their own progress lines.
         show = not multirun and sys.stderr.isatty()
         # A sweep's first configuration may have been simulated ahead, while the sweep was
-        # checked (sim.sweep.take_ahead): the same config (by hash), so the same results.
+        # checked (sim.cli.sweep.take_ahead): the same config (by hash), so the same results.
         arms = take_ahead(info["config_hash"]) if multirun else None
         if arms is not None:
             results = tables(exp, arms)
@@ -421,8 +422,8 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         progress_line(sweep_dir, info["job"], "ok", time.perf_counter() - clock, overrides)
     else:
         # Imported after the simulation: pandas and SciPy add ~70 MB that its peak need not carry.
-        from sim.metrics import limits_warnings
-        from sim.report import comparison_table
+        from sim.report.comparison import comparison_table
+        from sim.run.metrics import limits_warnings
 
         title = f"{exp.population.size} prospects ({info['choices'].get('population', '?')})"
         print(comparison_table(results.summary, results.metrics, exp.baseline, title, exp))
@@ -490,11 +491,11 @@ def preflight(argv: Sequence[str], *, warm: bool = False) -> int | guard.Checked
     one of them simulating the first configuration ahead
     (:func:`hydra_plugins.outreach_sim_launchers.start_workers`); they are stopped again, and
     what they simulated is thrown away, when the command is refused. A resumed sweep's
-    configurations that are complete already are found here too (:data:`sim.sweep.JUDGED`),
+    configurations that are complete already are found here too (:data:`sim.cli.sweep.JUDGED`),
     so that the sweeper need not launch them.
 
     Returns:
-        2 after printing a user error; else what the check learnt (:class:`sim.guard.Checked`).
+        2 after printing a user error; else what the check learnt (:class:`sim.cli.guard.Checked`).
     """
     started: list[bool] = []
     JUDGED.clear()
@@ -585,7 +586,7 @@ def main() -> None:
     # Ctrl-C: one line and out, wherever the run is. Every file is written atomically and the
     # manifest last, so the job in progress simply has no manifest and a resume runs it again.
     # SIGTERM (a scheduler, `kill`) the same way; parallel workers then stop writing on their own
-    # (sim.outputs.watch_parent).
+    # (sim.run.outputs.watch_parent).
     signal.signal(signal.SIGINT, _on_interrupt)
     signal.signal(signal.SIGTERM, _on_interrupt)
     try:
@@ -601,7 +602,7 @@ def _known_mode(checked: guard.Checked) -> Iterator[None]:
 
     Hydra composes the whole config once only to read ``hydra.mode`` before it composes the
     run's or the sweep's config (about 0.25 s of a command's start, issue 13); the pre-flight
-    composed the same overrides already (:func:`sim.guard._mode` says when it is the same).
+    composed the same overrides already (:func:`sim.cli.guard._mode` says when it is the same).
     """
     if not checked.mode_known:
         yield
@@ -621,7 +622,7 @@ def _known_mode(checked: guard.Checked) -> Iterator[None]:
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
-    # One write, line and newline together (see sim.sweep.progress_line).
+    # One write, line and newline together (see sim.cli.sweep.progress_line).
     sys.stderr.write(interrupted_line(sys.argv[1:]) + "\n")
     sys.stderr.flush()
     end_ahead()
@@ -630,7 +631,7 @@ def _on_interrupt(signum: int, frame: object) -> None:
 
 def interrupted_line(argv: Sequence[str]) -> str:
     """What Ctrl-C leaves: what finished, and the exact command that finishes the rest."""
-    from sim.sweep import STARTED
+    from sim.cli.sweep import STARTED
 
     if not STARTED:
         return "interrupted: the run did not finish (its folder holds no manifest: incomplete)"

@@ -8,12 +8,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.config import ExperimentConfig, validate
-from sim.draws import stream_key
-from sim.engine import ArmResult, ArmRun, ModelArrays
-from sim.population import daily_load_shocks, sample_prospects
-from sim.seeding import replicate_streams
-from sim.strategy import Plan, compile_plan
+from sim.model.config import ExperimentConfig, validate
+from sim.model.draws import stream_key
+from sim.model.engine import ArmResult, ArmRun, ModelArrays
+from sim.model.population import daily_load_shocks, sample_prospects
+from sim.model.seeding import replicate_streams
+from sim.model.strategy import Plan, compile_plan
 
 if TYPE_CHECKING:  # pandas is imported once a run's tables are built, not before it
     import pandas as pd
@@ -58,7 +58,7 @@ def replicate_runs(
     prospects = sample_prospects(cfg.population, cfg.model, max(sizes.values()), streams.population)
     shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
     model = ModelArrays(cfg.model)
-    key = stream_key(streams.population)  # keyed draws: the same for every arm (sim.draws)
+    key = stream_key(streams.population)  # keyed draws: the same for every arm (sim.model.draws)
     for name in cfg.strategy if arms is None else arms:
         yield ArmRun(
             plans[name] if plans is not None else compile_plan(name, cfg.strategy[name]),
@@ -85,7 +85,7 @@ def run_arms(
 ) -> list[ArmResult]:
     """Run every arm of every replicate; arms of a replicate share prospects and streams.
 
-    ``checked``: the config was validated already (:func:`sim.registry.to_experiment` does it),
+    ``checked``: the config was validated already (:func:`sim.run.registry.to_experiment` does it),
     so it is not checked again. ``progress``: a bar of finished replicates on stderr, shown once
     the run has taken :data:`PROGRESS_DELAY` seconds.
     """
@@ -119,8 +119,8 @@ def tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> Results:
     """The tables of ``cfg``'s arms (what :func:`run_arms` returned for it)."""
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
-    from sim.metrics import by_touch_table, metrics_table, timeseries_table
-    from sim.stats import summarize
+    from sim.run.metrics import by_touch_table, metrics_table, timeseries_table
+    from sim.run.stats import summarize
 
     metrics = metrics_table(arms)
     return Results(
@@ -151,25 +151,26 @@ def sweep(
     overrides as the command line takes them (``["population=house_list"]``), ``grid`` maps an
     override key to the values to try (``{"population.size": [500, 1000], "seed": [0, 1]}``);
     every combination is composed (each choice of config groups once,
-    :func:`sim.registry.compose_all`) and validated (an unknown key or bad value raises
-    :class:`~sim.config.ConfigError` before anything runs), then simulated in this process, one
-    after the other, with a progress bar on stderr. Each row of the result is one (configuration,
-    arm, replicate) row of ``metrics.csv``, preceded by ``config`` (the combination's number, in
-    the grid's order) and a column per swept key. A configuration gives exactly the rows that
+    :func:`sim.run.registry.compose_all`) and validated (an unknown key or bad value raises
+    :class:`~sim.model.config.ConfigError` before anything runs), then simulated in this process,
+    one after the other, with a progress bar on stderr. Each row of the result is one
+    (configuration, arm, replicate) row of ``metrics.csv``, preceded by ``config`` (the
+    combination's number, in the grid's order) and a column per swept key. A configuration gives
+    exactly the rows that
     :func:`simulate` gives it alone.
     """
     import pandas as pd
     from tqdm import tqdm  # only sweeps pay for the progress library
 
-    from sim.metrics import metrics_table
-    from sim.registry import compose_all  # Hydra's compose API: not needed by simulate() alone
+    from sim.run.metrics import metrics_table
+    from sim.run.registry import compose_all  # Hydra's compose API: not needed by simulate() alone
 
     grid = dict(grid or {})
     keys = list(grid)
     combos = list(itertools.product(*(grid[k] for k in keys)))
     extra = [] if replications is None else [f"replications={replications}"]
     # Compose every combination before the first simulation: a typo in the last one fails fast.
-    # Each choice of config groups is composed once (sim.registry.compose_all).
+    # Each choice of config groups is composed once (sim.run.registry.compose_all).
     configs = compose_all(
         [
             [

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import functools
 import os
 import re
@@ -39,9 +38,10 @@ from hydra.errors import ConfigCompositionException, HydraException, OverridePar
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import config as sim_config
-from sim.config import ConfigError
-from sim.registry import CONF_DIR, group_test, register_configs, split_overrides, to_experiment
+from sim.model import config as sim_config
+from sim.model.config import ConfigError
+from sim.run.hydra_errors import describe_hydra_error, describe_yaml_error
+from sim.run.registry import CONF_DIR, group_test, register_configs, split_overrides, to_experiment
 
 #: The submitit launchers (the slurm extra): Hydra's, and each job guarded
 #: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
@@ -100,7 +100,7 @@ ALLOWED_TARGETS: dict[str, frozenset[str]] = {
             "hydra_plugins.outreach_sim_sweeper.sharded_sweeper.ShardedSweeper",
         }
     ),
-    "hydra.callbacks": frozenset({"sim.sweep.SweepCallback"}),
+    "hydra.callbacks": frozenset({"sim.cli.sweep.SweepCallback"}),
 }
 #: Logging is the program's own: the composed logging nodes must be these files of Hydra's, the
 #: options the root config chooses (``hydra/job_logging: none``, ``hydra/hydra_logging:
@@ -391,59 +391,6 @@ def check_arm_names(overrides: Sequence[str], cfg: DictConfig) -> None:
                 )
 
 
-def describe_hydra_error(exc: BaseException) -> str:
-    """One readable line from a Hydra or OmegaConf error and its cause."""
-    if isinstance(exc, OverrideParseException):
-        return f"{exc.override!r} is not a valid override: {exc.message.splitlines()[0]}"
-    text = str(exc)
-    cause = exc.__cause__
-    detail = ""
-    if isinstance(cause, OmegaConfBaseException) and str(cause):
-        detail = str(cause).splitlines()[0]
-    merging = re.match(r"Error merging override (\S+)", text)
-    if merging and detail:
-        return f"{merging[1]} is not allowed: {detail}"
-    unknown = re.search(r"Key '([^']+)' not in '(\w+)'", text + str(cause or ""))
-    schema = getattr(sim_config, unknown[2], None) if unknown else None
-    if unknown and dataclasses.is_dataclass(schema):
-        names = [f.name for f in dataclasses.fields(schema)]
-        close = difflib.get_close_matches(unknown[1], names, n=1)
-        override = re.match(r"Could not override '([^']+)'", text)
-        where = re.match(r"In '([^']+)'", text)
-        key = override[1] if override else unknown[1]
-        place = f" (in {where[1]}.yaml)" if where and not override else ""
-        return f"{key}{place} is not a setting here: one of {', '.join(names)}" + (
-            f"; did you mean {close[0]}?" if close else ""
-        )
-    composing = re.match(r"In '([^']+)': \w+ raised while composing config:\n(.+)", text)
-    if composing:
-        key = re.search(r"full_key: (\S+)", text)
-        return f"{composing[1]}.yaml: {key[1] + ': ' if key else ''}{composing[2].strip()}"
-    missing = re.search(r"Could not (?:load|find) '([\w/]+)/([^'/]*)'", text)
-    if missing:
-        group, name = missing[1], missing[2]
-        options = re.findall(r"^\t(\S+)$", text, flags=re.MULTILINE)
-        if (CONF_DIR / group).is_dir():
-            options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-        if options or (CONF_DIR / group).is_dir():
-            return (
-                f"{group}={name!r} is not allowed: one of {', '.join(options)}, or a file "
-                f"{group}/NAME.yaml in a folder added with hydra.searchpath=[file://DIR]"
-            )
-    lines: list[str] = []
-    for line in text.splitlines():
-        if line.strip() == "Config search path:":
-            break  # what follows lists Hydra's providers: noise for a user
-        lines.append(line.strip())
-    if detail:
-        key = getattr(cause, "full_key", None)
-        lines.append(f"{key}: {detail}" if key else detail)
-    noise = ("See https://", "full_key", "object_type", "reference_type", "To append to your")
-    kept = [line for line in lines if line and not line.startswith(noise)]
-    # One line: a message of several lines reads as several errors in a terminal or a log.
-    return "; ".join(line.rstrip(":.") for line in kept)
-
-
 def _parse(overrides: Sequence[str]) -> list[Override]:
     try:
         return OverridesParser.create().parse_overrides(list(overrides))
@@ -620,17 +567,6 @@ def with_plain_overrides(cfg: DictConfig, parsed: list[Override], plain: list[Ov
     )
 
 
-def describe_yaml_error(exc: yaml.YAMLError) -> str:
-    """The file, the place and the problem of a YAML syntax error, on one line."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return f"a config file is not valid YAML: {problem}"
-    return (
-        f"{mark.name} is not valid YAML: {problem} (line {mark.line + 1}, column {mark.column + 1})"
-    )
-
-
 def check_job(cfg: DictConfig, *, validate: bool, owned: bool = False) -> None:
     """Check one composed job: nothing executable and, when ``validate``, every value in range.
 
@@ -667,10 +603,10 @@ def check_command(
     ``on_sweep``: called with a sweep's config (its ``hydra`` node: launcher, sweeper) and its
     first job's task config (checked, without ``hydra``) once that job has passed, before the
     others are checked (the app starts its workers then, and has them simulate the first job
-    ahead, :func:`sim.app.main`); a check that fails afterwards still raises. ``on_job``:
+    ahead, :func:`sim.cli.app.main`); a check that fails afterwards still raises. ``on_job``:
     called for every job of a sweep once it has passed, before ``on_sweep``, with the sweep's
     config, the job's task config, its number and the number of jobs (a resumed sweep looks for
-    the jobs that are complete already, :func:`sim.app.preflight`).
+    the jobs that are complete already, :func:`sim.cli.app.preflight`).
 
     Returns:
         What the check learnt that Hydra would compose again to learn (:class:`Checked`).

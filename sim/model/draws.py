@@ -16,8 +16,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
-U64 = npt.NDArray[np.uint64]
-F64 = npt.NDArray[np.float64]
+from sim.model.arrays import F64, U64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -1,9 +1,9 @@
 """A prospect's journey: one prospect followed touch by touch through strategies, as a figure.
 
-The engine records every touch to a traced prospect (:class:`sim.engine.ArmRun` ``trace``): when
-it came, on which channel, whether it was noticed, the state right after. Between touches the
-state follows the same closed-form decays the engine applies lazily (:mod:`sim.response`), so the
-curves here are the model's own state, not an interpolation. Arms of a replicate share prospects
+The engine records every touch to a traced prospect (:class:`sim.model.engine.ArmRun` ``trace``):
+when it came, on which channel, whether it was noticed, the state right after. Between touches the
+state follows the same closed-form decays the engine applies lazily (:mod:`sim.model.response`), so
+the curves here are the model's own state, not an interpolation. Arms of a replicate share prospects
 and random streams, so prospect ``i`` is the same person in every panel.
 """
 
@@ -15,20 +15,18 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim import response as rf
-from sim.api import replicate_runs
-from sim.channels import CHANNELS
-from sim.config import ExperimentConfig, validate
-from sim.engine import ArmRun
-from sim.population import Prospects
-from sim.touch import NEGATIVE, OPT_OUT, POSITIVE
-
-F64 = npt.NDArray[np.float64]
+from sim.model import response as rf
+from sim.model.arrays import F64, Floats
+from sim.model.channels import CHANNELS
+from sim.model.config import ExperimentConfig, validate
+from sim.model.engine import ArmRun
+from sim.model.population import Prospects
+from sim.model.touch import NEGATIVE, OPT_OUT, POSITIVE
+from sim.run.api import replicate_runs
 
 #: One colour and one marker per channel, so a touch reads without colour too.
 CHANNEL_STYLE: dict[str, tuple[str, str]] = {
@@ -65,7 +63,7 @@ class Journey:
 def _run_arms(
     cfg: ExperimentConfig, arms: Sequence[str], replicate: int, trace: Sequence[int]
 ) -> tuple[list[ArmRun], Prospects]:
-    """Run ``arms`` of one replicate exactly as :func:`sim.api.run_arms` does, with a trace.
+    """Run ``arms`` of one replicate exactly as :func:`sim.run.api.run_arms` does, with a trace.
 
     Returns the runs and the prospects of the longest of their lists (prefix-stable: prospect
     ``i`` is the same person in every arm).
@@ -107,12 +105,12 @@ def trace_journeys(
     return journeys_of(rows, prospects, prospect, cfg)
 
 
-def state_curves(journey: Journey, cfg: ExperimentConfig, grid: F64) -> dict[str, rf.Array]:
+def state_curves(journey: Journey, cfg: ExperimentConfig, grid: F64) -> dict[str, Floats]:
     """Warmth, annoyance, familiarity and P(in market) of the prospect at the ``grid`` times.
 
     Each grid time takes the state after the last touch at or before it and applies the engine's
-    closed-form decays (:func:`sim.response.relax`, :func:`~sim.response.decay`,
-    :func:`~sim.response.need_probability`) for the time since.
+    closed-form decays (:func:`sim.model.response.relax`, :func:`~sim.model.response.decay`,
+    :func:`~sim.model.response.need_probability`) for the time since.
     """
     m = cfg.model
     tt = journey.touches
@@ -297,7 +295,7 @@ def follow_everyone(
 ) -> tuple[dict[str, pd.DataFrame], Prospects]:
     """Every prospect's touches and replies in each of ``arms`` (one replicate, traced in full).
 
-    Each arm is built by :func:`sim.api.replicate_runs` with its whole list traced, so the rows
+    Each arm is built by :func:`sim.run.api.replicate_runs` with its whole list traced, so the rows
     are the engine's own record (``ArmRun.trace_rows``). Meant for the small runs of a report or
     the workshop page: tracing costs a Python row per touch.
 
@@ -305,7 +303,7 @@ def follow_everyone(
         The trace rows by arm, and the prospects of the longest list (prefix-stable).
     """
     validate(cfg)
-    from sim.api import arm_sizes
+    from sim.run.api import arm_sizes
 
     sizes = arm_sizes(cfg)
     rows: dict[str, pd.DataFrame] = {}
@@ -384,7 +382,7 @@ def _touch_line(day: float, group: pd.DataFrame) -> str:
     noticed = int(group["noticed"].sum())
     if len(group) == 1:
         touch = group.iloc[0]
-        from sim.messages import MESSAGES
+        from sim.model.messages import MESSAGES
 
         what = f"{sent} {MESSAGE_WORDS[MESSAGES[int(touch['message'])]]}"
         if bool(touch.get("answered", False)):

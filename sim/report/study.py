@@ -5,11 +5,11 @@ A study is a Hydra experiment file (``sim/conf/experiment/NAME.yaml``, overrides
 illustrates and what to look at. After a run (or, for a sweep, after every job), the app calls
 :func:`write_study_report`, which reads the job's tables, answers the question in one sentence
 computed from them (with the paired confidence intervals of ``summary.csv``), draws the figures,
-follows one prospect through two arms (:mod:`sim.journey`), and writes one self-contained
+follows one prospect through two arms (:mod:`sim.report.journey`), and writes one self-contained
 ``report.html`` (figures embedded as base64 PNG).
 
-``python -m sim.study --all`` (``make reference``) reruns every study through the real command
-line and copies its tables, figures and report to ``results/reference/<study>/``.
+``python -m sim.report.study --all`` (``make reference``) reruns every study through the real
+command line and copies its tables, figures and report to ``results/reference/<study>/``.
 """
 
 from __future__ import annotations
@@ -37,16 +37,16 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from omegaconf import DictConfig
 
-from sim import pages, verdict
-from sim.config import ExperimentConfig
-from sim.journey import follow_everyone, journey_figure, journeys_of, typical_prospect
-from sim.metrics import limits_warnings
-from sim.outputs import write_bytes, write_csv, write_text
-from sim.plots import png
+from sim.model.config import ExperimentConfig
+from sim.report import pages, verdict
+from sim.report.journey import follow_everyone, journey_figure, journeys_of, typical_prospect
+from sim.report.plots import png
+from sim.run.metrics import limits_warnings
+from sim.run.outputs import write_bytes, write_csv, write_text
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 NOTES_DIR = PROJECT_DIR / "experiments"
-EXPERIMENT_DIR = Path(__file__).resolve().parent / "conf" / "experiment"
+EXPERIMENT_DIR = Path(__file__).resolve().parents[1] / "conf" / "experiment"
 REFERENCE_DIR = PROJECT_DIR / "results" / "reference"
 P = ParamSpec("P")
 
@@ -205,8 +205,9 @@ def answer_single(
     """The study's answer in plain words, from a job's ``summary.csv`` (paired CIs vs baseline).
 
     With several challengers, how many did clearly better than the baseline and which got the
-    most; then the best against the baseline (:func:`sim.verdict.headline`: "clearly" only when
-    the paired 95% interval excludes zero). The trade-offs are :func:`sim.verdict.trade_offs`.
+    most; then the best against the baseline (:func:`sim.report.verdict.headline`: "clearly" only
+    when the paired 95% interval excludes zero). The trade-offs are
+    :func:`sim.report.verdict.trade_offs`.
     """
     noun, kind = WORDS[metric]
     arms = list(dict.fromkeys(summary["arm"]))
@@ -352,12 +353,13 @@ def study_table(summary: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 def sweep_table(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Every finished job's study table with a column per swept parameter.
 
-    Jobs and swept parameters are found as :mod:`sim.aggregate` finds them for the sweep tables.
+    Jobs and swept parameters are found as :mod:`sim.report.aggregate` finds them for the sweep
+    tables.
 
     Returns:
         ``(table, params, failed)``: failed lists the jobs that did not finish ok.
     """
-    from sim.aggregate import find_jobs, override_values, swept_parameters
+    from sim.report.aggregate import find_jobs, override_values, swept_parameters
 
     jobs = find_jobs(sweep_dir)
     params = swept_parameters(sweep_dir, jobs)
@@ -623,7 +625,7 @@ def _labels(cfg: ExperimentConfig) -> dict[str, str]:
 def _as_experiment(cfg: ExperimentConfig | DictConfig) -> ExperimentConfig:
     if isinstance(cfg, ExperimentConfig):
         return cfg
-    from sim.registry import to_experiment  # Hydra import only when given a DictConfig
+    from sim.run.registry import to_experiment  # Hydra import only when given a DictConfig
 
     return to_experiment(cfg)
 
@@ -631,9 +633,9 @@ def _as_experiment(cfg: ExperimentConfig | DictConfig) -> ExperimentConfig:
 def journey_pngs(cfg: ExperimentConfig, baseline: str, best: str) -> list[tuple[str, str, bytes]]:
     """A typical prospect of the baseline and one of the best arm, each followed through both.
 
-    "Typical" is :func:`sim.journey.typical_prospect` (the arm's commonest outcome, the median
-    number of touches among those), in replicate 0; the caption says how each was picked. When
-    both arms' typical prospect is the same person, one figure.
+    "Typical" is :func:`sim.report.journey.typical_prospect` (the arm's commonest outcome, the
+    median number of touches among those), in replicate 0; the caption says how each was picked.
+    When both arms' typical prospect is the same person, one figure.
 
     Returns:
         ``(file name, caption, PNG)`` per figure: ``study_journey_baseline.png`` (a typical
@@ -666,7 +668,7 @@ def _pair_config(
     Arms of one config share prospects and random streams, so the journey follows the same
     person through both (a list-size sweep changes only the arm, never the model).
     """
-    from sim.registry import compose
+    from sim.run.registry import compose
 
     base_cfg = compose([f"+experiment={study}", *(f"{k}={v}" for k, v in base.items())])
     best_cfg = compose([f"+experiment={study}", *(f"{k}={v}" for k, v in best.items())])
@@ -719,7 +721,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
     labels = _labels(exp)
     metric = PRIMARY.get(exp.study, "response_rate")
     figures: list[tuple[str, str, bytes]] = []  # (file name, caption, PNG)
-    capacity = ""  # limits that bound (rep capacity, the horizon): sim.metrics.limits_warnings
+    capacity = ""  # limits that bound (rep capacity, the horizon): sim.run.metrics.limits_warnings
     facts = {
         "seed": str(exp.seed),
         "replications": str(exp.replications),
@@ -814,7 +816,7 @@ def _sweep_answer(
     compared with the job at the study's own setting (unpaired: "clearly" only when the two
     95% intervals do not overlap).
     """
-    from sim.aggregate import find_jobs, override_values
+    from sim.report.aggregate import find_jobs, override_values
 
     jobs = {j.number: j.path for j in find_jobs(out) if j.path is not None and j.status == "ok"}
     overrides = {
@@ -889,7 +891,7 @@ def run_study(name: str, work: Path) -> Path:
     command = [
         sys.executable,
         "-c",
-        "from sim.app import main; main()",
+        "from sim.cli.app import main; main()",
         f"+experiment={name}",
         f"hydra.run.dir={run_dir}",
         f"hydra.sweep.dir={sweep_dir}",
@@ -899,7 +901,7 @@ def run_study(name: str, work: Path) -> Path:
         raise StudyError(f"outreach-sim +experiment={name} failed:\n{done.stderr[-3000:]}")
     out = sweep_dir if sweep_dir.is_dir() else run_dir
     if not (out / REPORT_NAME).is_file():
-        from sim.registry import compose  # the app did not write it: do it here
+        from sim.run.registry import compose  # the app did not write it: do it here
 
         write_study_report(out, compose([f"+experiment={name}"]))
     return out
@@ -928,8 +930,8 @@ def write_reference(name: str, reference_dir: Path = REFERENCE_DIR) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.study --all`` (or study names): regenerate the reference results."""
-    parser = argparse.ArgumentParser(prog="python -m sim.study", description=main.__doc__)
+    """``python -m sim.report.study --all`` (or study names): regenerate the reference results."""
+    parser = argparse.ArgumentParser(prog="python -m sim.report.study", description=main.__doc__)
     parser.add_argument("studies", nargs="*", help=f"any of: {', '.join(STUDIES)}")
     parser.add_argument("--all", action="store_true", help="every study")
     parser.add_argument("--out", type=Path, default=REFERENCE_DIR, help="reference folder")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.channels import CHANNELS
-from sim.engine import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult
+from sim.model.channels import CHANNELS
+from sim.model.engine import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult
 
 #: Columns of ``metrics.csv`` in order (design section 5 lists the first sixteen).
 METRIC_COLUMNS: tuple[str, ...] = (

@@ -2,8 +2,8 @@
 
 Hydra skips ``on_multirun_end`` when a job raises, so the app never lets a job raise: a failing
 job records ``status: failed`` in its own manifest and returns. The callback then always runs at
-the end of the sweep, writes the sweep tables, figures and report (:mod:`sim.aggregate`), prints a
-short table, and exits with status 1 when any job did not finish ok.
+the end of the sweep, writes the sweep tables, figures and report (:mod:`sim.report.aggregate`),
+prints a short table, and exits with status 1 when any job did not finish ok.
 
 A sweep's *jobs* are its configurations (one folder ``<sweep>/<job>/`` each, numbered in the basic
 sweeper's order). The sharded sweeper (the root config's ``hydra/sweeper``, a Hydra plugin in
@@ -23,7 +23,7 @@ whole sweep. The launchers (``hydra/launcher=basic``, ``joblib``, ``submitit_loc
 at the sweep's root (``job_errors/<job>.json``), and the rest run, the rest of its shard too
 (:func:`rest_of_shard`). A configuration of a shard whose own folder cannot be written is
 recorded the same way by the app. Workers on the same machine also watch their parent: once the
-command is killed they write nothing more (:func:`sim.outputs.watch_parent`).
+command is killed they write nothing more (:func:`sim.run.outputs.watch_parent`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.outputs import JOB_ERRORS, PLAN_FILE, now_iso, read_plan, sweep_total, write_json
+from sim.run.outputs import JOB_ERRORS, PLAN_FILE, now_iso, read_plan, sweep_total, write_json
 
 #: The subdirectory of a shard's Hydra job: its first configuration's number (Hydra's own
 #: ``${hydra.job.num}`` would count shards, and point at another configuration's folder).
@@ -95,7 +95,7 @@ def shard_of(sweep_dir: Path, first: int) -> list[tuple[int, list[str]]]:
 
 #: Resumed sweeps: what the pre-flight found of each configuration's folder before launching,
 #: by sweep folder, then configuration: complete already (True) or not (False); one it could
-#: not judge is absent and its job tells for itself (:func:`sim.app.preflight`). The sharded
+#: not judge is absent and its job tells for itself (:func:`sim.cli.app.preflight`). The sharded
 #: sweeper does not launch a shard of complete ones, and moves the others' manifests aside.
 JUDGED: dict[Path, dict[int, bool]] = {}
 
@@ -187,7 +187,7 @@ class SweepCallback(Callback):
         """Record the jobs this sweep will run."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
         STARTED.append(sweep_dir)
-        from sim.guard import sweeper_params
+        from sim.cli.guard import sweeper_params
 
         task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
         assert isinstance(task, list)
@@ -203,7 +203,7 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Aggregate whatever finished; exit non-zero when a job failed or is missing."""
-        from sim.aggregate import aggregate, overview
+        from sim.report.aggregate import aggregate, overview
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         result = aggregate(sweep_dir)
@@ -217,9 +217,9 @@ class SweepCallback(Callback):
 
 
 def _study_report(sweep_dir: Path, config: DictConfig) -> None:
-    """A workshop study's sweep report (:mod:`sim.study`) at the sweep root."""
-    from sim.registry import to_experiment
-    from sim.study import write_study_report
+    """A workshop study's sweep report (:mod:`sim.report.study`) at the sweep root."""
+    from sim.report.study import write_study_report
+    from sim.run.registry import to_experiment
 
     task = config.copy()
     with open_dict(task):
@@ -310,11 +310,11 @@ def simulate_ahead(ahead: Path, digest: str, task: DictConfig) -> None:
     if not paths["wanted"].exists() or not _claim(paths["claim"]):
         return
     try:
-        from sim.api import run_arms
-        from sim.registry import to_experiment
+        from sim.run.api import run_arms
+        from sim.run.registry import to_experiment
 
-        # What sim.app.run_configuration's simulate() runs, so that its results are the job's,
-        # byte for byte. Only the arms: the job makes the tables (sim.api.tables), in a worker
+        # What sim.cli.app.run_configuration's simulate() runs, so that its results are the job's,
+        # byte for byte. Only the arms: the job makes the tables (sim.run.api.tables), in a worker
         # that has pandas and SciPy imported already (about 0.8 s of imports in this one).
         arms = run_arms(to_experiment(task), checked=True, progress=False)
         tmp = paths["results"].with_suffix(".tmp")

@@ -39,7 +39,7 @@ VERSIONED: tuple[str, ...] = (
 )
 
 #: The project root (the package is installed editable): where ``.git`` is looked for.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def _current_umask() -> int:

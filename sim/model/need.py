@@ -14,13 +14,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from sim.draws import Purpose, counters, uniform
+from sim.model.arrays import F64, B
+from sim.model.draws import Purpose, counters, uniform
 
-B = npt.NDArray[np.bool_]
 #: Prospects whose first episode is drawn at once (bounds the temporaries).
 CHUNK = 1 << 16
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
 
 
 def need_at_start(key: np.uint64, n: int, share: float) -> B:
@@ -47,7 +45,7 @@ class NeedTrack:
         """A track of ``start.size`` prospects, in market at first where ``start``.
 
         ``until`` and ``state``: arrays of ``start.size`` to keep the track in (filled here),
-        such as the columns of a prospect record (sim.population.ProspectState); default: new.
+        such as the columns of a prospect record (sim.model.population.ProspectState); default: new.
         """
         self.key = key
         self.mean = np.array([mean_out, mean_in], dtype=np.float64)  # by state (False, True)

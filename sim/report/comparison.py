@@ -1,6 +1,6 @@
 """Report: the one self-contained HTML page a person reads first, figures embedded as base64.
 
-The page is a Jinja2 template (``sim/templates/run_report.html``, :mod:`sim.pages`) with
+The page is a Jinja2 template (``sim/templates/run_report.html``, :mod:`sim.report.pages`) with
 autoescaping: every string that comes from a config (arm names, strategy labels, overrides,
 preset names) is text, never markup or script.
 """
@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from sim import pages
-from sim.pages import trusted
+from sim.report import pages
+from sim.report.pages import trusted
 
 #: The metrics the report's table shows, with their headings.
 REPORT_METRICS: tuple[tuple[str, str], ...] = (
@@ -102,7 +102,7 @@ def _pct(value: float) -> str:
 
 
 def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:
-    from sim.stats import wilson_interval
+    from sim.run.stats import wilson_interval
 
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
     if math.isnan(low):

@@ -62,7 +62,7 @@ def _interval(
     if math.isnan(low) and metric == "response_rate":
         one = metrics[metrics["arm"] == arm].iloc[0]
         # Imported here: SciPy (~0.7 s) is needed by a job's figures only, not by a sweep's.
-        from sim.stats import wilson_interval
+        from sim.run.stats import wilson_interval
 
         low, high = wilson_interval(int(one["responses"]), int(one["prospects"]))
     return mean, low, high

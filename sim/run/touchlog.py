@@ -17,8 +17,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from sim.channels import CHANNELS
-from sim.messages import MESSAGES
+from sim.model.channels import CHANNELS
+from sim.model.messages import MESSAGES
 
 #: Outcomes a log may record; ``bounce`` means the address or number did not reach anyone.
 OUTCOMES: Final[tuple[str, ...]] = ("positive", "negative", "opt_out", "meeting", "bounce")

@@ -1,10 +1,10 @@
 """Pages: the project's HTML templates (Jinja2, ``sim/templates/``), rendered with autoescaping.
 
-One template engine for every page the project writes (the run report of :mod:`sim.report`, the
-study report of :mod:`sim.study`). Autoescaping is on for every template, so a label, an arm name
-or an override from a config is always text, never markup; the few fragments built as HTML on
-purpose (a note's markdown, a table of numbers) are marked with :func:`trusted` where they are
-made, after escaping their own text.
+One template engine for every page the project writes (the run report of
+:mod:`sim.report.comparison`, the study report of :mod:`sim.report.study`). Autoescaping is on for
+every template, so a label, an arm name or an override from a config is always text, never markup;
+the few fragments built as HTML on purpose (a note's markdown, a table of numbers) are marked with
+:func:`trusted` where they are made, after escaping their own text.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from markupsafe import Markup
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("sim", "templates"),
+        loader=jinja2.PackageLoader("sim.report", "templates"),
         autoescape=True,  # every template, whatever its file name
         undefined=jinja2.StrictUndefined,  # a missing value is a bug, not an empty string
         keep_trailing_newline=True,

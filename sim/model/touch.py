@@ -4,7 +4,7 @@ A :class:`Touch` holds the prospects touched at once (row ``k`` of every array i
 what each step finds out; :data:`PIPELINE` is the order of the steps. Each step is a small
 function of the :class:`World` (parameters, traits, state) and the touch, whose equation is the
 one in ``docs/model.md``; only :func:`update` writes the prospects' state. Scheduling (which
-prospects are due), tallies and the SimPy processes live in :mod:`sim.engine`.
+prospects are due), tallies and the SimPy processes live in :mod:`sim.model.engine`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim import response as rf
-from sim.channels import PHONE, REFERRAL
-from sim.config import ModelConfig
-from sim.draws import Purpose, normal, uniform
-from sim.need import NeedTrack
-from sim.population import (
+from sim.model import response as rf
+from sim.model.arrays import I64, B
+from sim.model.arrays import Floats as F64  # noqa: N814 (float arrays of any precision)
+from sim.model.channels import PHONE, REFERRAL
+from sim.model.config import ModelConfig
+from sim.model.draws import Purpose, normal, uniform
+from sim.model.need import NeedTrack
+from sim.model.population import (
     A_COL,
     BASE_COL,
     BUSY_COL,
@@ -36,11 +38,7 @@ from sim.population import (
     Prospects,
     ProspectState,
 )
-from sim.strategy import Plan
-
-F64 = npt.NDArray[np.floating[Any]]  # float arrays (the response functions keep the precision)
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
+from sim.model.strategy import Plan
 
 #: Outcome codes (also the order of the outcome columns of ``by_touch``).
 NONE, POSITIVE, NEGATIVE, OPT_OUT, MEETING = 0, 1, 2, 3, 4
@@ -51,7 +49,7 @@ class World:
     """What the model steps read: parameters, traits and the arm's per-prospect state."""
 
     cfg: ModelConfig
-    model: Any  # sim.engine.ModelArrays: per-channel and per-message parameter arrays
+    model: Any  # sim.model.engine.ModelArrays: per-channel and per-message parameter arrays
     prospects: Prospects
     state: ProspectState
     plan: Plan
@@ -73,11 +71,11 @@ class Touch:
 
     idx: I64  # prospects
     t: npt.NDArray[np.float64]  # times
-    counter: npt.NDArray[np.uint64]  # keys of this touch's draws (sim.draws)
+    counter: npt.NDArray[np.uint64]  # keys of this touch's draws (sim.model.draws)
     slot: npt.NDArray[np.int16]
     ch: npt.NDArray[np.intp]
     msg: npt.NDArray[np.intp]
-    # The prospects' records (sim.population.ProspectState.rows), gathered once by decay and
+    # The prospects' records (sim.model.population.ProspectState.rows), gathered once by decay and
     # stored back whole by update.
     rec: npt.NDArray[np.float32] = field(init=False)
     # The state before the touch, as stored (gathered once; the engine's running means read it).
@@ -140,7 +138,7 @@ def per_channel(world: World, table: npt.NDArray[Any], ch: npt.NDArray[np.intp])
 
 
 # Why the steps look the way they do (docs/performance.md, "Engine speed"): every expression that
-# produces a number keeps the operand order and dtypes of the equations in sim.response (a
+# produces a number keeps the operand order and dtypes of the equations in sim.model.response (a
 # different last bit could flip a draw and change the tables), but each array is gathered once,
 # rows of the (n, k) state are gathered and scattered whole, work that only matters for some
 # touches (phone, referral, eligible, noticed) runs on those touches only, and temporaries are
@@ -182,8 +180,8 @@ def decay(world: World, b: Touch) -> None:
     b.counts = counts = np.empty((idx.size, st.n_counts))
     counts[...] = rec[:, COUNTS_COL : COUNTS_COL + st.n_counts]
     np.multiply(counts, recover[:, None], out=counts)
-    # The prospect's own need trajectory (sim.need), kept in the record: only the prospects whose
-    # episode ended before the touch go to the track, which moves them on (in the record).
+    # The prospect's own need trajectory (sim.model.need), kept in the record: only the prospects
+    # whose episode ended before the touch go to the track, which moves them on (in the record).
     need = world.need
     if need.until is st.need_until:
         until = wide[:, UNTIL_COL64]

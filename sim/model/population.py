@@ -21,16 +21,12 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from sim.channels import N_CHANNELS
-from sim.config import ModelConfig, PopulationConfig
-from sim.draws import stream_key
-from sim.messages import N_MESSAGES
-from sim.need import need_at_start
-
-F32 = npt.NDArray[np.float32]
-F64 = npt.NDArray[np.float64]
-B = npt.NDArray[np.bool_]
-I8 = npt.NDArray[np.int8]
+from sim.model.arrays import F32, F64, I8, B
+from sim.model.channels import N_CHANNELS
+from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.draws import stream_key
+from sim.model.messages import N_MESSAGES
+from sim.model.need import need_at_start
 
 BLOCK = 4096
 #: Populations of at least this many blocks are drawn on two threads (sample_prospects): below
@@ -49,7 +45,7 @@ class Prospects:
     relationship: I8  # 0 stranger, 1 met once, 2 client
     warmth_base: F32  # relationship warmth the prospect returns to
     familiarity0: F32  # familiarity with the rep's name at enrolment
-    need0: B  # in market at day 0 (keyed per prospect: sim.need)
+    need0: B  # in market at day 0 (keyed per prospect: sim.model.need)
     preferred: I8  # preferred channel
     affinity: F32  # (n, channels): attention given to a touch on each channel
     busyness: F32  # multiplier on the channel loads (interruption load, seed 004)
@@ -73,7 +69,7 @@ class Prospects:
 #: Columns (float32) of a :class:`ProspectState` record: warmth, familiarity, annoyance, the
 #: warmth baseline and busyness (copies of the traits, read on every touch), four packed bytes
 #: (voicemails left, in market, load group, spare), the float64 time of the last update and the
-#: float64 end of the current need episode (sim.need); then the counts, then the affinity.
+#: float64 end of the current need episode (sim.model.need); then the counts, then the affinity.
 W_COL, F_COL, A_COL, BASE_COL, BUSY_COL, PACKED_COL = range(6)
 VOICEMAIL_BYTE, NEED_BYTE, LOAD_GROUP_BYTE = 4 * PACKED_COL, 4 * PACKED_COL + 1, 4 * PACKED_COL + 2
 T_STATE_COL64, UNTIL_COL64 = 3, 4  # float64 columns (float32 columns 6-7 and 8-9)
@@ -120,7 +116,7 @@ class ProspectState:
         self.annoyance: F32 = rows[:, A_COL]
         self.t_state: F64 = wide[:, T_STATE_COL64]  # time of the last update of W, F and A
         self.voicemails: npt.NDArray[np.uint8] = raw[:, VOICEMAIL_BYTE]  # call screening
-        #: sim.need's track of the in-market state (NeedTrack keeps it here).
+        #: sim.model.need's track of the in-market state (NeedTrack keeps it here).
         self.need_until: F64 = wide[:, UNTIL_COL64]
         self.in_market: B = raw[:, NEED_BYTE].view(np.bool_)
         self.counts: F32 = rows[:, COUNTS_COL : COUNTS_COL + self.n_counts]
@@ -160,7 +156,7 @@ class ProspectState:
 
         ``messages`` and ``channels``: the message kinds and channels the arm can use (default:
         all); touches on any other would find no column for their counts. The need columns are
-        filled by :class:`sim.need.NeedTrack`.
+        filled by :class:`sim.model.need.NeedTrack`.
         """
         n = prospects.n
         kinds = tuple(sorted(set(range(N_MESSAGES) if messages is None else messages)))
@@ -242,8 +238,8 @@ def sample_prospects(
             fill(b)
 
     fill(0, first)
-    # In market at day 0: a keyed draw per prospect (sim.need), the start of the need trajectory
-    # every arm of the replicate follows.
+    # In market at day 0: a keyed draw per prospect (sim.model.need), the start of the need
+    # trajectory every arm of the replicate follows.
     share = need_stationary_share(model)
     if workers > 1 and blocks > 2:
         # The second half of the blocks on a helper thread, the first half and the need here:

@@ -10,14 +10,14 @@ A sweep directory holds one folder per job (``0/``, ``1/``, ...) and the sweep's
 - ``stale``: the manifest belongs to other overrides than the plan's (an older sweep).
 
 A job whose folder could not be created or written is ``failed`` too: its record is in
-``job_errors/<job>.json`` at the sweep's root (:mod:`sim.sweep`).
+``job_errors/<job>.json`` at the sweep's root (:mod:`sim.cli.sweep`).
 
 ``sweep_metrics.csv`` and ``sweep_summary.csv`` hold every job's rows, ordered by job, with
 ``job``, ``status``, ``error`` and a column per swept parameter in front. Nothing in them depends
 on time or on the launcher, so a parallel sweep writes the same bytes as a serial one.
 The sweep root also gets a figure per swept parameter and ``report.html`` (the sweep report of
-:func:`sim.report.render_sweep`; a workshop study's sweep gets the study's report instead).
-``outreach-sim-aggregate DIR`` runs this on its own, e.g. after a sweep was killed.
+:func:`sim.report.comparison.render_sweep`; a workshop study's sweep gets the study's report
+instead). ``outreach-sim-aggregate DIR`` runs this on its own, e.g. after a sweep was killed.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any, NoReturn
 import pandas as pd
 import yaml
 
-from sim.outputs import (
+from sim.run.outputs import (
     read_job_error,
     read_manifest,
     read_plan,
@@ -191,7 +191,7 @@ def aggregate(sweep_dir: Path) -> Aggregate:
     ok = summary[summary["status"] == "ok"]
     figures: dict[str, bytes] = {}
     if len(ok):
-        from sim.plots import sweep_figure
+        from sim.report.plots import sweep_figure
 
         for parameter in parameters:
             if ok[parameter].nunique() > 1:
@@ -205,7 +205,7 @@ def aggregate(sweep_dir: Path) -> Aggregate:
 
 
 def _is_study(jobs: Sequence[Job]) -> bool:
-    """A workshop study's sweep: its report is the study's (:mod:`sim.study`), not this one."""
+    """A workshop study's sweep: its report is the study's (:mod:`sim.report.study`)."""
     for job in jobs:
         if job.status == "ok" and job.path is not None:
             try:
@@ -218,7 +218,7 @@ def _is_study(jobs: Sequence[Job]) -> bool:
 
 def sweep_report(result: Aggregate, figures: dict[str, bytes]) -> str:
     """The sweep's ``report.html``: its facts, each job's response rate by arm, its figures."""
-    from sim.report import render_sweep
+    from sim.report.comparison import render_sweep
 
     plan = read_plan(result.sweep_dir) or {}
     swept = set(result.parameters)

@@ -1,6 +1,6 @@
 """Strategies: a cadence (data, design section 4) compiled into arrays, and its interpreter.
 
-A strategy is not a class of its own: it is a :class:`~sim.config.StrategyConfig` checked by
+A strategy is not a class of its own: it is a :class:`~sim.model.config.StrategyConfig` checked by
 :func:`validate_strategy` and turned by :func:`compile_plan` into a :class:`Plan`, whose one verb,
 :meth:`Plan.advance`, moves a batch of prospects to their next step.
 
@@ -45,15 +45,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.channels import CHANNEL_INDEX, EMAIL, N_CHANNELS, PHONE, REFERRAL
-from sim.config import NO_VARIANT, PREFERRED, StrategyConfig, validate_strategy
-from sim.config import variant_names as step_variant_names
-from sim.messages import MESSAGE_INDEX
-
-I16 = npt.NDArray[np.int16]
-I8 = npt.NDArray[np.int8]
-F64 = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.integer]
+from sim.model.arrays import F64, I8, I16, IntArray
+from sim.model.channels import CHANNEL_INDEX, EMAIL, N_CHANNELS, PHONE, REFERRAL
+from sim.model.config import NO_VARIANT, PREFERRED, StrategyConfig, validate_strategy
+from sim.model.config import variant_names as step_variant_names
+from sim.model.messages import MESSAGE_INDEX
 
 #: ``channel: preferred``'s sentinel code in ``Plan.channel``: one past the last channel, so an
 #: unresolved sentinel cannot index a channel array.

@@ -1,0 +1,1 @@
+"""The command line: the Hydra app, its pre-flight checks and the sweep callback."""

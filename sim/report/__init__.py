@@ -1,0 +1,1 @@
+"""Reports: figures, HTML pages, answers in words, journeys, sweep reports and studies."""

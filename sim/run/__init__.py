@@ -1,0 +1,1 @@
+"""Running experiments: the API, config composition, tables, statistics, files written."""
