@@ -11,7 +11,7 @@ The workload (``workload.py``) is one replicate of an 8-step email cadence on th
 the plain model at 10,000 only, and sharded 12-configuration sweeps instead of 200-configuration
 sweeps both sharded and not.
 
-Beside the engine and the plain model, one run reports (issue 13, item 5):
+Beside the engine and the plain model, one run reports:
 
 - a bare NumPy loop (``numpy_floor``) over the same prospects and the same eight steps, one
   vectorised pass per step: the floor the engine's touches per second is compared to;
@@ -20,8 +20,8 @@ Beside the engine and the plain model, one run reports (issue 13, item 5):
 - configurations per hour of joblib sweeps (``n_jobs=2``) of default-size and of small
   (``population.size=200``) configurations, one launched job per configuration and sharded,
   and their wall time over the sum of the same configurations' serial in-process ``simulate()``
-  times, against the issue's targets (0.65x default-size, 1x small). Targets are checked here,
-  never in timed unit tests.
+  times, against the targets (0.65x default-size, 1x small; docs/performance.md). Targets are
+  checked here, never in timed unit tests.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def time_command(
 #: shared with other work stretches wall times; CPU time shows the work itself).
 LAST_CPU: list[float] = [0.0]
 
-#: The issue-13 targets: a sweep's wall time over the sum of its configurations' serial
+#: The sweep targets: a sweep's wall time over the sum of its configurations' serial
 #: in-process simulate() times (two cores make 0.5x at best).
 SWEEP_TARGETS = {"default-size": 0.65, "small (population.size=200)": 1.0}
 N_JOBS = 2
@@ -338,14 +338,14 @@ def sweep_rows(
     return rows
 
 
-#: The issue-13 target for the first result of a 20-configuration sweep, seconds.
+#: The target for the first result of a 20-configuration sweep, seconds.
 FIRST_TARGET = 5.0
 FIRST_CONFIGS = 20
 
 
 def first_result_row(out: Path, app: Path, timeout: float, code: str = "") -> str:
     """Markdown row: seconds to the first result (``manifest.json``) of a 20-configuration
-    default-size joblib sweep (shards of 5), against the issue's 5 s (``code``: a label for the
+    default-size joblib sweep (shards of 5), against the 5 s target (``code``: a label for the
     row's checkout, added to its first cell).
     """
     where = out / "sweep-first"

@@ -1,7 +1,7 @@
-"""How much a compiled touch step would gain: the decay step in Numba against NumPy (issue 13).
+"""How much a compiled touch step would gain: the decay step in Numba against NumPy.
 
 Not part of the package and not run by the tests: Numba is not a dependency (docs/performance.md,
-"Sixth session: what is left of 3x"). With ``numba`` installed (``pip install numba==0.68.1``),
+"Targets": what 3x would take). With ``numba`` installed (``pip install numba==0.68.1``),
 ``python benchmarks/numba_decay.py`` runs the benchmark's 100,000-prospect cadence, keeps one chunk
 of a late working day as :func:`sim.model.touch.decay` saw it, and times the step's NumPy form (as
 in ``decay``, without the need walk) against two ``@njit`` loops around NumPy's own ``exp2``
