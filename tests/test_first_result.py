@@ -1,6 +1,6 @@
 """A sweep's first result: its first configuration simulated ahead, and Hydra's mode known early.
 
-Timings live in benchmarks/engine.py (``first_result_row``); these tests check that the
+Timings live in benchmarks/jobs.py (``first_result_row``); these tests check that the
 mechanisms are there and change no byte.
 """
 
