@@ -80,13 +80,17 @@ def relationship_beats_message(sizing: Sizing) -> Outcome:
     return _ratio(groups, "house list, self-focused", "cold list, benefit-led")
 
 
+def _message_callbacks(sizing: Sizing, top: tuple[str, str], bottom: tuple[str, str]) -> Outcome:
+    """Call-backs per voicemail on the cold list: one (label, message) over another."""
+    groups = {label: _callbacks(sizing, message) for label, message in (top, bottom)}
+    return _ratio(groups, top[0], bottom[0])
+
+
 def benefit_callbacks(sizing: Sizing) -> Outcome:
     """Call-backs per voicemail: benefit-led over "calling to introduce myself"."""
-    groups = {
-        "benefit-led": _callbacks(sizing, "benefit_led"),
-        "introduce myself": _callbacks(sizing, "self_focused"),
-    }
-    return _ratio(groups, "benefit-led", "introduce myself")
+    return _message_callbacks(
+        sizing, ("benefit-led", "benefit_led"), ("introduce myself", "self_focused")
+    )
 
 
 def _leave_vs_hang(sizing: Sizing, column: str) -> dict[str, np.ndarray]:
@@ -128,11 +132,9 @@ def wrong_name(sizing: Sizing) -> Outcome:
 
 def deadline_voicemail(sizing: Sizing) -> Outcome:
     """Call-backs per voicemail: "I need to close today" over a plain introduction."""
-    groups = {
-        "deadline": _callbacks(sizing, "deadline"),
-        "introduce myself": _callbacks(sizing, "self_focused"),
-    }
-    return _ratio(groups, "deadline", "introduce myself")
+    return _message_callbacks(
+        sizing, ("deadline", "deadline"), ("introduce myself", "self_focused")
+    )
 
 
 def _spread(s: StrategyConfig, gap_days: float) -> StrategyConfig:
