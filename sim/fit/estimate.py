@@ -26,7 +26,14 @@ from sim.fit.likelihood import Likelihood, Param, natural, to_scale
 from sim.fit.replay import NONE, POSITIVE, FitLog, replay, subset
 from sim.model.arrays import F64
 from sim.model.channels import CHANNELS
-from sim.model.config import ModelConfig, PerChannel, PerMessage, PopulationConfig
+from sim.model.config import (
+    RELATIONSHIPS,
+    ModelConfig,
+    PerChannel,
+    PerMessage,
+    PerRelationship,
+    PopulationConfig,
+)
 from sim.model.messages import MESSAGES
 
 #: |correlation| of two estimates at which the pair is reported as confounded.
@@ -472,8 +479,7 @@ def with_values(model: ModelConfig, values: Mapping[str, float]) -> ModelConfig:
     for path, value in values.items():
         head, _, tail = path.partition(".")
         if head == "reachable":
-            share = float(value)
-            out.reachable = replace(out.reachable, stranger=share, met_once=share, client=share)
+            out.reachable = PerRelationship(*(float(value) for _ in RELATIONSHIPS))
         elif tail:
             setattr(out, head, replace(getattr(out, head), **{tail: float(value)}))
         else:
