@@ -43,9 +43,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from sim.model.arrays import F64, I8, I16, IntArray
+from sim.model.arrays import F64, I8, I16, B, IntArray
 from sim.model.cadence import NO_VARIANT, PREFERRED, StrategyConfig, validate_strategy
 from sim.model.cadence import variant_names as step_variant_names
 from sim.model.channels import CHANNEL_INDEX, EMAIL, N_CHANNELS, PHONE, REFERRAL
@@ -93,7 +92,7 @@ class Plan:
     variant_cum: tuple[F64, ...]  # per step with variants: cumulative shares of its variants
     channel: I8  # per slot
     message: I8  # per slot
-    voicemail: npt.NDArray[np.bool_]  # per slot
+    voicemail: B  # per slot
     variant_code: I16  # per slot: index into variant_names (0: no variant)
     slot_step: I16  # per slot: the step it belongs to
     variant_names: tuple[str, ...]
