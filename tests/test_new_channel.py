@@ -5,7 +5,8 @@ table (``sim/model/channels.py``) and a value in every per-channel row of
 ``sim/conf/model/default.yaml`` and ``sim/conf/reps/default.yaml``, and nothing else. The copy
 then runs through the command line, first on the path, with a strategy that messages on
 WhatsApp; its touches must show in ``by_touch.csv``. A channel that needed an edit anywhere else
-(a schema field, a population file, a journey colour) would fail here.
+(a schema field, a population file, a journey colour) would fail here. A platform's export
+that names the channel as the table does needs no edit of its mapping either.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def test_a_channel_added_to_the_table_and_the_yaml_carries_touches(tmp_path: Pat
     strategies.mkdir(parents=True)
     (strategies / "on_whatsapp.yaml").write_text(STRATEGY)
     out = tmp_path / "run"
+    # The copy first on the path; the working folder is the temporary one (``-m``, ``-c``: first).
     env = {**os.environ, "PYTHONPATH": str(package)}
     command = [
         sys.executable,
@@ -80,3 +82,21 @@ def test_a_channel_added_to_the_table_and_the_yaml_carries_touches(tmp_path: Pat
     assert set(mine["step"]) == {1, 2}
     assert mine["touches"].sum() > 0
     assert "whatsapp" not in set(by_touch.loc[by_touch["arm"] == "entitlement", "channel"])
+
+    # A team's log from Outreach with a WhatsApp step reads through the shipped mapping.
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "Prospect ID,Completed At,Step Type\n"
+        "p1,2026-03-02T09:00:00Z,WhatsApp\n"
+        "p1,2026-03-04T09:00:00Z,Call\n"
+    )
+    read = (
+        "import sys; from sim.fit.cli import load_mapping; "
+        "from sim.run.touchlog import read_touch_log; from sim.model.channels import CHANNELS; "
+        "t = read_touch_log(sys.argv[1], load_mapping('outreach')); "
+        "print(*(CHANNELS[c] for c in t.channel))"
+    )
+    command = [sys.executable, "-c", read, str(log)]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["whatsapp", "phone"]
