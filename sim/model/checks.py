@@ -127,7 +127,7 @@ def check_known_keys(node: object, cls: type, path: str = "") -> None:
     names = [f.name for f in fields(cls)]
     for key, value in node.items():
         where = f"{path}{key}"
-        if key not in hints:
+        if key not in names:  # fields only: a class variable is not a setting
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f"; did you mean {path}{close[0]}?" if close else ""
             raise ConfigError(
