@@ -44,14 +44,14 @@ def weekday(t: pd.Series) -> pd.Series:
 def test_touch_log_is_off_by_default_and_matches_by_touch_when_on() -> None:
     cfg = experiment(["benefit_led"], no_stops=False)
     quiet = run_arm(cfg, "benefit_led", record_touches=False)
-    assert quiet.touch_parts is None
+    assert quiet.recorder is None
     with pytest.raises(RuntimeError, match="record_touches"):
         quiet.touch_log()
     run = run_arm(cfg, "benefit_led")
     log = log_frame(run)
-    assert len(log) == int(run.by_touch[:, :, 0].sum()) > 0
+    assert len(log) == int(run.books.by_touch[:, :, 0].sum()) > 0
     # Recording changes nothing: same touches, same outcomes.
-    assert np.array_equal(run.by_touch, quiet.by_touch)
+    assert np.array_equal(run.books.by_touch, quiet.books.by_touch)
     # Touch numbers count each prospect's touches from 1, in time order.
     numbers = log.groupby("prospect")["number"].apply(list)
     assert all(n == list(range(1, len(n) + 1)) for n in numbers)

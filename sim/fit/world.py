@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import stream_key
-from sim.model.engine import ModelArrays
+from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
 from sim.model.population import Prospects, ProspectState, daily_load_shocks, sample_prospects
 from sim.model.strategy import Plan

@@ -4,7 +4,7 @@ A :class:`Touch` holds the prospects touched at once (row ``k`` of every array i
 what each step finds out; :data:`PIPELINE` is the order of the steps. Each step is a small
 function of the :class:`World` (parameters, traits, state) and the touch, whose equation is the
 one in ``docs/model.md``; only :func:`update` writes the prospects' state. Scheduling (which
-prospects are due), tallies and the SimPy processes live in :mod:`sim.model.engine`.
+prospects are due), the books and the SimPy processes are the engine's (:mod:`sim.model.engine`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sim.model.arrays import Floats as F64  # noqa: N814 (float arrays of any pr
 from sim.model.channels import PHONE, REFERRAL
 from sim.model.config import ModelConfig
 from sim.model.draws import Purpose, normal, uniform
+from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
 from sim.model.population import (
     A_COL,
@@ -49,7 +50,7 @@ class World:
     """What the model steps read: parameters, traits and the arm's per-prospect state."""
 
     cfg: ModelConfig
-    model: Any  # sim.model.engine.ModelArrays: per-channel and per-message parameter arrays
+    model: ModelArrays  # per-channel and per-message parameter arrays
     prospects: Prospects
     state: ProspectState
     plan: Plan
