@@ -268,8 +268,8 @@ def test_default_stop_on_ends_the_cadence_when_a_reply_arrives() -> None:
     cfg = experiment(["benefit_led"], ["population=house_list"], no_stops=False, size=600)
     run = run_arm(cfg, "benefit_led")
     log = log_frame(run)
-    stop = run.stop_at[log["prospect"].to_numpy()]
-    assert np.isfinite(run.stop_at).sum() > 20
+    stop = run.schedule.stop_at[log["prospect"].to_numpy()]
+    assert np.isfinite(run.schedule.stop_at).sum() > 20
     time = log["time"].to_numpy()
     # Nothing after the reply; only the touch a live conversation answered on the spot shares
     # its time (a reply with no delay).
@@ -289,7 +289,7 @@ def test_stop_on_decides_whether_positive_responders_are_touched_again(
     )
     run = run_arm(cfg, "benefit_led")
     log = log_frame(run)
-    responded = run.p.enrolled_at + np.nan_to_num(run.responded_at, nan=np.inf)
+    responded = run.p.enrolled_at + np.nan_to_num(run.books.responded_at(run.p.n), nan=np.inf)
     positive = run.outcome == POSITIVE
     assert positive.sum() > 20
     after = log["time"].to_numpy() > responded[log["prospect"].to_numpy()]
@@ -327,4 +327,4 @@ def test_personalization_sets_rep_minutes_per_touch(level: str) -> None:
         {"email": cfg.reps.touch_minutes.email, "social": cfg.reps.touch_minutes.social}
     )
     assert math.isclose(run.minutes_used, factor * per_touch.sum(), rel_tol=1e-9)
-    assert run.wrong_name_rate == getattr(cfg.reps.wrong_name_rate, level)
+    assert run.world.wrong_name_rate == getattr(cfg.reps.wrong_name_rate, level)

@@ -121,7 +121,7 @@ def test_running_books_equal_a_scan_of_every_prospect(cfg: ExperimentConfig) -> 
             np.sort(waiting), np.flatnonzero(np.isfinite(books.pending_at))
         )
         # The days to a positive reply, per prospect, from the per-delivery list.
-        responded = np.isfinite(run.responded_at)
+        responded = np.isfinite(run.books.responded_at(run.p.n))
         np.testing.assert_array_equal(responded, run.outcome == POSITIVE)
 
 

@@ -15,10 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.model.arrays import F64, I64
+from sim.model.batch import Touch
 from sim.model.channels import N_CHANNELS, PHONE
 from sim.model.messages import MESSAGES
 from sim.model.strategy import Plan
-from sim.model.touch import MEETING, NEGATIVE, NONE, OPT_OUT, POSITIVE, Touch
+from sim.model.touch import MEETING, NEGATIVE, NONE, OPT_OUT, POSITIVE
 
 #: The columns of ``by_touch``'s last axis: touches, then one per outcome code (sim.model.touch),
 #: last the meetings that came of a positive reply.

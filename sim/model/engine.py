@@ -23,10 +23,12 @@ import simpy
 
 from sim.model import response as rf
 from sim.model.arrays import F64, I64, Floats
+from sim.model.batch import Touch, World
 from sim.model.books import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult, Books
 from sim.model.channels import N_CHANNELS
 from sim.model.config import PopulationConfig, RepsConfig
 from sim.model.draws import Purpose, counters, uniform
+from sim.model.limits import limits
 from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
 from sim.model.population import Prospects, ProspectState
@@ -34,7 +36,7 @@ from sim.model.processes import inbox, rep_days
 from sim.model.schedule import WORK_START, Schedule
 from sim.model.state_means import StateMeans
 from sim.model.strategy import Plan
-from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch, World
+from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE
 from sim.model.trace import Journeys, TouchLog, TouchRecorder
 
 # Names other layers import from here (the engine's public face).
@@ -156,11 +158,6 @@ class ArmRun:
         )
 
     @property
-    def wrong_name_rate(self) -> float:
-        """The chance the rep gets a name wrong at this arm's personalisation level."""
-        return self.world.wrong_name_rate
-
-    @property
     def outcome(self) -> npt.NDArray[np.int8]:
         """The latest delivered outcome per prospect (an outcome code of sim.model.touch)."""
         return self.books.outcome
@@ -174,16 +171,6 @@ class ArmRun:
     def trace_rows(self) -> list[dict[str, object]]:
         """The traced prospects' journeys: one row per touch and per reply (empty: none)."""
         return [] if self.journeys is None else self.journeys.rows
-
-    @property
-    def stop_at(self) -> F64:
-        """When a reply that stops each prospect's cadence arrives (inf: none)."""
-        return self.schedule.stop_at
-
-    @property
-    def responded_at(self) -> F64:
-        """Days from enrolment to each prospect's (latest) positive reply; NaN: none."""
-        return self.books.responded_at(self.p.n)
 
     @property
     def minutes_used(self) -> float:
@@ -381,7 +368,7 @@ class ArmRun:
         hours = self.schedule.minutes_used / 60.0
         touched = int(np.count_nonzero(self.touch_count))
         metrics = books.metrics(self.p.n, hours, touched, self.end_state())
-        metrics.update(self.schedule.limits(int(books.by_touch[:, :, 0].sum())))
+        metrics.update(limits(self.schedule, int(books.by_touch[:, :, 0].sum())))
         return books.result(self.plan, replicate, seed, metrics)
 
     def touch_log(self) -> TouchLog:
