@@ -44,14 +44,14 @@ def weekday(t: pd.Series) -> pd.Series:
 def test_touch_log_is_off_by_default_and_matches_by_touch_when_on() -> None:
     cfg = experiment(["benefit_led"], no_stops=False)
     quiet = run_arm(cfg, "benefit_led", record_touches=False)
-    assert quiet.touch_parts is None
+    assert quiet.recorder is None
     with pytest.raises(RuntimeError, match="record_touches"):
         quiet.touch_log()
     run = run_arm(cfg, "benefit_led")
     log = log_frame(run)
-    assert len(log) == int(run.by_touch[:, :, 0].sum()) > 0
+    assert len(log) == int(run.books.by_touch[:, :, 0].sum()) > 0
     # Recording changes nothing: same touches, same outcomes.
-    assert np.array_equal(run.by_touch, quiet.by_touch)
+    assert np.array_equal(run.books.by_touch, quiet.books.by_touch)
     # Touch numbers count each prospect's touches from 1, in time order.
     numbers = log.groupby("prospect")["number"].apply(list)
     assert all(n == list(range(1, len(n) + 1)) for n in numbers)
@@ -268,8 +268,8 @@ def test_default_stop_on_ends_the_cadence_when_a_reply_arrives() -> None:
     cfg = experiment(["benefit_led"], ["population=house_list"], no_stops=False, size=600)
     run = run_arm(cfg, "benefit_led")
     log = log_frame(run)
-    stop = run.stop_at[log["prospect"].to_numpy()]
-    assert np.isfinite(run.stop_at).sum() > 20
+    stop = run.schedule.stop_at[log["prospect"].to_numpy()]
+    assert np.isfinite(run.schedule.stop_at).sum() > 20
     time = log["time"].to_numpy()
     # Nothing after the reply; only the touch a live conversation answered on the spot shares
     # its time (a reply with no delay).
@@ -289,7 +289,7 @@ def test_stop_on_decides_whether_positive_responders_are_touched_again(
     )
     run = run_arm(cfg, "benefit_led")
     log = log_frame(run)
-    responded = run.p.enrolled_at + np.nan_to_num(run.responded_at, nan=np.inf)
+    responded = run.p.enrolled_at + np.nan_to_num(run.books.responded_at(run.p.n), nan=np.inf)
     positive = run.outcome == POSITIVE
     assert positive.sum() > 20
     after = log["time"].to_numpy() > responded[log["prospect"].to_numpy()]
@@ -327,4 +327,4 @@ def test_personalization_sets_rep_minutes_per_touch(level: str) -> None:
         {"email": cfg.reps.touch_minutes.email, "social": cfg.reps.touch_minutes.social}
     )
     assert math.isclose(run.minutes_used, factor * per_touch.sum(), rel_tol=1e-9)
-    assert run.wrong_name_rate == getattr(cfg.reps.wrong_name_rate, level)
+    assert run.world.wrong_name_rate == getattr(cfg.reps.wrong_name_rate, level)

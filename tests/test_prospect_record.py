@@ -106,19 +106,22 @@ def _ran(cfg: ExperimentConfig) -> list[ArmRun]:
 
 def test_running_books_equal_a_scan_of_every_prospect(cfg: ExperimentConfig) -> None:
     for run in _ran(cfg):
+        books = run.books
         # The time series' counts, kept as they change.
-        assert run.touches_made == run.by_touch[:, :, 0].sum() > 0
-        assert run.outcome_counts[POSITIVE] == np.count_nonzero(run.outcome == POSITIVE) > 0
-        assert run.outcome_counts[OPT_OUT] == np.count_nonzero(run.outcome == OPT_OUT)
-        assert run.outcome_counts.sum() == run.p.n
-        assert run.n_met == np.count_nonzero(run.met)
-        assert run.n_said_no == np.count_nonzero(run.said_no) > 0
-        assert run.outcome_counts[NEGATIVE] <= run.n_said_no
+        assert books.touches_made == books.by_touch[:, :, 0].sum() > 0
+        assert books.outcome_counts[POSITIVE] == np.count_nonzero(run.outcome == POSITIVE) > 0
+        assert books.outcome_counts[OPT_OUT] == np.count_nonzero(run.outcome == OPT_OUT)
+        assert books.outcome_counts.sum() == run.p.n
+        assert books.n_met == np.count_nonzero(books.met)
+        assert books.n_said_no == np.count_nonzero(books.said_no) > 0
+        assert books.outcome_counts[NEGATIVE] <= books.n_said_no
         # Every reply in flight is on the delivery's list, once; nothing else is.
-        waiting = np.concatenate([np.zeros(0, np.int64), *run.pending_who])
-        np.testing.assert_array_equal(np.sort(waiting), np.flatnonzero(np.isfinite(run.pending_at)))
+        waiting = np.concatenate([np.zeros(0, np.int64), *books.pending_who])
+        np.testing.assert_array_equal(
+            np.sort(waiting), np.flatnonzero(np.isfinite(books.pending_at))
+        )
         # The days to a positive reply, per prospect, from the per-delivery list.
-        responded = np.isfinite(run.responded_at)
+        responded = np.isfinite(run.books.responded_at(run.p.n))
         np.testing.assert_array_equal(responded, run.outcome == POSITIVE)
 
 

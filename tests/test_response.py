@@ -3,7 +3,10 @@ monotonicity."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -333,3 +336,55 @@ def test_functions_are_vectorised() -> None:
     assert rf.familiarity_after_touch(x, x).shape == (5,)
     assert rf.meeting_probability(x, x > 0.5, -0.5, 2.0, 1.0).shape == (5,)
     assert rf.reply_delay_quantile(x, x, 0.8).shape == (5,)
+
+
+# --- the log-odds of a reply, a "no" and an opt-out ----------------------------------------
+
+
+def _weights(**changes: float) -> rf.ReplyWeights:
+    """Weights with every term 1 (the signs of the terms say which way each moves)."""
+    names = rf.ReplyWeights.__dataclass_fields__
+    return rf.ReplyWeights(**{**dict.fromkeys(names, 1.0), **changes})
+
+
+def _reply(wt: rf.ReplyWeights, **terms: float) -> float:
+    """The reply log-odds with every term 0 but ``terms``."""
+    names = list(inspect.signature(rf.reply_log_odds).parameters)[1:]  # all but the weights
+    return float(rf.reply_log_odds(wt, **{**dict.fromkeys(names, 0.0), **terms}))
+
+
+def test_reply_log_odds_adds_each_term_times_its_weight() -> None:
+    wt = _weights(response_warmth=2.0, habituation=-0.5, wearout=0.25, callback_mismatch=-3.0)
+    assert _reply(wt) == 0.0
+    assert _reply(wt, base=-4.0, value=1.0, frailty=0.5) == -2.5
+    assert _reply(wt, warmth=1.0) == 2.0
+    assert _reply(wt, exposures=2.0) == -1.0
+    assert _reply(wt, received=4.0) == -1.0  # wear-out lowers it
+    assert _reply(wt, voicemail=1.0) == -3.0
+
+
+@given(logits, logits, st.floats(0.0, 5.0), st.floats(0.0, 1.0))
+def test_negative_and_optout_log_odds_move_with_their_terms(
+    base: float, msg: float, a: float, w: float
+) -> None:
+    wt = _weights(negative_base=base, optout_warmth=-1.0, wearout=0.5)
+    neg = rf.negative_log_odds(wt, msg, w, 0.0, a, 0.0, 0.0)
+    assert float(neg) == pytest.approx(base + msg + a + w, abs=1e-9)
+    assert float(rf.negative_log_odds(wt, msg, w, 0.0, a, 2.0, 0.0)) < float(neg)  # wear-out
+    opt = rf.optout_log_odds(wt, base, msg, w, 0.0, a)
+    assert float(opt) == pytest.approx(base + a - w + msg, abs=1e-9)
+
+
+def test_engine_and_fit_read_the_same_weights() -> None:
+    from sim.fit.likelihood import FITTED_WEIGHTS
+    from sim.model.touch import reply_weights
+    from sim.run.registry import compose
+
+    cfg = compose([]).model
+    wt = reply_weights(cfg, vary_messages=True, callback_matches=False)
+    assert wt.habituation == cfg.habituation_varied
+    assert wt.callback_mismatch == cfg.callback_mismatch
+    assert reply_weights(cfg, False, True).habituation == cfg.habituation_identical
+    assert reply_weights(cfg, False, True).callback_mismatch == 0.0
+    # Every weight the fit estimates is one of the log-odds' weights.
+    assert set(FITTED_WEIGHTS) <= set(rf.ReplyWeights.__dataclass_fields__)

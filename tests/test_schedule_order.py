@@ -1,8 +1,8 @@
 """The schedule's order and counters equal a straightforward reference, touch for touch.
 
-``ReferenceSchedule.work_day`` is ``Schedule.work_day`` of main at 807a10e, kept verbatim: a full
-stable argsort of the due times each round, and the due day of every touch made (``due_day``) for
-the late count. The optimised schedule (``oldest_first``, ``late_before``, the gathers made once per
+``ReferenceSchedule.work_day`` is a plain ``Schedule.work_day``, kept fixed: a full stable
+argsort of the due times each round, and the due day of every touch made (``due_day``) for the
+late count. The optimised schedule (``oldest_first``, ``late_before``, the gathers made once per
 round, the skipped second round) must hand the touch path the same prospects at the same times in
 the same order, and count the same late touches, bound days and minutes, on random due times with
 ties, neighbours one float apart, overdue touches, binding capacity, caps, stops and Mondays.
@@ -19,8 +19,9 @@ import pytest
 
 import sim.model.schedule
 from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
+from sim.model.due_order import oldest_first
 from sim.model.population import sample_prospects
-from sim.model.schedule import MINUTES_PER_DAY, WORK_START, Schedule, oldest_first
+from sim.model.schedule import MINUTES_PER_DAY, WORK_START, Schedule
 from sim.model.strategy import compile_plan
 from sim.run.registry import compose
 
@@ -29,8 +30,17 @@ I64 = np.ndarray
 Log = list[tuple[np.ndarray, np.ndarray]]  # (prospects, times) of each round, in order
 
 
+def due_day(schedule: Schedule, due: F64) -> F64:
+    """The working day a touch due at ``due`` is made on when no limit binds."""
+    day = np.floor(due)
+    if schedule.reps.work_weekends:
+        return day
+    weekday = day % 7  # day 0 is a Monday; 5 and 6 are the weekend
+    return day + np.where(weekday >= 5, 7 - weekday, 0)
+
+
 class ReferenceSchedule(Schedule):
-    """``Schedule`` with main's ``work_day`` (807a10e), the order the optimised one must keep."""
+    """``Schedule`` with a plain ``work_day``, the order the optimised one must keep."""
 
     def work_day(self, day: int, touch: Callable[[I64, F64], None]) -> None:
         day_end = min(day + 1.0, self.horizon)
@@ -72,7 +82,7 @@ class ReferenceSchedule(Schedule):
             self.next_due[idx[stopped]] = np.inf
             ok = (t < day_end) & ~stopped
             idx, t, spent = idx[ok], t[ok], cost[:n_take][ok]
-            self.touches_late += int(np.count_nonzero(day > self.due_day(self.next_due[idx])))
+            self.touches_late += int(np.count_nonzero(day > due_day(self, self.next_due[idx])))
             self.minutes_used_today += float(spent.sum())
             touched_today += idx.size
             touch(idx, t)
@@ -245,7 +255,7 @@ def test_late_before_agrees_with_due_day(weekends: bool) -> None:
     due = np.sort(np.random.default_rng(2).random(5000) * 30.0)
     due = np.concatenate([due, np.arange(31.0), np.nextafter(np.arange(1.0, 31.0), 0.0)])
     for day in range(1, 30):  # every weekday, Saturdays and Sundays included
-        late = day > new.due_day(due)
+        late = day > due_day(new, due)
         np.testing.assert_array_equal(due < new.late_before(day), late, err_msg=f"day {day}")
 
 

@@ -19,9 +19,10 @@ import numpy.typing as npt
 from sim.fit.replay import NEGATIVE, NONE, OPT_OUT, POSITIVE, FitLog
 from sim.fit.world import make_world, one_slot_plan
 from sim.model.arrays import I8
+from sim.model.batch import Touch
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import counters
-from sim.model.touch import PIPELINE, Touch
+from sim.model.touch import PIPELINE
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,30 @@ logit, weighted by how likely each hidden state is given the prospect's whole lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
+from sim.fit.need_chain import forward_backward
 from sim.fit.replay import NEGATIVE, OPT_OUT, POSITIVE, FitLog, Paths
-from sim.model.arrays import F64
+from sim.model import response as rf
+from sim.model.arrays import F64, Floats
 from sim.model.config import ModelConfig
+from sim.model.touch import reply_weights
 
 #: Gauss-Hermite nodes for the responsiveness score: enough for a normal random effect on a logit.
 NODES = 7
 LN2 = float(np.log(2.0))
+#: The weights of the log-odds (sim.model.response.ReplyWeights) the fit may estimate.
+FITTED_WEIGHTS = (
+    "wearout",
+    "habituation",
+    "response_annoyance",
+    "negative_base",
+    "negative_annoyance",
+    "optout_annoyance",
+)
 
 
 @dataclass(frozen=True)
@@ -52,9 +65,22 @@ def _sig(x: F64) -> F64:
     return np.asarray(0.5 + 0.5 * np.tanh(0.5 * x))
 
 
-def _logsig(x: F64) -> F64:
+def _logsig(x: Floats) -> F64:
     """``log s(x)`` without overflow."""
     return np.asarray(-np.logaddexp(0.0, -x))
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The reachable branch on the reply rows (m, Q, S): log-chances of what each row shows."""
+
+    reply: F64  # the log-chance of the row's reply (and meeting), given the node and need state
+    ls_p: F64  # log s(positive log-odds)
+    ls_n: F64  # log s("no" log-odds)
+    ls_m: F64  # log s(meeting log-odds)
+    is_pos: npt.NDArray[np.bool_]
+    is_neg: npt.NDArray[np.bool_]
+    metj: npt.NDArray[np.bool_]
 
 
 class Likelihood:
@@ -83,16 +109,8 @@ class Likelihood:
         self.elig = el
         self.reply_rows = el & ~self.said_no[None]  # rows where a reply (not only opt-out) may come
         m = cfg
-        mm = 0.0  # callback mismatch: the fit assumes the number called back is the one dialled
-        self.pos_off = (
-            m.response_warmth * p.warmth
-            + m.response_familiarity * p.familiarity
-            + m.wrong_name * p.wrong_name
-            + mm * p.voicemail
-            + m.conversation_bonus * p.answered
-        )
-        self.neg_off = m.negative_message.array()[self.msg][None] + m.negative_warmth * p.warmth
-        self.opt_off = m.optout_warmth * p.warmth + m.optout_familiarity * p.familiarity
+        # The fit assumes the number called back is the one dialled: no callback mismatch.
+        self.weights = reply_weights(cfg, log.vary_messages, callback_matches=True)
         self.meet_off = m.meeting_warmth * p.warmth_arrival
         nodes, weights = np.polynomial.hermite_e.hermegauss(NODES)
         self.z, self.wq = nodes, weights / weights.sum()
@@ -110,10 +128,22 @@ class Likelihood:
         rows = self.reply_rows & (np.broadcast_to(self.y_b, shape) != OPT_OUT)
         J = np.flatnonzero(rows.ravel())
         self.reply_flat = J
-        self.exp_j = p.exposures.ravel()[J]
-        self.rec_j = p.received.ravel()[J]
-        self.pos_off_j = self.pos_off.ravel()[J]
-        self.neg_off_j = np.broadcast_to(self.neg_off, shape).ravel()[J]
+        # The terms of the reply log-odds on those rows, as (rows, 1, 1): they broadcast over the
+        # nodes and the need states.
+        self.terms_j = {
+            name: getattr(p, name).ravel()[J][:, None, None]
+            for name in (
+                "warmth",
+                "familiarity",
+                "exposures",
+                "received",
+                "wrong_name",
+                "voicemail",
+                "answered",
+            )
+        }
+        negative_message = m.negative_message.array()[self.msg][None]
+        self.neg_msg_j = np.broadcast_to(negative_message, shape).ravel()[J][:, None, None]
         self.met_j = np.broadcast_to(self.met[None], shape).ravel()[J]
         self.meet_off_j = self.meet_off.ravel()[J]
 
@@ -167,43 +197,82 @@ class Likelihood:
     def __call__(self, u: F64) -> tuple[float, F64]:
         """Negative log-likelihood at ``u`` and its gradient in ``u``."""
         c = self._current(u)
-        cfg = self.cfg
         base, value, optbase = c["base"], c["value"], c["optbase"]
         assert isinstance(base, np.ndarray) and isinstance(value, np.ndarray)
         assert isinstance(optbase, np.ndarray)
         f = {k: float(v) for k, v in c.items() if not isinstance(v, np.ndarray)}  # type: ignore[arg-type]
         a, da = self.annoyance(f["annoyance_half_life"])
         val = value[self.msg][None]
-        sigma, pi = f["responsiveness_sd"], f["reachable"]
-        y, el = self.y_b, self.elig
-        # Opt-out part, the same in both branches (R, n, K): log s(o) or log s(-o).
-        opt = optbase[self.ch][None] + f["optout_annoyance"] * a + cfg.optout_value * val
-        opt = opt + self.opt_off
+        pi = f["reachable"]
+        wt = replace(self.weights, **{name: f[name] for name in FITTED_WEIGHTS})
+        lo, do, L0 = self._optout(wt, optbase, val, a)
+        rows = self._replies(wt, base, val, a, f)
+        alpha, beta, L1q = self._need_chain(lo, rows.reply)
+        L1 = (L1q * self.wq).sum(axis=-1)  # (R, n)
+        W = self.W
+        D = (W * (pi * L1 + (1.0 - pi) * L0)).sum(axis=0)  # (n,)
+        D = np.maximum(D, 1e-300)
+        nll = -float(np.log(D / self.R).sum())
+        # Posterior weights of each component, and of each need state at each reply row.
+        Q, K = self.z.size, self.K
+        c1 = W[..., None] * pi * self.wq * L1q / D[None, :, None]  # (R, n, Q)
+        c1_over = (c1 / np.where(L1q > 0, L1q, 1.0)).reshape(-1, Q)[self.reply_flat // K]  # (m, Q)
+        g_p, g_pz, g_n, g_nz, g_m = self._reply_scores(alpha, beta, c1_over, rows)
+        g_o = (c1.sum(axis=-1) + c0_of(W, pi, L0, D))[..., None] * do
+        d_pi = (W * (L1 - L0)).sum(axis=0) / D
+        grad = np.zeros(len(self.params))
+        for j, par in enumerate(self.params):
+            gj = self._partial(par, g_p, g_pz, g_n, g_nz, g_o, g_m, a, da, f, d_pi)
+            grad[j] = -gj * dnatural(par, u[j])
+        return nll, grad
+
+    def _optout(self, wt: rf.ReplyWeights, optbase: F64, val: F64, a: F64) -> tuple[F64, F64, F64]:
+        """The opt-out part, the same in both branches (R, n, K), and the unreachable branch.
+
+        Returns the log-chance of what each touch shows about opting out (log s(o) or
+        log s(-o)), its score in the opt-out log-odds, and the unreachable branch's likelihood
+        (R, n): replies impossible.
+        """
+        y, el, p = self.y_b, self.elig, self.paths
+        opt = rf.optout_log_odds(wt, optbase[self.ch][None], val, p.warmth, p.familiarity, a)
         ls_o = _logsig(opt)
         is_opt = y == OPT_OUT
         lo = np.where(el, np.where(is_opt, ls_o, ls_o - opt), 0.0)
         do = np.where(el, is_opt - np.exp(ls_o), 0.0)
-        # Unreachable branch: replies impossible.
         impossible = (el & ((y == POSITIVE) | (y == NEGATIVE))).any(axis=2)
         L0 = np.where(impossible, 0.0, np.exp(lo.sum(axis=2)))  # (R, n)
-        # Reachable branch on the rows where a reply may come: (m, Q, S), S = need (out, in).
-        J = self.reply_flat
-        yj = np.broadcast_to(y, a.shape).ravel()[J][:, None, None]
-        aj = a.ravel()[J]
-        pos_j = (
-            base[self.ch][None].repeat(self.R, 0).ravel()[J]
-            + val.repeat(self.R, 0).ravel()[J]
-            + f["response_annoyance"] * aj
-            + f["habituation"] * self.exp_j
-            - f["wearout"] * self.rec_j
-            + self.pos_off_j
-        )
-        neg_j = f["negative_base"] + f["negative_annoyance"] * aj - f["wearout"] * self.rec_j
-        neg_j = neg_j + self.neg_off_j
-        zq = self.z[None, :, None]
+        return lo, do, L0
+
+    def _replies(
+        self, wt: rf.ReplyWeights, base: F64, val: F64, a: F64, f: dict[str, float]
+    ) -> _Rows:
+        """The reachable branch on the rows where a reply may come: (m, Q, S), S = need (out, in).
+
+        The log-odds on each reply row, at each node of the responsiveness score (frailty) and
+        in each need state, and the log-chance of what the row shows.
+        """
+        J, cfg = self.reply_flat, self.cfg
+        yj = np.broadcast_to(self.y_b, a.shape).ravel()[J][:, None, None]
+        aj = a.ravel()[J][:, None, None]
+        frailty = f["responsiveness_sd"] * self.z[None, :, None]
         s = np.array([0.0, 1.0])[None, None, :]
-        pp = pos_j[:, None, None] + sigma * zq + cfg.response_need * s
-        nn = neg_j[:, None, None] + sigma * zq + cfg.negative_need * s
+        tj = self.terms_j
+        pp = rf.reply_log_odds(
+            wt,
+            base[self.ch][None].repeat(self.R, 0).ravel()[J][:, None, None],
+            val.repeat(self.R, 0).ravel()[J][:, None, None],
+            tj["warmth"],
+            tj["familiarity"],
+            s,
+            aj,
+            tj["exposures"],
+            tj["received"],
+            tj["wrong_name"],
+            tj["voicemail"],
+            tj["answered"],
+            frailty,
+        )
+        nn = rf.negative_log_odds(wt, self.neg_msg_j, tj["warmth"], s, aj, tj["received"], frailty)
         ls_p, ls_n = _logsig(pp), _logsig(nn)
         is_pos = yj == POSITIVE
         is_neg = yj == NEGATIVE
@@ -213,51 +282,37 @@ class Likelihood:
         ls_m = _logsig(mm)
         reply = reply + np.where(is_pos, np.where(metj, ls_m, ls_m - mm), 0.0)
         reply = reply + np.where(is_pos, 0.0, np.where(is_neg, ls_n, ls_n - nn))
+        return _Rows(reply, ls_p, ls_n, ls_m, is_pos, is_neg, metj)
+
+    def _need_chain(self, lo: F64, reply: F64) -> tuple[F64, F64, F64]:
+        """Forward-backward over need, per (r, i, q): alpha, beta and the likelihood (R, n, Q)."""
         Q, S = self.z.size, 2
-        E = np.empty((*a.shape, Q, S))
+        E = np.empty((*lo.shape, Q, S))
         E[...] = np.exp(lo)[..., None, None]
         Ef = E.reshape(-1, Q, S)
-        Ef[J] *= np.exp(reply)
-        # Forward-backward over need, per (r, i, q).
-        K = self.K
-        pin = self.pi_need
-        alpha = np.empty_like(E)
-        prev = np.broadcast_to(np.array([1.0 - pin, pin]), E.shape[:2] + E.shape[3:]).copy()
-        for k in range(K):
-            if k:
-                prev = _step(alpha[:, :, k - 1], self.x[:, k], pin)
-            alpha[:, :, k] = prev * E[:, :, k]
-        L1q = alpha[:, :, K - 1].sum(axis=-1)  # (R, n, Q)
-        beta = np.ones_like(E)
-        for k in range(K - 1, 0, -1):
-            beta[:, :, k - 1] = _back(E[:, :, k] * beta[:, :, k], self.x[:, k], pin)
-        L1 = (L1q * self.wq).sum(axis=-1)  # (R, n)
-        W = self.W
-        D = (W * (pi * L1 + (1.0 - pi) * L0)).sum(axis=0)  # (n,)
-        D = np.maximum(D, 1e-300)
-        nll = -float(np.log(D / self.R).sum())
-        # Posterior weights of each component, and of each need state at each reply row.
-        c1 = W[..., None] * pi * self.wq * L1q / D[None, :, None]  # (R, n, Q)
-        c1_over = (c1 / np.where(L1q > 0, L1q, 1.0)).reshape(-1, Q)[J // K]  # (m, Q)
+        Ef[self.reply_flat] *= np.exp(reply)
+        return forward_backward(E, self.x, self.pi_need)
+
+    def _reply_scores(self, alpha: F64, beta: F64, c1_over: F64, rows: _Rows) -> F64:
+        """The posterior-weighted scores of the reply rows (5, R, n, K).
+
+        Positive log-odds, its frailty part, "no" log-odds, its frailty part, meeting log-odds.
+        """
+        J, zq = self.reply_flat, self.z[None, :, None]
+        Q, S = self.z.size, 2
         gw = alpha.reshape(-1, Q, S)[J] * beta.reshape(-1, Q, S)[J] * c1_over[:, :, None]
-        dp = np.where(is_pos, 1.0, 0.0) - np.exp(ls_p)
-        dn = np.where(is_pos, 0.0, is_neg - np.exp(ls_n))
-        dm = np.where(is_pos, metj - np.exp(ls_m), 0.0)
-        g = np.zeros((5, *a.shape))
+        is_pos = rows.is_pos
+        dp = np.where(is_pos, 1.0, 0.0) - np.exp(rows.ls_p)
+        dn = np.where(is_pos, 0.0, rows.is_neg - np.exp(rows.ls_n))
+        dm = np.where(is_pos, rows.metj - np.exp(rows.ls_m), 0.0)
+        g = np.zeros((5, *alpha.shape[:3]))
         gf = g.reshape(5, -1)
         gf[0, J] = (gw * dp).sum(axis=(-2, -1))
         gf[1, J] = (gw * dp * zq).sum(axis=(-2, -1))
         gf[2, J] = (gw * dn).sum(axis=(-2, -1))
         gf[3, J] = (gw * dn * zq).sum(axis=(-2, -1))
         gf[4, J] = (gw * dm).sum(axis=(-2, -1))
-        g_p, g_pz, g_n, g_nz, g_m = g
-        g_o = (c1.sum(axis=-1) + c0_of(W, pi, L0, D))[..., None] * do
-        d_pi = (W * (L1 - L0)).sum(axis=0) / D
-        grad = np.zeros(len(self.params))
-        for j, par in enumerate(self.params):
-            gj = self._partial(par, g_p, g_pz, g_n, g_nz, g_o, g_m, a, da, f, d_pi)
-            grad[j] = -gj * dnatural(par, u[j])
-        return nll, grad
+        return g
 
     def _partial(
         self,
@@ -311,27 +366,6 @@ class Likelihood:
 def c0_of(W: F64, pi: float, L0: F64, D: F64) -> F64:
     """Posterior weight of each path's unreachable branch (R, n)."""
     return np.asarray(W * (1.0 - pi) * L0 / D[None])
-
-
-def _step(alpha: F64, x: F64, pin: float) -> F64:
-    """One step of the need chain forward: ``alpha @ T`` with T from memory ``x`` (n,)."""
-    xb = x[None, :, None]
-    out_ = alpha[..., 0]
-    in_ = alpha[..., 1]
-    total = out_ + in_
-    # P(in next) = pin + (state - pin) x ; P(out next) = 1 - that.
-    to_in = pin * total * (1.0 - xb) + in_ * xb
-    return np.stack([total - to_in, to_in], axis=-1)
-
-
-def _back(eb: F64, x: F64, pin: float) -> F64:
-    """One step backward: ``T @ (E * beta)`` with T from memory ``x``."""
-    xb = x[None, :, None]
-    e_out, e_in = eb[..., 0], eb[..., 1]
-    mean = (1.0 - pin) * e_out + pin * e_in  # from the stationary part
-    from_out = (1.0 - xb) * mean + xb * e_out
-    from_in = (1.0 - xb) * mean + xb * e_in
-    return np.stack([from_out, from_in], axis=-1)
 
 
 def natural(par: Param, v: float) -> float:

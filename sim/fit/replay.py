@@ -19,12 +19,13 @@ import numpy.typing as npt
 
 from sim.fit.world import make_world, one_slot_plan, padded
 from sim.model import response as rf
-from sim.model.arrays import F64, I64, B
+from sim.model.arrays import F64, I64, B, Floats
+from sim.model.batch import Touch, World
 from sim.model.channels import PHONE, REFERRAL
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import counters
 from sim.model.messages import N_MESSAGES
-from sim.model.touch import Touch, World, annoy, answer, decay, notice, update
+from sim.model.touch import annoy, answer, decay, notice, update
 from sim.run.touchlog import OUTCOMES, TouchTable
 
 #: Outcome codes of the fit, in the order of the model's three-way split (sim.model.response).
@@ -190,6 +191,11 @@ class Paths:
     R: int
 
 
+#: What a path keeps of each touch (:class:`Paths`): numbers, and flags.
+_NUMBERS = ("warmth", "familiarity", "increment", "exposures", "received", "warmth_arrival")
+_FLAGS = ("eligible", "wrong_name", "voicemail", "answered")
+
+
 def replay(
     log: FitLog,
     model: ModelConfig,
@@ -204,23 +210,11 @@ def replay(
     span = log.span_days + 1.0
     world, key = make_world(model, population, plan, n * R, span, seed, wrong_name_rate)
     shape = (R, n, K)
-    out = {
-        name: np.zeros(shape)
-        for name in (
-            "warmth",
-            "familiarity",
-            "increment",
-            "exposures",
-            "received",
-            "warmth_arrival",
-        )
-    }
-    flags = {name: np.zeros(shape, np.bool_) for name in ("eligible", "wrong_name", "voicemail")}
-    flags["answered"] = np.zeros(shape, np.bool_)
+    out = {name: np.zeros(shape) for name in _NUMBERS}
+    flags = {name: np.zeros(shape, np.bool_) for name in _FLAGS}
     log_weight = np.zeros((R, n))
     active = np.zeros((n, K), np.bool_)
     active[log.prospect, log.pos] = True
-    state, cfg = world.state, model
     # Path r of prospect i is simulated prospect r * n + i: rows of the log in path-major order.
     for k in range(K):
         rows = np.flatnonzero(log.pos == k)
@@ -245,27 +239,23 @@ def replay(
         r_of = idx // n
         np.add.at(log_weight, (r_of, idx % n), np.log(np.maximum(weight, 1e-300)))
         at = (r_of, idx % n, np.full(idx.size, k))
-        rr = np.arange(idx.size)
-        out["warmth"][at] = b.w
-        out["familiarity"][at] = b.f
-        out["increment"][at] = b.a - a_before
-        out["exposures"][at] = b.counts[rr, world.msg_col[b.msg]]
-        out["received"][at] = b.counts[rr, world.ch_col[b.ch]]
-        flags["eligible"][at] = b.noticed & log.can_decide[tiled]
-        flags["wrong_name"][at] = b.wrong_name
-        flags["voicemail"][at] = b.voicemail
-        flags["answered"][at] = b.answered
+        _keep(out, flags, at, world, b, a_before, log.can_decide[tiled])
         update(world, b)
         pos = log.y[tiled] == POSITIVE
         if pos.any():
             who = idx[pos]
             w_arr = rf.relax(
-                state.warmth[who],
+                world.state.warmth[who],
                 world.prospects.warmth_base[who],
                 log.delay[tiled[pos]],
-                cfg.warmth_half_life_days,
+                model.warmth_half_life_days,
             )
             out["warmth_arrival"][r_of[pos], (idx % n)[pos], k] = w_arr
+    return _paths(active, out, flags, log_weight, R)
+
+
+def _paths(active: B, out: dict[str, F64], flags: dict[str, B], log_weight: F64, R: int) -> Paths:
+    """The :class:`Paths` of what :func:`replay` kept."""
     return Paths(
         active=active,
         eligible=flags["eligible"],
@@ -281,6 +271,28 @@ def replay(
         log_weight=log_weight,
         R=R,
     )
+
+
+def _keep(
+    out: dict[str, F64],
+    flags: dict[str, B],
+    at: tuple[I64, I64, I64],
+    world: World,
+    b: Touch,
+    a_before: Floats,
+    can_decide: B,
+) -> None:
+    """Keep what the path's touches found out at ``at`` (path, prospect, touch number)."""
+    rr = np.arange(b.idx.size)
+    out["warmth"][at] = b.w
+    out["familiarity"][at] = b.f
+    out["increment"][at] = b.a - a_before
+    out["exposures"][at] = b.counts[rr, world.msg_col[b.msg]]
+    out["received"][at] = b.counts[rr, world.ch_col[b.ch]]
+    flags["eligible"][at] = b.noticed & can_decide
+    flags["wrong_name"][at] = b.wrong_name
+    flags["voicemail"][at] = b.voicemail
+    flags["answered"][at] = b.answered
 
 
 def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F64:

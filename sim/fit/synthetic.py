@@ -20,13 +20,14 @@ import pandas as pd
 
 from sim.fit.world import make_world
 from sim.model import response as rf
+from sim.model.batch import Touch, World
 from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.messages import MESSAGES
 from sim.model.schedule import WORK_START
 from sim.model.strategy import Plan
-from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE, Touch
+from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE
 
 #: The first day of every synthetic log.
 START = pd.Timestamp("2026-01-05T00:00:00Z")
@@ -48,7 +49,7 @@ def simulate_log(
         hour[k] = hour[k - 1] + 1.0 / 24.0 if days[k] == days[k - 1] else 0.0
     horizon = float(days.max() + 60.0 + 30.0)  # the enrolment spread, the last reply's delay
     world, key = make_world(model, population, plan, n, horizon, seed, wrong_name_rate)
-    p, cfg = world.prospects, model
+    p = world.prospects
     enrolled = p.enrolled_at
     pending_kind = np.zeros(n, np.int8)
     stopped = np.zeros(n, np.bool_)
@@ -76,25 +77,7 @@ def simulate_log(
         arrival = b.t[decided] + b.delay[decided]
         world.pending_at[who] = arrival
         pending_kind[who] = b.kind[decided]
-        text = np.full(idx.size, "", dtype=object)
-        for code, name in _TEXT.items():
-            text[b.kind == code] = name
-        positive = np.flatnonzero(b.kind == POSITIVE)
-        if positive.size:
-            i = idx[positive]
-            st = world.state
-            warmth = rf.relax(
-                st.warmth[i], p.warmth_base[i], b.delay[positive], cfg.warmth_half_life_days
-            )
-            p_meet = rf.meeting_probability(
-                warmth,
-                b.need[positive].astype(np.float64),
-                cfg.meeting_base,
-                cfg.meeting_warmth,
-                cfg.meeting_need,
-            )
-            met = uniform(counters(key, i, 0), Purpose.MEETING) < p_meet
-            text[positive[met]] = "meeting"
+        text = _outcome_text(world, b, key)
         out_t = np.full(idx.size, np.nan)
         out_t[decided] = arrival
         parts.append(
@@ -108,6 +91,36 @@ def simulate_log(
                 "step": np.full(idx.size, k + 1),
             }
         )
+    return _frame(parts, n)
+
+
+def _outcome_text(world: World, b: Touch, key: np.uint64) -> npt.NDArray[np.object_]:
+    """Each touch's outcome as the log writes it ("meeting": a positive reply that became one)."""
+    p, cfg, idx = world.prospects, world.cfg, b.idx
+    text = np.full(idx.size, "", dtype=object)
+    for code, name in _TEXT.items():
+        text[b.kind == code] = name
+    positive = np.flatnonzero(b.kind == POSITIVE)
+    if positive.size:
+        i = idx[positive]
+        st = world.state
+        warmth = rf.relax(
+            st.warmth[i], p.warmth_base[i], b.delay[positive], cfg.warmth_half_life_days
+        )
+        p_meet = rf.meeting_probability(
+            warmth,
+            b.need[positive].astype(np.float64),
+            cfg.meeting_base,
+            cfg.meeting_warmth,
+            cfg.meeting_need,
+        )
+        met = uniform(counters(key, i, 0), Purpose.MEETING) < p_meet
+        text[positive[met]] = "meeting"
+    return text
+
+
+def _frame(parts: list[dict[str, npt.NDArray[np.generic]]], n: int) -> pd.DataFrame:
+    """The log's rows from each step's ``parts``, by prospect and time, in the canonical columns."""
     cols = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     order = np.lexsort((cols["t"], cols["prospect"]))
     cols = {name: values[order] for name, values in cols.items()}

@@ -12,13 +12,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from sim.model.batch import World
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import stream_key
-from sim.model.engine import ModelArrays
+from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
 from sim.model.population import Prospects, ProspectState, daily_load_shocks, sample_prospects
 from sim.model.strategy import Plan
-from sim.model.touch import World
 
 
 def one_slot_plan(vary_messages: bool) -> Plan:

@@ -6,12 +6,17 @@ with an explicit generator. Each function's equation and source are in ``docs/mo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
+from sim.model.arrays import B
 from sim.model.arrays import Floats as Array
 
 ArrayLike = Array | float
+#: A term that is on or off per touch (a wrong name, a voicemail, in market), or a share of one.
+Flags = ArrayLike | B
 
 
 def expit(x: ArrayLike) -> Array:
@@ -110,6 +115,116 @@ def answer_probability(
             + per_warmth * warmth
             + np.asarray(screening)
         )
+    )
+
+
+@dataclass(frozen=True)
+class ReplyWeights:
+    """How each term moves the log-odds of a positive reply, a "no" and an opt-out (2.5-2.9).
+
+    The engine takes them from the model's config (:func:`sim.model.touch.reply_weights`); the fit
+    (sim.fit.likelihood) replaces the ones it estimates.
+    """
+
+    response_warmth: float
+    response_familiarity: float
+    response_need: float
+    response_annoyance: float
+    habituation: float  # per noticed exposure to the same kind of message
+    wearout: float  # per earlier touch on the same channel
+    wrong_name: float
+    callback_mismatch: float  # a voicemail whose call-back number is not the one dialled
+    conversation_bonus: float  # a live conversation (an answered call)
+    negative_base: float
+    negative_annoyance: float
+    negative_need: float
+    negative_warmth: float
+    optout_annoyance: float
+    optout_warmth: float
+    optout_familiarity: float
+    optout_value: float
+
+
+def reply_log_odds(
+    wt: ReplyWeights,
+    base: ArrayLike,
+    value: ArrayLike,
+    warmth: ArrayLike,
+    familiarity: ArrayLike,
+    need: Flags,
+    annoyance: ArrayLike,
+    exposures: ArrayLike,
+    received: ArrayLike,
+    wrong_name: Flags,
+    voicemail: Flags,
+    answered: Flags,
+    frailty: ArrayLike,
+) -> Array:
+    """Log-odds of a positive reply to a noticed touch (2.5-2.9, 2.14).
+
+    The channel's ``base`` and the message's ``value``, then warmth, familiarity, need and
+    annoyance, habituation to the message kind (``exposures``) and wear-out of the channel
+    (``received``), a wrong name, a voicemail with a mismatched call-back number, a live
+    conversation, and the prospect's own responsiveness (``frailty``), added in that order.
+    """
+    return np.asarray(
+        base
+        + value
+        + wt.response_warmth * warmth
+        + wt.response_familiarity * familiarity
+        + wt.response_need * need
+        + wt.response_annoyance * annoyance
+        + wt.habituation * exposures
+        - wt.wearout * received
+        + wt.wrong_name * wrong_name
+        + wt.callback_mismatch * voicemail
+        + wt.conversation_bonus * answered
+        + frailty
+    )
+
+
+def negative_log_odds(
+    wt: ReplyWeights,
+    message: ArrayLike,
+    warmth: ArrayLike,
+    need: Flags,
+    annoyance: ArrayLike,
+    received: ArrayLike,
+    frailty: ArrayLike,
+) -> Array:
+    """Log-odds of a "not interested" reply: the message kind's own, annoyance, need, warmth.
+
+    The same responsiveness (``frailty``) and wear-out (``received``) as :func:`reply_log_odds`.
+    """
+    return np.asarray(
+        wt.negative_base
+        + message
+        + wt.negative_annoyance * annoyance
+        + wt.negative_need * need
+        + wt.negative_warmth * warmth
+        + frailty
+        - wt.wearout * received
+    )
+
+
+def optout_log_odds(
+    wt: ReplyWeights,
+    base: ArrayLike,
+    value: ArrayLike,
+    warmth: ArrayLike,
+    familiarity: ArrayLike,
+    annoyance: ArrayLike,
+) -> Array:
+    """Log-odds of an opt-out: annoyance pushes; warmth, a known name, a useful message hold back.
+
+    ``base``: the channel's; ``value``: the message's value, as in :func:`reply_log_odds`.
+    """
+    return np.asarray(
+        base
+        + wt.optout_annoyance * annoyance
+        + wt.optout_warmth * warmth
+        + wt.optout_familiarity * familiarity
+        + wt.optout_value * value
     )
 
 

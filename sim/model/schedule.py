@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from sim.model.arrays import F64, I64
 from sim.model.config import RepsConfig
+from sim.model.due_order import oldest_first
 from sim.model.population import Prospects
 from sim.model.strategy import Plan
 
@@ -23,44 +24,9 @@ from sim.model.strategy import Plan
 WORK_START = 9.0 / 24.0
 MINUTES_PER_DAY = 24.0 * 60.0
 
-
-#: Fewer due touches than this are ordered by one stable argsort (the two passes of
-#: :func:`oldest_first` cost more than they save on a short array).
-SMALL_SORT = 512
-#: Buckets of :func:`oldest_first`'s first pass: the most a 16-bit radix sort can tell apart.
-BUCKETS = 65535.0
 #: Candidates of a round :meth:`Schedule.work_day` works out at once once they are in order:
 #: the length of its per-touch temporaries (costs, clock, times), whatever the day's size.
 ROUND_SLICE = 1 << 16
-
-
-def oldest_first(due: F64, upper: float | None = None) -> npt.NDArray[np.intp]:
-    """The order of ``due``, oldest first, ties in their order: ``np.argsort(due, kind="stable")``.
-
-    The same permutation, in about half the time on a day's due touches (docs/performance.md).
-    A first pass sorts a 16-bit bucket of each time (NumPy's stable sort of 16-bit integers is a
-    radix sort, linear in the length); a second, stable merge sort then puts the bucketed times
-    in order, and they are nearly in order already (merge sort takes runs in stride). Equal
-    times fall in the same bucket, so both passes keep them in the order they came in.
-
-    ``upper``: a time that most of ``due`` is below, when the caller knows one (the day's end);
-    the buckets span the times up to it, and any above it (inf) share the last bucket.
-    """
-    if due.size < SMALL_SORT:
-        return np.argsort(due, kind="stable")
-    lo = float(due.min())
-    hi = float(due.max()) if upper is None else upper
-    scale = BUCKETS / (hi - lo) if hi > lo else 0.0
-    if not 0.0 < scale < np.inf:  # all equal (one run), or a span too small to scale
-        return np.argsort(due, kind="stable")
-    bucket = due - lo  # >= 0, so the bucket is in [0, 65535] whatever the rounding
-    bucket *= scale
-    np.minimum(bucket, BUCKETS, out=bucket)
-    small = bucket.astype(np.uint16)
-    del bucket  # its memory serves the second pass's arrays (peak memory, docs/performance.md)
-    first = np.argsort(small, kind="stable")
-    del small
-    return first[np.argsort(due[first], kind="stable")]
 
 
 class Schedule:
@@ -193,109 +159,97 @@ class Schedule:
         Returns how many candidates were taken, the touches made, and the touched prospects
         that are due again before the day's end.
         """
-        start, day_end, late_before = times
-        team_minutes = self.reps.count * MINUTES_PER_DAY
+        day_end = times[1]
         offset = self.minutes_used_today  # minutes used today before this round
         spent = np.empty(cand.size)  # the cost of each touch made, in the order made
         made = 0
         carried = 0.0  # the cumulative cost of the candidates before the slice
-        held_idx: list[I64] = []  # touches not yet handed to ``touch``
-        held_t: list[F64] = []
-        held = 0
-        calls = 0
-        again: list[I64] = []
+        held = _Held(self, touch, day_end, cand[:0])
         self.earliest_new_due = np.inf
-
-        def hand(k: int) -> None:
-            """Touch the first ``k`` touches held; keep the touched that are due again today."""
-            nonlocal held, calls
-            if len(held_idx) == 1:
-                idx, t = held_idx[0], held_t[0]
-            else:  # none held (an empty round) is cand[:0]
-                idx = np.concatenate(held_idx) if held_idx else cand[:0]
-                t = np.concatenate(held_t) if held_t else np.zeros(0)
-            held_idx[:], held_t[:] = [idx[k:]], [t[k:]]
-            held -= k
-            calls += 1
-            touch(idx[:k], t[:k])
-            # Only a prospect whose new due time is before the day's end can be due again today;
-            # :meth:`moved_on` keeps the earliest new due time, so most days skip the gather.
-            if self.earliest_new_due < day_end:
-                again.append(idx[:k][self.next_due[idx[:k]] < day_end])
-
         n_take = cand.size
         for lo in range(0, cand.size, ROUND_SLICE):
             who = cand[lo : lo + ROUND_SLICE]
-            slot = self.slot_of(who)
-            if self.cost_table is None:
-                cost = self.step_cost[slot]
-            else:
-                cost = self.cost_table[slot, self.channel_of(who, slot)]
-            # np.cumsum over the round, one slice at a time: the first term carries the sum so far.
-            used_after = cost.copy()
-            used_after[0] += carried
-            np.cumsum(used_after, out=used_after)
-            carried = float(used_after[-1])
-            used_after += offset
+            cost, used_after, carried = self._costs(who, carried, offset)
             take = int(np.searchsorted(used_after, self.capacity, side="right"))
             take = min(take, limit - lo)
             if take < who.size:
                 n_take = lo + max(take, 0)
             if take <= 0:
                 break
-            idx, cost = who[:take], cost[:take]
-            due = self.next_due[idx]
-            # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
-            clock = used_after[:take] - cost
-            clock /= team_minutes
-            clock += start
-            t = np.maximum(due, clock, out=clock)
-            # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
-            stopped = t >= self.stop_at[idx]
-            self.next_due[idx[stopped]] = np.inf
-            ok = t < day_end
-            ok &= ~stopped
-            if not ok.all():
-                idx, t, due, cost = idx[ok], t[ok], due[ok], cost[ok]
-            # Made on a later working day than its due day (:meth:`due_day`): due before
-            # ``late_before``, one comparison instead of each due day.
-            self.touches_late += int(np.count_nonzero(due < late_before))
+            idx, t, cost = self._timed(who[:take], cost[:take], used_after[:take], times)
             spent[made : made + cost.size] = cost
             made += cost.size
-            if idx.size:
-                held_idx.append(idx)
-                held_t.append(t)
-                held += idx.size
-            while held >= batch:
-                hand(batch)
+            held.add(idx, t)
+            while held.count >= batch:
+                held.hand(batch)
             if take < who.size:
                 break
         if n_take <= 0:
             return n_take, 0, cand[:0]
-        if held or calls == 0:  # the rest, or a round whose touches were all stopped
-            hand(held)
+        if held.count or held.calls == 0:  # the rest, or a round whose touches were all stopped
+            held.hand(held.count)
         self.minutes_used_today += float(spent[:made].sum())
-        return n_take, made, np.concatenate(again) if again else cand[:0]
+        return n_take, made, held.due_again()
+
+    def _costs(self, who: I64, carried: float, offset: float) -> tuple[F64, F64, float]:
+        """The minutes each touch of ``who`` costs, the day's minutes used after each, the carry.
+
+        ``carried``: the round's cumulative cost before ``who`` (returned: after it); ``offset``:
+        the minutes used today before the round.
+        """
+        slot = self.slot_of(who)
+        if self.cost_table is None:
+            cost = self.step_cost[slot]
+        else:
+            cost = self.cost_table[slot, self.channel_of(who, slot)]
+        # np.cumsum over the round, one slice at a time: the first term carries the sum so far.
+        used_after = cost.copy()
+        used_after[0] += carried
+        np.cumsum(used_after, out=used_after)
+        carried = float(used_after[-1])
+        used_after += offset
+        return cost, used_after, carried
+
+    def _timed(
+        self, idx: I64, cost: F64, used_after: F64, times: tuple[float, float, float]
+    ) -> tuple[I64, F64, F64]:
+        """The touches of ``idx`` made today: who, when, at what cost (a stopped one is not).
+
+        ``used_after``: the day's minutes used after each touch; ``times``: when the day's work
+        starts and ends, and before when a touch made today is late.
+        """
+        start, day_end, late_before = times
+        team_minutes = self.reps.count * MINUTES_PER_DAY
+        due = self.next_due[idx]
+        # Each touch happens when the rep gets to it: reps work in parallel from 09:00.
+        clock = used_after - cost
+        clock /= team_minutes
+        clock += start
+        t = np.maximum(due, clock, out=clock)
+        # A reply that stops the cadence and arrives before the rep gets to the touch stops it.
+        stopped = t >= self.stop_at[idx]
+        self.next_due[idx[stopped]] = np.inf
+        ok = t < day_end
+        ok &= ~stopped
+        if not ok.all():
+            idx, t, due, cost = idx[ok], t[ok], due[ok], cost[ok]
+        # Made on a later working day than its due day: due before ``late_before``, one
+        # comparison instead of each due day.
+        self.touches_late += int(np.count_nonzero(due < late_before))
+        return idx, t, cost
 
     def late_before(self, day: int) -> float:
         """A touch made on ``day`` is late when it was due before this time.
 
-        Equal to ``day > due_day(due)``: a due time before ``day`` has an earlier due day, except
-        a weekend's (when reps do not work weekends), whose due day is the Monday after it. So on
-        a Monday the two weekend days before it are not late, and on a Sunday the Saturday.
+        That is, made on a later working day than the one it was due on: a due time before
+        ``day`` has an earlier working day, except a weekend's (when reps do not work weekends),
+        whose working day is the Monday after it. So on a Monday the two weekend days before it
+        are not late, and on a Sunday the Saturday.
         """
         if self.reps.work_weekends:
             return float(day)
         weekday = day % 7  # day 0 is a Monday
         return float(day - (2 if weekday == 0 else 1 if weekday == 6 else 0))
-
-    def due_day(self, due: F64) -> F64:
-        """The working day a touch due at ``due`` is made on when no limit binds."""
-        day = np.floor(due)
-        if self.reps.work_weekends:
-            return day
-        weekday = day % 7  # day 0 is a Monday; 5 and 6 are the weekend
-        return day + np.where(weekday >= 5, 7 - weekday, 0)
 
     def slot_of(self, idx: I64) -> npt.NDArray[np.int16]:
         """What each prospect in ``idx`` is sent next: its step, or its variant of the step."""
@@ -346,60 +300,45 @@ class Schedule:
         """A reply arriving at ``at`` ends the cadences of ``who`` from then on."""
         self.stop_at[who] = np.minimum(self.stop_at[who], at)
 
-    def remaining_touches(self, who: I64) -> tuple[int, int]:
-        """Touches the cadence still plans for ``who``: in all, and for the overdue among them.
 
-        Each prospect of ``who`` has a touch due; an overdue one (due before the horizon) was held
-        back by capacity, not by the horizon.
+class _Held:
+    """The touches of a round not yet handed over: handed to ``touch`` in pieces of a batch."""
 
-        What remains depends only on a prospect's place in the cadence (step, cycle, touches in
-        cycle), so it is worked out once per place, not once per prospect.
-        """
-        plan = self.plan
-        place = (self.step[who].astype(np.int64) * (plan.cooldown_cycles + 1) + self.cycle[who]) * (
-            plan.max_touches + 1
-        ) + self.in_cycle[who]
-        overdue = self.next_due[who] < self.horizon
-        places, inverse = np.unique(place, return_inverse=True)
-        first = np.zeros(places.size, np.intp)
-        first[inverse] = np.arange(who.size)  # any prospect at each place
-        step, cycle, in_cycle = (
-            self.step[who][first],
-            self.cycle[who][first],
-            self.in_cycle[who][first],
-        )
-        left = np.ones(places.size, np.int64)
-        alive = np.arange(places.size)
-        for _ in range(plan.max_touches):
-            step, cycle, in_cycle, due = plan.advance(step, cycle, in_cycle, np.zeros(alive.size))
-            more = np.isfinite(due)
-            alive, step, cycle, in_cycle = alive[more], step[more], cycle[more], in_cycle[more]
-            if alive.size == 0:
-                break
-            left[alive] += 1
-        per_place = np.bincount(inverse, minlength=places.size)
-        per_place_overdue = np.bincount(inverse[overdue], minlength=places.size)
-        return int(left @ per_place), int(left @ per_place_overdue)
+    def __init__(
+        self, schedule: Schedule, touch: Callable[[I64, F64], None], day_end: float, none: I64
+    ) -> None:
+        """Hold touches for ``schedule`` until ``day_end``; ``none``: an empty index array."""
+        self.schedule, self.touch, self.day_end, self.none = schedule, touch, day_end, none
+        self.idx: list[I64] = []
+        self.t: list[F64] = []
+        self.count = 0
+        self.calls = 0
+        self.again: list[I64] = []  # the touched that are due again before the day's end
 
-    def limits(self, made: int) -> dict[str, float]:
-        """Whether rep capacity or the horizon bound: touches planned, late, never made.
+    def add(self, idx: I64, t: F64) -> None:
+        """Hold the touches of ``idx`` at ``t``."""
+        if idx.size:
+            self.idx.append(idx)
+            self.t.append(t)
+            self.count += idx.size
 
-        A touch is late when it is made on a later working day than the one it was due on. At the
-        horizon, a prospect still in the cadence whose touch was due before the horizon lost that
-        touch and every later one to capacity; a prospect whose next touch falls after the
-        horizon lost the rest of its cadence to the horizon.
-        """
-        active = np.flatnonzero(np.isfinite(self.next_due) & (self.next_due < self.stop_at))
-        remaining, overdue = self.remaining_touches(active) if active.size else (0, 0)
-        cut = remaining - overdue
-        available = self.work_days * self.capacity
-        return {
-            "touches_planned": made + overdue + cut,
-            "touches_on_time": made - self.touches_late,
-            "touches_late": self.touches_late,
-            "touches_never_made_capacity": overdue,
-            "touches_never_made_horizon": cut,
-            "working_days": self.work_days,
-            "capacity_bound_days": self.bound_days,
-            "rep_utilisation": self.minutes_used / available if available > 0 else 0.0,
-        }
+    def hand(self, k: int) -> None:
+        """Touch the first ``k`` touches held; keep the touched that are due again today."""
+        if len(self.idx) == 1:
+            idx, t = self.idx[0], self.t[0]
+        else:  # none held (an empty round) is the empty index array
+            idx = np.concatenate(self.idx) if self.idx else self.none
+            t = np.concatenate(self.t) if self.t else np.zeros(0)
+        self.idx[:], self.t[:] = [idx[k:]], [t[k:]]
+        self.count -= k
+        self.calls += 1
+        self.touch(idx[:k], t[:k])
+        # Only a prospect whose new due time is before the day's end can be due again today;
+        # Schedule.moved_on keeps the earliest new due time, so most days skip the gather.
+        sched = self.schedule
+        if sched.earliest_new_due < self.day_end:
+            self.again.append(idx[:k][sched.next_due[idx[:k]] < self.day_end])
+
+    def due_again(self) -> I64:
+        """The touched prospects that are due again before the day's end."""
+        return np.concatenate(self.again) if self.again else self.none

@@ -1,28 +1,25 @@
 """One touch to a batch of prospects, as a pipeline of named model steps (docs/model.md, 1).
 
-A :class:`Touch` holds the prospects touched at once (row ``k`` of every array is one touch) and
-what each step finds out; :data:`PIPELINE` is the order of the steps. Each step is a small
-function of the :class:`World` (parameters, traits, state) and the touch, whose equation is the
+A :class:`~sim.model.batch.Touch` holds the prospects touched at once and what each step finds
+out; :data:`PIPELINE` is the order of the steps. Each step is a small function of the
+:class:`~sim.model.batch.World` (parameters, traits, state) and the touch, whose equation is the
 one in ``docs/model.md``; only :func:`update` writes the prospects' state. Scheduling (which
-prospects are due), tallies and the SimPy processes live in :mod:`sim.model.engine`.
+prospects are due), the books and the SimPy processes are the engine's (:mod:`sim.model.engine`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.model import response as rf
-from sim.model.arrays import I64, B
-from sim.model.arrays import Floats as F64  # noqa: N814 (float arrays of any precision)
+from sim.model.batch import Touch, World
 from sim.model.channels import PHONE, REFERRAL
 from sim.model.config import ModelConfig
 from sim.model.draws import Purpose, normal, uniform
-from sim.model.need import NeedTrack
 from sim.model.population import (
     A_COL,
     BASE_COL,
@@ -35,98 +32,10 @@ from sim.model.population import (
     UNTIL_COL64,
     VOICEMAIL_BYTE,
     W_COL,
-    Prospects,
-    ProspectState,
 )
-from sim.model.strategy import Plan
 
 #: Outcome codes (also the order of the outcome columns of ``by_touch``).
 NONE, POSITIVE, NEGATIVE, OPT_OUT, MEETING = 0, 1, 2, 3, 4
-
-
-@dataclass
-class World:
-    """What the model steps read: parameters, traits and the arm's per-prospect state."""
-
-    cfg: ModelConfig
-    model: Any  # sim.model.engine.ModelArrays: per-channel and per-message parameter arrays
-    prospects: Prospects
-    state: ProspectState
-    plan: Plan
-    need: NeedTrack
-    shocks: npt.NDArray[np.float32]
-    outcome: npt.NDArray[np.int8]  # the latest delivered outcome per prospect
-    pending_at: F64  # arrival time of the reply in flight (inf: none)
-    wrong_name_rate: float
-    connector_warmth: float
-    callback_matches: bool
-    msg_col: npt.NDArray[np.intp]  # column of state.counts of each message kind
-    ch_col: npt.NDArray[np.intp]  # column of state.counts of each channel
-    channel: int = -1  # the one channel every touch uses (an arm of one channel), or -1
-
-
-@dataclass
-class Touch:
-    """A batch of touches and what the model steps found out about each."""
-
-    idx: I64  # prospects
-    t: npt.NDArray[np.float64]  # times
-    counter: npt.NDArray[np.uint64]  # keys of this touch's draws (sim.model.draws)
-    slot: npt.NDArray[np.int16]
-    ch: npt.NDArray[np.intp]
-    msg: npt.NDArray[np.intp]
-    # The prospects' records (sim.model.population.ProspectState.rows), gathered once by decay and
-    # stored back whole by update.
-    rec: npt.NDArray[np.float32] = field(init=False)
-    # The state before the touch, as stored (gathered once; the engine's running means read it).
-    t_state: npt.NDArray[np.float64] = field(init=False)
-    base: npt.NDArray[np.float32] = field(init=False)  # warmth baseline
-    w_excess: npt.NDArray[np.float32] = field(init=False)  # stored warmth minus its baseline
-    f_stored: npt.NDArray[np.float32] = field(init=False)
-    a_stored: npt.NDArray[np.float32] = field(init=False)
-    w: F64 = field(init=False)  # warmth, familiarity, annoyance at the touch (after decay)
-    f: F64 = field(init=False)
-    a: F64 = field(init=False)
-    # (touches, columns of state.counts): noticed exposures per message kind, recovered to the
-    # touch, then touches received per channel before this one (World.msg_col, World.ch_col).
-    counts: F64 = field(init=False)
-    need: B = field(init=False)
-    phone: bool = field(init=False)  # any phone touch in the batch
-    p_answer: F64 = field(init=False)  # chance a dial is picked up (unset without a dial)
-    answered: B = field(init=False)  # a live conversation (phone)
-    voicemail: B = field(init=False)  # a voicemail left (phone, not answered)
-    load: F64 = field(init=False)
-    p_notice: F64 = field(init=False)
-    noticed: B = field(init=False)
-    seen: I64 = field(init=False)  # positions of the noticed touches in the batch
-    referral: bool = field(init=False)  # any referral touch in the batch
-    intro: B = field(init=False)  # a referral that reached a connector
-    wrong_name_rate: float = field(init=False)
-    decides: I64 = field(init=False)  # positions of the touches that may decide an outcome now
-    # The chances of the outcomes, worked out only for the eligible touches (``decides``).
-    p_pos: F64 = field(init=False)
-    p_neg: F64 = field(init=False)
-    p_opt: F64 = field(init=False)
-    kind: npt.NDArray[np.int8] = field(init=False)  # the outcome this touch decided
-    delay: F64 = field(init=False)  # days until its reply arrives
-    # The state after the touch, as stored (float32), for the engine's running means.
-    w_after: npt.NDArray[np.float32] = field(init=False)
-    f_after: npt.NDArray[np.float32] = field(init=False)
-    a_after: npt.NDArray[np.float32] = field(init=False)
-
-    def wrong_name_at(self, pos: npt.NDArray[np.intp] | slice = slice(None)) -> B:
-        """The rep got the name wrong, for the touches at positions ``pos`` (default: all).
-
-        Drawn on demand: the engine needs it only for the touches that may decide an outcome.
-        """
-        if self.wrong_name_rate > 0.0:
-            return uniform(self.counter[pos], Purpose.WRONG_NAME) < self.wrong_name_rate
-        return np.zeros(self.counter[pos].size, np.bool_)  # a uniform is never below 0
-
-    @property
-    def wrong_name(self) -> B:
-        """The rep got the name wrong (the whole batch)."""
-        return self.wrong_name_at()
 
 
 def per_channel(world: World, table: npt.NDArray[Any], ch: npt.NDArray[np.intp]) -> Any:
@@ -287,45 +196,30 @@ def respond(world: World, b: Touch) -> None:
     k = b.decides = b.seen[ok]
     idx, msg, ch, prior = seen_idx[ok], b.msg[k], b.ch[k], prior[ok]
     w, f, a, need = b.w[k], b.f[k], b.a[k], b.need[k]
-    habit = cfg.habituation_varied if plan.vary_messages else cfg.habituation_identical
-    mismatch = 0.0 if world.callback_matches else cfg.callback_mismatch
+    wt = reply_weights(cfg, plan.vary_messages, world.callback_matches)
     # The prospect's own propensity to reply at all, the same on every touch (frailty, 2.14).
     frailty = cfg.responsiveness_sd * p.responsiveness[idx]
     value = m.message_value[msg]
     width = b.counts.shape[1]
     flat = b.counts.reshape(-1)
-    tedium = cfg.wearout * flat[k * width + per_channel(world, world.ch_col, ch)]  # wear-out (2.6)
-    pos_logit = (
-        per_channel(world, m.response_base, ch)
-        + value
-        + cfg.response_warmth * w
-        + cfg.response_familiarity * f
-        + cfg.response_need * need
-        + cfg.response_annoyance * a
-        + habit * flat[k * width + world.msg_col[msg]]
-        - tedium
-        + cfg.wrong_name * b.wrong_name_at(k)
-        + mismatch * b.voicemail[k]
-        + cfg.conversation_bonus * b.answered[k]
-        + frailty
+    received = flat[k * width + per_channel(world, world.ch_col, ch)]  # wear-out (2.6)
+    pos_logit = rf.reply_log_odds(
+        wt,
+        per_channel(world, m.response_base, ch),
+        value,
+        w,
+        f,
+        need,
+        a,
+        flat[k * width + world.msg_col[msg]],
+        received,
+        b.wrong_name_at(k),
+        b.voicemail[k],
+        b.answered[k],
+        frailty,
     )
-    neg_logit = (
-        cfg.negative_base
-        + m.negative_message[msg]
-        + cfg.negative_annoyance * a
-        + cfg.negative_need * need
-        + cfg.negative_warmth * w
-        + frailty
-        - tedium
-    )
-    # Opting out: annoyance pushes, a relationship, a known name and a useful message hold back.
-    opt_logit = (
-        per_channel(world, m.optout_base, ch)
-        + cfg.optout_annoyance * a
-        + cfg.optout_warmth * w
-        + cfg.optout_familiarity * f
-        + cfg.optout_value * value
-    )
+    neg_logit = rf.negative_log_odds(wt, m.negative_message[msg], w, need, a, received, frailty)
+    opt_logit = rf.optout_log_odds(wt, per_channel(world, m.optout_base, ch), value, w, f, a)
     p_pos, p_neg, p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
     # Whoever said no, and whoever never replies (the wrong person, no need at all), may still
     # opt out but sends no reply (the mover-stayer mixture, 2.14).
@@ -333,6 +227,33 @@ def respond(world: World, b: Touch) -> None:
     p_pos[silent] = 0.0
     p_neg[silent] = 0.0
     b.p_pos, b.p_neg, b.p_opt = p_pos, p_neg, p_opt
+
+
+def reply_weights(cfg: ModelConfig, vary_messages: bool, callback_matches: bool) -> rf.ReplyWeights:
+    """The weights of the reply and opt-out log-odds in ``cfg`` for a plan and a team.
+
+    ``vary_messages``: the plan sends more than one kind of message (habituation, 2.6);
+    ``callback_matches``: a voicemail's call-back number is the one dialled (no mismatch).
+    """
+    return rf.ReplyWeights(
+        response_warmth=cfg.response_warmth,
+        response_familiarity=cfg.response_familiarity,
+        response_need=cfg.response_need,
+        response_annoyance=cfg.response_annoyance,
+        habituation=cfg.habituation_varied if vary_messages else cfg.habituation_identical,
+        wearout=cfg.wearout,
+        wrong_name=cfg.wrong_name,
+        callback_mismatch=0.0 if callback_matches else cfg.callback_mismatch,
+        conversation_bonus=cfg.conversation_bonus,
+        negative_base=cfg.negative_base,
+        negative_annoyance=cfg.negative_annoyance,
+        negative_need=cfg.negative_need,
+        negative_warmth=cfg.negative_warmth,
+        optout_annoyance=cfg.optout_annoyance,
+        optout_warmth=cfg.optout_warmth,
+        optout_familiarity=cfg.optout_familiarity,
+        optout_value=cfg.optout_value,
+    )
 
 
 def outcome(world: World, b: Touch) -> None:
