@@ -14,20 +14,20 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
+from sim.cli.reference import REFERENCE_DIR, write_reference
 from sim.report.study import (
-    EXPERIMENT_DIR,
-    NOTES_DIR,
-    REFERENCE_DIR,
+    NOTES,
     STUDIES,
+    StudyError,
     answer_single,
     answer_sweep,
     read_note,
     render_report,
-    write_reference,
 )
 from sim.run.registry import compose
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENT_DIR = ROOT / "sim" / "conf" / "experiment"
 SEEDS = ROOT.parent / "shared" / "seeds"
 #: Cheap studies regenerated in the test (one single run; the sweep path is covered by cool_down's
 #: answer test on a synthetic table, and by the reference folder's tables).
@@ -52,6 +52,13 @@ def test_every_study_composes_names_itself_and_has_a_note(name: str) -> None:
         assert _norm(note.passage) in _norm((SEEDS / note.seed_file).read_text())
 
 
+def test_a_name_that_is_not_a_study_is_refused_with_the_studies() -> None:
+    with pytest.raises(
+        StudyError, match="study='nope' is not allowed: one of entitlement_vs_value"
+    ):
+        read_note("nope")
+
+
 def test_stalker_mode_arms_send_the_same_touches_at_different_spacing() -> None:
     cfg = compose(["+experiment=stalker_mode"])
     kinds = {
@@ -67,7 +74,7 @@ def test_readme_lists_every_study_with_its_command() -> None:
     assert "For trainers" in text
     for name in STUDIES:
         assert f"outreach-sim +experiment={name}" in text
-        assert f"outreach-sim +experiment={name}" in (NOTES_DIR / "README.md").read_text()
+        assert f"outreach-sim +experiment={name}" in (NOTES / "README.md").read_text()
 
 
 def _summary(diff: tuple[float, float, float], opt: tuple[float, float, float]) -> pd.DataFrame:
