@@ -1,4 +1,4 @@
-"""Traces for journeys: every prospect followed through a few arms, and two sweep jobs as one run.
+"""Traces for journeys: every prospect followed through a few arms; two sweep jobs as one run.
 
 A report follows one prospect through two arms (:mod:`sim.report.journey` draws and words it);
 the runs it reads are made here. Arms of one config share prospects and random streams, so a
@@ -8,14 +8,17 @@ trace row's prospect ``i`` is the same person in every arm.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
 
 import pandas as pd
+from omegaconf import DictConfig, OmegaConf
 
 from sim.model.config import ExperimentConfig, validate
 from sim.model.population import Prospects
 from sim.run.api import arm_sizes, replicate_runs
-from sim.run.registry import compose
+from sim.run.registry import to_experiment
 
 
 def follow_everyone(
@@ -47,29 +50,38 @@ def follow_everyone(
     return rows, prospects
 
 
+def job_config(job_dir: Path) -> ExperimentConfig:
+    """The config a finished job ran, read back from its ``config.yaml`` (no composition).
+
+    A job's ``config.yaml`` is its composed config, resolved, so reading it into the schema gives
+    the config the job ran; unlike composing, this works while a Hydra app is running (a sweep's
+    report is written from its callback).
+    """
+    schema = OmegaConf.structured(ExperimentConfig)
+    merged = OmegaConf.merge(schema, OmegaConf.load(job_dir / "config.yaml"))
+    # Merged into a structured mapping, the result is a mapping (a list would not merge).
+    return to_experiment(cast(DictConfig, merged))
+
+
 def pair_config(
-    study: str,
-    jobs: tuple[Mapping[str, str], Mapping[str, str]],
+    jobs: tuple[ExperimentConfig, ExperimentConfig],
     arms: tuple[str, str],
     suffixes: tuple[str, str],
 ) -> ExperimentConfig:
-    """Two arms from two jobs of a study's sweep in one config: the baseline setting and the best.
+    """Two arms from two jobs of a sweep in one config: the baseline setting and the best.
 
     Arms of one config share prospects and random streams, so the journey follows the same
     person through both (a list-size sweep changes only the arm, never the model).
 
     Args:
-        study: The study (``+experiment=NAME``).
-        jobs: The swept overrides of the baseline's job and of the best job.
+        jobs: The configs of the baseline's job and of the best job (:func:`job_config`).
         arms: The baseline's arm in its job, the best arm in its job.
         suffixes: Added to each arm's label (the report says each job's setting in words).
 
     Returns:
         A config of one replicate with the arms ``baseline`` and ``best``; the best job's model.
     """
-    base, best = jobs
-    base_cfg = compose([f"+experiment={study}", *(f"{k}={v}" for k, v in base.items())])
-    best_cfg = compose([f"+experiment={study}", *(f"{k}={v}" for k, v in best.items())])
+    base_cfg, best_cfg = jobs
     cfg = copy.deepcopy(best_cfg)
     first = copy.deepcopy(base_cfg.strategy[arms[0]])
     second = copy.deepcopy(best_cfg.strategy[arms[1]])

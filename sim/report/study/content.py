@@ -41,13 +41,13 @@ class Follow:
 
     Attributes:
         arms: The baseline's arm and the best arm.
-        jobs: For a sweep, the swept overrides of the baseline's job and of the best job (the
-            run layer puts the two arms in one config); ``None``: two arms of the run's config.
+        jobs: For a sweep, the folders of the baseline's job and of the best job (the run layer
+            puts the two arms in one config); ``None``: two arms of the run's config.
         suffixes: For a sweep, what each arm's label gets (its job's setting in words).
     """
 
     arms: tuple[str, str]
-    jobs: tuple[dict[str, str], dict[str, str]] | None = None
+    jobs: tuple[Path, Path] | None = None
     suffixes: tuple[str, str] = ("", "")
 
 
@@ -213,16 +213,16 @@ def _best_against_baseline(
         content.answer, content.rep_time = head, content.rep_time[:1]
         return
     content.answer = setting + head
-    content.follow = _follow(overrides[base_job], overrides[best_job], (base_arm, best_arm))
+    suffixes = _suffixes(overrides[base_job], overrides[best_job], (base_arm, best_arm))
+    content.follow = Follow((base_arm, best_arm), (jobs[base_job], jobs[best_job]), suffixes)
 
 
-def _follow(base: dict[str, str], best: dict[str, str], arms: tuple[str, str]) -> Follow:
-    """Two jobs' arms to follow side by side, each label saying its job's setting."""
+def _suffixes(base: dict[str, str], best: dict[str, str], arms: tuple[str, str]) -> tuple[str, str]:
+    """What the labels of two jobs' arms followed side by side get: each job's setting."""
     params = list(best)
     first = (
         f", {value_text(params, [base[p] for p in params])}"
         if base != best or arms[0] == arms[1]
         else ""
     )
-    second = f", {value_text(params, [best[p] for p in params])}"
-    return Follow(arms, (base, best), (first, second))
+    return first, f", {value_text(params, [best[p] for p in params])}"

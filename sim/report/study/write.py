@@ -16,7 +16,7 @@ from sim.report.study.journeys import journey_pngs
 from sim.report.study.notes import StudyError, read_note
 from sim.report.study.page import render_report
 from sim.report.study.words import PRIMARY
-from sim.run.journeys import follow_everyone, pair_config
+from sim.run.journeys import follow_everyone, job_config, pair_config
 from sim.run.outputs import write_bytes, write_csv, write_text
 from sim.run.registry import to_experiment
 
@@ -29,7 +29,8 @@ def _journeys(exp: ExperimentConfig, follow: Follow) -> list[tuple[str, str, byt
     if follow.jobs is None:
         cfg, arms = exp, follow.arms
     else:
-        cfg = pair_config(str(exp.study), follow.jobs, follow.arms, follow.suffixes)
+        jobs = (job_config(follow.jobs[0]), job_config(follow.jobs[1]))
+        cfg = pair_config(jobs, follow.arms, follow.suffixes)
         arms = ("baseline", "best")
     traced, prospects = follow_everyone(cfg, arms)
     return journey_pngs(cfg, traced, prospects, arms)
