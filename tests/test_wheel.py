@@ -4,6 +4,7 @@ from any folder, every workshop study included."""
 from __future__ import annotations
 
 import html
+import os
 import subprocess
 import sys
 import sysconfig
@@ -20,10 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 #: Small enough for a test; a study still runs every arm (and every job of its sweep).
 SMALL_STUDY = ["population.size=100", "replications=2", "horizon_days=30"]
+#: The installed package only: a PYTHONPATH (a source tree first on the path) is not passed on.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def _pip(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "pip", *args], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "pip", *args], check=True, capture_output=True, env=ENV)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_from_another_folder(
             "print(sim.__file__); print(l.__file__)",
         ],
         cwd=elsewhere,
+        env=ENV,
         check=True,
         capture_output=True,
         text=True,
@@ -90,6 +94,7 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_from_another_folder(
     done = subprocess.run(
         [app, *small, "strategy=[entitlement,benefit_led]"],
         cwd=elsewhere,
+        env=ENV,
         capture_output=True,
         text=True,
         check=False,
@@ -109,6 +114,7 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_from_another_folder(
             "hydra.sweep.dir=sweep",
         ],
         cwd=elsewhere,
+        env=ENV,
         capture_output=True,
         text=True,
         check=False,
@@ -125,6 +131,7 @@ def test_the_installed_wheel_runs_every_study_from_another_folder(
     done = subprocess.run(
         [installed.app, f"+experiment={study}", *SMALL_STUDY, *folders],
         cwd=tmp_path,
+        env=ENV,
         capture_output=True,
         text=True,
         check=False,
