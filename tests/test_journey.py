@@ -2,10 +2,12 @@
 (sim.report.journey)."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 
 from sim.model.config import ExperimentConfig, validate
 from sim.model.engine import ArmRun
@@ -19,7 +21,7 @@ from sim.report.journey import (
     typical_prospect,
 )
 from sim.run.api import replicate_runs, run_arms
-from sim.run.journeys import follow_everyone
+from sim.run.journeys import follow_everyone, job_config, pair_config
 from sim.run.registry import compose
 
 ARMS = ["entitlement", "benefit_led"]
@@ -164,3 +166,19 @@ def test_every_panel_shows_the_highest_annoyance() -> None:
     grid = np.linspace(*fig.get_axes()[0].get_xlim(), 600)
     peak = max(float(state_curves(j, stalker, grid)["annoyance"].max()) for j in journeys)
     assert fig.get_axes()[0].get_ylim()[1] >= peak
+
+
+def test_two_jobs_of_a_sweep_read_back_from_their_folders_make_one_pair(tmp_path: Path) -> None:
+    jobs = []
+    for pause in (3, 14):
+        cfg = compose(["+experiment=cool_down", f"strategy.cool_down.cooldown.pause_days={pause}"])
+        (tmp_path / str(pause)).mkdir()
+        (tmp_path / str(pause) / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+        assert job_config(tmp_path / str(pause)) == cfg
+        jobs.append(cfg)
+    pair = pair_config((jobs[0], jobs[1]), ("cool_down", "cool_down"), (", 3 days", ", 14 days"))
+    assert list(pair.strategy) == ["baseline", "best"] and pair.baseline == "baseline"
+    assert pair.replications == 1 and pair.model == jobs[1].model
+    assert pair.strategy["baseline"].label == f"{jobs[0].strategy['cool_down'].label}, 3 days"
+    pauses = [pair.strategy[a].cooldown.pause_days for a in ("baseline", "best")]
+    assert pauses == [3, 14]

@@ -53,9 +53,10 @@ def follow_everyone(
 def job_config(job_dir: Path) -> ExperimentConfig:
     """The config a finished job ran, read back from its ``config.yaml`` (no composition).
 
-    A job's ``config.yaml`` is its composed config, resolved, so reading it into the schema gives
-    the config the job ran; unlike composing, this works while a Hydra app is running (a sweep's
-    report is written from its callback).
+    A job's ``config.yaml`` is its composed config, resolved (less ``resume`` and ``outputs``,
+    which change no result: they come back at their defaults), so reading it into the schema
+    gives the config the job ran; unlike composing, this works while a Hydra app is running (a
+    sweep's report is written from its callback).
     """
     schema = OmegaConf.structured(ExperimentConfig)
     merged = OmegaConf.merge(schema, OmegaConf.load(job_dir / "config.yaml"))
