@@ -23,7 +23,7 @@ STUDIES: tuple[str, ...] = (
     "callback_entitlement",
 )
 #: The folder of the notes (and of their index, ``README.md``), in the installed package.
-NOTES: Traversable = resources.files(__package__ or "sim.report.study") / "notes"
+NOTES: Traversable = resources.files("sim.report.study") / "notes"
 
 
 class StudyError(ValueError):
