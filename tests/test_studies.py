@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from sim.cli.reference import REFERENCE_DIR, write_reference
+from sim.cli.reference import REFERENCE_DIR, main, write_reference
 from sim.report.study import (
     NOTES,
     STUDIES,
@@ -57,6 +57,14 @@ def test_a_name_that_is_not_a_study_is_refused_with_the_studies() -> None:
         StudyError, match="study='nope' is not allowed: one of entitlement_vs_value"
     ):
         read_note("nope")
+
+
+def test_the_reference_command_refuses_an_unknown_study(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nope"]) == 2
+    assert main([]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: study='nope' is not allowed: --all or any of entitlement")
+    assert err[1].startswith("error: study='' is not allowed")
 
 
 def test_stalker_mode_arms_send_the_same_touches_at_different_spacing() -> None:
