@@ -1,4 +1,4 @@
-"""Fit benchmark (issue 15): `outreach-sim-fit` on a synthetic log of about 100,000 touches.
+"""Fit benchmark: `outreach-sim-fit` on a synthetic log of about 100,000 touches.
 
 Target: under two minutes on 2 cores, end to end (reading and checking the log, the fit, the
 report with its replayed curves, the files). Run: `make benchmark-fit` or

@@ -1,4 +1,4 @@
-"""Recovery study (issue 15): fit logs simulated at known parameters; report interval coverage.
+"""Recovery study: fit logs simulated at known parameters; report interval coverage.
 
 `.venv/bin/python benchmarks/fit_recovery.py [--quick]`. Each case simulates a log with
 sim.fit.synthetic at a known truth, fits it with sim.fit.estimate.fit at its default settings,

@@ -1,7 +1,7 @@
-"""How much a compiled touch step would gain: the decay step in Numba against NumPy (issue 13).
+"""How much a compiled touch step would gain: the decay step in Numba against NumPy.
 
 Not part of the package and not run by the tests: Numba is not a dependency (docs/performance.md,
-"Sixth session: what is left of 3x"). With ``numba`` installed (``pip install numba==0.68.1``),
+"Targets": what 3x would take). With ``numba`` installed (``pip install numba==0.68.1``),
 ``python benchmarks/numba_decay.py`` runs the benchmark's 100,000-prospect cadence, keeps one chunk
 of a late working day as :func:`sim.model.touch.decay` saw it, and times the step's NumPy form (as
 in ``decay``, without the need walk) against two ``@njit`` loops around NumPy's own ``exp2``
@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ from sim.run.api import run_arms  # noqa: E402
 
 PROSPECTS = 100_000
 REPEAT = 30
+#: A form of the decay step: what it worked out, as arrays.
+Step = Callable[[], tuple[np.ndarray, ...]]
 
 
 def capture() -> tuple[Any, Any]:
@@ -100,8 +103,8 @@ def apply(rec, factor, n_counts, base, w_excess, f_stored, a_stored, w, f, a, co
             counts[j, c] = np.float64(rec[j, COUNTS_COL + c]) * factor[3, j]
 
 
-def main() -> int:
-    world, b = capture()
+def steps(world: Any, b: Any) -> tuple[Step, Step]:
+    """The decay step of chunk ``b`` compiled and as NumPy, each returning what it worked out."""
     st, cfg, idx, t = world.state, world.cfg, b.idx, b.t
     half_lives = np.array(
         [
@@ -143,25 +146,32 @@ def main() -> int:
         np.multiply(counts, factor[3][:, None], out=counts)
         return rec, t_state, w_excess, w, f, a, counts
 
+    return compiled, numpy_step
+
+
+def best(step: Step, evict: np.ndarray | None) -> float:
+    """Microseconds of the fastest of ``REPEAT`` calls; ``evict``: an array written before each."""
+    times = []
+    for _ in range(REPEAT):
+        if evict is not None:
+            np.add(evict, 1.0, out=evict)
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return min(times) * 1e6
+
+
+def main() -> int:
+    world, b = capture()
+    compiled, numpy_step = steps(world, b)
     for x, y in zip(compiled(), numpy_step(), strict=True):
         if not np.array_equal(np.ascontiguousarray(x).view(np.uint8), y.view(np.uint8)):
             print("numba_decay: the compiled step differs from NumPy's", file=sys.stderr)
             return 1
-    print(f"a chunk of {idx.size} touches, records of {st.width} float32: the same bits")
+    print(f"a chunk of {b.idx.size} touches, records of {world.state.width} float32: the same bits")
     junk = np.zeros(1_000_000)  # 8 MB: more than the L2 cache, as a chunk's other steps use
-
-    def best(step: Any, evict: bool) -> float:
-        times = []
-        for _ in range(REPEAT):
-            if evict:
-                np.add(junk, 1.0, out=junk)
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
-        return min(times) * 1e6
-
-    for evict in (False, True):
-        label = "caches evicted" if evict else "caches warm"
+    for evict in (None, junk):
+        label = "caches warm" if evict is None else "caches evicted"
         print(
             f"{label}: NumPy {best(numpy_step, evict):.0f} us, "
             f"Numba {best(compiled, evict):.0f} us (best of {REPEAT})"

@@ -204,59 +204,87 @@ class PlainModel:
         inc = self.annoyance_increment * self.annoyance_message[msg]
         a += inc if noticed else inc * m.annoyance_unnoticed
         if noticed and not me.pending and me.outcome in (NONE, NEGATIVE):
-            pos_logit = (
-                self.response_base
-                + self.message_value[msg]
-                + m.response_warmth * w
-                + m.response_familiarity * f
-                + m.response_need * need
-                + m.response_annoyance * a
-                + self.habit * me.exposures[msg]
-                - m.wearout * received
-                + m.wrong_name * (u_name < self.wrong_name_rate)
-                + m.responsiveness_sd * me.responsiveness
-            )
-            neg_logit = (
-                m.negative_base
-                + self.negative_message[msg]
-                + m.negative_annoyance * a
-                + m.negative_need * need
-                + m.negative_warmth * w
-                - m.wearout * received
-                + m.responsiveness_sd * me.responsiveness
-            )
-            opt_logit = (
-                self.optout_base
-                + m.optout_annoyance * a
-                + m.optout_warmth * w
-                + m.optout_familiarity * f
-                + m.optout_value * self.message_value[msg]
-            )
-            p_pos, p_neg, p_opt = rf.outcome_probabilities(pos_logit, neg_logit, opt_logit)
-            if me.outcome == NEGATIVE or not me.reachable:
-                p_pos = p_neg = 0.0
-            kind = NONE
-            if u_outcome < p_opt:
-                kind = OPT_OUT
-            elif u_outcome < p_opt + p_pos:
-                kind = POSITIVE
-            elif u_outcome < p_opt + p_pos + p_neg:
-                kind = NEGATIVE
-            if kind != NONE:
-                delay = float(
-                    rf.reply_delay_quantile(
-                        rng.standard_normal(), self.reply_delay, m.reply_delay_sd
-                    )
-                )
-                me.pending = True
-                if kind in self.stops:
-                    me.stop_at = min(me.stop_at, now + delay)
-                env.process(self.reply(env, me, base, kind, delay))
+            wrong = bool(u_name < self.wrong_name_rate)
+            logits = self.logits(me, msg, (w, f, a), need, received, wrong)
+            self.decide(env, me, base, logits, u_outcome)
         if noticed:
             me.exposures[msg] += 1.0
             w = float(rf.warmth_after_touch(w, self.warmth_deposit[msg], a, m.warmth_annoyance))
             f = float(rf.familiarity_after_touch(f, self.familiarity_gain))
         me.warmth, me.familiarity, me.annoyance, me.t_state, me.need = w, f, a, now, need
+
+    def logits(
+        self,
+        me: Person,
+        msg: int,
+        state: tuple[float, float, float],
+        need: bool,
+        received: float,
+        wrong_name: bool,
+    ) -> tuple[float, float, float]:
+        """Log-odds of a positive reply, a negative one and an opt-out, as the engine's."""
+        m = self.m
+        w, f, a = state
+        pos_logit = (
+            self.response_base
+            + self.message_value[msg]
+            + m.response_warmth * w
+            + m.response_familiarity * f
+            + m.response_need * need
+            + m.response_annoyance * a
+            + self.habit * me.exposures[msg]
+            - m.wearout * received
+            + m.wrong_name * wrong_name
+            + m.responsiveness_sd * me.responsiveness
+        )
+        neg_logit = (
+            m.negative_base
+            + self.negative_message[msg]
+            + m.negative_annoyance * a
+            + m.negative_need * need
+            + m.negative_warmth * w
+            - m.wearout * received
+            + m.responsiveness_sd * me.responsiveness
+        )
+        opt_logit = (
+            self.optout_base
+            + m.optout_annoyance * a
+            + m.optout_warmth * w
+            + m.optout_familiarity * f
+            + m.optout_value * self.message_value[msg]
+        )
+        return pos_logit, neg_logit, opt_logit
+
+    def decide(
+        self,
+        env: simpy.Environment,
+        me: Person,
+        base: float,
+        logits: tuple[float, float, float],
+        u_outcome: float,
+    ) -> None:
+        """Draw the touch's outcome; start the reply's process when there is one."""
+        m, now = self.m, env.now
+        p_pos, p_neg, p_opt = rf.outcome_probabilities(*logits)
+        if me.outcome == NEGATIVE or not me.reachable:
+            p_pos = p_neg = 0.0
+        kind = NONE
+        if u_outcome < p_opt:
+            kind = OPT_OUT
+        elif u_outcome < p_opt + p_pos:
+            kind = POSITIVE
+        elif u_outcome < p_opt + p_pos + p_neg:
+            kind = NEGATIVE
+        if kind != NONE:
+            delay = float(
+                rf.reply_delay_quantile(
+                    self.rng.standard_normal(), self.reply_delay, m.reply_delay_sd
+                )
+            )
+            me.pending = True
+            if kind in self.stops:
+                me.stop_at = min(me.stop_at, now + delay)
+            env.process(self.reply(env, me, base, kind, delay))
 
     def reply(
         self, env: simpy.Environment, me: Person, base: float, kind: int, delay: float

@@ -1,9 +1,9 @@
-"""Time the sweep pre-flight (``sim.cli.guard.check_command``) in-process: issue 13.
+"""Time the sweep pre-flight (``sim.cli.guard.check_command``) in-process.
 
 ``python benchmarks/preflight.py`` times a 200-configuration sweep (two strategy choices, two
 populations, 50 seeds; or the sweep given as arguments, e.g. ``-m 'seed=range(0,200)'
-population.size=200``), first with every configuration fully composed (the old pre-flight,
-``JobComposer.compose`` replaced by ``compose_job``), then as the guard does it now.
+population.size=200``), first with every configuration fully composed (``JobComposer.compose``
+replaced by ``compose_job``), then as the guard composes them: each choice of groups once.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from sim.model.channels import N_CHANNELS
 from sim.model.config import ExperimentConfig, PerChannel, StrategyConfig
 from sim.model.engine import WORK_START, ArmRun
 from sim.run.api import replicate_runs
@@ -59,7 +60,7 @@ def experiment(
     if no_stops:
         for s in cfg.strategy.values():
             s.stop_on = []
-        cfg.model.optout_base = PerChannel(*([-1e3] * 7))
+        cfg.model.optout_base = PerChannel(*([-1e3] * N_CHANNELS))
         cfg.model.optout_annoyance = 0.0
     return cfg
 

@@ -13,7 +13,8 @@ import pytest
 ENGINE = Path(__file__).resolve().parent.parent / "benchmarks" / "engine.py"
 
 
-def load_bench() -> ModuleType:
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
     """benchmarks/ is not a package: load engine.py by path."""
     spec = importlib.util.spec_from_file_location("bench_engine", ENGINE)
     assert spec is not None and spec.loader is not None
@@ -23,8 +24,7 @@ def load_bench() -> ModuleType:
     return module
 
 
-def test_numpy_floor_counts_touches_like_the_workload() -> None:
-    bench = load_bench()
+def test_numpy_floor_counts_touches_like_the_workload(bench: ModuleType) -> None:
     n, steps = 20_000, 8
     result = bench.numpy_floor(n, steps, seed=3)
     # Same seed, same count: the floor has a generator of its own.
@@ -35,17 +35,17 @@ def test_numpy_floor_counts_touches_like_the_workload() -> None:
     assert n <= result["touches"] <= n * steps
 
 
-def test_bad_sweep_size_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    bench = load_bench()
+def test_bad_sweep_size_is_one_line_and_exit_2(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert bench.main(["--sweep-configs", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--sweep-configs" in err[0]
 
 
 def test_bad_repeat_or_comparison_tree_is_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    bench: ModuleType, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    bench = load_bench()
     assert bench.main(["--repeat", "0"]) == 2
     assert bench.main(["--compare-with", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -53,9 +53,9 @@ def test_bad_repeat_or_comparison_tree_is_one_line_and_exit_2(
 
 
 def test_best_engines_alternate_trees_and_keep_the_fastest(
+    bench: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    bench = load_bench()
     calls: list[str] = []
     walls = {"a": iter([3.0, 1.0, 2.0]), "b": iter([5.0, 6.0, 4.0])}
 

@@ -1,14 +1,14 @@
-"""A sweep's first result (issue 13): its first configuration simulated ahead, Hydra's mode known.
+"""A sweep's first result: its first configuration simulated ahead, and Hydra's mode known early.
 
-Timings live in benchmarks/engine.py (``first_result_row``); these tests check that the
+Timings live in benchmarks/jobs.py (``first_result_row``); these tests check that the
 mechanisms are there and change no byte.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 from sim.cli import app, guard, sweep
 from sim.run.api import simulate, tables
 from sim.run.outputs import config_hash
-from sim.run.registry import CONF_DIR, register_configs, to_experiment
+from sim.run.registry import CONF_DIR, to_experiment
 from tests.cli_helpers import SMALL, run
 
 TABLES = ("metrics", "summary", "by_touch", "timeseries")
@@ -29,10 +29,8 @@ REFUSED = "error: population.size=-1 is not allowed: a number >= 1"
 
 
 def _task(overrides: list[str]) -> DictConfig:
-    register_configs()
-    guard.register_resolvers()
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
-        return compose("config", overrides=overrides)
+    """The job's config, composed inside the ``hydra_context`` fixture."""
+    return compose("config", overrides=overrides)
 
 
 def _same_tables(a: object, b: object) -> None:
@@ -47,7 +45,7 @@ def ahead_dir() -> object:
     sweep.end_ahead()
 
 
-def test_results_simulated_ahead_are_the_jobs_own(ahead_dir: object) -> None:
+def test_results_simulated_ahead_are_the_jobs_own(ahead_dir: object, hydra_context: None) -> None:
     task = _task(SMALL)
     digest = config_hash(app.resolved_yaml(task))
     folder = Path(sweep.start_ahead(digest))
@@ -63,7 +61,9 @@ def test_results_simulated_ahead_are_the_jobs_own(ahead_dir: object) -> None:
     assert not folder.exists()
 
 
-def test_whoever_claims_a_configuration_first_simulates_it(ahead_dir: object) -> None:
+def test_whoever_claims_a_configuration_first_simulates_it(
+    ahead_dir: object, hydra_context: None, exited_pid: int
+) -> None:
     task = _task(SMALL)
     digest = config_hash(app.resolved_yaml(task))
     folder = Path(sweep.start_ahead(digest))
@@ -76,26 +76,20 @@ def test_whoever_claims_a_configuration_first_simulates_it(ahead_dir: object) ->
     paths["failed"].touch()
     assert sweep.take_ahead(digest) is None
     paths["failed"].unlink()
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        text=True,
-        capture_output=True,
-        check=True,
-    )
-    paths["claim"].write_text(gone.stdout.strip())
+    paths["claim"].write_text(str(exited_pid))
     assert sweep.take_ahead(digest) is None
 
 
-def test_a_warm_worker_simulates_the_first_configuration_ahead(ahead_dir: object) -> None:
+def test_a_warm_worker_simulates_the_first_configuration_ahead(
+    ahead_dir: object, hydra_context: None
+) -> None:
     from hydra_plugins.outreach_sim_launchers import start_workers, stop_workers
 
-    register_configs()
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
-        cfg = compose(
-            "config",
-            overrides=["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SMALL],
-            return_hydra_config=True,
-        )
+    cfg = compose(
+        "config",
+        overrides=["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SMALL],
+        return_hydra_config=True,
+    )
     task = _task(SMALL)
     digest = config_hash(app.resolved_yaml(task))
     try:
@@ -201,16 +195,10 @@ def test_a_refusal_waits_for_the_warm_workers_whatever_they_are_doing(tmp_path: 
     assert list(spool.iterdir()) == []
 
 
-def test_folders_of_killed_commands_are_removed_by_the_next(ahead_dir: object) -> None:
-    import tempfile
-
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        text=True,
-        capture_output=True,
-        check=True,
-    ).stdout.strip()
-    left = Path(tempfile.mkdtemp(prefix=f"{sweep.AHEAD_PREFIX}{gone}-"))
+def test_folders_of_killed_commands_are_removed_by_the_next(
+    ahead_dir: object, exited_pid: int
+) -> None:
+    left = Path(tempfile.mkdtemp(prefix=f"{sweep.AHEAD_PREFIX}{exited_pid}-"))
     (left / "x.results").write_bytes(b"")
     mine = Path(sweep.start_ahead("abc"))
     assert not left.exists()

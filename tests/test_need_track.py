@@ -58,7 +58,7 @@ def test_at_reads_only_the_prospects_it_is_asked_about() -> None:
     The engine keeps ``until`` and ``state`` in the prospects' records, strided columns of one
     array. ``ndarray.take`` copies a strided source whole before it gathers: with it, each look
     at a handful of prospects copied every prospect's column (8 MB a call at a million
-    prospects; docs/performance.md, "The touch path, third pass").
+    prospects; docs/performance.md, "The touch path").
     """
     n = 200_000
     records = np.zeros((n, 8))  # 64-byte rows, as the prospect records

@@ -17,12 +17,15 @@ import typing
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from sim.model.config import ConfigError
 from sim.run.touchlog import LogError, LogMapping, read_touch_log
+
+if TYPE_CHECKING:
+    from sim.fit.estimate import FitResult
 
 #: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
 MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
@@ -183,6 +186,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         args.seed,
         wrong_name,
     )
+    _print_estimates(result, name, where)
+    return 0
+
+
+def _print_estimates(result: FitResult, name: str, where: dict[str, Path]) -> None:
+    """A line per estimate, one per confounded pair, and where the model and report went."""
     width = max(len(e.path) for e in result.estimates)
     for e in result.estimates:
         print(
@@ -195,7 +204,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "
         f"(use: outreach-sim model=fitted_{name}); report: {where['report']}"
     )
-    return 0
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from sim.fit.check import StepRates, simulated_outcomes, step_rates
 from sim.fit.estimate import REPLIED_PATHS, FitResult
 from sim.fit.replay import NONE, FitLog
+from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.report.pages import png_src, render
 from sim.report.plots import png
@@ -108,8 +109,6 @@ def _delay_figure(log: FitLog, result: FitResult) -> bytes:
         widths = np.diff(np.log(bins))
         expected = np.zeros(mids.size)
         for c in np.unique(log.channel[later]):
-            from sim.model.channels import CHANNELS
-
             count = int((log.channel[later] == c).sum())
             med = est.get(f"reply_delay_days.{CHANNELS[c]}", 1.0)
             z = (np.log(mids) - np.log(med)) / sd
@@ -149,8 +148,23 @@ def write_fit(
         ),
         "reply_delays.png": _delay_figure(log, result),
     }
-    table = estimates_table(result)
-    curves = pd.DataFrame(
+    files: dict[str, str | bytes | pd.DataFrame] = {
+        "estimates.csv": estimates_table(result),
+        "step_curves.csv": _curves_table(log, observed, fitted, default),
+        "fit.json": json.dumps(_record(result, name, source, seed), indent=2) + "\n",
+        "report.html": _report_html(result, name, source, seed, figures),
+        **figures,
+    }
+    model_file = conf_dir / "model" / f"fitted_{name}.yaml"
+    _write_all(files, out_dir, model_file, model_yaml(result.model, name, source))
+    return {"model": model_file, "folder": out_dir, "report": out_dir / "report.html"}
+
+
+def _curves_table(
+    log: FitLog, observed: StepRates, fitted: StepRates, default: StepRates
+) -> pd.DataFrame:
+    """``step_curves.csv``: replies and opt-outs per touch number, observed and simulated."""
+    return pd.DataFrame(
         {
             "touch_number": np.arange(1, log.K + 1),
             "touches": observed.touches,
@@ -162,7 +176,11 @@ def write_fit(
             "default_opt_out_rate": default.opt_out_rate,
         }
     )
-    record = {
+
+
+def _record(result: FitResult, name: str, source: str, seed: int) -> dict[str, Any]:
+    """``fit.json``: what was fitted, how, and how the optimiser ended."""
+    return {
         "name": name,
         "log": source,
         "seed": seed,
@@ -176,11 +194,17 @@ def write_fit(
         "confounded": [list(p) for p in result.confounded],
         "kept_default": [list(k) for k in result.kept],
     }
+
+
+def _report_html(
+    result: FitResult, name: str, source: str, seed: int, figures: dict[str, bytes]
+) -> str:
+    """``report.html``: the log's counts, the estimates and the figures on one page."""
     warnings = []
     if not result.converged:
         warnings.append(f"The optimiser did not converge cleanly: {result.message}.")
     summary = result.summary
-    html = render(
+    return render(
         "fit_report.html",
         title=f"Fit: {name}",
         meta=f"{source} · seed {seed} · {result.seconds:.1f} s",
@@ -193,22 +217,7 @@ def write_fit(
         ),
         name=name,
         warnings=warnings,
-        log_rows=[
-            ("prospects", f"{summary['prospects']:,}"),
-            ("touches", f"{summary['touches']:,}"),
-            (
-                "positive replies (meetings)",
-                f"{summary['outcomes']['positive']:,} ({summary['meetings']:,})",
-            ),
-            ("not interested", f"{summary['outcomes']['negative']:,}"),
-            ("opt-outs", f"{summary['outcomes']['opt_out']:,}"),
-            ("bounces left out", f"{summary['bounced']:,}"),
-            (
-                f"touches with no message kind (read as {summary['reference_message']})",
-                f"{summary['unknown_messages']:,}",
-            ),
-            ("outcomes ignored (a reply already pending)", f"{summary['ignored_outcomes']:,}"),
-        ],
+        log_rows=_log_rows(summary),
         figures=[
             {"src": png_src(data), "alt": fname, "caption": fname.removesuffix(".png")}
             for fname, data in figures.items()
@@ -219,19 +228,45 @@ def write_fit(
         confounded=result.confounded,
         kept=result.kept,
     )
+
+
+def _log_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The report's table of what the log held and what the fit left out."""
+    return [
+        ("prospects", f"{summary['prospects']:,}"),
+        ("touches", f"{summary['touches']:,}"),
+        (
+            "positive replies (meetings)",
+            f"{summary['outcomes']['positive']:,} ({summary['meetings']:,})",
+        ),
+        ("not interested", f"{summary['outcomes']['negative']:,}"),
+        ("opt-outs", f"{summary['outcomes']['opt_out']:,}"),
+        ("bounces left out", f"{summary['bounced']:,}"),
+        (
+            f"touches with no message kind (read as {summary['reference_message']})",
+            f"{summary['unknown_messages']:,}",
+        ),
+        ("outcomes ignored (a reply already pending)", f"{summary['ignored_outcomes']:,}"),
+    ]
+
+
+def _write_all(
+    files: dict[str, str | bytes | pd.DataFrame], out_dir: Path, model_file: Path, model: str
+) -> None:
+    """Write the folder's files into a staging folder, then move it and the model into place."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        table.to_csv(staging / "estimates.csv", index=False)
-        curves.to_csv(staging / "step_curves.csv", index=False)
-        (staging / "fit.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        (staging / "report.html").write_text(html, encoding="utf-8")
-        for fname, data in figures.items():
-            (staging / fname).write_bytes(data)
-        model_file = conf_dir / "model" / f"fitted_{name}.yaml"
+        for fname, content in files.items():
+            if isinstance(content, pd.DataFrame):
+                content.to_csv(staging / fname, index=False)
+            elif isinstance(content, bytes):
+                (staging / fname).write_bytes(content)
+            else:
+                (staging / fname).write_text(content, encoding="utf-8")
         model_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = model_file.with_name(f".{model_file.name}.tmp")
-        tmp.write_text(model_yaml(result.model, name, source), encoding="utf-8")
+        tmp.write_text(model, encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(staging, out_dir)
@@ -239,4 +274,3 @@ def write_fit(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return {"model": model_file, "folder": out_dir, "report": out_dir / "report.html"}

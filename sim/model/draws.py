@@ -88,7 +88,7 @@ def counters(key: np.uint64, prospect: npt.NDArray[np.integer], number: npt.Arra
 def _unit(bits: U64) -> F64:
     """The top 53 bits of ``bits`` (overwritten) as a uniform in [0, 1)."""
     np.right_shift(bits, _S11, out=bits)
-    # One pass: the ufunc converts each integer to float64 before the multiply, as astype did.
+    # One pass: the ufunc converts each integer to float64 before the multiply (exact below 2**53).
     u: F64 = np.multiply(bits, _TO_UNIT)
     return u
 

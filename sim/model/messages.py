@@ -1,30 +1,44 @@
-"""Message content: the kinds of message a touch can carry, in array order."""
+"""Message content: the one table of the kinds of message a touch can carry, in array order.
+
+A message kind is a row of :data:`MESSAGE_TABLE`; the message axis of exposure counts and
+parameters (:data:`MESSAGES`), the config schema's per-message values (:class:`PerMessage`) and
+how a journey words a touch read it. A new kind is a row here plus its values in the four
+per-message rows of ``sim/conf/model/default.yaml``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-#: Order of the message axis in exposure counts and per-message parameters.
-MESSAGES: Final[tuple[str, ...]] = (
-    "self_focused",
-    "benefit_led",
-    "resource",
-    "deadline",
-    "lazy_question",
-    "check_in",
-    "breakup",
+from sim.model.per_name import NumberPerName, one_number_each
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message kind: its name in configs and tables, and how a room says it."""
+
+    name: str
+    words: str
+
+
+#: Every message kind, in the order of the message axis.
+MESSAGE_TABLE: Final[tuple[Message, ...]] = (
+    Message("self_focused", "all about the seller"),
+    Message("benefit_led", "about what they would gain"),
+    Message("resource", "sharing something useful"),
+    Message("deadline", "with a deadline"),
+    Message("lazy_question", "a lazy question"),
+    Message("check_in", "just checking in"),
+    Message("breakup", "saying goodbye"),
 )
+
+#: Order of the message axis in exposure counts and per-message parameters.
+MESSAGES: Final[tuple[str, ...]] = tuple(m.name for m in MESSAGE_TABLE)
 MESSAGE_INDEX: Final[dict[str, int]] = {name: i for i, name in enumerate(MESSAGES)}
 N_MESSAGES: Final[int] = len(MESSAGES)
 
 
-def message_index(name: str) -> int:
-    """Return the array index of a message kind.
-
-    Raises:
-        ValueError: the name is not a message kind; the message lists the allowed names.
-    """
-    try:
-        return MESSAGE_INDEX[name]
-    except KeyError:
-        raise ValueError(f"unknown message {name!r}; allowed: {', '.join(MESSAGES)}") from None
+@one_number_each(MESSAGES)
+class PerMessage(NumberPerName):
+    """One number per message kind, a field per row of :data:`MESSAGE_TABLE`, in its order."""

@@ -52,7 +52,7 @@ class Prospects:
     load_group: npt.NDArray[np.uint8]  # column of the daily load shock table
     listens_voicemail: B  # seed 003 #5: some never listen to voicemail
     has_connector: B  # a mutual connection who can introduce the rep (seeds 001, 004)
-    enrolled_at: npt.NDArray[np.float64]  # day the prospect enters the cadence
+    enrolled_at: F64  # day the prospect enters the cadence
     reachable: B  # can ever reply at all (mover-stayer mixture; docs/model.md 2.14)
     responsiveness: F32  # standard normal score of the prospect's reply propensity (frailty)
 
@@ -317,7 +317,7 @@ def _sample_block(
         "has_connector": rng.random(BLOCK) < cfg.connector_share,
         # Reps enrol a list over its first days, not all at once (hook volume, seed 004).
         "enrolled_at": np.floor(rng.random(BLOCK) * cfg.enrollment_days),
-        # Drawn last, so the traits above are the same draws as before these two existed.
+        # Drawn last: the two mixture traits do not move the stream of any trait above.
         "reachable": rng.random(BLOCK) < model.reachable.array()[relationship],
         "responsiveness": rng.standard_normal(BLOCK),
     }

@@ -1,6 +1,6 @@
 """Strategies: a cadence (data, design section 4) compiled into arrays, and its interpreter.
 
-A strategy is not a class of its own: it is a :class:`~sim.model.config.StrategyConfig` checked by
+A strategy is not a class of its own: it is a :class:`~sim.model.cadence.StrategyConfig` checked by
 :func:`validate_strategy` and turned by :func:`compile_plan` into a :class:`Plan`, whose one verb,
 :meth:`Plan.advance`, moves a batch of prospects to their next step.
 
@@ -43,12 +43,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from sim.model.arrays import F64, I8, I16, IntArray
+from sim.model.arrays import F64, I8, I16, B, IntArray
+from sim.model.cadence import NO_VARIANT, PREFERRED, StrategyConfig, validate_strategy
+from sim.model.cadence import variant_names as step_variant_names
 from sim.model.channels import CHANNEL_INDEX, EMAIL, N_CHANNELS, PHONE, REFERRAL
-from sim.model.config import NO_VARIANT, PREFERRED, StrategyConfig, validate_strategy
-from sim.model.config import variant_names as step_variant_names
 from sim.model.messages import MESSAGE_INDEX
 
 #: ``channel: preferred``'s sentinel code in ``Plan.channel``: one past the last channel, so an
@@ -93,7 +92,7 @@ class Plan:
     variant_cum: tuple[F64, ...]  # per step with variants: cumulative shares of its variants
     channel: I8  # per slot
     message: I8  # per slot
-    voicemail: npt.NDArray[np.bool_]  # per slot
+    voicemail: B  # per slot
     variant_code: I16  # per slot: index into variant_names (0: no variant)
     slot_step: I16  # per slot: the step it belongs to
     variant_names: tuple[str, ...]
@@ -182,17 +181,6 @@ class Plan:
             return ch
         own = np.where(preferred == REFERRAL, REFERRAL_STAND_IN, preferred)
         return np.where(ch == PREFERRED_CODE, own, ch).astype(np.int8)
-
-    def by_touch_column(
-        self, slot: IntArray, channel: IntArray | None = None
-    ) -> npt.NDArray[np.intp]:
-        """Column of ``by_touch``'s second axis: variant code times channels plus channel.
-
-        ``channel`` is the channel each touch used (:meth:`resolve_channel`); by default the
-        slot's own, which is only right for a plan without ``preferred`` slots.
-        """
-        ch = self.channel[slot] if channel is None else channel
-        return self.variant_code[slot].astype(np.intp) * N_CHANNELS + ch
 
     def advance(self, step: I16, cycle: I8, in_cycle: I16, t: F64) -> tuple[I16, I8, I16, F64]:
         """Next step, cycle, touches in cycle and due time of prospects just touched at ``t``.

@@ -25,22 +25,14 @@ from matplotlib.lines import Line2D
 
 from sim.model import response as rf
 from sim.model.arrays import F64, Floats
-from sim.model.channels import CHANNELS
+from sim.model.channels import CHANNEL_TABLE, CHANNELS
 from sim.model.config import ExperimentConfig
-from sim.model.messages import MESSAGES
+from sim.model.messages import MESSAGE_TABLE, MESSAGES
 from sim.model.population import Prospects
 from sim.model.touch import NEGATIVE, OPT_OUT, POSITIVE
 
-#: One colour and one marker per channel, so a touch reads without colour too.
-CHANNEL_STYLE: dict[str, tuple[str, str]] = {
-    "phone": ("#1f77b4", "o"),
-    "email": ("#ff7f0e", "s"),
-    "sms": ("#2ca02c", "^"),
-    "social": ("#9467bd", "D"),
-    "postal": ("#8c564b", "P"),
-    "drop_in": ("#e377c2", "*"),
-    "referral": ("#17becf", "X"),
-}
+#: One colour and one marker per channel, so a touch reads without colour too (the channel table).
+CHANNEL_STYLE: dict[str, tuple[str, str]] = {c.name: (c.colour, c.marker) for c in CHANNEL_TABLE}
 OUTCOME_WORDS = {
     POSITIVE: "replied with interest",
     NEGATIVE: 'replied "not interested"',
@@ -250,26 +242,10 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
 
 # --- a typical prospect, told in words ---------------------------------------------------------
 
-#: How a room says each channel and each message kind.
-CHANNEL_WORDS: dict[str, tuple[str, str]] = {
-    # channel: (one, several)
-    "phone": ("a call", "calls"),
-    "email": ("an email", "emails"),
-    "sms": ("a text", "texts"),
-    "social": ("a social message", "social messages"),
-    "postal": ("a letter", "letters"),
-    "drop_in": ("a visit", "visits"),
-    "referral": ("an introduction", "introductions"),
-}
-MESSAGE_WORDS: dict[str, str] = {
-    "self_focused": "all about the seller",
-    "benefit_led": "about what they would gain",
-    "resource": "sharing something useful",
-    "deadline": "with a deadline",
-    "lazy_question": "a lazy question",
-    "check_in": "just checking in",
-    "breakup": "saying goodbye",
-}
+#: How a room says each channel (one, several) and each message kind (the channel and message
+#: tables).
+CHANNEL_WORDS: dict[str, tuple[str, str]] = {c.name: (c.one, c.several) for c in CHANNEL_TABLE}
+MESSAGE_WORDS: dict[str, str] = {m.name: m.words for m in MESSAGE_TABLE}
 NO_REPLY = -1
 
 

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
+from sim.model.channels import CHANNELS
+from sim.model.messages import MESSAGES
 from sim.validation import calibrate
 from sim.validation.calibrate import FIT_DIR, FREE, GOALS, MODEL_YAML, checks, residual
 
@@ -97,3 +99,12 @@ def test_the_writer_changes_only_the_fitted_numbers(tmp_path: Path) -> None:
     # Comments survive: the file is edited in place, not re-dumped.
     assert copy.read_text().count("#") == MODEL_YAML.read_text().count("#")
     assert np.isfinite(new).all()
+
+
+def test_every_free_parameter_names_a_channel_or_message_kind_of_the_tables() -> None:
+    per_name = {"response_base": CHANNELS, "optout_base": CHANNELS, "message_value": MESSAGES}
+    for f in FREE:
+        for path in f.paths:
+            head, _, name = path.removeprefix("model.").partition(".")
+            if head in per_name:
+                assert name in per_name[head], path
