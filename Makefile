@@ -53,7 +53,7 @@ reliability: $(STAMP)
 
 # Rerun every workshop study and refresh results/reference/<study>/ (tables, figures, report).
 reference: $(STAMP)
-	$(BIN)/python -m sim.report.study --all
+	$(BIN)/python -m sim.cli.reference --all
 
 # The workshop page on http://127.0.0.1:8765/, opened in the browser (Ctrl+C to stop).
 workshop: $(STAMP)

@@ -1,25 +1,31 @@
-"""The engine's per-prospect trace and the journey figure built on it (sim.report.journey)."""
+"""The engine's per-prospect trace (sim.run.journeys) and the journey figure built on it
+(sim.report.journey)."""
+
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 
-from sim.model.config import ExperimentConfig
-from sim.model.engine import POSITIVE
+from sim.model.config import ExperimentConfig, validate
+from sim.model.engine import ArmRun
+from sim.model.population import Prospects
 from sim.report.journey import (
-    _run_arms,
-    follow_everyone,
+    Journey,
     journey_figure,
     journeys_of,
-    pick_prospect,
+    outcomes,
     state_curves,
-    trace_journeys,
     typical_prospect,
 )
-from sim.run.api import run_arms
+from sim.run.api import replicate_runs, run_arms
+from sim.run.journeys import follow_everyone, job_config, pair_config
 from sim.run.registry import compose
 
 ARMS = ["entitlement", "benefit_led"]
+Traced = tuple[dict[str, pd.DataFrame], Prospects]
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +33,31 @@ def cfg() -> ExperimentConfig:
     return compose([f"strategy=[{','.join(ARMS)}]", "population.size=300", "replications=1"])
 
 
+@pytest.fixture(scope="module")
+def traced(cfg: ExperimentConfig) -> Traced:
+    return follow_everyone(cfg, ARMS)
+
+
+def _runs(cfg: ExperimentConfig, trace: Sequence[int]) -> list[ArmRun]:
+    """The arms of replicate 0 as the API builds them, with ``trace`` traced, run."""
+    validate(cfg)
+    runs = list(replicate_runs(cfg, 0, ARMS, trace=trace))
+    for run in runs:
+        run.run()
+    return runs
+
+
+def _touched_in_every_arm(traced: Traced, cfg: ExperimentConfig) -> list[Journey]:
+    """The journeys of a typical prospect of the last arm, one the first arm touched too."""
+    rows, prospects = traced
+    prospect, _ = typical_prospect(rows[ARMS[-1]])
+    assert prospect in outcomes(rows[ARMS[0]]).index
+    return journeys_of(rows, prospects, prospect, cfg)
+
+
 def test_trace_changes_nothing_and_untraced_runs_keep_no_trace(cfg: ExperimentConfig) -> None:
-    plain, _ = _run_arms(cfg, ARMS, 0, ())
-    traced, _ = _run_arms(cfg, ARMS, 0, (3, 17))
-    for a, b in zip(plain, traced, strict=True):
+    plain = _runs(cfg, ())
+    for a, b in zip(plain, _runs(cfg, (3, 17)), strict=True):
         assert a.traced is None and a.trace_rows == []
         assert a.result(0, 0).metrics == b.result(0, 0).metrics
         np.testing.assert_array_equal(a.outcome, b.outcome)
@@ -42,8 +69,7 @@ def test_trace_changes_nothing_and_untraced_runs_keep_no_trace(cfg: ExperimentCo
 def test_trace_records_every_touch_of_the_traced_prospect_and_its_final_state(
     cfg: ExperimentConfig,
 ) -> None:
-    runs, _ = _run_arms(cfg, ARMS, 0, (5,))
-    for run in runs:
+    for run in _runs(cfg, (5,)):
         touches = [r for r in run.trace_rows if r["event"] == "touch"]
         assert {r["prospect"] for r in run.trace_rows} == {5}
         assert len(touches) == int(run.touch_count[5]) > 0
@@ -59,10 +85,9 @@ def test_trace_records_every_touch_of_the_traced_prospect_and_its_final_state(
 
 
 def test_same_prospect_in_every_arm_and_curves_follow_the_closed_form(
-    cfg: ExperimentConfig,
+    cfg: ExperimentConfig, traced: Traced
 ) -> None:
-    prospect = pick_prospect(cfg, ARMS)
-    journeys = trace_journeys(cfg, ARMS, prospect)
+    journeys = _touched_in_every_arm(traced, cfg)
     assert len({(j.warmth_base, j.familiarity0, j.need0) for j in journeys}) == 1
     # Both cadences start on enrolment day: the first touch is at the same time.
     assert journeys[0].touches["time"].iloc[0] == pytest.approx(journeys[1].touches["time"].iloc[0])
@@ -81,16 +106,10 @@ def test_same_prospect_in_every_arm_and_curves_follow_the_closed_form(
     assert all(0.0 <= v <= 1.0 for v in curves["need"])
 
 
-def test_pick_prospect_prefers_a_reply_in_the_last_arm_only(cfg: ExperimentConfig) -> None:
-    prospect = pick_prospect(cfg, ARMS)
-    runs, _ = _run_arms(cfg, ARMS, 0, ())
-    assert runs[0].outcome[prospect] != runs[1].outcome[prospect]
-    if (runs[1].outcome == POSITIVE).any() and (runs[0].outcome != POSITIVE).any():
-        assert runs[1].outcome[prospect] == POSITIVE
-
-
-def test_journey_figure_has_one_column_per_arm_and_marks_every_touch(cfg: ExperimentConfig) -> None:
-    journeys = trace_journeys(cfg, ARMS, pick_prospect(cfg, ARMS))
+def test_journey_figure_has_one_column_per_arm_and_marks_every_touch(
+    cfg: ExperimentConfig, traced: Traced
+) -> None:
+    journeys = _touched_in_every_arm(traced, cfg)
     fig = journey_figure(journeys, cfg)
     axes = fig.get_axes()
     assert len(axes) == 4
@@ -124,11 +143,12 @@ def test_a_same_day_burst_is_counted_on_the_figure() -> None:
 
 
 def test_tracing_everyone_gives_each_prospect_the_journey_traced_alone(
-    cfg: ExperimentConfig,
+    cfg: ExperimentConfig, traced: Traced
 ) -> None:
-    traced, prospects = follow_everyone(cfg, ARMS)
-    alone = trace_journeys(cfg, ARMS, 7)
-    together = journeys_of(traced, prospects, 7, cfg)
+    runs = _runs(cfg, (7,))
+    rows = {arm: pd.DataFrame(run.trace_rows) for arm, run in zip(ARMS, runs, strict=True)}
+    alone = journeys_of(rows, runs[0].p, 7, cfg)
+    together = journeys_of(*traced, 7, cfg)
     for a, b in zip(alone, together, strict=True):
         assert a.touches["time"].tolist() == b.touches["time"].tolist()
         assert (
@@ -146,3 +166,19 @@ def test_every_panel_shows_the_highest_annoyance() -> None:
     grid = np.linspace(*fig.get_axes()[0].get_xlim(), 600)
     peak = max(float(state_curves(j, stalker, grid)["annoyance"].max()) for j in journeys)
     assert fig.get_axes()[0].get_ylim()[1] >= peak
+
+
+def test_two_jobs_of_a_sweep_read_back_from_their_folders_make_one_pair(tmp_path: Path) -> None:
+    jobs = []
+    for pause in (3, 14):
+        cfg = compose(["+experiment=cool_down", f"strategy.cool_down.cooldown.pause_days={pause}"])
+        (tmp_path / str(pause)).mkdir()
+        (tmp_path / str(pause) / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+        assert job_config(tmp_path / str(pause)) == cfg
+        jobs.append(cfg)
+    pair = pair_config((jobs[0], jobs[1]), ("cool_down", "cool_down"), (", 3 days", ", 14 days"))
+    assert list(pair.strategy) == ["baseline", "best"] and pair.baseline == "baseline"
+    assert pair.replications == 1 and pair.model == jobs[1].model
+    assert pair.strategy["baseline"].label == f"{jobs[0].strategy['cool_down'].label}, 3 days"
+    pauses = [pair.strategy[a].cooldown.pause_days for a in ("baseline", "best")]
+    assert pauses == [3, 14]

@@ -14,20 +14,20 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
+from sim.cli.reference import REFERENCE_DIR, main, write_reference
 from sim.report.study import (
-    EXPERIMENT_DIR,
-    NOTES_DIR,
-    REFERENCE_DIR,
+    NOTES,
     STUDIES,
+    StudyError,
     answer_single,
     answer_sweep,
     read_note,
     render_report,
-    write_reference,
 )
 from sim.run.registry import compose
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENT_DIR = ROOT / "sim" / "conf" / "experiment"
 SEEDS = ROOT.parent / "shared" / "seeds"
 #: Cheap studies regenerated in the test (one single run; the sweep path is covered by cool_down's
 #: answer test on a synthetic table, and by the reference folder's tables).
@@ -52,6 +52,21 @@ def test_every_study_composes_names_itself_and_has_a_note(name: str) -> None:
         assert _norm(note.passage) in _norm((SEEDS / note.seed_file).read_text())
 
 
+def test_a_name_that_is_not_a_study_is_refused_with_the_studies() -> None:
+    with pytest.raises(
+        StudyError, match="study='nope' is not allowed: one of entitlement_vs_value"
+    ):
+        read_note("nope")
+
+
+def test_the_reference_command_refuses_an_unknown_study(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nope"]) == 2
+    assert main([]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: study='nope' is not allowed: --all or any of entitlement")
+    assert err[1].startswith("error: study='' is not allowed")
+
+
 def test_stalker_mode_arms_send_the_same_touches_at_different_spacing() -> None:
     cfg = compose(["+experiment=stalker_mode"])
     kinds = {
@@ -67,7 +82,7 @@ def test_readme_lists_every_study_with_its_command() -> None:
     assert "For trainers" in text
     for name in STUDIES:
         assert f"outreach-sim +experiment={name}" in text
-        assert f"outreach-sim +experiment={name}" in (NOTES_DIR / "README.md").read_text()
+        assert f"outreach-sim +experiment={name}" in (NOTES / "README.md").read_text()
 
 
 def _summary(diff: tuple[float, float, float], opt: tuple[float, float, float]) -> pd.DataFrame:

@@ -102,6 +102,7 @@ def _pct(value: float) -> str:
 
 
 def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:
+    # Imported here: SciPy (~0.7 s) is needed by a job's table only, not by a sweep's page.
     from sim.run.stats import wilson_interval
 
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
@@ -126,6 +127,57 @@ def _diff_cell(row: pd.Series) -> tuple[str, str]:
     return f"{100 * d:+.1f} pts{ci}", shown
 
 
+def _table_rows(
+    summary: pd.DataFrame, metrics: pd.DataFrame, baseline: str
+) -> list[tuple[str, ...]]:
+    """The header and one row of cells per arm of :func:`comparison_table`."""
+
+    def value(arm: str, metric: str) -> pd.Series:
+        return summary[(summary["arm"] == arm) & (summary["metric"] == metric)].iloc[0]
+
+    header = (
+        "arm",
+        "response rate (95% CI)",
+        "meetings",
+        "opt-outs",
+        "resp/rep-h",
+        "mtgs/rep-h",
+        f"vs {baseline} (95% CI)",
+        "p",
+    )
+    rows: list[tuple[str, ...]] = [header]
+    for arm in dict.fromkeys(summary["arm"]):
+        rate = value(arm, "response_rate")
+        diff, p = _diff_cell(rate)
+        rows.append(
+            (
+                str(arm),
+                _rate_cell(rate, metrics),
+                f"{float(value(arm, 'meetings')['mean']):.1f}",
+                f"{float(value(arm, 'opt_outs')['mean']):.1f}",
+                f"{float(value(arm, 'responses_per_rep_hour')['mean']):.3f}",
+                f"{float(value(arm, 'meetings_per_rep_hour')['mean']):.3f}",
+                diff,
+                p,
+            )
+        )
+    return rows
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """The rows as aligned columns (the first left, the rest right), a rule under the header."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
 def comparison_table(
     summary: pd.DataFrame, metrics: pd.DataFrame, baseline: str, title: str, exp: object
 ) -> str:
@@ -143,45 +195,7 @@ def comparison_table(
         replicate), responses and meetings per rep-hour, response-rate difference vs baseline
         with its paired 95% CI, and the paired t-test p-value.
     """
-
-    def value(arm: str, metric: str) -> pd.Series:
-        return summary[(summary["arm"] == arm) & (summary["metric"] == metric)].iloc[0]
-
-    header = (
-        "arm",
-        "response rate (95% CI)",
-        "meetings",
-        "opt-outs",
-        "resp/rep-h",
-        "mtgs/rep-h",
-        f"vs {baseline} (95% CI)",
-        "p",
-    )
-    rows = [header]
-    for arm in dict.fromkeys(summary["arm"]):
-        rate = value(arm, "response_rate")
-        diff, p = _diff_cell(rate)
-        rows.append(
-            (
-                str(arm),
-                _rate_cell(rate, metrics),
-                f"{float(value(arm, 'meetings')['mean']):.1f}",
-                f"{float(value(arm, 'opt_outs')['mean']):.1f}",
-                f"{float(value(arm, 'responses_per_rep_hour')['mean']):.3f}",
-                f"{float(value(arm, 'meetings_per_rep_hour')['mean']):.3f}",
-                diff,
-                p,
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = _aligned(_table_rows(summary, metrics, baseline))
     replications = getattr(exp, "replications", "?")
     horizon = getattr(exp, "horizon_days", float("nan"))
     seed = getattr(exp, "seed", "?")

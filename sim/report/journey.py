@@ -5,6 +5,9 @@ when it came, on which channel, whether it was noticed, the state right after. B
 state follows the same closed-form decays the engine applies lazily (:mod:`sim.model.response`), so
 the curves here are the model's own state, not an interpolation. Arms of a replicate share prospects
 and random streams, so prospect ``i`` is the same person in every panel.
+
+The trace rows come from the run layer (:func:`sim.run.journeys.follow_everyone`); this module
+only reads them: it picks a typical prospect, draws the figure and tells the story in words.
 """
 
 from __future__ import annotations
@@ -16,18 +19,17 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.model import response as rf
 from sim.model.arrays import F64, Floats
 from sim.model.channels import CHANNEL_TABLE, CHANNELS
-from sim.model.config import ExperimentConfig, validate
-from sim.model.engine import ArmRun
-from sim.model.messages import MESSAGE_TABLE
+from sim.model.config import ExperimentConfig
+from sim.model.messages import MESSAGE_TABLE, MESSAGES
 from sim.model.population import Prospects
 from sim.model.touch import NEGATIVE, OPT_OUT, POSITIVE
-from sim.run.api import replicate_runs
 
 #: One colour and one marker per channel, so a touch reads without colour too (the channel table).
 CHANNEL_STYLE: dict[str, tuple[str, str]] = {c.name: (c.colour, c.marker) for c in CHANNEL_TABLE}
@@ -51,51 +53,6 @@ class Journey:
     warmth_base: float
     familiarity0: float
     need0: bool
-
-
-def _run_arms(
-    cfg: ExperimentConfig, arms: Sequence[str], replicate: int, trace: Sequence[int]
-) -> tuple[list[ArmRun], Prospects]:
-    """Run ``arms`` of one replicate exactly as :func:`sim.run.api.run_arms` does, with a trace.
-
-    Returns the runs and the prospects of the longest of their lists (prefix-stable: prospect
-    ``i`` is the same person in every arm).
-    """
-    validate(cfg)
-    runs = list(replicate_runs(cfg, replicate, arms, trace=trace))
-    for run in runs:
-        run.run()
-    return runs, max((run.p for run in runs), key=lambda p: p.n)
-
-
-def pick_prospect(cfg: ExperimentConfig, arms: Sequence[str], replicate: int = 0) -> int:
-    """A prospect worth following: touched in every arm, and the arms' outcomes differ.
-
-    Prefers someone who replied with interest in the last arm but not in the first (the lesson
-    of most studies), then anyone whose outcome differs, then prospect 0.
-    """
-    runs, _ = _run_arms(cfg, arms, replicate, ())
-    n = min(r.p.n for r in runs)
-    touched = np.all([r.touch_count[:n] > 0 for r in runs], axis=0)
-    first, last = runs[0].outcome[:n], runs[-1].outcome[:n]
-    for wanted in (touched & (last == POSITIVE) & (first != POSITIVE), touched & (first != last)):
-        hits = np.flatnonzero(wanted)
-        if hits.size:
-            return int(hits[0])
-    return 0
-
-
-def trace_journeys(
-    cfg: ExperimentConfig, arms: Sequence[str], prospect: int, replicate: int = 0
-) -> list[Journey]:
-    """Follow ``prospect`` through each of ``arms`` in replicate ``replicate``."""
-    runs, prospects = _run_arms(cfg, arms, replicate, (prospect,))
-    empty = {"event": pd.Series(dtype=str), "time": pd.Series(dtype=float)}
-    rows = {
-        name: pd.DataFrame(run.trace_rows or {**empty, "prospect": pd.Series(dtype=int)})
-        for name, run in zip(arms, runs, strict=True)
-    }
-    return journeys_of(rows, prospects, prospect, cfg)
 
 
 def state_curves(journey: Journey, cfg: ExperimentConfig, grid: F64) -> dict[str, Floats]:
@@ -159,6 +116,85 @@ def _window(journeys: Sequence[Journey], horizon: float) -> tuple[float, float]:
     return max(0.0, first - 1.0), end
 
 
+def _draw_state(top: Axes, grid: F64, curves: Mapping[str, Floats], times: F64) -> None:
+    """The state curves in plain words, with a faint line at each touch."""
+    top.plot(grid, curves["warmth"], color="#d62728", lw=2.5, label=CURVE_WORDS["warmth"])
+    top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2.5, label=CURVE_WORDS["annoyance"])
+    top.plot(
+        grid,
+        curves["familiarity"],
+        color="#2ca02c",
+        lw=2,
+        ls="--",
+        label=CURVE_WORDS["familiarity"],
+    )
+    top.plot(grid, curves["need"], color="#1f77b4", lw=1.8, ls=":", label=CURVE_WORDS["need"])
+    for t in times:
+        top.axvline(t, color="#bbbbbb", lw=0.8, zorder=0)
+
+
+def _draw_touches(bottom: Axes, journey: Journey, used: Sequence[str], times: F64) -> None:
+    """A marker per touch on its channel's row (filled when noticed), and same-day bursts."""
+    for _, touch in journey.touches.iterrows():
+        name = CHANNELS[int(touch["channel"])]
+        colour, marker = CHANNEL_STYLE[name]
+        face = colour if touch["noticed"] else "white"
+        bottom.plot(
+            [touch["time"]],
+            [used.index(name)],
+            marker=marker,
+            ms=11,
+            mec=colour,
+            mfc=face,
+            mew=1.8,
+            ls="",
+        )
+    if times.size:
+        days = np.floor(times).astype(int)
+        for day in np.unique(days):
+            count = int(np.sum(days == day))
+            if count >= 3:
+                bottom.annotate(
+                    f"{count} touches",
+                    (float(times[days == day].min()), len(used) - 0.4),
+                    fontsize=13,
+                    ha="left",
+                    va="bottom",
+                )
+
+
+def _style_panels(
+    top: Axes,
+    bottom: Axes,
+    journey: Journey,
+    peak: float,
+    used: Sequence[str],
+    x: tuple[float, float],
+) -> None:
+    """Titles, scales and grids of one arm's two panels, in large type."""
+    title = textwrap.fill(journey.label, 48)
+    top.set_title(f"{title}\n{len(journey.touches)} touches; {outcome_text(journey)}", fontsize=15)
+    top.set_ylim(0, max(1.02, 1.05 * peak))
+    top.grid(alpha=0.3)
+    top.tick_params(labelsize=13)
+    bottom.set_ylim(-0.6, len(used) + 0.4)
+    bottom.set_yticks(range(len(used)), used, fontsize=13)
+    bottom.set_xlabel("day", fontsize=14)
+    bottom.tick_params(labelsize=13)
+    bottom.grid(axis="x", alpha=0.3)
+    bottom.set_xlim(*x)
+
+
+def _legend(fig: Figure, first: Axes) -> None:
+    handles = [
+        *first.get_lines()[:4],
+        Line2D([], [], ls="", marker="o", color="k", mfc="k", ms=10, label="touch noticed"),
+        Line2D([], [], ls="", marker="o", color="k", mfc="white", ms=10, label="not noticed"),
+        Line2D([], [], color="black", lw=2, label="reply arrives"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=13, frameon=False)
+
+
 def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure:
     """Side-by-side panels, one per arm: the prospect's state above, the touches below.
 
@@ -189,70 +225,16 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
     peak = max(float(c["annoyance"].max()) for c in curves_by_arm)
     for col, j in enumerate(journeys):
         top, bottom = axes[0, col], axes[1, col]
-        curves = curves_by_arm[col]
-        top.plot(grid, curves["warmth"], color="#d62728", lw=2.5, label=CURVE_WORDS["warmth"])
-        top.plot(grid, curves["annoyance"], color="#7f7f7f", lw=2.5, label=CURVE_WORDS["annoyance"])
-        top.plot(
-            grid,
-            curves["familiarity"],
-            color="#2ca02c",
-            lw=2,
-            ls="--",
-            label=CURVE_WORDS["familiarity"],
-        )
-        top.plot(grid, curves["need"], color="#1f77b4", lw=1.8, ls=":", label=CURVE_WORDS["need"])
         times = j.touches["time"].to_numpy(float) if not j.touches.empty else np.zeros(0)
-        for t in times:
-            top.axvline(t, color="#bbbbbb", lw=0.8, zorder=0)
-        for _, touch in j.touches.iterrows():
-            name = CHANNELS[int(touch["channel"])]
-            colour, marker = CHANNEL_STYLE[name]
-            face = colour if touch["noticed"] else "white"
-            bottom.plot(
-                [touch["time"]],
-                [used.index(name)],
-                marker=marker,
-                ms=11,
-                mec=colour,
-                mfc=face,
-                mew=1.8,
-                ls="",
-            )
-        if times.size:
-            days = np.floor(times).astype(int)
-            for day in np.unique(days):
-                count = int(np.sum(days == day))
-                if count >= 3:
-                    bottom.annotate(
-                        f"{count} touches",
-                        (float(times[days == day].min()), len(used) - 0.4),
-                        fontsize=13,
-                        ha="left",
-                        va="bottom",
-                    )
+        _draw_state(top, grid, curves_by_arm[col], times)
+        _draw_touches(bottom, j, used, times)
         for _, reply in j.replies.iterrows():
             for ax in (top, bottom):
                 ax.axvline(float(reply["time"]), color="black", lw=2)
-        title = textwrap.fill(j.label, 48)
-        top.set_title(f"{title}\n{len(j.touches)} touches; {outcome_text(j)}", fontsize=15)
-        top.set_ylim(0, max(1.02, 1.05 * peak))
-        top.grid(alpha=0.3)
-        top.tick_params(labelsize=13)
-        bottom.set_ylim(-0.6, len(used) + 0.4)
-        bottom.set_yticks(range(len(used)), used, fontsize=13)
-        bottom.set_xlabel("day", fontsize=14)
-        bottom.tick_params(labelsize=13)
-        bottom.grid(axis="x", alpha=0.3)
-        bottom.set_xlim(start, end)
+        _style_panels(top, bottom, j, peak, used, (start, end))
     axes[0, 0].set_ylabel("level (0 = none)", fontsize=14)
     axes[1, 0].set_ylabel("touches", fontsize=14)
-    handles = [
-        *axes[0, 0].get_lines()[:4],
-        Line2D([], [], ls="", marker="o", color="k", mfc="k", ms=10, label="touch noticed"),
-        Line2D([], [], ls="", marker="o", color="k", mfc="white", ms=10, label="not noticed"),
-        Line2D([], [], color="black", lw=2, label="reply arrives"),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=13, frameon=False)
+    _legend(fig, axes[0, 0])
     fig.suptitle(f"Prospect {journeys[0].prospect}: the same person in every panel", fontsize=16)
     fig.tight_layout(rect=(0, 0.1, 1, 0.97))
     return fig
@@ -265,37 +247,6 @@ def journey_figure(journeys: Sequence[Journey], cfg: ExperimentConfig) -> Figure
 CHANNEL_WORDS: dict[str, tuple[str, str]] = {c.name: (c.one, c.several) for c in CHANNEL_TABLE}
 MESSAGE_WORDS: dict[str, str] = {m.name: m.words for m in MESSAGE_TABLE}
 NO_REPLY = -1
-
-
-def follow_everyone(
-    cfg: ExperimentConfig, arms: Sequence[str], replicate: int = 0
-) -> tuple[dict[str, pd.DataFrame], Prospects]:
-    """Every prospect's touches and replies in each of ``arms`` (one replicate, traced in full).
-
-    Each arm is built by :func:`sim.run.api.replicate_runs` with its whole list traced, so the rows
-    are the engine's own record (``ArmRun.trace_rows``). Meant for the small runs of a report or
-    the workshop page: tracing costs a Python row per touch.
-
-    Returns:
-        The trace rows by arm, and the prospects of the longest list (prefix-stable).
-    """
-    validate(cfg)
-    from sim.run.api import arm_sizes
-
-    sizes = arm_sizes(cfg)
-    rows: dict[str, pd.DataFrame] = {}
-    prospects: Prospects | None = None
-    for arm in arms:
-        (run,) = replicate_runs(cfg, replicate, [arm], trace=range(sizes[arm]))
-        run.run()
-        frame = pd.DataFrame(run.trace_rows)
-        if frame.empty:
-            frame = pd.DataFrame({"event": pd.Series(dtype=str), "prospect": pd.Series(dtype=int)})
-        rows[arm] = frame
-        if prospects is None or run.p.n > prospects.n:
-            prospects = run.p
-    assert prospects is not None, "at least one arm"
-    return rows, prospects
 
 
 def outcomes(rows: pd.DataFrame) -> pd.DataFrame:
@@ -359,8 +310,6 @@ def _touch_line(day: float, group: pd.DataFrame) -> str:
     noticed = int(group["noticed"].sum())
     if len(group) == 1:
         touch = group.iloc[0]
-        from sim.model.messages import MESSAGES
-
         what = f"{sent} {MESSAGE_WORDS[MESSAGES[int(touch['message'])]]}"
         if bool(touch.get("answered", False)):
             what += ", and they picked up"
@@ -402,7 +351,7 @@ def journeys_of(
     prospect: int,
     cfg: ExperimentConfig,
 ) -> list[Journey]:
-    """The journeys of ``prospect`` in each arm of ``rows`` (from :func:`follow_everyone`)."""
+    """The journeys of ``prospect`` in each arm of ``rows`` (``follow_everyone``'s trace rows)."""
     out = []
     for arm, frame in rows.items():
         mine = frame[frame["prospect"] == prospect] if not frame.empty else frame

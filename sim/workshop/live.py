@@ -13,9 +13,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.report.journey import follow_everyone, journeys_of, story, typical_prospect
+from sim.report.journey import journeys_of, story, typical_prospect
 from sim.report.verdict import NOUNS, estimate, fmt, headline, hours_per_meeting, trade_offs
 from sim.run.api import simulate
+from sim.run.journeys import follow_everyone
 from sim.workshop.scenarios import OTHER, SCENARIOS, YOURS, build, defaults
 
 
