@@ -133,6 +133,30 @@ def read_touch_log(path: Path, mapping: LogMapping | None = None) -> TouchTable:
     """
     mapping = mapping or LogMapping()
     name = str(path)
+    raw = _read_csv(path, mapping, name)
+    problems: list[str] = []
+    rows = _parse_rows(raw, mapping, problems)
+    problems += _duplicates(rows)
+    if problems:
+        raise LogError(name, problems)
+    return _table(rows)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The log's columns parsed into codes and times, one entry per row of the file."""
+
+    row: np.ndarray
+    ids: pd.Series
+    touched: pd.Series
+    channel: np.ndarray
+    message: np.ndarray
+    outcome: np.ndarray
+    outcome_at: pd.Series
+
+
+def _read_csv(path: Path, mapping: LogMapping, name: str) -> pd.DataFrame:
+    """The file as text columns, with the mapping's values and the required columns checked."""
     problems = check_mapping_values(mapping)
     if problems:
         raise LogError(name, problems)
@@ -156,6 +180,11 @@ def read_touch_log(path: Path, mapping: LogMapping | None = None) -> TouchTable:
         )
     if raw.empty:
         raise LogError(name, ["the log has a header but no touches"])
+    return raw
+
+
+def _parse_rows(raw: pd.DataFrame, mapping: LogMapping, problems: list[str]) -> _Rows:
+    """Each column parsed; a problem line appended for every bad cell, row by row."""
     column = {c: mapping.header(c) for c in (*REQUIRED, *OPTIONAL) if mapping.header(c) in raw}
     blank = pd.Series("", index=raw.index)
     row = raw.index.to_numpy() + 2  # spreadsheet numbering: the header is row 1
@@ -201,26 +230,35 @@ def read_touch_log(path: Path, mapping: LogMapping | None = None) -> TouchTable:
     )
     before = (outcome_at < touched).fillna(False).to_numpy()
     report(before, "outcome_at", lambda v: f"{v!r} is before its touch (touched_at)")
-    key = pd.DataFrame({"id": ids, "t": touched, "c": channel})
-    dup = key.duplicated(keep="first").to_numpy() & ~touched.isna().to_numpy()
+    return _Rows(row, ids, touched, channel, message, outcome, outcome_at)
+
+
+def _duplicates(rows: _Rows) -> list[str]:
+    """A problem line for each row that repeats an earlier one's prospect, time and channel."""
+    key = pd.DataFrame({"id": rows.ids, "t": rows.touched, "c": rows.channel})
+    dup = key.duplicated(keep="first").to_numpy() & ~rows.touched.isna().to_numpy()
     first_of = key.reset_index().groupby(["id", "t", "c"], dropna=False)["index"].transform("min")
-    for r, f in zip(row[dup], first_of.to_numpy()[dup] + 2, strict=True):
-        problems.append(
-            f"row {r}: the same touch as row {f} (prospect, time and channel): a duplicate row"
-        )
-    if problems:
-        raise LogError(name, problems)
-    start = touched.min()
-    days = ((touched - start) / pd.Timedelta(days=1)).to_numpy(np.float64)
-    out_days = ((outcome_at - start) / pd.Timedelta(days=1)).to_numpy(np.float64, na_value=np.nan)
-    codes, uniques = pd.factorize(ids, sort=True)
+    return [
+        f"row {r}: the same touch as row {f} (prospect, time and channel): a duplicate row"
+        for r, f in zip(rows.row[dup], first_of.to_numpy()[dup] + 2, strict=True)
+    ]
+
+
+def _table(rows: _Rows) -> TouchTable:
+    """The checked rows as days since the first touch, sorted by prospect and time."""
+    start = rows.touched.min()
+    days = ((rows.touched - start) / pd.Timedelta(days=1)).to_numpy(np.float64)
+    out_days = ((rows.outcome_at - start) / pd.Timedelta(days=1)).to_numpy(
+        np.float64, na_value=np.nan
+    )
+    codes, uniques = pd.factorize(rows.ids, sort=True)
     order = np.lexsort((days, codes))
     return TouchTable(
         prospect=codes[order].astype(np.int64),
         time=days[order],
-        channel=channel[order],
-        message=message[order],
-        outcome=outcome[order],
+        channel=rows.channel[order],
+        message=rows.message[order],
+        outcome=rows.outcome[order],
         outcome_time=out_days[order],
         prospect_ids=tuple(str(u) for u in uniques),
         start=start,
