@@ -3,7 +3,7 @@
 The touch steps gather each prospect's record once per batch and store it back once
 (docs/performance.md, "The touch path"); these tests pin the layout and that the public
 accessors, the need track, the lazy draws and the engine's running counts say what a scan of
-every prospect would say. tests/test_engine_tables.py checks that the tables do not move.
+every prospect would say. tests/test_touch_pipeline_reference.py checks that the tables do not move.
 """
 
 from __future__ import annotations

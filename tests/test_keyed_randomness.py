@@ -1,4 +1,4 @@
-"""Engine v2: keyed randomness per prospect, need as a prospect's own trajectory, visible limits."""
+"""Keyed randomness per prospect, need as a prospect's own trajectory, and limits made visible."""
 
 from __future__ import annotations
 
