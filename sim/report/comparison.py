@@ -1,8 +1,8 @@
 """Report: the one self-contained HTML page a person reads first, figures embedded as base64.
 
-The page is a Jinja2 template (``sim/templates/run_report.html``, :mod:`sim.report.pages`) with
-autoescaping: every string that comes from a config (arm names, strategy labels, overrides,
-preset names) is text, never markup or script.
+The page is a Jinja2 template (``sim/report/templates/run_report.html``,
+:mod:`sim.report.pages`) with autoescaping: every string that comes from a config (arm names,
+strategy labels, overrides, preset names) is text, never markup or script.
 """
 
 from __future__ import annotations

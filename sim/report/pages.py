@@ -1,4 +1,4 @@
-"""Pages: the project's HTML templates (Jinja2, ``sim/templates/``), rendered with autoescaping.
+"""Pages: the HTML templates (Jinja2, ``sim/report/templates/``), rendered with autoescaping.
 
 One template engine for every page the project writes (the run report of
 :mod:`sim.report.comparison`, the study report of :mod:`sim.report.study`). Autoescaping is on for
@@ -29,7 +29,7 @@ def _environment() -> jinja2.Environment:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render ``sim/templates/<template>`` with ``context`` (autoescaped)."""
+    """Render ``sim/report/templates/<template>`` with ``context`` (autoescaped)."""
     return _environment().get_template(template).render(**context)
 
 
