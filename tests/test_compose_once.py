@@ -1,4 +1,4 @@
-"""A job's config is composed and validated once by the app (issue: 4 compositions, 3 checks)."""
+"""A job's config is composed and validated once by the app, each choice of groups once a sweep."""
 
 from __future__ import annotations
 

@@ -102,6 +102,16 @@ def run_guarded(
     return failed
 
 
+def set_up_launch(config: DictConfig | None) -> Path:
+    """What Hydra's launchers do first in ``launch``: globals, logging, the sweep folder."""
+    setup_globals()
+    assert config is not None
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    return sweep_dir
+
+
 class SafeBasicLauncher(BasicLauncher):
     """Hydra's basic launcher (jobs one after the other), a job that cannot start kept failed."""
 
@@ -109,11 +119,9 @@ class SafeBasicLauncher(BasicLauncher):
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
         """Run the jobs in order (Hydra's own loop, each job guarded)."""
-        setup_globals()
+        set_up_launch(self.config)
         assert self.hydra_context is not None and self.config is not None
         assert self.task_function is not None
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         # The logger of Hydra's own launcher: the lines read as before.
         launcher_log = logging.getLogger("hydra._internal.core_plugins.basic_launcher")
         launcher_log.info(f"Launching {len(job_overrides)} jobs locally")
@@ -184,11 +192,8 @@ class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
         """Run the jobs in loky worker processes (the plugin's own launch, each job guarded)."""
-        setup_globals()
+        sweep_dir = set_up_launch(self.config)
         assert self.config is not None and self.hydra_context is not None
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        sweep_dir.mkdir(parents=True, exist_ok=True)
         joblib_cfg = joblib_settings(self.joblib)
         plugin_log = logging.getLogger(joblib_core.__name__)
         settings = ",".join(f"{k}={v}" for k, v in joblib_cfg.items())

@@ -39,6 +39,23 @@ class ShardedSweeper(BasicSweeper):
         self.shard_size = shard_size
         self.max_jobs = max_jobs
 
+    def _resumed(self, sweep_dir: Path) -> set[int]:
+        """A resumed sweep's configurations complete already; the others' manifests moved aside.
+
+        The shards whose configurations are all complete are not launched (on SLURM each would
+        be an array task that starts Python only to find its results). The configurations found
+        incomplete run again: their earlier manifests (failures, results of another config) go
+        aside before any job runs, so that every progress count of this attempt is the jobs
+        complete before plus those finished since.
+        """
+        assert self.config is not None
+        if not self.config.get("resume"):
+            return set()
+        complete = STATE.complete_before(sweep_dir)
+        for number in sorted(STATE.incomplete_before(sweep_dir)):
+            retire_manifest(sweep_dir / str(number))
+        return complete
+
     def sweep(self, arguments: list[str]) -> Any:
         """Launch one Hydra job per shard; a launcher that fails leaves the files to tell."""
         assert self.config is not None and self.launcher is not None
@@ -51,15 +68,7 @@ class ShardedSweeper(BasicSweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        # A resumed sweep: the shards whose configurations are all complete are not launched
-        # (on SLURM each would be an array task that starts Python only to find its results).
-        complete = STATE.complete_before(sweep_dir) if self.config.get("resume") else set()
-        if self.config.get("resume"):
-            # The configurations found incomplete run again: their earlier manifests (failures,
-            # results of another config) go aside before any job runs, so that every progress
-            # count of this attempt is the jobs complete before plus those finished since.
-            for number in sorted(STATE.incomplete_before(sweep_dir)):
-                retire_manifest(sweep_dir / str(number))
+        complete = self._resumed(sweep_dir)
         heads: list[tuple[int, list[str]]] = []
         every = shards(len(configurations), size)
         for shard in every:

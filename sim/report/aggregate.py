@@ -17,7 +17,8 @@ A job whose folder could not be created or written is ``failed`` too: its record
 on time or on the launcher, so a parallel sweep writes the same bytes as a serial one.
 The sweep root also gets a figure per swept parameter and ``report.html`` (the sweep report of
 :func:`sim.report.comparison.render_sweep`; a workshop study's sweep gets the study's report
-instead). ``outreach-sim-aggregate DIR`` runs this on its own, e.g. after a sweep was killed.
+instead). ``outreach-sim-aggregate DIR`` (:mod:`sim.cli.aggregate`) runs this on its own, e.g.
+after a sweep was killed.
 """
 
 from __future__ import annotations
