@@ -1,9 +1,10 @@
 """One job: run a configuration (or a shard's configurations) and write its folder.
 
 Every file is written atomically and the manifest last, so a folder without a manifest is an
-incomplete job, which a resume runs again. A job never raises: a failure is a manifest with
-``status: failed`` (or, when its folder cannot hold even that, a record at the sweep's root), so
-the sweep goes on and its callback aggregates whatever finished.
+incomplete job, which a resume runs again. A sweep's job never raises: a failure is a manifest
+with ``status: failed`` (or, when its folder cannot hold even that, a record at the sweep's root),
+so the sweep goes on and its callback aggregates whatever finished; a single run that fails
+prints one line and exits.
 """
 
 from __future__ import annotations
