@@ -1,9 +1,10 @@
-"""Time the sweep pre-flight (``sim.cli.guard.check_command``) in-process.
+"""Time the sweep pre-flight (``sim.cli.preflight.check_command``) in-process.
 
 ``python benchmarks/preflight.py`` times a 200-configuration sweep (two strategy choices, two
 populations, 50 seeds; or the sweep given as arguments, e.g. ``-m 'seed=range(0,200)'
-population.size=200``), first with every configuration fully composed (``JobComposer.compose``
-replaced by ``compose_job``), then as the guard composes them: each choice of groups once.
+population.size=200``), first with every configuration fully composed
+(``PreflightComposer.compose`` replaced by ``compose_job``), then as the pre-flight composes
+them: each choice of groups once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from sim.cli import guard
+from sim.cli import preflight
 
 SWEEP = [
     "-m",
@@ -24,19 +25,20 @@ SWEEP = [
 
 def timed() -> float:
     start = time.perf_counter()
-    guard.check_command(sys.argv[1:] or SWEEP)
+    preflight.check_command(sys.argv[1:] or SWEEP)
     return time.perf_counter() - start
 
 
 def main() -> None:
-    guard.check_command(["population.size=100"])  # imports and Hydra's plugin scan, untimed
+    preflight.check_command(["population.size=100"])  # imports and Hydra's plugin scan, untimed
     fast = timed()
-    original = guard.JobComposer.compose
-    guard.JobComposer.compose = lambda self, job: guard.compose_job(self.config_name, job)  # type: ignore[method-assign]
+    composer = preflight.PreflightComposer
+    original = composer.compose
+    composer.compose = lambda self, job: preflight.compose_job(self.groups.config_name, job)  # type: ignore[method-assign]
     try:
         full = timed()
     finally:
-        guard.JobComposer.compose = original  # type: ignore[method-assign]
+        composer.compose = original  # type: ignore[method-assign]
     print(
         f"{' '.join(sys.argv[1:] or SWEEP)}:\n  every configuration composed: {full:.1f} s\n"
         f"  once per choice of groups: {fast:.1f} s"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from hydra import initialize_config_dir
 
-from sim.cli import guard
+from sim.run.compose import register_resolvers
 from sim.run.registry import CONF_DIR, register_configs
 
 
@@ -25,7 +25,7 @@ def hydra_context() -> Iterator[None]:
     ``hydra.compose("config", ...)`` inside the test composes what ``outreach-sim`` would.
     """
     register_configs()
-    guard.register_resolvers()
+    register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         yield
 

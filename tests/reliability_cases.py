@@ -1,7 +1,7 @@
 """The reliability catalogue: bad inputs, hostile configs and faults, and docs/reliability.md.
 
 Every bad input and hostile config here is run through the real entry points
-(:func:`sim.cli.app.main`, :func:`sim.report.aggregate.main`) with ``sys.argv`` set, in one batch
+(:func:`sim.cli.app.main`, :func:`sim.cli.aggregate.main`) with ``sys.argv`` set, in one batch
 process (``python -m tests.reliability_cases --run OUT.json``): each case gets a fresh folder as its
 working directory, a user folder ``DIR`` with the case's files, a file ``VICTIM`` that must not
 change and a path ``MARKER`` that must not appear. The outcome (exit status, stderr, stdout, files
@@ -780,7 +780,7 @@ def _entry(program: str) -> Callable[[], None]:
         from sim.cli.app import main as app_main
 
         return app_main
-    from sim.report.aggregate import main as aggregate_main
+    from sim.cli.aggregate import main as aggregate_main
 
     return lambda: aggregate_main(None)
 
@@ -954,7 +954,7 @@ def render(outcomes: list[dict[str, Any]]) -> str:
         " unless the run survives as described with nothing lost.",
         "",
         "Each bad input and hostile config runs the real entry point (`sim.cli.app.main` or"
-        " `sim.report.aggregate.main` with `sys.argv` set) in a fresh working folder. DIR is a"
+        " `sim.cli.aggregate.main` with `sys.argv` set) in a fresh working folder. DIR is a"
         " folder of the user's own configs, VICTIM an existing file that must not change, TMP"
         " the case's temporary folder, M GiB this machine's memory.",
     ]

@@ -1,4 +1,4 @@
-"""A job's config is composed and validated once by the app (issue: 4 compositions, 3 checks)."""
+"""A job's config is composed and validated once by the app, each choice of groups once a sweep."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 from hydra import initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 
-from sim.cli import guard
+from sim.cli import guard, preflight
+from sim.run.compose import register_resolvers
 from sim.run.registry import CONF_DIR, register_configs, to_experiment
 from tests.cli_helpers import run
 
@@ -52,7 +53,7 @@ def test_a_single_run_composes_once_beyond_hydras_own_and_validates_once_per_pro
     )
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     # One composition by the pre-flight guard, one by Hydra itself for the job: Hydra's own
-    # composition to read its mode is answered from the pre-flight's (sim.cli.app._known_mode).
+    # composition to read its mode is answered from the pre-flight's (sim.run.compose.known_mode).
     assert counts["compose"] == 2
     # Once in the pre-flight, once when the job turns its config into dataclasses; never again
     # per replicate: the six default arms' strategies are checked twice in all.
@@ -81,11 +82,11 @@ def _plain(cfg: Any) -> Any:
 
 def test_the_fast_path_gives_the_configs_and_errors_a_full_composition_gives() -> None:
     register_configs()
-    guard.register_resolvers()
+    register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
-        composer = guard.JobComposer("config")
+        composer = preflight.PreflightComposer("config")
         for job in SAMPLED_JOBS:
-            full = guard.compose_job("config", job)
+            full = preflight.compose_job("config", job)
             fast = composer.compose(job)
             assert _plain(fast) == _plain(full), job
             outcome = []
@@ -100,10 +101,10 @@ def test_the_fast_path_gives_the_configs_and_errors_a_full_composition_gives() -
                     outcome.append(str(exc))
             assert outcome[0] == outcome[1], job
         # Fewer compositions than jobs: once per distinct choice of groups (and search path).
-        assert len(composer.bases) == 5
+        assert len(composer.groups.bases) == 5
         for bad in (["strategy.entitlement.max_touches=4"], ["population=nowhere", "seed=1"]):
             with pytest.raises(guard.UserError) as full_error:
-                guard.compose_job("config", bad)
+                preflight.compose_job("config", bad)
             with pytest.raises(guard.UserError) as fast_error:
                 composer.compose(bad)
             assert str(fast_error.value) == str(full_error.value)
@@ -115,7 +116,7 @@ def test_a_bad_value_in_the_150th_configuration_is_refused_before_anything_runs(
     sizes = ",".join([*(str(100 + i) for i in range(149)), "-5"])
     args = ["-m", "strategy=[entitlement,nurture]", f"population.size={sizes}"]
     with pytest.raises(guard.UserError, match=r"population\.size=-5"):
-        guard.check_command(args)
+        preflight.check_command(args)
     work = tmp_path / "work"
     work.mkdir()
     proc = run([*args, "replications=2", "horizon_days=20"], work)

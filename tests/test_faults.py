@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli.app import NO_AHEAD_ENV
+from sim.cli.preflight import NO_AHEAD_ENV
 from sim.run import outputs
 from tests.cli_helpers import SMALL, complete_already, manifest, run, start_in_session
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli.app import is_completed
+from sim.cli.resume import is_completed
 from sim.report.comparison import render
 from sim.run import outputs
 

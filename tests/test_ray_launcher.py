@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import guard
+from sim.cli import guard, preflight
 from sim.run.registry import LAUNCHERS, RAY_INIT
 from tests.cli_helpers import manifest, run
 from tests.test_scale import FAIL, JOB_TABLES, SWEEP, failed_then_resumed, same_files
@@ -132,13 +132,13 @@ def test_ray_joins_a_running_cluster_and_writes_the_same_bytes(
 )
 def test_the_guard_refuses_ray_options_beyond_sizes_and_address(override: str, named: str) -> None:
     with pytest.raises(guard.UserError) as err:
-        guard.check_command(["-m", "seed=1,2", "hydra/launcher=ray", override])
+        preflight.check_command(["-m", "seed=1,2", "hydra/launcher=ray", override])
     assert str(err.value).startswith(named) and "\n" not in str(err.value)
 
 
 @needs_ray
 def test_the_guard_allows_joining_a_cluster_and_sizing_tasks() -> None:
-    guard.check_command(
+    preflight.check_command(
         [
             "-m",
             "seed=1,2",
@@ -153,7 +153,7 @@ def test_the_guard_allows_joining_a_cluster_and_sizing_tasks() -> None:
 
 def test_the_guard_does_not_let_a_launcher_name_other_code() -> None:
     with pytest.raises(guard.UserError) as err:
-        guard.check_command(
+        preflight.check_command(
             ["-m", "seed=1,2", "hydra.launcher._target_=hydra_plugins.evil.Launcher"]
         )
     assert "is not allowed" in str(err.value)

@@ -15,15 +15,9 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from sim.cli import app, guard
-from sim.cli.sweep import (
-    effective_shard_size,
-    incomplete_before,
-    job_number,
-    rest_of_shard,
-    shard_of,
-    shards,
-)
+from sim.cli import guard, preflight, resume
+from sim.cli.shard import effective_shard_size, job_number, rest_of_shard, shard_of, shards
+from sim.cli.sweep import STATE
 from sim.run.outputs import PLAN_FILE, write_json
 from tests.cli_helpers import manifest, run
 
@@ -113,7 +107,7 @@ def failed_then_resumed(
 
 @pytest.mark.slow
 def test_outputs_tables_keeps_jobs_lean_and_the_root_gets_its_report(tmp_path: Path) -> None:
-    # Eleven configurations (above app.TABLES_ABOVE) in one shard: outputs=auto means tables.
+    # Eleven configurations (above resume.TABLES_ABOVE) in one shard: outputs=auto means tables.
     args = [
         "-m",
         "seed=range(0,11)",
@@ -146,9 +140,9 @@ def test_outputs_tables_keeps_jobs_lean_and_the_root_gets_its_report(tmp_path: P
 
 
 def test_outputs_auto_is_full_for_runs_and_small_sweeps() -> None:
-    assert app.wants_full("auto", None) and app.wants_full("auto", app.TABLES_ABOVE)
-    assert not app.wants_full("auto", app.TABLES_ABOVE + 1)
-    assert app.wants_full("full", 10_000) and not app.wants_full("tables", None)
+    assert resume.wants_full("auto", None) and resume.wants_full("auto", resume.TABLES_ABOVE)
+    assert not resume.wants_full("auto", resume.TABLES_ABOVE + 1)
+    assert resume.wants_full("full", 10_000) and not resume.wants_full("tables", None)
 
 
 def test_outputs_does_not_change_the_config_hash() -> None:
@@ -156,7 +150,7 @@ def test_outputs_does_not_change_the_config_hash() -> None:
 
     tables = OmegaConf.create({"seed": 1, "outputs": "tables", "resume": True})
     full = OmegaConf.create({"seed": 1, "outputs": "full", "resume": False})
-    assert app.resolved_yaml(tables) == app.resolved_yaml(full)
+    assert resume.resolved_yaml(tables) == resume.resolved_yaml(full)
 
 
 def test_ten_thousand_configurations_fit_a_default_slurm_array() -> None:
@@ -206,12 +200,12 @@ def test_the_guard_refuses_bad_scale_settings_in_one_line(override: str, named: 
         else ["hydra/launcher=submitit_slurm"]
     )
     with pytest.raises(guard.UserError) as err:
-        guard.check_command(["-m", "seed=1,2", *launcher, override])
+        preflight.check_command(["-m", "seed=1,2", *launcher, override])
     assert str(err.value).startswith(named) and "\n" not in str(err.value)
 
 
 def test_the_guard_allows_submitit_with_scheduling_options() -> None:
-    guard.check_command(
+    preflight.check_command(
         [
             "-m",
             "seed=1,2",
@@ -232,10 +226,10 @@ def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) ->
 
     def found(*more: str) -> set[int]:
         """The complete configurations; checks that the pre-flight judged every other one."""
-        app.JUDGED.clear()
+        STATE.judged.clear()
         argv = [*args, f"hydra.sweep.dir={sweep}", *more]
-        assert not isinstance(app.preflight(argv), int)
-        complete, incomplete = app.complete_before(sweep), incomplete_before(sweep)
+        assert not isinstance(preflight.preflight(argv), int)
+        complete, incomplete = STATE.complete_before(sweep), STATE.incomplete_before(sweep)
         judged = "resume=true" in more and "hydra.sweep.subdir" not in " ".join(more)
         assert complete | incomplete == ({0, 1} if judged else set())
         assert not complete & incomplete
@@ -249,7 +243,7 @@ def test_a_resumed_sweep_finds_complete_jobs_before_launching(tmp_path: Path) ->
     assert found("outputs=tables", "resume=true") == {0}  # a table no longer the one written
     custom = found("outputs=tables", "resume=true", "hydra.sweep.subdir=job${hydra.job.num}")
     assert custom == set()  # folders of another layout: left to the jobs (judged neither way)
-    app.JUDGED.clear()
+    STATE.judged.clear()
     # A configuration the pre-flight cannot resolve is judged neither way: its job tells.
     unresolved = OmegaConf.create({"seed": "${hydra:job.num}"})
-    assert app.completed_before(sweep, unresolved, 0, 2) is None
+    assert resume.completed_before(sweep, unresolved, 0, 2) is None

@@ -1,8 +1,9 @@
-"""A shard composes its configurations once per choice of groups, with the same results (issue 13).
+"""A shard composes its configurations once per choice of groups, with the same results.
 
-:class:`sim.cli.app.ShardComposer` must give each configuration the task config, overrides and group
-choices that a full composition (:func:`sim.cli.app.compose_configuration`, what a launcher does)
-gives: the same ``config.yaml`` bytes, hence the same config hash and the same results.
+:class:`sim.cli.shard.ShardComposer` must give each configuration the task config, overrides and
+group choices that a full composition (:func:`sim.cli.shard.compose_configuration`, what a
+launcher does) gives: the same ``config.yaml`` bytes, hence the same config hash and the same
+results.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from sim.cli import app, guard
+from sim.cli import shard
+from sim.cli.resume import resolved_yaml
+from sim.run.compose import register_resolvers
 from sim.run.registry import CONF_DIR, register_configs, to_experiment
 
 #: A shard's configurations: plain values, group choices (strategy, population, an experiment),
@@ -32,7 +35,7 @@ SHARD = [
 
 def test_a_shard_composes_each_configuration_as_a_full_composition_does(tmp_path: Path) -> None:
     register_configs()
-    guard.register_resolvers()
+    register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         head = compose(
             "config",
@@ -40,25 +43,25 @@ def test_a_shard_composes_each_configuration_as_a_full_composition_does(tmp_path
             return_hydra_config=True,
         )
         hc = head.hydra
-        composer = app.ShardComposer(hc, head)
+        composer = shard.ShardComposer(hc, head, {})
         for number, overrides in enumerate(SHARD):
-            full = app.compose_configuration(hc, head, overrides, tmp_path, number)
+            full = shard.compose_configuration(hc, head, overrides, tmp_path, number)
             fast = composer.configuration(overrides, tmp_path, number)
-            assert app.resolved_yaml(fast.cfg) == app.resolved_yaml(full.cfg), overrides
+            assert resolved_yaml(fast.cfg) == resolved_yaml(full.cfg), overrides
             # The task's overrides, as Hydra records them (hydra.* ones are not the task's).
             assert fast.overrides == full.overrides
             assert fast.overrides == [o for o in overrides if not o.startswith("hydra.")]
             assert fast.choices == full.choices, overrides
             assert to_experiment(fast.cfg) == to_experiment(full.cfg), overrides
         # Once per distinct choice of groups: (none), two of strategy and population, experiment.
-        assert len(composer.bases) == 4
+        assert len(composer.groups.bases) == 4
 
 
 def test_config_yaml_is_what_omegaconf_writes() -> None:
     # resolved_yaml dumps the plain tree directly: the bytes (and so every config hash, which
     # resume compares with earlier results) must be OmegaConf's own.
     register_configs()
-    guard.register_resolvers()
+    register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         for overrides in (["seed=3"], ["+experiment=cool_down"], ["population=mixed"]):
             cfg = compose("config", overrides=overrides)
@@ -66,7 +69,7 @@ def test_config_yaml_is_what_omegaconf_writes() -> None:
             assert isinstance(plain, dict)
             plain.pop("resume")
             plain.pop("outputs")
-            assert app.resolved_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.create(plain))
+            assert resolved_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.create(plain))
 
 
 def test_a_joblib_sweeps_workers_start_early_and_the_launcher_reuses_them() -> None:
@@ -76,7 +79,7 @@ def test_a_joblib_sweeps_workers_start_early_and_the_launcher_reuses_them() -> N
     from joblib import Parallel, delayed
     from joblib.externals.loky import reusable_executor
 
-    from hydra_plugins.outreach_sim_launchers import joblib_settings, start_workers, stop_workers
+    from sim.cli.workers import joblib_settings, start_workers, stop_workers
 
     register_configs()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):

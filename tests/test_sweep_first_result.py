@@ -17,7 +17,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
-from sim.cli import app, guard, sweep
+from sim.cli import preflight, sweep
+from sim.cli.resume import resolved_yaml
 from sim.run.api import simulate, tables
 from sim.run.outputs import config_hash
 from sim.run.registry import CONF_DIR, to_experiment
@@ -47,7 +48,7 @@ def ahead_dir() -> object:
 
 def test_results_simulated_ahead_are_the_jobs_own(ahead_dir: object, hydra_context: None) -> None:
     task = _task(SMALL)
-    digest = config_hash(app.resolved_yaml(task))
+    digest = config_hash(resolved_yaml(task))
     folder = Path(sweep.start_ahead(digest))
     sweep.simulate_ahead(folder, digest, task)
     assert (folder / f"{digest}.results").is_file()
@@ -65,7 +66,7 @@ def test_whoever_claims_a_configuration_first_simulates_it(
     ahead_dir: object, hydra_context: None, exited_pid: int
 ) -> None:
     task = _task(SMALL)
-    digest = config_hash(app.resolved_yaml(task))
+    digest = config_hash(resolved_yaml(task))
     folder = Path(sweep.start_ahead(digest))
     paths = sweep.ahead_paths(folder, digest)
     # The job began first: it simulates the configuration, the worker ahead does nothing.
@@ -91,13 +92,13 @@ def test_a_warm_worker_simulates_the_first_configuration_ahead(
         return_hydra_config=True,
     )
     task = _task(SMALL)
-    digest = config_hash(app.resolved_yaml(task))
+    digest = config_hash(resolved_yaml(task))
     try:
         start_workers(cfg, (digest, task))
         for thread in threading.enumerate():
             if thread.name == "outreach-sim-warm-workers":
                 thread.join(timeout=300)
-        results = sweep.ahead_paths(sweep.AHEAD[0], digest)["results"]
+        results = sweep.ahead_paths(sweep.STATE.ahead, digest)["results"]
         assert results.is_file()
         found = sweep.take_ahead(digest)
         assert found is not None
@@ -121,7 +122,7 @@ def test_a_warm_worker_simulates_the_first_configuration_ahead(
     ],
 )
 def test_the_preflight_knows_hydras_mode_only_when_it_is_hydras(argv: list[str]) -> None:
-    checked = guard.check_command(argv)
+    checked = preflight.check_command(argv)
     overrides = [a for a in argv if a != "-m"]
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):

@@ -22,14 +22,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import (
     JobReturn,
-    configure_log,
     filter_overrides,
     run_job,
     setup_globals,
@@ -42,7 +40,7 @@ try:
 except ImportError:  # the ray extra is not installed: nothing to guard
     pass
 else:
-    from hydra_plugins.outreach_sim_launchers import run_guarded
+    from hydra_plugins.outreach_sim_launchers import run_guarded, set_up_launch
 
     log = logging.getLogger("hydra_plugins.hydra_ray_launcher._core")
     #: A local Ray instance's object store, bytes: Hydra's plugin's size (75 MiB). Jobs return only
@@ -109,12 +107,9 @@ else:
             """Start or join Ray, submit every launched job as a task, wait for them in order."""
             import ray  # only when a sweep runs on Ray: its import takes about a second
 
-            setup_globals()
+            sweep_dir = set_up_launch(self.config)
             assert self.config is not None and self.hydra_context is not None
             assert self.task_function is not None
-            configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-            sweep_dir = Path(str(self.config.hydra.sweep.dir))
-            sweep_dir.mkdir(parents=True, exist_ok=True)
             log.info(
                 f"Ray Launcher is launching {len(job_overrides)} jobs, "
                 f"sweep output dir: {sweep_dir}"

@@ -1,7 +1,7 @@
 """The sharded sweeper: Hydra's basic sweeper that launches shards of configurations.
 
 Hydra instantiates a sweeper only from the ``hydra_plugins`` package, so the class lives here;
-what a shard is, and how the app runs one, is in :mod:`sim.cli.sweep`.
+what a shard is, and how the app runs one, is in :mod:`sim.cli.shard`.
 """
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.cli.sweep import (
-    SUBDIR_KEY,
-    complete_before,
-    effective_shard_size,
-    incomplete_before,
-    retire_manifest,
-    shards,
-)
+from sim.cli.shard import SUBDIR_KEY, effective_shard_size, shards
+from sim.cli.sweep import STATE, retire_manifest
+from sim.run.compose import BasicSweeper
 
 
 class ShardedSweeper(BasicSweeper):
@@ -30,8 +24,8 @@ class ShardedSweeper(BasicSweeper):
 
     With ``shard_size: 1`` and no ``max_jobs`` it launches exactly what the basic sweeper does.
     It does not compose every job again before launching (the basic sweeper's
-    ``validate_batch_is_legal``): the app's pre-flight (:mod:`sim.cli.guard`) composed and checked
-    every configuration already, before any directory existed.
+    ``validate_batch_is_legal``): the app's pre-flight (:mod:`sim.cli.preflight`) composed and
+    checked every configuration already, before any directory existed.
     """
 
     def __init__(
@@ -45,6 +39,23 @@ class ShardedSweeper(BasicSweeper):
         self.shard_size = shard_size
         self.max_jobs = max_jobs
 
+    def _resumed(self, sweep_dir: Path) -> set[int]:
+        """A resumed sweep's configurations complete already; the others' manifests moved aside.
+
+        The shards whose configurations are all complete are not launched (on SLURM each would
+        be an array task that starts Python only to find its results). The configurations found
+        incomplete run again: their earlier manifests (failures, results of another config) go
+        aside before any job runs, so that every progress count of this attempt is the jobs
+        complete before plus those finished since.
+        """
+        assert self.config is not None
+        if not self.config.get("resume"):
+            return set()
+        complete = STATE.complete_before(sweep_dir)
+        for number in sorted(STATE.incomplete_before(sweep_dir)):
+            retire_manifest(sweep_dir / str(number))
+        return complete
+
     def sweep(self, arguments: list[str]) -> Any:
         """Launch one Hydra job per shard; a launcher that fails leaves the files to tell."""
         assert self.config is not None and self.launcher is not None
@@ -57,15 +68,7 @@ class ShardedSweeper(BasicSweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        # A resumed sweep: the shards whose configurations are all complete are not launched
-        # (on SLURM each would be an array task that starts Python only to find its results).
-        complete = complete_before(sweep_dir) if self.config.get("resume") else set()
-        if self.config.get("resume"):
-            # The configurations found incomplete run again: their earlier manifests (failures,
-            # results of another config) go aside before any job runs, so that every progress
-            # count of this attempt is the jobs complete before plus those finished since.
-            for number in sorted(incomplete_before(sweep_dir)):
-                retire_manifest(sweep_dir / str(number))
+        complete = self._resumed(sweep_dir)
         heads: list[tuple[int, list[str]]] = []
         every = shards(len(configurations), size)
         for shard in every:

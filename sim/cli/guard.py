@@ -1,47 +1,38 @@
-"""Guard: the checks a command line passes before Hydra runs anything (errors, and configs as data).
+"""Guard: the policy a command line and its configs must meet (configs are data), and user errors.
 
-:func:`check_command` parses the command line as Hydra would, expands a sweep into its jobs and
-composes every job's config (with Hydra's compose API once per choice of config groups, then
-each job's plain values applied as Hydra applies them: :class:`JobComposer`), so that an unknown
-group option, a value of the wrong type, an out-of-range number or a missing strategy file is
-reported once, as a :class:`UserError`, before any directory exists.
+Hydra instantiates a few nodes of its own config (``_target_`` of the launcher, the sweeper and
+callbacks) and hands the logging nodes to :func:`logging.config.dictConfig` (whose ``()``,
+``class`` and ``ext://`` import and call objects). A YAML file from a search path can reach those
+nodes (``# @package _global_`` or a ``hydra/launcher`` option of its own), so every such node must
+name an allowlisted object; the task config may name none at all, and this program never calls
+``hydra.utils.instantiate``. Search paths are folders only, the environment cannot be read into a
+config, and the launchers' options that run commands or write elsewhere are refused.
 
-It also enforces that configs are data. Hydra instantiates a few nodes of its own config
-(``_target_`` of the launcher, the sweeper and callbacks) and hands the logging nodes to
-:func:`logging.config.dictConfig` (whose ``()``, ``class`` and ``ext://`` import and call
-objects). A YAML file from a search path can reach those nodes (``# @package _global_`` or a
-``hydra/launcher`` option of its own), so every such node must name an allowlisted object; the
-task config may name none at all, and this program never calls ``hydra.utils.instantiate``.
+The pre-flight (:mod:`sim.cli.preflight`) composes every job of a command and applies these
+checks to each; a problem is a :class:`UserError`, whose message names the field, the value and
+what is allowed.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import functools
-import os
 import re
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
-from hydra import compose, initialize_config_dir
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra._internal.utils import get_args_parser
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
-from hydra.errors import ConfigCompositionException, HydraException, OverrideParseException
+from hydra.errors import OverrideParseException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.model import config as sim_config
 from sim.model.config import ConfigError
-from sim.run.hydra_errors import describe_hydra_error, describe_yaml_error
-from sim.run.registry import CONF_DIR, group_test, register_configs, split_overrides, to_experiment
+from sim.run.compose import parse
+from sim.run.hydra_errors import describe_hydra_error
+from sim.run.registry import CONF_DIR, to_experiment
 
 #: The submitit launchers (the slurm extra): Hydra's, and each job guarded
 #: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
@@ -141,32 +132,8 @@ SBATCH_ALLOWED = frozenset(
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Checked:
-    """What the check of a command line found out that Hydra would compose a config to learn.
-
-    ``mode_known``: ``mode`` is what Hydra's ``get_mode`` returns for these overrides (the
-    ``hydra.mode`` a config composed from them sets, None when unset), so the app need not
-    have Hydra compose the whole config once more to read it (about 0.25 s, issue 13).
-    """
-
-    mode_known: bool = False
-    mode: Any = None
-
-
 class UserError(Exception):
     """A mistake in the command line or a config: the message says what and what is allowed."""
-
-
-def register_resolvers() -> None:
-    """Register ``${unique_id:}``: a short random id, fixed for the life of one config.
-
-    ``use_cache`` keeps the first value; Hydra copies the master config's resolver cache into
-    every sweep job's config (also in joblib workers, which receive the master config pickled),
-    so all jobs of a sweep agree on the sweep directory while two sweeps never share one.
-    """
-    if not OmegaConf.has_resolver("unique_id"):
-        OmegaConf.register_new_resolver("unique_id", lambda: uuid.uuid4().hex[:8], use_cache=True)
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, str, Any]]:
@@ -359,7 +326,7 @@ def check_arm_names(overrides: Sequence[str], cfg: DictConfig) -> None:
     (or nothing) would otherwise run an arm called ``theirs`` (or none) without a word.
     """
     strategies = cfg.get("strategy") or {}
-    parsed = _parse(overrides)
+    parsed = parse_overrides(overrides)
     folders = [
         Path(str(entry).removeprefix(SEARCHPATH_SCHEME))
         for o in parsed
@@ -391,180 +358,12 @@ def check_arm_names(overrides: Sequence[str], cfg: DictConfig) -> None:
                 )
 
 
-def _parse(overrides: Sequence[str]) -> list[Override]:
+def parse_overrides(overrides: Sequence[str]) -> list[Override]:
+    """Command-line overrides as Hydra parses them; a parse error as a :class:`UserError`."""
     try:
-        return OverridesParser.create().parse_overrides(list(overrides))
+        return parse(overrides)
     except OverrideParseException as exc:
         raise UserError(describe_hydra_error(exc)) from None
-
-
-def sweeper_params(cfg: DictConfig) -> list[str]:
-    """``hydra.sweeper.params`` as overrides (the basic sweeper puts them before the command's)."""
-    params = OmegaConf.select(cfg, "hydra.sweeper.params")
-    if not params:
-        return []
-    plain = OmegaConf.to_container(params, resolve=False)
-    assert isinstance(plain, dict)
-    return [f"{k!s}={v}" for k, v in plain.items()]
-
-
-def is_multirun(cfg: DictConfig) -> bool:
-    """True when the composed config asks for a sweep (``hydra.mode: MULTIRUN``)."""
-    return str(OmegaConf.select(cfg, "hydra.mode")) in {"MULTIRUN", "RunMode.MULTIRUN"}
-
-
-def _jobs(
-    composer: JobComposer, overrides: Sequence[str], multirun: bool, show_only: bool
-) -> tuple[list[tuple[list[str], DictConfig | None]], DictConfig | None, Checked]:
-    """Every job the command would run (only the first when showing), with its composition.
-
-    A job is its overrides and, when the probe composition already is that job's config (a
-    single run), that config, so it is not composed again. The probe is composed by
-    ``composer``, so a sweep's jobs that choose the same groups start from its composition.
-    Returned with the probe when the command runs a sweep (None otherwise), and what the probe
-    says about Hydra's mode (:class:`Checked`).
-    """
-    parsed = _parse(overrides)
-    check_searchpath(parsed)
-    check_arms(parsed)
-    plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
-    probe = composer.compose(plain)
-    multirun = multirun or is_multirun(probe)
-    sweeps = [str(o.input_line) for o in parsed if o.is_sweep_override()]
-    checked = _mode(composer, parsed, probe)
-    if sweeps and not multirun and not show_only:
-        raise UserError(
-            f"{sweeps[0]} is a sweep over several values: add -m (--multirun) to run a sweep, or "
-            "give one value (a list for a multi-select group: strategy=[a,b])"
-        )
-    if not multirun:
-        # A single run's probe is its composed config: it is not composed a second time.
-        return [(plain, probe) if show_only else (list(overrides), probe)], None, checked
-    try:
-        batches = BasicSweeper.split_arguments(_parse([*sweeper_params(probe), *overrides]), None)
-    except HydraException as exc:
-        raise UserError(describe_hydra_error(exc)) from None
-    jobs: list[tuple[list[str], DictConfig | None]] = [
-        (job, None) for batch in batches for job in batch
-    ]
-    if show_only:
-        return jobs[:1], None, checked
-    return jobs, probe, checked
-
-
-def _mode(composer: JobComposer, parsed: list[Override], probe: DictConfig) -> Checked:
-    """What Hydra's ``get_mode`` would return for ``parsed``, when the probe tells.
-
-    ``get_mode`` composes every override, sweeps included, and returns the config's
-    ``hydra.mode``, or None when composing fails. The probe is the composition of the overrides
-    that are not sweeps. Without sweeps, the two are the same composition. Sweeps over plain
-    values (not a config group, not ``hydra.*``) choose the same config files and leave
-    ``hydra.mode`` alone, or make composing fail: either way None when the probe's is unset.
-    Otherwise (a sweep over a group, whose files could set it) Hydra has to compose.
-    """
-    mode = OmegaConf.select(probe, "hydra.mode")
-    sweeps = [o for o in parsed if o.is_sweep_override()]
-    if not sweeps:
-        return Checked(mode_known=True, mode=mode)
-    searchpath = next(
-        (str(o.input_line) for o in parsed if o.get_key_element() == "hydra.searchpath"), ""
-    )
-    plain = all(not o.is_hydra_override() and not composer.is_group(searchpath, o) for o in sweeps)
-    return Checked(mode_known=mode is None and plain, mode=None)
-
-
-def compose_job(config_name: str, overrides: list[str]) -> DictConfig:
-    """Compose one job's config with its ``hydra`` node, turning Hydra errors into UserErrors."""
-    try:
-        return compose(config_name, overrides=overrides, return_hydra_config=True)
-    except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise UserError(describe_hydra_error(exc)) from None
-    except yaml.YAMLError as exc:  # a config file that is not valid YAML
-        raise UserError(describe_yaml_error(exc)) from None
-
-
-class JobComposer:
-    """Each job's config as :func:`compose_job` gives it, composed once per choice of groups.
-
-    Composing costs about 0.28 s a job (issue 13: 50 minutes of pre-flight for 10,000 jobs),
-    and a sweep's jobs mostly differ in plain values. Hydra composes a config from the defaults
-    list (the group choices, and the search path that says where groups are found), then applies
-    the other overrides to it in order (``ConfigLoaderImpl._apply_overrides_to_config``). So a
-    job's group overrides and search path are composed once per distinct tuple, and its plain
-    overrides applied to a copy with Hydra's own function, after which the ``hydra`` node's
-    fields Hydra derives from the overrides are set as Hydra sets them: the same config, the same
-    errors, in the same job order.
-    """
-
-    def __init__(self, config_name: str) -> None:
-        self.config_name = config_name
-        self.bases: dict[tuple[str, ...], DictConfig] = {}
-        self.tests: dict[str, Callable[[Override], bool]] = {}
-
-    def is_group(self, searchpath: str, override: Override) -> bool:
-        """Whether Hydra reads ``override`` as a group choice (``Overrides.__init__``).
-
-        Read from the repository Hydra would compose from, with the job's search path.
-        """
-        if searchpath not in self.tests:
-            paths = [searchpath] if searchpath else []
-            self.tests[searchpath] = group_test(self.config_name, paths)
-        return self.tests[searchpath](override)
-
-    def compose(self, overrides: list[str]) -> DictConfig:
-        """The job's config with its ``hydra`` node; Hydra's errors as UserErrors."""
-        parsed = _parse(overrides)
-        searchpath = next(
-            (str(o.input_line) for o in parsed if o.get_key_element() == "hydra.searchpath"), ""
-        )
-        try:
-            key, plain = split_overrides(parsed, lambda o: self.is_group(searchpath, o))
-        except (HydraException, OmegaConfBaseException, ValueError) as exc:
-            raise UserError(describe_hydra_error(exc)) from None
-        except yaml.YAMLError as exc:
-            raise UserError(describe_yaml_error(exc)) from None
-        if key not in self.bases:
-            self.bases[key] = compose_job(self.config_name, list(key))
-        cfg = copy.deepcopy(self.bases[key])
-        try:
-            with_plain_overrides(cfg, parsed, plain)
-        except (HydraException, ValueError) as exc:
-            raise UserError(describe_hydra_error(exc)) from None
-        except OmegaConfBaseException as exc:
-            # As ConfigLoaderImpl.load_configuration wraps it.
-            try:
-                raise ConfigCompositionException() from exc
-            except ConfigCompositionException as wrapped:
-                raise UserError(describe_hydra_error(wrapped)) from None
-        return cfg
-
-
-def with_plain_overrides(cfg: DictConfig, parsed: list[Override], plain: list[Override]) -> None:
-    """Apply ``plain`` to a config composed without them, as Hydra's loader does.
-
-    The steps of ``ConfigLoaderImpl._load_configuration_impl`` after composition, for the
-    ``hydra`` fields that depend on the overrides (the recorded overrides, ``env_set``, the
-    override dirname); the group choices and the rest are the base composition's.
-    """
-    ConfigLoaderImpl._apply_overrides_to_config(plain, cfg)
-    cfg.hydra.overrides.hydra = []
-    cfg.hydra.overrides.task = []
-    app_overrides = []
-    for override in parsed:
-        if override.is_hydra_override():
-            cfg.hydra.overrides.hydra.append(override.input_line)
-        else:
-            cfg.hydra.overrides.task.append(override.input_line)
-            app_overrides.append(override)
-    with open_dict(cfg.hydra):
-        for key in cfg.hydra.job.env_copy:
-            cfg.hydra.job.env_set[key] = os.environ[key]
-    cfg.hydra.job.override_dirname = get_overrides_dirname(
-        overrides=app_overrides,
-        kv_sep=cfg.hydra.job.config.override_dirname.kv_sep,
-        item_sep=cfg.hydra.job.config.override_dirname.item_sep,
-        exclude_keys=cfg.hydra.job.config.override_dirname.exclude_keys,
-    )
 
 
 def check_job(cfg: DictConfig, *, validate: bool, owned: bool = False) -> None:
@@ -572,7 +371,7 @@ def check_job(cfg: DictConfig, *, validate: bool, owned: bool = False) -> None:
 
     ``owned``: ``cfg`` is the caller's own copy, which the check may take the ``hydra`` node out
     of instead of copying the whole config first (a copy costs about a third of a sweep
-    configuration's pre-flight, issue 13).
+    configuration's pre-flight).
     """
     check_safe(cfg)
     if not validate:
@@ -586,63 +385,3 @@ def check_job(cfg: DictConfig, *, validate: bool, owned: bool = False) -> None:
         raise UserError(str(exc)) from None
     except (OmegaConfBaseException, ValueError) as exc:
         raise UserError(describe_hydra_error(exc)) from None
-
-
-def _argument_error(message: str) -> NoReturn:
-    # argparse would print its usage block, then the message: one line instead.
-    raise UserError(f"{message}; outreach-sim --help lists the options")
-
-
-def check_command(
-    argv: Sequence[str],
-    on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
-    on_job: Callable[[DictConfig, DictConfig, int, int], None] | None = None,
-) -> Checked:
-    """Check a whole ``outreach-sim`` command line before Hydra runs it.
-
-    ``on_sweep``: called with a sweep's config (its ``hydra`` node: launcher, sweeper) and its
-    first job's task config (checked, without ``hydra``) once that job has passed, before the
-    others are checked (the app starts its workers then, and has them simulate the first job
-    ahead, :func:`sim.cli.app.main`); a check that fails afterwards still raises. ``on_job``:
-    called for every job of a sweep once it has passed, before ``on_sweep``, with the sweep's
-    config, the job's task config, its number and the number of jobs (a resumed sweep looks for
-    the jobs that are complete already, :func:`sim.cli.app.preflight`).
-
-    Returns:
-        What the check learnt that Hydra would compose again to learn (:class:`Checked`).
-
-    Raises:
-        UserError: on the first problem found, with a message naming the field.
-    """
-    parser = get_args_parser()
-    parser.error = _argument_error  # type: ignore[method-assign]
-    args = parser.parse_args(list(argv))
-    if args.help or args.hydra_help or args.shell_completion:
-        return Checked()
-    for flag, given in (
-        ("--config-path", args.config_path),
-        ("--config-dir", args.config_dir),
-        ("--experimental-rerun", args.experimental_rerun),
-    ):
-        if given:
-            raise UserError(
-                f"{flag}={given} is not supported: add a folder of your own configs with "
-                "hydra.searchpath=[file://DIR]"
-            )
-    show_only = bool(args.cfg or args.info)
-    name = args.config_name or "config"
-    register_configs()
-    register_resolvers()
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
-        composer = JobComposer(name)
-        jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
-        for number, (job, composed) in enumerate(jobs):
-            cfg = composed or composer.compose(job)
-            # Each job's config is composed for this check alone: the check may consume it.
-            check_job(cfg, validate=not show_only, owned=True)
-            check_arm_names(job, cfg)
-            if sweep is not None and on_job is not None:
-                on_job(sweep, cfg, number, len(jobs))
-            if number == 0 and sweep is not None and on_sweep is not None:
-                on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
-    return checked

@@ -10,10 +10,10 @@ sweeper's order). The sharded sweeper (the root config's ``hydra/sweeper``, a Hy
 ``hydra_plugins/outreach_sim_sweeper``, where Hydra requires plugins to live) hands the launcher
 one Hydra job per *shard* of ``shard_size`` consecutive configurations: the shard's first
 configuration's overrides, written to that configuration's folder. The app
-(:func:`shard_of`) then runs the shard's other configurations in the same process, each into its
-own folder, so 10,000 small configurations need 1,000 launcher tasks (a SLURM array within its
-default limit of 1,001), not 10,000 processes, and every file is what one job per configuration
-writes.
+(:func:`sim.cli.shard.shard_of`) then runs the shard's other configurations in the same process,
+each into its own folder, so 10,000 small configurations need 1,000 launcher tasks (a SLURM array
+within its default limit of 1,001), not 10,000 processes, and every file is what one job per
+configuration writes.
 
 Hydra creates a (shard's) job folder before the app runs, so a folder that cannot be created (a
 file in its place, a read-only parent, a full disk) raised out of Hydra's launcher and ended the
@@ -21,9 +21,9 @@ whole sweep. The launchers (``hydra/launcher=basic``, ``joblib``, ``submitit_loc
 ``submitit_slurm``) therefore run Hydra's with each job guarded
 (``hydra_plugins/outreach_sim_launchers``): such a configuration becomes one failed job, recorded
 at the sweep's root (``job_errors/<job>.json``), and the rest run, the rest of its shard too
-(:func:`rest_of_shard`). A configuration of a shard whose own folder cannot be written is
-recorded the same way by the app. Workers on the same machine also watch their parent: once the
-command is killed they write nothing more (:func:`sim.run.outputs.watch_parent`).
+(:func:`sim.cli.shard.rest_of_shard`). A configuration of a shard whose own folder cannot be
+written is recorded the same way by the app. Workers on the same machine also watch their parent:
+once the command is killed they write nothing more (:func:`sim.run.outputs.watch_parent`).
 """
 
 from __future__ import annotations
@@ -35,79 +35,69 @@ import pickle
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.run.outputs import JOB_ERRORS, PLAN_FILE, now_iso, read_plan, sweep_total, write_json
+from sim.cli.shard import ShardBases, sweeper_shard_size
+from sim.run.compose import parse, sweep_jobs
+from sim.run.outputs import (
+    JOB_ERRORS,
+    PARENT,
+    PLAN_FILE,
+    ParentWatch,
+    now_iso,
+    sweep_total,
+    write_json,
+)
 
-#: The subdirectory of a shard's Hydra job: its first configuration's number (Hydra's own
-#: ``${hydra.job.num}`` would count shards, and point at another configuration's folder).
-SUBDIR_KEY = "hydra.sweep.subdir"
 
+@dataclass
+class SweepState:
+    """What one process knows of the sweep it checks, launches or runs jobs of.
 
-def effective_shard_size(jobs: int, shard_size: int, max_jobs: int | None) -> int:
-    """Configurations per shard: ``shard_size``, or more when ``max_jobs`` shards would not do.
-
-    ``max_jobs`` caps the number of launcher tasks (SLURM's ``MaxArraySize`` is 1,001 by
-    default), whatever the number of configurations.
+    Hydra instantiates the sweep callback, the sweeper and the launchers itself, from their names
+    in the config, and calls the app's task function with a config alone: the command cannot
+    hand them an object. So what the pre-flight learns and the callback, the sweeper, the
+    launchers and the jobs read is kept in this one object per process, :data:`STATE`, which the
+    functions that need it take as an argument.
     """
-    if max_jobs is None or jobs <= 0:
-        return max(1, shard_size)
-    return max(1, shard_size, math.ceil(jobs / max_jobs))
+
+    #: Resumed sweeps: what the pre-flight found of each configuration's folder before launching,
+    #: by sweep folder, then configuration: complete already (True) or not (False); one it could
+    #: not judge is absent and its job tells for itself (:func:`sim.cli.preflight.preflight`). The
+    #: sharded sweeper does not launch a shard of complete ones, and moves the others' manifests
+    #: aside.
+    judged: dict[Path, dict[int, bool]] = field(default_factory=dict)
+    #: Sweep folders this process has started, newest last: what an interrupted command reports.
+    started: list[Path] = field(default_factory=list)
+    #: This process's folder of results simulated ahead (set in the command and in its workers).
+    ahead: Path | None = None
+    #: The compositions a worker's shards share (:class:`sim.cli.shard.ShardComposer`).
+    shard_bases: ShardBases = field(default_factory=dict)
+    #: The threads :func:`sim.cli.workers.start_workers` started, each with the event that stops
+    #: it handing out work.
+    warming: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
+    #: In a parallel sweep's worker, the command that started it (every write checks it:
+    #: :func:`sim.run.outputs.watch_parent`).
+    parent: ParentWatch = field(default_factory=lambda: PARENT)
+
+    def complete_before(self, sweep_dir: Path) -> set[int]:
+        """The configurations of the sweep at ``sweep_dir`` found complete before its resume."""
+        return {k for k, done in self.judged.get(sweep_dir.resolve(), {}).items() if done}
+
+    def incomplete_before(self, sweep_dir: Path) -> set[int]:
+        """The configurations of the sweep at ``sweep_dir`` found incomplete before its resume."""
+        return {k for k, done in self.judged.get(sweep_dir.resolve(), {}).items() if not done}
 
 
-def sweeper_shard_size(config: DictConfig, jobs: int) -> int:
-    """The shard size a composed config's sweeper gives a sweep of ``jobs`` configurations."""
-    node = OmegaConf.select(config, "hydra.sweeper")
-    if node is None or "shard_size" not in node:
-        return 1  # another sweeper (hydra/sweeper=basic): one Hydra job per configuration
-    return effective_shard_size(jobs, int(node.shard_size or 1), node.get("max_jobs"))
-
-
-def shards(jobs: int, size: int) -> list[range]:
-    """The configurations of each shard, in order: ``[0, size)``, ``[size, 2 size)``, ..."""
-    return [range(start, min(start + size, jobs)) for start in range(0, jobs, size)]
-
-
-def shard_of(sweep_dir: Path, first: int) -> list[tuple[int, list[str]]]:
-    """The configurations (number, overrides) of the shard that starts at ``first``.
-
-    Read from the sweep's plan (``sweep.json``), which the callback writes before any job is
-    launched; without a plan, or unsharded, the shard is the one configuration.
-    """
-    plan = read_plan(sweep_dir)
-    size = int(plan.get("shard_size", 1)) if plan else 1
-    if not plan or size <= 1 or first % size:
-        # (A configuration that does not start a shard is launched on its own when its shard's
-        # first folder could not be set up: rest_of_shard.)
-        return []
-    jobs = plan["jobs"]
-    end = min(first + size, len(jobs))
-    return [(number, [str(o) for o in jobs[number]]) for number in range(first, end)]
-
-
-#: Resumed sweeps: what the pre-flight found of each configuration's folder before launching,
-#: by sweep folder, then configuration: complete already (True) or not (False); one it could
-#: not judge is absent and its job tells for itself (:func:`sim.cli.app.preflight`). The sharded
-#: sweeper does not launch a shard of complete ones, and moves the others' manifests aside.
-JUDGED: dict[Path, dict[int, bool]] = {}
-
-
-def complete_before(sweep_dir: Path) -> set[int]:
-    """The configurations of the sweep at ``sweep_dir`` found complete before it was resumed."""
-    return {k for k, done in JUDGED.get(sweep_dir.resolve(), {}).items() if done}
-
-
-def incomplete_before(sweep_dir: Path) -> set[int]:
-    """The configurations of the sweep at ``sweep_dir`` found incomplete before it was resumed."""
-    return {k for k, done in JUDGED.get(sweep_dir.resolve(), {}).items() if not done}
+#: This process's sweep state.
+STATE = SweepState()
 
 
 #: Where a job's earlier manifest goes when the job runs again (a resume): kept for the user to
@@ -127,45 +117,14 @@ def retire_manifest(job_dir: Path) -> None:
         os.replace(old, job_dir / PREVIOUS_MANIFEST)
 
 
-def job_number(overrides: Sequence[str], idx: int) -> int:
-    """The configuration a launched Hydra job runs first: its shard's subdir, else ``idx``."""
-    for override in overrides:
-        key, _, value = override.partition("=")
-        if key == SUBDIR_KEY and value.isdigit():
-            return int(value)
-    return idx
-
-
-def rest_of_shard(sweep_dir: Path, overrides: Sequence[str]) -> list[tuple[int, list[str]]]:
-    """The shard's other configurations, each as the overrides of a Hydra job of its own.
-
-    For a launcher whose Hydra job could not set up its shard's first folder: the app never ran,
-    so the shard's other configurations are launched one by one instead (each into its own
-    folder; :func:`shard_of` gives such a job no shard of its own).
-    """
-    first = job_number(overrides, -1)
-    if first < 0:
+def sweeper_params(cfg: DictConfig) -> list[str]:
+    """``hydra.sweeper.params`` as overrides (the basic sweeper puts them before the command's)."""
+    params = OmegaConf.select(cfg, "hydra.sweeper.params")
+    if not params:
         return []
-    return [
-        (number, [*config, f"{SUBDIR_KEY}={number}"])
-        for number, config in shard_of(sweep_dir, first)
-        if number != first
-    ]
-
-
-def without_subdir(overrides: Sequence[str]) -> list[str]:
-    """A launched job's overrides as its configuration's (the shard's subdir taken out)."""
-    return [str(o) for o in overrides if not str(o).startswith(f"{SUBDIR_KEY}=")]
-
-
-def planned_jobs(task_overrides: list[str]) -> list[list[str]]:
-    """Every job's overrides, in Hydra's job order (the basic sweeper's cartesian product)."""
-    parsed = OverridesParser.create().parse_overrides(task_overrides)
-    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
-
-
-#: Sweep folders this process has started, newest last: what an interrupted command reports.
-STARTED: list[Path] = []
+    plain = OmegaConf.to_container(params, resolve=False)
+    assert isinstance(plain, dict)
+    return [f"{k!s}={v}" for k, v in plain.items()]
 
 
 class SweepCallback(Callback):
@@ -186,13 +145,11 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Record the jobs this sweep will run."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        STARTED.append(sweep_dir)
-        from sim.cli.guard import sweeper_params
-
+        STATE.started.append(sweep_dir)
         task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
         assert isinstance(task, list)
         overrides = [*sweeper_params(config), *(str(o) for o in task)]
-        jobs = planned_jobs(overrides)
+        jobs = sweep_jobs(parse(overrides))
         size = sweeper_shard_size(config, len(jobs))
         write_json(
             sweep_dir / PLAN_FILE,
@@ -245,14 +202,12 @@ def progress_line(
     sys.stderr.flush()
 
 
-# A sweep's first result (issue 13: within 5 s of the command's start). Its first configuration
+# A sweep's first result (within 5 s of the command's start). Its first configuration
 # is simulated by a worker while the command still checks the others and Hydra composes the
 # sweep, instead of after: the job that runs it then writes those results. Nothing reaches the
 # sweep folder before the pre-flight has passed: the results wait in a private folder of the
 # command's (``ahead``), which the command removes when it ends.
 
-#: This process's folder of results simulated ahead (set in the command and in its workers).
-AHEAD: list[Path] = []
 #: Seconds a job waits, at most, for the worker that simulates its configuration ahead.
 AHEAD_WAIT = 600.0
 
@@ -261,7 +216,7 @@ AHEAD_WAIT = 600.0
 AHEAD_PREFIX = "outreach-sim-ahead-"
 
 
-def start_ahead(digest: str) -> str:
+def start_ahead(digest: str, state: SweepState = STATE) -> str:
     """Make this command's folder of results simulated ahead, asking for config ``digest``.
 
     Folders that killed commands left behind (``SIGKILL`` leaves no time to remove one) are
@@ -272,15 +227,16 @@ def start_ahead(digest: str) -> str:
         if pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     ahead = Path(tempfile.mkdtemp(prefix=f"{AHEAD_PREFIX}{os.getpid()}-"))
-    AHEAD[:] = [ahead]
+    state.ahead = ahead
     ahead_paths(ahead, digest)["wanted"].touch()
     return str(ahead)
 
 
-def end_ahead() -> None:
+def end_ahead(state: SweepState = STATE) -> None:
     """Remove this command's folder of results simulated ahead (at its end, or when refused)."""
-    if AHEAD:
-        shutil.rmtree(AHEAD.pop(), ignore_errors=True)
+    if state.ahead is not None:
+        ahead, state.ahead = state.ahead, None
+        shutil.rmtree(ahead, ignore_errors=True)
 
 
 def ahead_paths(ahead: Path, digest: str) -> dict[str, Path]:
@@ -313,7 +269,7 @@ def simulate_ahead(ahead: Path, digest: str, task: DictConfig) -> None:
         from sim.run.api import run_arms
         from sim.run.registry import to_experiment
 
-        # What sim.cli.app.run_configuration's simulate() runs, so that its results are the job's,
+        # What sim.cli.job.run_configuration's simulate() runs, so that its results are the job's,
         # byte for byte. Only the arms: the job makes the tables (sim.run.api.tables), in a worker
         # that has pandas and SciPy imported already (about 0.8 s of imports in this one).
         arms = run_arms(to_experiment(task), checked=True, progress=False)
@@ -347,16 +303,16 @@ def _alive(pid_file: Path) -> bool:
     return text.isdigit() and _running(int(text))
 
 
-def take_ahead(digest: str) -> Any | None:
+def take_ahead(digest: str, state: SweepState = STATE) -> Any | None:
     """The arms simulated ahead for the configuration with config hash ``digest``, or None.
 
     None when it was not asked for, when this job claims it first (it then simulates it itself
     and the worker ahead does not), or when the worker ahead failed or died; otherwise waits for
     the worker that is simulating it.
     """
-    if not AHEAD:
+    if state.ahead is None:
         return None
-    paths = ahead_paths(AHEAD[0], digest)
+    paths = ahead_paths(state.ahead, digest)
     if not paths["wanted"].exists() or _claim(paths["claim"]):
         return None
     deadline = time.monotonic() + AHEAD_WAIT

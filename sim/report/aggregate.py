@@ -17,18 +17,17 @@ A job whose folder could not be created or written is ``failed`` too: its record
 on time or on the launcher, so a parallel sweep writes the same bytes as a serial one.
 The sweep root also gets a figure per swept parameter and ``report.html`` (the sweep report of
 :func:`sim.report.comparison.render_sweep`; a workshop study's sweep gets the study's report
-instead). ``outreach-sim-aggregate DIR`` runs this on its own, e.g. after a sweep was killed.
+instead). ``outreach-sim-aggregate DIR`` (:mod:`sim.cli.aggregate`) runs this on its own, e.g.
+after a sweep was killed.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -267,37 +266,3 @@ def overview(result: Aggregate, metric: str = "response_rate") -> str:
     for job in result.problems:
         lines.append(f"job {job.number} {job.status}: {' '.join(job.overrides)} {job.error}")
     return "\n".join(lines)
-
-
-def _argument_error(message: str) -> NoReturn:
-    # argparse would print its usage block first: one line instead, as for any bad input.
-    print(f"error: {message} (usage: outreach-sim-aggregate DIR, a sweep folder)", file=sys.stderr)
-    sys.exit(2)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point of ``outreach-sim-aggregate DIR``: exit 1 when a job is not ok."""
-    parser = argparse.ArgumentParser(
-        prog="outreach-sim-aggregate",
-        description="Rebuild a sweep's tables and figures from whatever jobs finished.",
-    )
-    parser.add_argument("sweep_dir", metavar="DIR", type=Path, help="a sweep directory")
-    parser.error = _argument_error  # type: ignore[method-assign]
-    args = parser.parse_args(argv)
-    sweep_dir: Path = args.sweep_dir
-    if not sweep_dir.is_dir() or not (
-        (sweep_dir / "sweep.json").is_file() or any(p.name.isdigit() for p in sweep_dir.iterdir())
-    ):
-        print(
-            f"error: DIR={str(sweep_dir)!r} is not allowed: a sweep directory "
-            "(results/sweeps/<time>_<id>, holding job folders 0/, 1/, ...)",
-            file=sys.stderr,
-        )
-        sys.exit(2)
-    result = aggregate(sweep_dir)
-    print(overview(result))
-    print(
-        f"\nWrote {sweep_dir / 'sweep_metrics.csv'}, {sweep_dir / 'sweep_summary.csv'}, the "
-        "sweep figures and report.html"
-    )
-    sys.exit(1 if result.problems else 0)

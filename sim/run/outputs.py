@@ -16,6 +16,7 @@ import platform
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -52,22 +53,38 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-#: In a parallel sweep's worker process, the pid of the command that started it (empty
-#: elsewhere): a worker whose command was killed must not go on writing into the sweep folder.
-_PARENT: list[int] = []
+@dataclass
+class ParentWatch:
+    """In a parallel sweep's worker process, the pid of the command that started it.
+
+    A worker whose command was killed must not go on writing into the sweep folder, and every
+    write of the process checks it, wherever it is made (tables, figures, reports): so it is
+    kept for the process, in :data:`PARENT` (part of :class:`sim.cli.sweep.SweepState`).
+    """
+
+    pid: int | None = None
+
+    def orphaned(self) -> bool:
+        """Whether this is a worker whose command is gone.
+
+        A killed parent's workers are re-parented (to init or a subreaper), so ``getppid``
+        changes.
+        """
+        return self.pid is not None and os.getppid() != self.pid
+
+
+#: This process's watch (no parent to watch outside a parallel sweep's workers).
+PARENT = ParentWatch()
 
 
 def watch_parent(pid: int) -> None:
     """Make every later write of this process first check that process ``pid`` is its parent."""
-    _PARENT[:] = [pid]
+    PARENT.pid = pid
 
 
 def stop_if_orphaned() -> None:
-    """Exit at once, writing nothing, when the command that started this worker is gone.
-
-    A killed parent's workers are re-parented (to init or a subreaper), so ``getppid`` changes.
-    """
-    if _PARENT and os.getppid() != _PARENT[0]:
+    """Exit at once, writing nothing, when the command that started this worker is gone."""
+    if PARENT.orphaned():
         os._exit(1)
 
 
@@ -83,7 +100,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if _PARENT and os.getppid() != _PARENT[0]:
+        if PARENT.orphaned():
             Path(tmp).unlink(missing_ok=True)
             os._exit(1)
         os.replace(tmp, path)

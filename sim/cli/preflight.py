@@ -1,0 +1,297 @@
+"""Pre-flight: a whole command line checked before Hydra creates any directory.
+
+:func:`check_command` parses the command line as Hydra would, expands a sweep into its jobs and
+composes every job's config (each choice of config groups once, then each job's plain values
+applied as Hydra applies them: :class:`PreflightComposer`), so that an unknown group option, a
+value of the wrong type, an out-of-range number, a missing strategy file or anything the policy
+of :mod:`sim.cli.guard` refuses is reported once, as a :class:`~sim.cli.guard.UserError`, before
+any directory exists. :func:`preflight` is what the app runs: the check, the start of a parallel
+sweep's workers while the rest is checked, and a resumed sweep's complete jobs found.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import yaml
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.errors import ConfigCompositionException, HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.cli.guard import (
+    UserError,
+    check_arm_names,
+    check_arms,
+    check_job,
+    check_searchpath,
+    parse_overrides,
+)
+from sim.cli.resume import completed_before, resolved_yaml, resumed_sweep_dir
+from sim.cli.sweep import STATE, SweepState, end_ahead, sweeper_params
+from sim.cli.workers import start_workers, stop_workers
+from sim.run.compose import (
+    GroupComposer,
+    get_args_parser,
+    register_resolvers,
+    searchpath_of,
+    sweep_jobs,
+    with_hydra_fields,
+)
+from sim.run.hydra_errors import describe_hydra_error, describe_yaml_error
+from sim.run.outputs import config_hash
+from sim.run.registry import CONF_DIR, register_configs
+
+if TYPE_CHECKING:
+    from hydra.core.override_parser.types import Override
+
+#: Test-only: set (to anything), no configuration is simulated ahead (sim.cli.sweep.simulate_ahead),
+#: so tests that kill a sweep while its jobs simulate know that none has finished yet.
+NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
+
+
+def is_multirun(cfg: DictConfig) -> bool:
+    """True when the composed config asks for a sweep (``hydra.mode: MULTIRUN``)."""
+    return str(OmegaConf.select(cfg, "hydra.mode")) in {"MULTIRUN", "RunMode.MULTIRUN"}
+
+
+class PreflightComposer:
+    """Each job's config as :func:`compose_job` gives it, composed once per choice of groups.
+
+    Composing costs about 0.28 s a job (50 minutes of pre-flight for 10,000 jobs), and a sweep's
+    jobs mostly differ in plain values: :class:`sim.run.compose.GroupComposer` composes each
+    choice of groups (and search path) once, and each job's plain overrides are applied to a copy
+    with Hydra's own function, after which the ``hydra`` node's fields Hydra derives from the
+    overrides are set as Hydra sets them: the same config, the same errors (as
+    :class:`~sim.cli.guard.UserError`), in the same job order.
+    """
+
+    def __init__(self, config_name: str) -> None:
+        self.groups: GroupComposer[DictConfig] = GroupComposer(
+            config_name, lambda key: compose_job(config_name, key)
+        )
+
+    def is_group(self, searchpath: tuple[str, ...], override: Override) -> bool:
+        """Whether Hydra reads ``override`` as a group choice, with the job's search path."""
+        return self.groups.is_group(searchpath, override)
+
+    def compose(self, overrides: list[str]) -> DictConfig:
+        """The job's config with its ``hydra`` node; Hydra's errors as UserErrors."""
+        parsed = parse_overrides(overrides)
+        try:
+            key, plain = self.groups.split(parsed)
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            raise UserError(describe_hydra_error(exc)) from None
+        except yaml.YAMLError as exc:
+            raise UserError(describe_yaml_error(exc)) from None
+        cfg = copy.deepcopy(self.groups.base(key))
+        try:
+            with_hydra_fields(cfg, parsed, plain)
+        except (HydraException, ValueError) as exc:
+            raise UserError(describe_hydra_error(exc)) from None
+        except OmegaConfBaseException as exc:
+            # As ConfigLoaderImpl.load_configuration wraps it.
+            try:
+                raise ConfigCompositionException() from exc
+            except ConfigCompositionException as wrapped:
+                raise UserError(describe_hydra_error(wrapped)) from None
+        return cfg
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """What the check of a command line found out that Hydra would compose a config to learn.
+
+    ``mode_known``: ``mode`` is what Hydra's ``get_mode`` returns for these overrides (the
+    ``hydra.mode`` a config composed from them sets, None when unset), so the app need not
+    have Hydra compose the whole config once more to read it (about 0.25 s).
+    """
+
+    mode_known: bool = False
+    mode: Any = None
+
+
+def _jobs(
+    composer: PreflightComposer, overrides: Sequence[str], multirun: bool, show_only: bool
+) -> tuple[list[tuple[list[str], DictConfig | None]], DictConfig | None, Checked]:
+    """Every job the command would run (only the first when showing), with its composition.
+
+    A job is its overrides and, when the probe composition already is that job's config (a
+    single run), that config, so it is not composed again. The probe is composed by
+    ``composer``, so a sweep's jobs that choose the same groups start from its composition.
+    Returned with the probe when the command runs a sweep (None otherwise), and what the probe
+    says about Hydra's mode (:class:`Checked`).
+    """
+    parsed = parse_overrides(overrides)
+    check_searchpath(parsed)
+    check_arms(parsed)
+    plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
+    probe = composer.compose(plain)
+    multirun = multirun or is_multirun(probe)
+    sweeps = [str(o.input_line) for o in parsed if o.is_sweep_override()]
+    checked = mode_of(composer, parsed, probe)
+    if sweeps and not multirun and not show_only:
+        raise UserError(
+            f"{sweeps[0]} is a sweep over several values: add -m (--multirun) to run a sweep, or "
+            "give one value (a list for a multi-select group: strategy=[a,b])"
+        )
+    if not multirun:
+        # A single run's probe is its composed config: it is not composed a second time.
+        return [(plain, probe) if show_only else (list(overrides), probe)], None, checked
+    every = parse_overrides([*sweeper_params(probe), *overrides])
+    try:
+        jobs: list[tuple[list[str], DictConfig | None]] = [(job, None) for job in sweep_jobs(every)]
+    except HydraException as exc:
+        raise UserError(describe_hydra_error(exc)) from None
+    if show_only:
+        return jobs[:1], None, checked
+    return jobs, probe, checked
+
+
+def mode_of(composer: PreflightComposer, parsed: list[Override], probe: DictConfig) -> Checked:
+    """What Hydra's ``get_mode`` would return for ``parsed``, when the probe tells.
+
+    ``get_mode`` composes every override, sweeps included, and returns the config's
+    ``hydra.mode``, or None when composing fails. The probe is the composition of the overrides
+    that are not sweeps. Without sweeps, the two are the same composition. Sweeps over plain
+    values (not a config group, not ``hydra.*``) choose the same config files and leave
+    ``hydra.mode`` alone, or make composing fail: either way None when the probe's is unset.
+    Otherwise (a sweep over a group, whose files could set it) Hydra has to compose.
+    """
+    mode = OmegaConf.select(probe, "hydra.mode")
+    sweeps = [o for o in parsed if o.is_sweep_override()]
+    if not sweeps:
+        return Checked(mode_known=True, mode=mode)
+    searchpath = searchpath_of(parsed)
+    plain = all(not o.is_hydra_override() and not composer.is_group(searchpath, o) for o in sweeps)
+    return Checked(mode_known=mode is None and plain, mode=None)
+
+
+def compose_job(config_name: str, overrides: list[str]) -> DictConfig:
+    """Compose one job's config with its ``hydra`` node, turning Hydra errors into UserErrors."""
+    try:
+        return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise UserError(describe_hydra_error(exc)) from None
+    except yaml.YAMLError as exc:  # a config file that is not valid YAML
+        raise UserError(describe_yaml_error(exc)) from None
+
+
+def _argument_error(message: str) -> NoReturn:
+    # argparse would print its usage block, then the message: one line instead.
+    raise UserError(f"{message}; outreach-sim --help lists the options")
+
+
+def check_command(
+    argv: Sequence[str],
+    on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
+    on_job: Callable[[DictConfig, DictConfig, int, int], None] | None = None,
+) -> Checked:
+    """Check a whole ``outreach-sim`` command line before Hydra runs it.
+
+    ``on_sweep``: called with a sweep's config (its ``hydra`` node: launcher, sweeper) and its
+    first job's task config (checked, without ``hydra``) once that job has passed, before the
+    others are checked (the app starts its workers then, and has them simulate the first job
+    ahead, :func:`preflight`); a check that fails afterwards still raises. ``on_job``:
+    called for every job of a sweep once it has passed, before ``on_sweep``, with the sweep's
+    config, the job's task config, its number and the number of jobs (a resumed sweep looks for
+    the jobs that are complete already, :func:`preflight`).
+
+    Returns:
+        What the check learnt that Hydra would compose again to learn (:class:`Checked`).
+
+    Raises:
+        UserError: on the first problem found, with a message naming the field.
+    """
+    parser = get_args_parser()
+    parser.error = _argument_error  # type: ignore[method-assign]
+    args = parser.parse_args(list(argv))
+    if args.help or args.hydra_help or args.shell_completion:
+        return Checked()
+    for flag, given in (
+        ("--config-path", args.config_path),
+        ("--config-dir", args.config_dir),
+        ("--experimental-rerun", args.experimental_rerun),
+    ):
+        if given:
+            raise UserError(
+                f"{flag}={given} is not supported: add a folder of your own configs with "
+                "hydra.searchpath=[file://DIR]"
+            )
+    show_only = bool(args.cfg or args.info)
+    name = args.config_name or "config"
+    register_configs()
+    register_resolvers()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        composer = PreflightComposer(name)
+        jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
+        for number, (job, composed) in enumerate(jobs):
+            cfg = composed or composer.compose(job)
+            # Each job's config is composed for this check alone: the check may consume it.
+            check_job(cfg, validate=not show_only, owned=True)
+            check_arm_names(job, cfg)
+            if sweep is not None and on_job is not None:
+                on_job(sweep, cfg, number, len(jobs))
+            if number == 0 and sweep is not None and on_sweep is not None:
+                on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
+    return checked
+
+
+def preflight(
+    argv: Sequence[str], *, warm: bool = False, state: SweepState = STATE
+) -> int | Checked:
+    """Check the command line before Hydra starts; print the error and return 2 on a user error.
+
+    ``warm``: a joblib sweep's workers start (and import) while its configurations are checked,
+    one of them simulating the first configuration ahead (:func:`sim.cli.workers.start_workers`);
+    they are stopped again, and what they simulated is thrown away, when the command is refused.
+    A resumed sweep's configurations that are complete already are found here too, into
+    ``state`` (:attr:`sim.cli.sweep.SweepState.judged`), so that the sweeper need not launch them.
+
+    Returns:
+        2 after printing a user error; else what the check learnt (:class:`Checked`).
+    """
+    started: list[bool] = []
+    state.judged.clear()
+
+    def on_job(config: DictConfig, cfg: DictConfig, number: int, jobs: int) -> None:
+        sweep_dir = resumed_sweep_dir(config, cfg)
+        if sweep_dir is None:
+            return
+        done = completed_before(sweep_dir, cfg, number, jobs)
+        if done is not None:  # None: the job tells for itself (not judged)
+            state.judged.setdefault(sweep_dir.resolve(), {})[number] = done
+
+    def on_sweep(config: DictConfig, first: DictConfig) -> None:
+        started.append(True)
+        sweep_dir = resumed_sweep_dir(config, first)
+        if sweep_dir is not None and 0 in state.complete_before(sweep_dir):
+            start_workers(config, state=state)  # its result is there: nothing to simulate ahead
+            return
+        try:
+            digest = config_hash(resolved_yaml(first))
+        except Exception:  # it cannot be resolved here (${hydra:...}): its job simulates it
+            start_workers(config, state=state)
+        else:
+            ahead = None if os.environ.get(NO_AHEAD_ENV) else (digest, first)
+            start_workers(config, ahead, state=state)
+
+    try:
+        return check_command(argv, on_sweep=on_sweep if warm else None, on_job=on_job)
+    except UserError as exc:
+        if started:
+            stop_workers(state=state)
+            end_ahead(state)
+        # One line, whatever the message holds: a terminal or a log shows one error.
+        print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
+        return 2
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
