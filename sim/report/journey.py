@@ -48,7 +48,7 @@ class Journey:
     label: str
     prospect: int
     horizon: float
-    touches: pd.DataFrame  # one row per touch (see ArmRun._trace_touches)
+    touches: pd.DataFrame  # one row per touch (see sim.model.trace.Journeys.touches)
     replies: pd.DataFrame  # one row per reply that arrived: time, decided, meeting
     warmth_base: float
     familiarity0: float
