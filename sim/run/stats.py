@@ -17,7 +17,6 @@ the p-value is NaN: a t-test has nothing to say about zero variance.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -184,7 +183,3 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
     frame["n"] = frame["n"].astype(np.int64)
     return frame
 
-
-def is_missing(value: object) -> bool:
-    """True for None and NaN (a CI that could not be computed)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
