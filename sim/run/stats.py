@@ -182,4 +182,3 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     frame["n"] = frame["n"].astype(np.int64)
     return frame
-

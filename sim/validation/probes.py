@@ -165,11 +165,6 @@ def metric(res: Results, arm: str, column: str) -> F64:
     return rows[column].to_numpy(dtype=np.float64)
 
 
-def metric_ratio(res: Results, arm: str, numerator: str, denominator: str) -> F64:
-    """Per-replicate ratio of two metrics columns of one arm."""
-    return metric(res, arm, numerator) / np.maximum(metric(res, arm, denominator), 1.0)
-
-
 # --- checks ------------------------------------------------------------------------------------
 
 

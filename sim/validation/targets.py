@@ -37,7 +37,6 @@ from sim.validation.probes import (
 
 #: Targets measure single touches: a large list and few replicates keep their CI narrow.
 TARGET_SIZE = Sizing(prospects=100_000, replications=3)
-TARGETS_MD = "../shared/calibration-targets.md"
 
 
 def first_email(sizing: Sizing) -> Outcome:
