@@ -84,7 +84,7 @@ def test_whoever_claims_a_configuration_first_simulates_it(
 def test_a_warm_worker_simulates_the_first_configuration_ahead(
     ahead_dir: object, hydra_context: None
 ) -> None:
-    from hydra_plugins.outreach_sim_launchers import start_workers, stop_workers
+    from sim.cli.workers import start_workers, stop_workers
 
     cfg = compose(
         "config",
