@@ -7,7 +7,16 @@ from scipy import stats
 
 from sim.run.api import simulate
 from sim.run.registry import compose
-from sim.run.stats import SUMMARY_COLUMNS, paired_difference, summarize, t_interval, wilson_interval
+from sim.run.stats import (
+    AB_ALPHA,
+    AB_POWER,
+    SUMMARY_COLUMNS,
+    ab_prospects_per_arm,
+    paired_difference,
+    summarize,
+    t_interval,
+    wilson_interval,
+)
 
 
 def test_t_interval_is_scipys_student_interval() -> None:
@@ -96,3 +105,68 @@ def test_simulate_returns_summary_with_paired_differences() -> None:
         (per_rep["benefit_led"] - per_rep["entitlement"]).mean()
     )
     assert row["n"] == 3 and row["ci_low"] <= row["mean"] <= row["ci_high"]
+
+
+# The design's ten columns (docs: design section 5), in their order; new columns only go after.
+DESIGN_SUMMARY_COLUMNS = [
+    "arm",
+    "metric",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n",
+    "diff_vs_baseline",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+]
+
+
+def test_summary_keeps_the_design_columns_and_adds_the_ab_size_last() -> None:
+    assert list(SUMMARY_COLUMNS) == [*DESIGN_SUMMARY_COLUMNS, "ab_prospects_per_arm"]
+
+
+@pytest.mark.parametrize(("p_arm", "p_base"), [(0.12, 0.10), (0.30, 0.35), (0.05, 0.04)])
+def test_ab_size_agrees_with_the_two_proportion_normal_formula(p_arm: float, p_base: float) -> None:
+    # n = (z_{1-a/2} + z_power)^2 (p1 q1 + p2 q2) / (p1 - p2)^2, the textbook normal
+    # approximation; statsmodels' arcsine (Cohen's h) answer is the same to within about 1% at
+    # rates away from 0 and 1, where both approximations hold.
+    z = stats.norm.ppf(1 - AB_ALPHA / 2) + stats.norm.ppf(AB_POWER)
+    closed = z**2 * (p_arm * (1 - p_arm) + p_base * (1 - p_base)) / (p_arm - p_base) ** 2
+    n = ab_prospects_per_arm(p_arm, p_base)
+    assert n == math.ceil(n) and n == pytest.approx(closed, rel=0.01)
+    assert ab_prospects_per_arm(p_base, p_arm) == n  # a loss needs the same test as a gain
+
+
+def test_ab_size_is_the_power_solution_at_the_stated_power_and_alpha() -> None:
+    # Fixed inputs against statsmodels' power function: at the size returned the power is just
+    # over 0.8, one prospect fewer it is under.
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    n = ab_prospects_per_arm(0.068, 0.008)
+    h = abs(proportion_effectsize(0.068, 0.008))
+    power = NormalIndPower().power
+    assert power(h, n, 0.05) >= 0.8 > power(h, n - 1, 0.05)
+    assert n == 130
+
+
+def test_ab_size_is_nan_without_a_difference_or_a_share() -> None:
+    assert math.isnan(ab_prospects_per_arm(0.1, 0.1))
+    assert math.isnan(ab_prospects_per_arm(0.0, 0.0))
+    assert math.isnan(ab_prospects_per_arm(float("nan"), 0.1))
+    assert math.isnan(ab_prospects_per_arm(1.5, 0.1))  # not a share of prospects
+
+
+def test_summary_sizes_ab_tests_only_for_compared_share_rows() -> None:
+    m = _metrics({"base": [0.10, 0.11, 0.09], "arm": [0.12, 0.13, 0.11], "same": [0.1, 0.11, 0.09]})
+    m["meeting_rate"] = m["response_rate"] / 2
+    m["meetings"] = m["response_rate"] * 1000  # a count, not a share: never sized
+    s = summarize(m, "base").set_index(["arm", "metric"])["ab_prospects_per_arm"]
+    assert s[("arm", "response_rate")] == ab_prospects_per_arm(0.12, 0.10)
+    assert s[("arm", "meeting_rate")] == ab_prospects_per_arm(0.06, 0.05)
+    assert math.isnan(s[("arm", "meetings")])
+    assert math.isnan(s[("base", "response_rate")])  # the baseline: nothing to compare
+    assert math.isnan(s[("same", "response_rate")])  # no difference: nothing to detect
+    # Without the baseline in the table there is no difference, so no size either.
+    assert summarize(m, "absent")["ab_prospects_per_arm"].isna().all()

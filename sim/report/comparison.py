@@ -8,6 +8,7 @@ strategy labels, overrides, preset names) is text, never markup or script.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -178,6 +179,56 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
     return lines
 
 
+#: The rows of ``summary.csv`` a live A/B test is sized for, as the footnote names them.
+AB_NAMES: tuple[tuple[str, str], ...] = (
+    ("response_rate", "response rate"),
+    ("meeting_rate", "meetings per prospect"),
+)
+#: Why the size is not evidence: said under every table and page that shows one.
+AB_CAVEAT = (
+    "The size comes from the model's predicted rates, so it assumes the prediction is right: it "
+    "is the sample a real test needs to check the prediction, not evidence for it."
+)
+
+
+def _ab_size(row: pd.Series) -> str:
+    """A row's ``ab_prospects_per_arm`` as the footnote says it, with the doubt the run leaves."""
+    n = float(row.get("ab_prospects_per_arm", math.nan))
+    if math.isnan(n):
+        return "no predicted difference"
+    low, high = float(row["diff_ci_low"]), float(row["diff_ci_high"])
+    # A size for a difference the simulation itself cannot tell from zero is said to be that.
+    doubt = " (simulated difference not clear of zero)" if low <= 0 <= high else ""
+    return f"{n:,.0f}{doubt}"
+
+
+def ab_footnote(summary: pd.DataFrame, baseline: str) -> list[str]:
+    """The footnote of :func:`comparison_table`: prospects per arm of a live A/B test, per arm.
+
+    Returns:
+        No line when no arm is compared with the baseline (one arm, or the baseline absent).
+    """
+    if "ab_prospects_per_arm" not in summary.columns:
+        return []
+    arms = [a for a in dict.fromkeys(summary["arm"]) if a != baseline]
+    if baseline not in set(summary["arm"]) or not arms:
+        return []
+    width = max(len(str(a)) for a in arms)
+    heading = (
+        f"Prospects per arm a live A/B test against {baseline} needs to confirm the predicted "
+        f"difference (power 0.8, two-sided alpha 0.05). {AB_CAVEAT}"
+    )
+    lines = textwrap.wrap(heading, width=100)
+    for arm in arms:
+        parts = []
+        for metric, name in AB_NAMES:
+            hit = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
+            if len(hit):
+                parts.append(f"{name} {_ab_size(hit.iloc[0])}")
+        lines.append(f"  {str(arm).ljust(width)}  {', '.join(parts)}")
+    return lines
+
+
 def comparison_table(
     summary: pd.DataFrame, metrics: pd.DataFrame, baseline: str, title: str, exp: object
 ) -> str:
@@ -193,7 +244,8 @@ def comparison_table(
     Returns:
         A table: arm, response rate with its 95% CI, meetings and opt-outs (mean per
         replicate), responses and meetings per rep-hour, response-rate difference vs baseline
-        with its paired 95% CI, and the paired t-test p-value.
+        with its paired 95% CI, and the paired t-test p-value; under it, the prospects per arm
+        a live A/B test needs (:func:`ab_footnote`).
     """
     lines = _aligned(_table_rows(summary, metrics, baseline))
     replications = getattr(exp, "replications", "?")
@@ -210,7 +262,8 @@ def comparison_table(
         if replications != 1
         else "one replicate: Wilson interval for the response rate; no paired differences"
     )
-    return "\n".join([intro, "", *lines, "", note])
+    footnote = ab_footnote(summary, baseline)
+    return "\n".join([intro, "", *lines, "", note, *([""] if footnote else []), *footnote])
 
 
 #: Rows of the sweep report's table: a sweep of thousands of jobs keeps its page readable (every

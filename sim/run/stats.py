@@ -7,7 +7,9 @@ Every interval comes from SciPy, none is written out by hand:
   share prospects and random streams (common random numbers): the mean of the per-replicate
   differences, its t-interval and its two-sided p-value come from ``scipy.stats.ttest_rel``;
 - a proportion observed in a single replicate (responses out of prospects) gets a Wilson interval
-  from ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``.
+  from ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``;
+- the prospects per arm a live A/B test needs to confirm an arm's predicted difference in a share
+  of prospects (:data:`AB_METRICS`) come from statsmodels (:func:`ab_prospects_per_arm`).
 
 With one replicate there is no spread to estimate, so the t-interval and paired-difference
 columns are NaN (the Wilson interval still describes that replicate's proportion). When every
@@ -17,6 +19,7 @@ the p-value is NaN: a t-test has nothing to say about zero variance.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,7 +39,15 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "diff_ci_low",
     "diff_ci_high",
     "p_value",
+    "ab_prospects_per_arm",
 )
+
+#: The shares of prospects (at most one success each) a live A/B test is sized for: a reply, a
+#: meeting. Other rows of ``summary.csv`` get NaN in ``ab_prospects_per_arm``.
+AB_METRICS: frozenset[str] = frozenset({"response_rate", "meeting_rate"})
+#: The live test the size is for: power and two-sided significance level (docs/uncertainty.md).
+AB_POWER = 0.8
+AB_ALPHA = 0.05
 
 #: Columns of ``metrics.csv`` that identify a row rather than measure something.
 ID_COLUMNS: frozenset[str] = frozenset({"arm", "replicate", "seed"})
@@ -131,6 +142,59 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     return float(ci.low), float(ci.high)
 
 
+def ab_prospects_per_arm(
+    arm_rate: float, baseline_rate: float, power: float = AB_POWER, alpha: float = AB_ALPHA
+) -> float:
+    """Prospects per arm a live two-arm test needs to detect ``arm_rate`` against the baseline's.
+
+    A two-sided two-sample z-test on the arcsine scale at equal arm sizes: the effect size is
+    Cohen's h (``statsmodels.stats.proportion.proportion_effectsize``) and the size solves
+    ``statsmodels.stats.power.NormalIndPower`` for ``power`` at ``alpha``, rounded up. The rates
+    are the model's predictions, so the answer assumes they are right: it sizes the test that
+    would check the prediction, it is not evidence for it.
+
+    Args:
+        arm_rate: The arm's predicted share of prospects (e.g. that reply).
+        baseline_rate: The baseline's predicted share.
+        power: Chance that the test finds the difference when it is real.
+        alpha: Two-sided significance level.
+
+    Returns:
+        Prospects per arm (a whole number, as a float); NaN when either rate is not a share in
+        [0, 1] or the rates are equal (no difference to detect).
+    """
+    # Imported here: a run's tables need it, a sweep's report or the pre-flight check does not.
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    rates = np.array([arm_rate, baseline_rate], dtype=np.float64)
+    if not np.all((rates >= 0.0) & (rates <= 1.0)):  # NaN fails both comparisons too
+        return NAN
+    effect = abs(float(proportion_effectsize(arm_rate, baseline_rate)))
+    if effect <= 1e-12:  # equal rates (up to rounding): no finite test detects no difference
+        return NAN
+    n = NormalIndPower().solve_power(
+        effect_size=effect, alpha=alpha, power=power, ratio=1.0, alternative="two-sided"
+    )
+    return float(math.ceil(float(n)))
+
+
+def _ab_column(frame: pd.DataFrame, baseline: str) -> pd.Series:
+    """``ab_prospects_per_arm`` of every row of a summary (NaN except where a size is defined).
+
+    A row of :data:`AB_METRICS` with a paired difference from the baseline (so not the baseline's
+    own, nor an arm without common replicates) is sized from its mean and the baseline's.
+    """
+    means = frame.set_index(["arm", "metric"])["mean"]
+    sizes = []
+    for metric, mean, diff in frame[["metric", "mean", "diff_vs_baseline"]].itertuples(index=False):
+        size = NAN
+        if metric in AB_METRICS and not math.isnan(diff) and (baseline, metric) in means.index:
+            size = ab_prospects_per_arm(float(mean), float(means[(baseline, metric)]))
+        sizes.append(size)
+    return pd.Series(sizes, index=frame.index, dtype=np.float64)
+
+
 def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
     """The ``summary.csv`` table: a row per (arm, metric) of ``metrics.csv``.
 
@@ -141,7 +205,8 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
 
     Returns:
         A DataFrame with :data:`SUMMARY_COLUMNS`, arms in their order of appearance and metrics
-        in column order.
+        in column order; ``ab_prospects_per_arm`` (last) is the live A/B test's size for the
+        rows of :data:`AB_METRICS` (:func:`ab_prospects_per_arm`), NaN elsewhere.
     """
     measures = [
         c
@@ -179,6 +244,8 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
                     "p_value": diff[3],
                 }
             )
-    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS[:-1]))
     frame["n"] = frame["n"].astype(np.int64)
+    # Added last: the columns before it are the design's, in its order (design section 5).
+    frame["ab_prospects_per_arm"] = _ab_column(frame, baseline)
     return frame
