@@ -99,3 +99,55 @@ def test_atomic_write_gives_the_umask_mode_not_mkstemps_0600(tmp_path: Path) -> 
     # The module reads the umask at import; the test process runs under the usual 022.
     assert target.stat().st_mode & 0o777 == 0o666 & ~outputs._UMASK
     assert target.stat().st_mode & 0o044  # readable by group and others, like any CSV
+
+
+def _two_arm_summary(arm_rates: list[float], base_rates: list[float]) -> pd.DataFrame:
+    from sim.run.stats import summarize
+
+    rows = [
+        {"arm": arm, "replicate": r, "seed": 0, "response_rate": v, "meeting_rate": v / 4}
+        for arm, values in (("base", base_rates), ("arm", arm_rates))
+        for r, v in enumerate(values)
+    ]
+    return summarize(pd.DataFrame(rows), "base")
+
+
+def test_table_footnote_sizes_each_arm_and_says_what_the_size_rests_on() -> None:
+    from sim.report.comparison import AB_CAVEAT, ab_footnote
+
+    clear = ab_footnote(_two_arm_summary([0.12, 0.13, 0.125], [0.10, 0.11, 0.105]), "base")
+    assert " ".join(clear).count(AB_CAVEAT) == 1 and all(len(x) <= 100 for x in clear)
+    sized = clear[-1]
+    assert sized.startswith("  arm  response rate ") and "meetings per prospect" in sized
+    assert "not clear" not in sized
+    # A difference the replicates cannot tell from zero is sized, and said to be unclear.
+    noisy = ab_footnote(_two_arm_summary([0.12, 0.09, 0.125], [0.10, 0.11, 0.105]), "base")
+    assert "simulated difference not clear of zero" in noisy[-1]
+    same = ab_footnote(_two_arm_summary([0.1, 0.11], [0.1, 0.11]), "base")
+    assert same[-1].endswith(
+        "response rate no predicted difference, meetings per prospect no predicted difference"
+    )
+    # Only the baseline, or no baseline among the arms: nothing to size, no footnote.
+    assert ab_footnote(_two_arm_summary([0.1], [0.2]), "elsewhere") == []
+
+
+def test_report_shows_the_ab_size_under_a_difference_and_its_caveat() -> None:
+    summary = _two_arm_summary([0.12, 0.13, 0.125], [0.10, 0.11, 0.105])
+    size = summary[(summary["arm"] == "arm") & (summary["metric"] == "response_rate")][
+        "ab_prospects_per_arm"
+    ].iloc[0]
+    common = dict(title="t", facts={}, labels={}, baseline="base", figures={})
+    page = render(summary=summary, **common)
+    assert f"live A/B test: {size:,.0f} per arm" in page and "not evidence for it" in page
+    # A table without sizes (one arm) gets neither the cells nor the paragraph.
+    page = render(summary=summary[summary["arm"] == "base"], **common)
+    assert "live A/B test" not in page and "not evidence" not in page
+
+
+def test_the_words_name_the_power_and_alpha_the_sizes_use() -> None:
+    from sim.report.comparison import AB_NOTE, ab_footnote
+    from sim.run.stats import AB_ALPHA, AB_POWER
+
+    said = f"power {AB_POWER:g}, two-sided alpha {AB_ALPHA:g}"
+    footnote = " ".join(ab_footnote(_two_arm_summary([0.12, 0.13], [0.10, 0.11]), "base"))
+    assert said in AB_NOTE and said in footnote

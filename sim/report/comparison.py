@@ -33,6 +33,19 @@ CAPTIONS: dict[str, str] = {
 }
 
 
+#: Why the size is not evidence: said under every table and page that shows one.
+AB_CAVEAT = (
+    "The size comes from the model's predicted rates, so it assumes the prediction is right: it "
+    "is the sample a real test needs to check the prediction, not evidence for it."
+)
+#: The report's paragraph on the A/B sizes in its table.
+AB_NOTE = (
+    "“Live A/B test: N per arm” is how many prospects each arm of a real two-arm test needs to "
+    "confirm the predicted difference in that share of prospects (power 0.8, two-sided alpha "
+    f"0.05, statsmodels). {AB_CAVEAT}"
+)
+
+
 def _num(value: float, digits: int = 3) -> str:
     return "&ndash;" if math.isnan(value) else f"{value:.{digits}g}"
 
@@ -51,6 +64,12 @@ def _diff(row: pd.Series) -> str:
     low, high, p = float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["p_value"])
     ci = "" if math.isnan(low) else f" ({low:+.3g} to {high:+.3g})"
     return f"<br><small>{d:+.3g}{ci}, p={_num(p, 2)}</small>"
+
+
+def _ab_cell(row: pd.Series) -> str:
+    """The live A/B test's prospects per arm under a difference, where ``summary.csv`` has one."""
+    n = float(row.get("ab_prospects_per_arm", math.nan))
+    return "" if math.isnan(n) else f"<br><small>live A/B test: {n:,.0f} per arm</small>"
 
 
 def render(
@@ -84,8 +103,9 @@ def render(
         for metric, _ in REPORT_METRICS:
             match = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
             # Numbers only: the cell's markup is ours, its text is formatted floats.
-            cells.append(trusted(_cell(match.iloc[0]) + _diff(match.iloc[0])) if len(match) else "")
+            cells.append(trusted(_html_cell(match.iloc[0])) if len(match) else "")
         rows.append({"arm": arm, "label": labels.get(arm, ""), "cells": cells})
+    sized = "ab_prospects_per_arm" in summary and summary["ab_prospects_per_arm"].notna().any()
     return pages.render(
         "run_report.html",
         title=title,
@@ -94,8 +114,14 @@ def render(
         metrics=REPORT_METRICS,
         rows=rows,
         notes=notes,
+        ab_note=AB_NOTE if sized else "",
         figures=[(n, CAPTIONS.get(n, n), pages.png_src(d)) for n, d in figures.items()],
     )
+
+
+def _html_cell(row: pd.Series) -> str:
+    """One cell of the report's table: the mean and CI, the difference, the A/B test's size."""
+    return _cell(row) + _diff(row) + _ab_cell(row)
 
 
 def _pct(value: float) -> str:
@@ -183,11 +209,6 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
 AB_NAMES: tuple[tuple[str, str], ...] = (
     ("response_rate", "response rate"),
     ("meeting_rate", "meetings per prospect"),
-)
-#: Why the size is not evidence: said under every table and page that shows one.
-AB_CAVEAT = (
-    "The size comes from the model's predicted rates, so it assumes the prediction is right: it "
-    "is the sample a real test needs to check the prediction, not evidence for it."
 )
 
 

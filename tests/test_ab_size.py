@@ -1,0 +1,37 @@
+"""The live A/B test a comparison calls for: its size in summary.csv, the table and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.report.comparison import AB_CAVEAT
+from sim.run.stats import ab_prospects_per_arm
+from tests.cli_helpers import run
+
+
+def test_a_run_says_how_many_prospects_a_live_test_needs(tmp_path: Path) -> None:
+    args = ["strategy=[entitlement,benefit_led]", "population.size=300", "replications=2"]
+    proc = run([*args, "horizon_days=30"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    job = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Output: "))
+    summary = pd.read_csv(job / "summary.csv")
+    assert summary.columns[-1] == "ab_prospects_per_arm"
+    rows = summary.set_index(["arm", "metric"])
+    rate = rows.loc[("benefit_led", "response_rate")]
+    base = rows.loc[("entitlement", "response_rate")]
+    size = ab_prospects_per_arm(float(rate["mean"]), float(base["mean"]))
+    assert rate["ab_prospects_per_arm"] == size > 0
+    assert pd.isna(base["ab_prospects_per_arm"])
+    assert pd.isna(rows.loc[("benefit_led", "meetings"), "ab_prospects_per_arm"])
+    # The printed footnote: the size per arm, and that it rests on the model's prediction.
+    out = proc.stdout.splitlines()
+    line = next(x for x in out if x.strip().startswith("benefit_led  response rate"))
+    assert f"response rate {size:,.0f}" in line
+    assert "not evidence" in proc.stdout and "power 0.8, two-sided alpha 0.05" in proc.stdout
+    start = next(i for i, x in enumerate(out) if x.startswith("Prospects per arm a live A/B"))
+    assert all(len(x) <= 100 for x in out[start : out.index(line) + 1])
+    page = (job / "report.html").read_text()
+    assert f"live A/B test: {size:,.0f} per arm" in page
+    assert AB_CAVEAT.replace("'", "&#39;") in page
