@@ -274,12 +274,15 @@ def _already_complete(
 def _print_result(results: Any, exp: ExperimentConfig, info: dict[str, Any], job_dir: Path) -> None:
     """A single run's comparison table and warnings on stdout, and where its folder is."""
     # Imported after the simulation: pandas and SciPy add ~70 MB that its peak need not carry.
-    from sim.report.comparison import comparison_table
+    from sim.report.comparison import ab_footnote, comparison_table
     from sim.run.metrics import limits_warnings
 
     title = f"{exp.population.size} prospects ({info['choices'].get('population', '?')})"
     print(comparison_table(results.summary, results.metrics, exp.baseline, title, exp))
-    for line in limits_warnings(results.metrics):
+    warnings = limits_warnings(results.metrics)
+    if warnings and ab_footnote(results.summary, exp.baseline):
+        print()  # the warnings are about the run, not items of the A/B footnote's list
+    for line in warnings:
         print(line)
     print(f"\nOutput: {job_dir}")
 
