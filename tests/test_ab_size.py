@@ -70,3 +70,24 @@ def test_a_live_test_of_the_size_has_about_the_stated_power(
     power = _achieved_power(p_arm, p_base, n, trials=3000, seed=25)
     print(f"{p_arm} against {p_base}: {n} per arm, achieved power {power:.3f}")
     assert low <= power <= high
+
+
+def test_the_answer_in_words_names_the_live_test_and_its_condition() -> None:
+    from sim.report.verdict import answer, live_test
+    from sim.run.stats import summarize
+
+    rows = [
+        {"arm": arm, "replicate": r, "seed": 0, "response_rate": v, "meetings": 10 * v}
+        for arm, values in (("b", [0.10, 0.11]), ("a", [0.12, 0.13]))
+        for r, v in enumerate(values)
+    ]
+    summary = summarize(pd.DataFrame(rows), "b")
+    size = ab_prospects_per_arm(0.125, 0.105)
+    said = live_test(summary, "a", "response_rate")
+    assert f"about {size:,.0f} prospects per arm" in said and "replies" in said
+    assert "if the model's prediction is right" in said
+    assert said in answer(summary, "a", "b", {}, "response_rate")
+    assert live_test(summary, "b", "response_rate") == ""  # the baseline
+    assert live_test(summary, "a", "meetings") == ""  # a count is not sized
+    old = summary.drop(columns="ab_prospects_per_arm")  # a table from before the column
+    assert live_test(old, "a", "response_rate") == ""

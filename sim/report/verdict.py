@@ -154,13 +154,36 @@ def _per_meeting(value: float) -> str:
     return "no meeting, so no hours" if math.isnan(value) else f"{value:.1f} rep hours"
 
 
+def live_test(summary: pd.DataFrame, arm: str, metric: str) -> str:
+    """The next step in words: the prospects per arm a live A/B test needs, and what that rests on.
+
+    From ``summary.csv``'s ``ab_prospects_per_arm`` (:func:`sim.run.stats.ab_prospects_per_arm`);
+    empty where it has none (the baseline, a count, no predicted difference, an older table).
+    """
+    hit = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
+    if hit.empty or "ab_prospects_per_arm" not in hit.columns:
+        return ""
+    n = float(hit.iloc[0]["ab_prospects_per_arm"])
+    if math.isnan(n):
+        return ""
+    # Said with its condition: the size is the model's prediction's, not a finding.
+    return (
+        f"To check this in a live A/B test: about {n:,.0f} prospects per arm for the difference "
+        f"in {NOUNS[metric][0]} (power 0.8, two-sided alpha 0.05), if the model's prediction is "
+        "right; the test is the evidence, this number is not."
+    )
+
+
 def answer(
     summary: pd.DataFrame, arm: str, baseline: str, labels: Mapping[str, str], metric: str
 ) -> str:
-    """The headline for ``metric`` and the trade-offs, in one short paragraph."""
-    return f"{headline(summary, arm, baseline, labels, metric)} " + trade_offs(
-        summary, arm, baseline, labels
-    )
+    """The headline for ``metric``, the trade-offs and the live test, in one short paragraph."""
+    parts = [
+        headline(summary, arm, baseline, labels, metric),
+        trade_offs(summary, arm, baseline, labels),
+        live_test(summary, arm, metric),
+    ]
+    return " ".join(p for p in parts if p)
 
 
 def unpaired(

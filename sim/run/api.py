@@ -26,7 +26,9 @@ class Results:
     metrics: pd.DataFrame
     by_touch: pd.DataFrame
     timeseries: pd.DataFrame
-    summary: pd.DataFrame  # a row per (arm, metric): mean, CI, paired difference vs baseline
+    # A row per (arm, metric): mean, CI, paired difference vs baseline, and the prospects per arm
+    # a live A/B test needs to confirm that difference (ab_prospects_per_arm, sim.run.stats).
+    summary: pd.DataFrame
 
 
 def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:
