@@ -33,6 +33,7 @@ VERSIONED: tuple[str, ...] = (
     "scipy",
     "pandas",
     "matplotlib",
+    "statsmodels",
     "hydra-core",
     "omegaconf",
     "hydra-joblib-launcher",
