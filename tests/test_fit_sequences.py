@@ -111,9 +111,7 @@ def test_the_command_prints_and_records_the_sequence_it_misses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Two cadences in one log, one with extra replies: the fitted model cannot give both."""
-    frame = pd.concat(
-        [_frame("benefit_led", 700, 6), _inflated(_frame("breakup", 700, 7), 120)]
-    )
+    frame = pd.concat([_frame("benefit_led", 700, 6), _inflated(_frame("breakup", 700, 7), 120)])
     path = tmp_path / "two.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "fit"
