@@ -19,7 +19,7 @@ import pytest
 from scipy import optimize, stats
 
 from sim.fit import verdict
-from sim.fit.estimate import FitResult, _Optimum, fit
+from sim.fit.estimate import Estimate, FitResult, _Optimum, fit, judge_delays
 from sim.fit.likelihood import Param
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
@@ -157,3 +157,15 @@ def test_a_small_log_cannot_pin_the_annoyance_terms(tmp_path: Path) -> None:
     assert result.model.annoyance_half_life_days == _cfg().model.annoyance_half_life_days
     assert sum(e.status == "estimated" for e in result.estimates) >= 6
     _check_verdicts(result)
+
+
+def test_a_reply_delay_interval_wider_than_100x_is_not_identified() -> None:
+    rows = [
+        Estimate("reply_delay_days.sms", 1.0, 0.5, 0.01, 30.0, 1.7, "log", "estimated"),
+        Estimate("reply_delay_days.email", 1.0, 0.9, 0.8, 1.0, 0.05, "log", "estimated"),
+    ]
+    judge_delays(rows)
+    wide, narrow = rows
+    assert wide.status == "not identified" and "wider than 100x" in wide.reason
+    assert wide.estimate == 1.0 and math.isnan(wide.ci_low)
+    assert narrow.status == "estimated" and narrow.estimate == 0.9

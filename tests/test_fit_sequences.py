@@ -127,4 +127,14 @@ def test_the_command_prints_and_records_the_sequence_it_misses(
     assert "Sequence by sequence" in report and "missed replies" in report
     table = pd.read_csv(out / "estimates.csv")
     assert {"status", "reason"} <= set(table.columns)
-    assert np.all(table.loc[table["status"] == "not identified", "reason"].notna())
+    missing = table[table["status"] == "not identified"]
+    assert len(missing) and missing["reason"].notna().all()
+    # The same verdicts in the terminal, fit.json and the fitted model's comments.
+    model_text = (tmp_path / "model" / "fitted_two.yaml").read_text(encoding="utf-8")
+    for name, reason in zip(missing["parameter"], missing["reason"], strict=True):
+        assert f"{name}: {reason}" in model_text
+        assert any(
+            line.strip().startswith(name) and f"not identified by this log: {reason}" in line
+            for line in printed.splitlines()
+        )
+    assert {r["parameter"] for r in record["not_identified"]} == set(missing["parameter"])
