@@ -7,8 +7,10 @@ takes the covariance from the inverse of the observed information (the Hessian, 
 differences of the exact gradient: :mod:`sim.fit.information`). Intervals are Wald intervals on
 the scale the parameter is fitted on (log for half-lives and spreads, log-odds for shares),
 mapped back. Pairs whose estimates correlate beyond :data:`~sim.fit.information.CONFOUNDED` are
-named: the log cannot tell them apart. Reply delays have their own, closed-form lognormal
-estimates. docs/fitting.md explains each choice.
+named: the log cannot tell them apart. A parameter at a bound, flat, or with an interval wider
+than 100x is not identified by this log (:mod:`sim.fit.verdict`): it keeps its default and the
+rest are fitted again around it. Reply delays have their own, closed-form lognormal estimates.
+docs/fitting.md explains each choice.
 """
 
 from __future__ import annotations
