@@ -46,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     print(
         "| truth | cadence | prospects | seed | touches | fit s | intervals "
-        "| hold the truth | at bound |"
+        "| hold the truth | not identified |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     held = total = 0
@@ -69,7 +69,7 @@ def main() -> None:
                 e for e in result.estimates if np.isfinite(e.ci_low) and np.isfinite(e.ci_high)
             ]
             inside = sum(e.ci_low <= truth_of(truth, e.path) <= e.ci_high for e in finite)
-            bound = sum(e.status == "at bound" for e in result.estimates)
+            bound = sum(e.status == "not identified" for e in result.estimates)
             held, total = held + inside, total + len(finite)
             print(
                 f"| {label} | {strategy} | {n:,} | {seed} | {len(frame):,} | {seconds:.0f} | "

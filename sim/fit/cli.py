@@ -164,6 +164,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from sim.fit.estimate import fit
     from sim.fit.outputs import write_fit
     from sim.fit.replay import prepare
+    from sim.fit.sequences import check_sequences
 
     log = prepare(table)
     if log.n == 0:
@@ -173,6 +174,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     result = fit(
         log, model, population, seed=args.seed, paths=args.paths, wrong_name_rate=wrong_name
     )
+    result.sequences = check_sequences(log, result.model, population, args.seed, wrong_name)
     out = args.out or Path("results") / "fits" / name
     where = write_fit(
         result,
@@ -191,15 +193,29 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_estimates(result: FitResult, name: str, where: dict[str, Path]) -> None:
-    """A line per estimate, one per confounded pair, and where the model and report went."""
+    """A line per estimate, one per confounded pair and per missed sequence, and the files."""
     width = max(len(e.path) for e in result.estimates)
     for e in result.estimates:
+        if e.status == "not identified":
+            print(
+                f"  {e.path:<{width}}  {e.estimate:9.4g}  not identified by this log: "
+                f"{e.reason} (the fitted model keeps the default)"
+            )
+            continue
         print(
             f"  {e.path:<{width}}  {e.estimate:9.4g}  ({e.ci_low:.4g} to {e.ci_high:.4g})  "
             f"default {e.default:.4g}  {e.status}"
         )
     for a, b, r in result.confounded:
         print(f"confounded: {a} and {b} (r={r:+.2f})")
+    missed = [line for check in result.sequences for line in check.warnings()]
+    for line in missed:
+        print(line)
+    if result.sequences and not missed:
+        print(
+            f"sequences: {len(result.sequences)} checked; the fitted model replays each one's "
+            "replies and opt-outs within 95 % intervals"
+        )
     print(
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "
         f"(use: outreach-sim model=fitted_{name}); report: {where['report']}"

@@ -7,8 +7,10 @@ takes the covariance from the inverse of the observed information (the Hessian, 
 differences of the exact gradient: :mod:`sim.fit.information`). Intervals are Wald intervals on
 the scale the parameter is fitted on (log for half-lives and spreads, log-odds for shares),
 mapped back. Pairs whose estimates correlate beyond :data:`~sim.fit.information.CONFOUNDED` are
-named: the log cannot tell them apart. Reply delays have their own, closed-form lognormal
-estimates. docs/fitting.md explains each choice.
+named: the log cannot tell them apart. A parameter at a bound, flat, or with an interval wider
+than 100x is not identified by this log (:mod:`sim.fit.verdict`): it keeps its default and the
+rest are fitted again around it. Reply delays have their own, closed-form lognormal estimates.
+docs/fitting.md explains each choice.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
+from sim.fit import verdict
 from sim.fit.identify import Kept, choose_params, default_value, start_value
 from sim.fit.information import Joint, confounded_pairs, covariance, information
 from sim.fit.likelihood import Likelihood, Param, natural
 from sim.fit.replay import NONE, FitLog, replay, subset
-from sim.model.arrays import F64, B
+from sim.model.arrays import F64
 from sim.model.channels import CHANNELS
 from sim.model.config import RELATIONSHIPS, ModelConfig, PerRelationship, PopulationConfig
 from sim.model.messages import MESSAGES
@@ -42,6 +45,8 @@ LEVEL = 0.95
 REPLIED_PATHS = 8
 #: The optimiser stops when an iteration gains less log-likelihood than this.
 TOLERANCE = 1e-3
+#: Rounds of setting aside what the log does not identify and fitting the rest again.
+SETTLE_ROUNDS = 3
 #: Hidden paths per silent prospect in the fit's first, rough stage.
 PREVIEW_PATHS = 1
 
@@ -57,8 +62,9 @@ class Estimate:
     ci_high: float
     se: float  # on the fitting scale
     scale: str
-    status: str  # estimated | confounded | at bound | not identified
+    status: str  # estimated | confounded | not identified (sim.fit.verdict)
     note: str = ""
+    reason: str = ""  # why it is not identified: at a bound, flat, interval wider than 100x
 
 
 @dataclass
@@ -75,6 +81,7 @@ class FitResult:
     converged: bool
     message: str
     summary: dict[str, Any] = field(default_factory=dict)
+    sequences: list[Any] = field(default_factory=list)  # sim.fit.sequences.SequenceCheck
 
 
 def paths_for(log: FitLog) -> int:
@@ -120,13 +127,15 @@ def fit(
         lik, first.x, jac=True, method="L-BFGS-B", bounds=bounds, options=_options(lik, u0, 1)
     )
     found = _Optimum(np.asarray(res.x, np.float64), res, params)
-    found.intervals(lik, u0, bounds)
     z = float(stats.norm.ppf(0.5 + LEVEL / 2.0))
+    found.settle(lik, u0, bounds, z)
     estimates = found.estimates(model, log.vary_messages, z)
     kept_in = np.flatnonzero(np.isfinite(np.diag(found.cov)))
     pairs = confounded_pairs([params[j].path for j in kept_in], found.cov[np.ix_(kept_in, kept_in)])
     _mark_confounded(estimates, pairs)
-    estimates += delay_estimates(log, model, z)
+    delays = delay_estimates(log, model, z)
+    judge_delays(delays)
+    estimates += delays
     fitted = fitted_model(model, estimates, log.vary_messages)
     return FitResult(
         estimates=estimates,
@@ -143,72 +152,99 @@ def fit(
 
 
 class _Optimum:
-    """The optimum of a fit, and which of its parameters are at a bound or not identified."""
+    """The optimum of a fit, and which of its parameters this log does not identify."""
 
     def __init__(self, u: F64, res: optimize.OptimizeResult, params: list[Param]) -> None:
         self.u, self.res, self.params = u, res, params
-        self.bound = self._at_bound()
-        self.flat = np.zeros(u.size, np.bool_)
+        self.held = np.zeros(u.size, np.bool_)  # not identified: held at the default
+        self.reasons: dict[int, str] = {}
+        self.seen: dict[int, float] = {}  # the optimum where each was set aside
         self.cov = np.full((u.size, u.size), np.nan)
 
-    def _at_bound(self) -> B:
-        """A parameter the optimum pushes to its bound has no interval: the log does not pin it."""
-        u = self.u
-        return np.array(
-            [u[j] <= p.lower + 1e-3 or u[j] >= p.upper - 1e-3 for j, p in enumerate(self.params)]
-        )
+    def settle(self, lik: Joint, u0: F64, bounds: list[tuple[float, float]], z: float) -> None:
+        """The covariance; a parameter the log does not identify is held at its default.
 
-    def intervals(self, lik: Joint, u0: F64, bounds: list[tuple[float, float]]) -> None:
-        """The covariance; a parameter the log cannot identify keeps its default.
-
-        The rest is then fitted again around it, so that their estimates and intervals hold
-        under the default, not an arbitrary value.
+        At a bound, flat, or with an interval wider than 100x (:mod:`sim.fit.verdict`): it is
+        set aside with its reason and the rest is fitted again around its default, so that their
+        estimates and intervals hold under the value the fitted model uses. Holding one may
+        loosen another, so this repeats (at most :data:`SETTLE_ROUNDS` times).
         """
-        hessian = information(lik, self.u, np.flatnonzero(~self.bound))
-        self.cov, self.flat = covariance(hessian, ~self.bound)
-        if not self.flat.any():
-            return
-        flat = self.flat
-        u = np.where(flat, u0, self.u)
-        held = [(u[j], u[j]) if flat[j] else bounds[j] for j in range(u.size)]
+        for round_ in range(SETTLE_ROUNDS):
+            free = ~self.held
+            bound = free & verdict.at_bound(self.u, self.params)
+            inner = free & ~bound
+            if inner.any():
+                hessian = information(lik, self.u, np.flatnonzero(inner))
+                self.cov, flat = covariance(hessian, inner)
+            else:
+                self.cov, flat = np.full_like(self.cov, np.nan), np.zeros_like(inner)
+            se = np.sqrt(np.where(np.isfinite(np.diag(self.cov)), np.diag(self.cov), np.nan))
+            wide = inner & ~flat & verdict.too_wide(se, z)
+            new = bound | flat | wide
+            for j in np.flatnonzero(new):
+                par, uj = self.params[j], float(self.u[j])
+                self.seen[int(j)] = natural(par, uj)
+                if bound[j]:
+                    self.reasons[int(j)] = verdict.bound_reason(par, uj)
+                elif flat[j]:
+                    self.reasons[int(j)] = verdict.FLAT_REASON
+                else:
+                    self.reasons[int(j)] = verdict.wide_reason(par, uj, float(se[j]), z)
+            if not new.any():
+                return
+            self.held |= new
+            self.cov[new, :] = np.nan
+            self.cov[:, new] = np.nan
+            if round_ < SETTLE_ROUNDS - 1:
+                self._refit(lik, u0, bounds)
+
+    def _refit(self, lik: Joint, u0: F64, bounds: list[tuple[float, float]]) -> None:
+        """Fit the free parameters again with the held ones at their defaults."""
+        u = np.where(self.held, u0, self.u)
+        held = [(u[j], u[j]) if self.held[j] else bounds[j] for j in range(u.size)]
         again = optimize.minimize(
             lik, u, jac=True, method="L-BFGS-B", bounds=held, options=_options(lik, u, 1)
         )
         self.u = np.asarray(again.x, np.float64)
         self.res = again
-        self.bound = ~flat & self._at_bound()
-        hessian = information(lik, self.u, np.flatnonzero(~self.bound & ~flat))
-        self.cov, more = covariance(hessian, ~self.bound & ~flat)
-        self.flat = flat | more
 
     def estimates(self, model: ModelConfig, vary: bool, z: float) -> list[Estimate]:
-        """A row per parameter: estimate, Wald interval mapped back, status."""
+        """A row per parameter: estimate and Wald interval mapped back, or the verdict."""
         u, cov = self.u, self.cov
         se = np.sqrt(np.where(np.isfinite(np.diag(cov)), np.diag(cov), np.nan))
         estimates: list[Estimate] = []
         for j, par in enumerate(self.params):
-            at_bound = bool(self.bound[j])
-            lo, hi = natural(par, u[j] - z * se[j]), natural(par, u[j] + z * se[j])
-            if self.flat[j]:
-                status, note = "not identified", "the likelihood is flat along it: kept at default"
-            elif at_bound:
-                status, note = "at bound", "the log pushes it to its bound: no events to pin it"
-            else:
-                status, note = "estimated", ""
-            estimates.append(
-                Estimate(
-                    path=par.path,
-                    default=default_value(par, model, vary),
-                    estimate=natural(par, u[j]),
-                    ci_low=lo,
-                    ci_high=hi,
-                    se=float(se[j]),
-                    scale=par.scale,
-                    status=status,
-                    note=note,
-                )
+            default = default_value(par, model, vary)
+            row = Estimate(
+                path=par.path,
+                default=default,
+                estimate=natural(par, u[j]),
+                ci_low=natural(par, u[j] - z * se[j]),
+                ci_high=natural(par, u[j] + z * se[j]),
+                se=float(se[j]),
+                scale=par.scale,
+                status="estimated",
             )
+            if self.held[j]:
+                _not_identified(row, self.reasons[j], self.seen[j])
+            estimates.append(row)
         return estimates
+
+
+def _not_identified(row: Estimate, reason: str, optimum: float) -> None:
+    """Mark ``row`` not identified: the fitted model uses the default, and the note says so."""
+    row.status, row.reason = verdict.NOT_IDENTIFIED, reason
+    row.note = verdict.kept_note(optimum, row.default)
+    row.estimate = row.default
+    row.ci_low = row.ci_high = row.se = math.nan
+
+
+def judge_delays(estimates: list[Estimate]) -> None:
+    """Reply-delay estimates (closed form) under the same 100x rule as the rest."""
+    for row in estimates:
+        if row.status == "estimated" and verdict.wide_natural(row.ci_low, row.ci_high, row.scale):
+            reason = f"interval {row.ci_low:.3g} to {row.ci_high:.3g} wider than 100x"
+            _not_identified(row, reason, row.estimate)
 
 
 def _mark_confounded(estimates: list[Estimate], pairs: list[tuple[str, str, float]]) -> None:

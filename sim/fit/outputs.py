@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from sim.fit.check import StepRates, simulated_outcomes, step_rates
 from sim.fit.estimate import REPLIED_PATHS, FitResult
 from sim.fit.replay import NONE, FitLog
+from sim.fit.sequences import MIN_PROSPECTS, REPLICATES
 from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.report.pages import png_src, render
@@ -38,6 +39,7 @@ ESTIMATE_COLUMNS = (
     "se",
     "scale",
     "status",
+    "reason",
     "note",
 )
 
@@ -54,6 +56,7 @@ def estimates_table(result: FitResult) -> pd.DataFrame:
             "se": e.se,
             "scale": e.scale,
             "status": e.status,
+            "reason": e.reason,
             "note": e.note,
         }
         for e in result.estimates
@@ -61,14 +64,22 @@ def estimates_table(result: FitResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
 
-def model_yaml(model: ModelConfig, name: str, source: str) -> str:
-    """The fitted model as a ``model`` group file: every parameter, fitted or kept."""
+def model_yaml(model: ModelConfig, name: str, source: str, result: FitResult | None = None) -> str:
+    """The fitted model as a ``model`` group file: every parameter, fitted or kept.
+
+    The header names each parameter the fit tried but the log does not identify, with the
+    reason: its value below is the base model's, not an estimate.
+    """
     values: dict[str, Any] = dataclasses.asdict(model)
     header = (
         f"# Model fitted to {source} by outreach-sim-fit (name: {name}).\n"
         "# Parameters the log identified carry their estimates; every other value is the\n"
         "# base model's. The estimates, intervals and report sit in the fit's folder.\n"
     )
+    missing = [e for e in (result.estimates if result else []) if e.status == "not identified"]
+    if missing:
+        header += "# Not identified by this log (the base model's value is kept):\n"
+        header += "".join(f"#   {e.path}: {e.reason}\n" for e in missing)
     return header + yaml.safe_dump(values, sort_keys=False, default_flow_style=None, width=100)
 
 
@@ -156,7 +167,7 @@ def write_fit(
         **figures,
     }
     model_file = conf_dir / "model" / f"fitted_{name}.yaml"
-    _write_all(files, out_dir, model_file, model_yaml(result.model, name, source))
+    _write_all(files, out_dir, model_file, model_yaml(result.model, name, source, result))
     return {"model": model_file, "folder": out_dir, "report": out_dir / "report.html"}
 
 
@@ -193,6 +204,12 @@ def _record(result: FitResult, name: str, source: str, seed: int) -> dict[str, A
         "summary": result.summary,
         "confounded": [list(p) for p in result.confounded],
         "kept_default": [list(k) for k in result.kept],
+        "not_identified": [
+            {"parameter": e.path, "reason": e.reason, "value_used": e.estimate, "note": e.note}
+            for e in result.estimates
+            if e.status == "not identified"
+        ],
+        "sequences": [c.record() for c in result.sequences],
     }
 
 
@@ -203,6 +220,7 @@ def _report_html(
     warnings = []
     if not result.converged:
         warnings.append(f"The optimiser did not converge cleanly: {result.message}.")
+    warnings += [line for c in result.sequences for line in c.warnings()]
     summary = result.summary
     return render(
         "fit_report.html",
@@ -212,8 +230,9 @@ def _report_html(
             f"{summary['prospects']:,} prospects, {summary['touches']:,} touches: "
             f"{sum(e.status == 'estimated' for e in result.estimates)} parameters estimated, "
             f"{sum(e.status == 'confounded' for e in result.estimates)} confounded, "
-            f"{sum(e.status == 'at bound' for e in result.estimates)} at a bound, "
-            f"{sum(e.status == 'not identified' for e in result.estimates)} not identified."
+            f"{sum(e.status == 'not identified' for e in result.estimates)} not identified by "
+            "this log (at a bound, flat, or an interval wider than 100x: the fitted model keeps "
+            "their defaults)."
         ),
         name=name,
         warnings=warnings,
@@ -227,6 +246,9 @@ def _report_html(
         estimates=result.estimates,
         confounded=result.confounded,
         kept=result.kept,
+        sequences=result.sequences,
+        replicates=REPLICATES,
+        min_prospects=MIN_PROSPECTS,
     )
 
 
