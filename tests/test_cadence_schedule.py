@@ -326,5 +326,5 @@ def test_personalization_sets_rep_minutes_per_touch(level: str) -> None:
     per_touch = log["channel"].map(
         {"email": cfg.reps.touch_minutes.email, "social": cfg.reps.touch_minutes.social}
     )
-    assert math.isclose(run.minutes_used, factor * per_touch.sum(), rel_tol=1e-9)
+    assert math.isclose(run.schedule.minutes_used, factor * per_touch.sum(), rel_tol=1e-9)
     assert run.world.wrong_name_rate == getattr(cfg.reps.wrong_name_rate, level)

@@ -58,7 +58,7 @@ def _touched_in_every_arm(traced: Traced, cfg: ExperimentConfig) -> list[Journey
 def test_trace_changes_nothing_and_untraced_runs_keep_no_trace(cfg: ExperimentConfig) -> None:
     plain = _runs(cfg, ())
     for a, b in zip(plain, _runs(cfg, (3, 17)), strict=True):
-        assert a.traced is None and a.trace_rows == []
+        assert a.journeys is None and a.trace_rows == []
         assert a.result(0, 0).metrics == b.result(0, 0).metrics
         np.testing.assert_array_equal(a.outcome, b.outcome)
     # The journey's setup is the API's: same metrics as sim.run.api.run_arms for replicate 0.

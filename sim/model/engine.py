@@ -163,19 +163,9 @@ class ArmRun:
         return self.books.outcome
 
     @property
-    def traced(self) -> npt.NDArray[np.bool_] | None:
-        """Which prospects are traced (None: none is)."""
-        return None if self.journeys is None else self.journeys.traced
-
-    @property
     def trace_rows(self) -> list[dict[str, object]]:
         """The traced prospects' journeys: one row per touch and per reply (empty: none)."""
         return [] if self.journeys is None else self.journeys.rows
-
-    @property
-    def minutes_used(self) -> float:
-        """Rep minutes spent so far."""
-        return self.schedule.minutes_used
 
     def run(self) -> None:
         """Run both processes to the horizon."""
