@@ -223,7 +223,7 @@ class ExperimentConfig:
     # sales-engagement platforms do, to the last touch before the reply arrived ("last_touch").
     credit: str = "decided"
     # What each job writes: its tables only, or also its figures and report.html; "auto" is full
-    # for a single run and small sweeps, tables for larger ones (sim.cli.app.TABLES_ABOVE).
+    # for a single run and small sweeps, tables for larger ones (sim.cli.resume.TABLES_ABOVE).
     outputs: str = "auto"
 
 
