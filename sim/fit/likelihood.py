@@ -99,7 +99,7 @@ class Likelihood:
         self.t = np.zeros((n, K))
         at = (log.prospect, log.pos)
         self.ch[at], self.msg[at], self.y[at] = log.channel, log.message, log.y
-        self.met[at], self.said_no[at], self.t[at] = log.met, log.said_no, log.time
+        self.met[at], self.said_no[at], self.t[at] = log.met, log.said_no, log.since_first
         # Padding repeats the prospect's last time: no time passes, the need chain stays put.
         for k in range(1, K):
             pad = ~paths.active[:, k]

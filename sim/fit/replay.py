@@ -41,7 +41,7 @@ class FitLog:
     K: int  # most touches of one prospect
     prospect: I64
     pos: npt.NDArray[np.intp]  # the row's touch number within its prospect, from 0
-    time: F64  # days since the log's first touch
+    time: F64  # days since the log's first touch (calendar order; see since_first)
     channel: npt.NDArray[np.intp]
     message: npt.NDArray[np.intp]  # unknown kinds read as ``reference_message``
     y: npt.NDArray[np.int8]  # NONE, POSITIVE, NEGATIVE or OPT_OUT
@@ -56,10 +56,26 @@ class FitLog:
     ignored_outcomes: int  # outcomes on touches that could not decide one (a reply pending)
 
     @property
+    def since_first(self) -> F64:
+        """Days since the prospect's own first touch: where its state starts evolving.
+
+        A prospect enters the model at its first logged touch, not at the log's first timestamp:
+        its warmth, familiarity and annoyance decay, its need chain and its load days run from
+        there, whenever the team started it (docs/fitting.md, 2). Rows are in time order within
+        each prospect, so its first touch is the row at position 0.
+        """
+        first = np.zeros(self.n)
+        at_start = self.pos == 0
+        first[self.prospect[at_start]] = self.time[at_start]
+        return np.asarray(self.time - first[self.prospect])
+
+    @property
     def span_days(self) -> float:
-        """Days from the first touch to the last outcome or touch."""
-        last = np.nanmax(np.concatenate([self.time, self.time + np.nan_to_num(self.delay)]))
-        return float(last)
+        """How long a prospect's state runs at most: from its first touch to its last outcome."""
+        if self.time.size == 0:
+            return 0.0
+        own = self.since_first
+        return float(np.nanmax(np.concatenate([own, own + np.nan_to_num(self.delay)])))
 
 
 def prepare(table: TouchTable) -> FitLog:
@@ -210,6 +226,7 @@ def replay(
     span = log.span_days + 1.0
     world, key = make_world(model, population, plan, n * R, span, seed, wrong_name_rate)
     shape = (R, n, K)
+    own = log.since_first  # each prospect's state starts at its own first touch
     out = {name: np.zeros(shape) for name in _NUMBERS}
     flags = {name: np.zeros(shape, np.bool_) for name in _FLAGS}
     log_weight = np.zeros((R, n))
@@ -223,7 +240,7 @@ def replay(
         tiled = np.tile(rows, R)
         b = Touch(
             idx=idx,
-            t=log.time[tiled],
+            t=own[tiled],
             counter=counters(key, idx, k + 1),
             slot=np.zeros(idx.size, np.int16),
             ch=log.channel[tiled],
