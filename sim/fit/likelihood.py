@@ -23,10 +23,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from sim.fit.calls import ANSWER_KINDS, Calls
 from sim.fit.need_chain import forward_backward
+from sim.fit.params import Param, dnatural, logsig, natural
 from sim.fit.replay import NEGATIVE, OPT_OUT, POSITIVE, FitLog, Paths
 from sim.model import response as rf
-from sim.model.arrays import F64, Floats
+from sim.model.arrays import F64
 from sim.model.config import ModelConfig
 from sim.model.touch import reply_weights
 
@@ -41,33 +43,8 @@ FITTED_WEIGHTS = (
     "negative_base",
     "negative_annoyance",
     "optout_annoyance",
+    "conversation_bonus",
 )
-
-
-@dataclass(frozen=True)
-class Param:
-    """One fitted parameter: its config path, what it moves, and its scale in the optimiser.
-
-    ``kind`` names the term it enters; ``index`` the channel or message for per-channel and
-    per-message parameters. ``scale`` is ``linear``, ``log`` (a positive number, fitted as its
-    logarithm) or ``logit`` (a share, fitted as its log-odds); intervals are made on that scale.
-    """
-
-    path: str
-    kind: str
-    index: int = -1
-    scale: str = "linear"
-    lower: float = -np.inf
-    upper: float = np.inf
-
-
-def _sig(x: F64) -> F64:
-    return np.asarray(0.5 + 0.5 * np.tanh(0.5 * x))
-
-
-def _logsig(x: Floats) -> F64:
-    """``log s(x)`` without overflow."""
-    return np.asarray(-np.logaddexp(0.0, -x))
 
 
 @dataclass(frozen=True)
@@ -90,9 +67,7 @@ class Likelihood:
         self.log, self.paths, self.cfg, self.params = log, paths, cfg, params
         R, n, K = paths.R, log.n, log.K
         self.R, self.n, self.K = R, n, K
-        grid = np.zeros((n, K), np.intp)
-        self.ch = grid.copy()
-        self.msg = grid.copy()
+        self.ch, self.msg = np.zeros((n, K), np.intp), np.zeros((n, K), np.intp)
         self.y = np.zeros((n, K), np.int8)
         self.met = np.zeros((n, K), np.bool_)
         self.said_no = np.zeros((n, K), np.bool_)
@@ -146,6 +121,7 @@ class Likelihood:
         self.neg_msg_j = np.broadcast_to(negative_message, shape).ravel()[J][:, None, None]
         self.met_j = np.broadcast_to(self.met[None], shape).ravel()[J]
         self.meet_off_j = self.meet_off.ravel()[J]
+        self.calls = Calls.of(log, paths, self.K)
 
     # --- parameters ---------------------------------------------------------------------
 
@@ -167,6 +143,8 @@ class Likelihood:
             "responsiveness_sd": cfg.responsiveness_sd,
             "reachable": float(cfg.reachable.array().mean()),
             "meeting_base": cfg.meeting_base,
+            "conversation_bonus": cfg.conversation_bonus,
+            **{kind: float(getattr(cfg, kind)) for kind in ANSWER_KINDS},
         }
         for par, v in zip(self.params, u, strict=True):
             val = float(natural(par, v))
@@ -209,7 +187,8 @@ class Likelihood:
         rows = self._replies(wt, base, val, a, f)
         alpha, beta, L1q = self._need_chain(lo, rows.reply)
         L1 = (L1q * self.wq).sum(axis=-1)  # (R, n)
-        W = self.W
+        log_answer, answer_score = self.calls.chances(f, self.R, self.n)
+        W = self.W * np.exp(log_answer)
         D = (W * (pi * L1 + (1.0 - pi) * L0)).sum(axis=0)  # (n,)
         D = np.maximum(D, 1e-300)
         nll = -float(np.log(D / self.R).sum())
@@ -220,9 +199,14 @@ class Likelihood:
         g_p, g_pz, g_n, g_nz, g_m = self._reply_scores(alpha, beta, c1_over, rows)
         g_o = (c1.sum(axis=-1) + c0_of(W, pi, L0, D))[..., None] * do
         d_pi = (W * (L1 - L0)).sum(axis=0) / D
+        # Each path's posterior weight, on each call with a disposition: the score of its answer.
+        g_a = (c1.sum(axis=-1) + c0_of(W, pi, L0, D)).ravel()[self.calls.path] * answer_score
         grad = np.zeros(len(self.params))
         for j, par in enumerate(self.params):
-            gj = self._partial(par, g_p, g_pz, g_n, g_nz, g_o, g_m, a, da, f, d_pi)
+            if par.kind in ANSWER_KINDS:
+                gj = self.calls.partial(par, g_a, f)
+            else:
+                gj = self._partial(par, g_p, g_pz, g_n, g_nz, g_o, g_m, a, da, f, d_pi)
             grad[j] = -gj * dnatural(par, u[j])
         return nll, grad
 
@@ -235,7 +219,7 @@ class Likelihood:
         """
         y, el, p = self.y_b, self.elig, self.paths
         opt = rf.optout_log_odds(wt, optbase[self.ch][None], val, p.warmth, p.familiarity, a)
-        ls_o = _logsig(opt)
+        ls_o = logsig(opt)
         is_opt = y == OPT_OUT
         lo = np.where(el, np.where(is_opt, ls_o, ls_o - opt), 0.0)
         do = np.where(el, is_opt - np.exp(ls_o), 0.0)
@@ -273,13 +257,13 @@ class Likelihood:
             frailty,
         )
         nn = rf.negative_log_odds(wt, self.neg_msg_j, tj["warmth"], s, aj, tj["received"], frailty)
-        ls_p, ls_n = _logsig(pp), _logsig(nn)
+        ls_p, ls_n = logsig(pp), logsig(nn)
         is_pos = yj == POSITIVE
         is_neg = yj == NEGATIVE
         reply = np.where(is_pos, ls_p, ls_p - pp)
         metj = self.met_j[:, None, None]
         mm = (f["meeting_base"] + self.meet_off_j)[:, None, None] + cfg.meeting_need * s
-        ls_m = _logsig(mm)
+        ls_m = logsig(mm)
         reply = reply + np.where(is_pos, np.where(metj, ls_m, ls_m - mm), 0.0)
         reply = reply + np.where(is_pos, 0.0, np.where(is_neg, ls_n, ls_n - nn))
         return _Rows(reply, ls_p, ls_n, ls_m, is_pos, is_neg, metj)
@@ -360,37 +344,11 @@ class Likelihood:
             return float(d_pi.sum())
         if kind == "meeting_base":
             return float(g_m.sum())
+        if kind == "conversation_bonus":
+            return float((g_p * p.answered).sum())
         raise ValueError(f"unknown parameter kind {kind!r}")
 
 
 def c0_of(W: F64, pi: float, L0: F64, D: F64) -> F64:
     """Posterior weight of each path's unreachable branch (R, n)."""
     return np.asarray(W * (1.0 - pi) * L0 / D[None])
-
-
-def natural(par: Param, v: float) -> float:
-    """The parameter's natural value from its optimiser scale."""
-    if par.scale == "log":
-        return float(np.exp(v))
-    if par.scale == "logit":
-        return float(_sig(np.asarray(v)))
-    return float(v)
-
-
-def dnatural(par: Param, v: float) -> float:
-    """D natural / d optimiser value."""
-    if par.scale == "log":
-        return float(np.exp(v))
-    if par.scale == "logit":
-        s = float(_sig(np.asarray(v)))
-        return s * (1.0 - s)
-    return 1.0
-
-
-def to_scale(par: Param, value: float) -> float:
-    """The optimiser's value for a natural ``value``."""
-    if par.scale == "log":
-        return float(np.log(value))
-    if par.scale == "logit":
-        return float(np.log(value) - np.log1p(-value))
-    return float(value)

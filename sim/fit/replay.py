@@ -25,12 +25,20 @@ from sim.model.channels import PHONE, REFERRAL
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import counters
 from sim.model.messages import N_MESSAGES
+from sim.model.population import VOICEMAIL_BYTE
 from sim.model.touch import annoy, answer, decay, notice, update
-from sim.run.touchlog import OUTCOMES, TouchTable
+from sim.run.touchlog import DISPOSITIONS, OUTCOMES, TouchTable
 
 #: Outcome codes of the fit, in the order of the model's three-way split (sim.model.response).
 NONE, POSITIVE, NEGATIVE, OPT_OUT = 0, 1, 2, 3
 _LOG_TO_FIT = {"positive": POSITIVE, "negative": NEGATIVE, "opt_out": OPT_OUT, "meeting": POSITIVE}
+#: The fit's outcome code of each of the log's outcomes (sim.run.touchlog.OUTCOMES), then none.
+_FIT_CODE = np.array([_LOG_TO_FIT.get(name, NONE) for name in OUTCOMES] + [NONE], np.int8)
+#: Call dispositions (sim.run.touchlog.DISPOSITIONS); -1: not a call, or the log does not say.
+NO_ANSWER, BUSY, VOICEMAIL_LEFT, CONNECTED, WRONG_NUMBER = (
+    DISPOSITIONS.index(name)
+    for name in ("no_answer", "busy", "voicemail", "connected", "wrong_number")
+)
 
 
 @dataclass(frozen=True)
@@ -49,11 +57,17 @@ class FitLog:
     delay: F64  # days from the touch to its outcome (nan: none)
     can_decide: B  # no reply pending and none delivered but a "no": the touch may decide one
     said_no: B  # a "no" was delivered before this touch: it may opt out, not reply
+    disposition: npt.NDArray[np.int8]  # a call's disposition (NO_ANSWER ... CONNECTED), or -1
     vary_messages: bool  # prospects get more than one kind of message (habituation, 2.6)
     reference_message: int
-    bounced: int  # touches dropped as bounces
+    bounced: int  # touches dropped as bounces (and calls to a wrong number)
     unknown_messages: int  # touches whose message kind the log does not say
     ignored_outcomes: int  # outcomes on touches that could not decide one (a reply pending)
+
+    @property
+    def has_dispositions(self) -> bool:
+        """Some call's disposition is known: the phone's answer branch is observed there."""
+        return bool((self.disposition >= 0).any())
 
     @property
     def since_first(self) -> F64:
@@ -79,8 +93,15 @@ class FitLog:
 
 
 def prepare(table: TouchTable) -> FitLog:
-    """The fit's view of a checked log (sim.run.touchlog): outcome codes, eligibility, reference."""
-    keep = table.outcome != OUTCOMES.index("bounce")
+    """The fit's view of a checked log (sim.run.touchlog): outcome codes, eligibility, reference.
+
+    Bounces and calls to a wrong number reached no one: they are left out. An outcome on a call
+    nobody picked up and that left no voicemail (no answer, busy) could not have been decided by
+    it in the model (a hang-up is never noticed): it is ignored and counted, like an outcome on a
+    touch whose prospect had a reply on its way.
+    """
+    told = table.disposition if table.disposition.size else np.full(table.time.size, -1)
+    keep = (table.outcome != OUTCOMES.index("bounce")) & (told != WRONG_NUMBER)
     prospect = table.prospect[keep]
     # Prospects numbered again without gaps (a prospect whose touches all bounced is gone).
     _, prospect = np.unique(prospect, return_inverse=True)
@@ -89,21 +110,23 @@ def prepare(table: TouchTable) -> FitLog:
     time = table.time[keep]
     channel = table.channel[keep].astype(np.intp)
     message = table.message[keep].astype(np.intp)
+    disposition = told[keep].astype(np.int8)
     known = message >= 0
     counts = np.bincount(message[known], minlength=N_MESSAGES)
     reference = int(np.argmax(counts))
     message = np.where(known, message, reference)
-    names = np.array([*OUTCOMES, "none"])
-    text = names[table.outcome[keep]]  # -1 (no outcome) reads "none"
-    y = np.array([_LOG_TO_FIT.get(str(t), NONE) for t in text], np.int8)
-    met = text == "meeting"
+    outcome = table.outcome[keep]
+    y = _FIT_CODE[outcome]  # -1 (no outcome) reads the last entry: none
+    met = outcome == OUTCOMES.index("meeting")
+    hung_up = ((disposition == NO_ANSWER) | (disposition == BUSY)) & (y != NONE)
+    y = np.where(hung_up, NONE, y).astype(np.int8)
     delay = np.where(y != NONE, table.outcome_time[keep] - time, np.nan)
     pos, k_max = padded(prospect, n)
     can, said_no = _eligibility(prospect, time, y, time + np.nan_to_num(delay, nan=np.inf))
     # A reply after a delivered "no" cannot happen in the model (only an opt-out can).
     ignored = ((y != NONE) & ~can) | (said_no & ((y == POSITIVE) | (y == NEGATIVE)))
     y = np.where(ignored, NONE, y).astype(np.int8)
-    met &= ~ignored
+    met &= ~ignored & ~hung_up
     delay = np.where(ignored, np.nan, delay)
     per_prospect = np.zeros((n, N_MESSAGES), np.bool_)
     per_prospect[prospect, message] = True
@@ -120,11 +143,12 @@ def prepare(table: TouchTable) -> FitLog:
         delay=delay,
         can_decide=can,
         said_no=said_no,
+        disposition=disposition,
         vary_messages=bool((per_prospect.sum(axis=1) > 1).mean() >= 0.5) if n else False,
         reference_message=reference,
         bounced=int((~keep).sum()),
         unknown_messages=int((~known).sum()),
-        ignored_outcomes=int(ignored.sum()),
+        ignored_outcomes=int(ignored.sum() + hung_up.sum()),
     )
 
 
@@ -149,6 +173,7 @@ def subset(log: FitLog, keep: B) -> FitLog:
         delay=log.delay[rows],
         can_decide=log.can_decide[rows],
         said_no=log.said_no[rows],
+        disposition=log.disposition[rows],
     )
 
 
@@ -202,13 +227,22 @@ class Paths:
     wrong_name: B
     voicemail: B
     answered: B
+    voicemails: F64  # voicemails left before the touch (call screening, 2.2)
     warmth_arrival: F64  # warmth when a positive reply arrives (meeting, 2.10)
     log_weight: F64  # (R, n)
     R: int
 
 
 #: What a path keeps of each touch (:class:`Paths`): numbers, and flags.
-_NUMBERS = ("warmth", "familiarity", "increment", "exposures", "received", "warmth_arrival")
+_NUMBERS = (
+    "warmth",
+    "familiarity",
+    "increment",
+    "exposures",
+    "received",
+    "voicemails",
+    "warmth_arrival",
+)
 _FLAGS = ("eligible", "wrong_name", "voicemail", "answered")
 
 
@@ -248,6 +282,7 @@ def replay(
         )
         decay(world, b)
         answer(world, b)
+        _observe_calls(b, log.disposition[tiled])
         notice(world, b)
         weight = _force(world, b, log, tiled)
         b.seen = np.flatnonzero(b.noticed)  # what update() reads (respond() sets it in the engine)
@@ -284,6 +319,7 @@ def _paths(active: B, out: dict[str, F64], flags: dict[str, B], log_weight: F64,
         wrong_name=flags["wrong_name"],
         voicemail=flags["voicemail"],
         answered=flags["answered"],
+        voicemails=out["voicemails"],
         warmth_arrival=out["warmth_arrival"],
         log_weight=log_weight,
         R=R,
@@ -306,10 +342,25 @@ def _keep(
     out["increment"][at] = b.a - a_before
     out["exposures"][at] = b.counts[rr, world.msg_col[b.msg]]
     out["received"][at] = b.counts[rr, world.ch_col[b.ch]]
+    out["voicemails"][at] = b.rec.view(np.uint8)[:, VOICEMAIL_BYTE]  # before this touch's
     flags["eligible"][at] = b.noticed & can_decide
     flags["wrong_name"][at] = b.wrong_name
     flags["voicemail"][at] = b.voicemail
     flags["answered"][at] = b.answered
+
+
+def _observe_calls(b: Touch, disposition: npt.NDArray[np.int8]) -> None:
+    """Where the log says what came of a call, the path's call does that (answered, voicemail).
+
+    The chance that it would depends on the answer parameters being fitted: the likelihood
+    carries it (sim.fit.likelihood), not the path's weight. A hang-up (no answer, busy) left no
+    voicemail.
+    """
+    known = disposition >= 0
+    if not b.phone or not known.any():
+        return
+    b.answered = np.where(known, disposition == CONNECTED, b.answered)
+    b.voicemail = np.where(known, disposition == VOICEMAIL_LEFT, b.voicemail)
 
 
 def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F64:
@@ -317,7 +368,9 @@ def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F
 
     A call with an outcome on the spot (delay 0) was answered; a call with a later outcome left
     a voicemail that was heard: by someone who listens to voicemail, or, from a caller they know,
-    with chance W (2.4). A referral needs a connector (weight 0 without one).
+    with chance W (2.4). Where the call's disposition is known, it says which (connected or
+    voicemail), the path already did it (:func:`_observe_calls`), and the chance of the answer is
+    the likelihood's. A referral needs a connector (weight 0 without one).
     """
     p = world.prospects
     forced = log.y[rows] != NONE
@@ -326,15 +379,18 @@ def _force(world: World, b: Touch, log: FitLog, rows: npt.NDArray[np.intp]) -> F
         return weight
     ch = b.ch
     phone = forced & (ch == PHONE)
-    live = phone & (log.delay[rows] <= 0.0)
+    told = log.disposition[rows]
+    known = told >= 0
+    live = phone & np.where(known, told == CONNECTED, log.delay[rows] <= 0.0)
     heard_vm = phone & ~live
     other = forced & (ch != PHONE) & (ch != REFERRAL)
     referral = forced & (ch == REFERRAL)
     # answer() worked it out when the batch has a dial (only then can a forced row be a call).
     p_answer = b.p_answer if b.phone else 0.0
     listens = np.where(p.listens_voicemail[b.idx], 1.0, b.w)
-    weight = np.where(live, p_answer, weight)
-    weight = np.where(heard_vm, (1.0 - p_answer) * listens * b.p_notice, weight)
+    weight = np.where(live, np.where(known, 1.0, p_answer), weight)
+    missed = np.where(known, 1.0, 1.0 - p_answer)
+    weight = np.where(heard_vm, missed * listens * b.p_notice, weight)
     weight = np.where(other, b.p_notice, weight)
     weight = np.where(referral, p.has_connector[b.idx].astype(np.float64), weight)
     b.answered = np.where(live, True, np.where(heard_vm, False, b.answered))

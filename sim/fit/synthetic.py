@@ -41,18 +41,18 @@ def simulate_log(
     n: int,
     seed: int,
     wrong_name_rate: float = 0.0,
+    dispositions: bool = False,
 ) -> pd.DataFrame:
-    """A touch log of ``n`` prospects on ``plan`` under ``model``, in the canonical columns."""
-    days = plan.day
-    hour = np.zeros(days.size)
-    for k in range(1, days.size):  # steps on the same day: an hour apart
-        hour[k] = hour[k - 1] + 1.0 / 24.0 if days[k] == days[k - 1] else 0.0
+    """A touch log of ``n`` prospects on ``plan`` under ``model``, in the canonical columns.
+
+    ``dispositions``: with each call's ``disposition``, as a dialler logs it (:func:`_disposition`).
+    """
+    days, hour = plan.day, _hours(plan.day)
     horizon = float(days.max() + 60.0 + 30.0)  # the enrolment spread, the last reply's delay
     world, key = make_world(model, population, plan, n, horizon, seed, wrong_name_rate)
     p = world.prospects
     enrolled = p.enrolled_at
-    pending_kind = np.zeros(n, np.int8)
-    stopped = np.zeros(n, np.bool_)
+    pending_kind, stopped = np.zeros(n, np.int8), np.zeros(n, np.bool_)
     parts: list[dict[str, npt.NDArray[np.generic]]] = []
     for k in range(days.size):
         t_all = np.asarray(enrolled + days[k] + WORK_START + hour[k], np.float64)
@@ -89,9 +89,29 @@ def simulate_log(
                 "outcome": text,
                 "outcome_t": out_t,
                 "step": np.full(idx.size, k + 1),
+                "disposition": _disposition(b, ch),
             }
         )
-    return _frame(parts, n)
+    frame = _frame(parts, n)
+    return frame if dispositions else frame.drop(columns="disposition")
+
+
+def _hours(days: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each step's hour offset (in days): steps on the same day go an hour apart."""
+    hour = np.zeros(days.size)
+    for k in range(1, days.size):
+        hour[k] = hour[k - 1] + 1.0 / 24.0 if days[k] == days[k - 1] else 0.0
+    return hour
+
+
+def _disposition(b: Touch, ch: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    """What came of each call: connected, voicemail or no_answer ('' for the other touches)."""
+    out = np.full(ch.size, "", dtype=object)
+    phone = ch == CHANNELS.index("phone")
+    out[phone] = "no_answer"
+    out[phone & b.voicemail] = "voicemail"
+    out[phone & b.answered] = "connected"
+    return out
 
 
 def _outcome_text(world: World, b: Touch, key: np.uint64) -> npt.NDArray[np.object_]:
@@ -135,6 +155,7 @@ def _frame(parts: list[dict[str, npt.NDArray[np.generic]]], n: int) -> pd.DataFr
             "outcome": cols["outcome"].astype(str),
             "outcome_at": outcome_at,
             "step": cols["step"],
+            "disposition": cols["disposition"].astype(str),
         }
     )
 
