@@ -93,13 +93,11 @@ def test_every_path_makes_a_call_come_out_as_logged(tmp_path: Path) -> None:
     log = _log(tmp_path, _frame(300, 5))
     cfg = _cfg()
     paths = replay(log, cfg.model, cfg.population, 3, 1, 0.03)
-    told = np.full((log.n, log.K), -1)
-    told[log.prospect, log.pos] = log.disposition
-    known = np.broadcast_to(told >= 0, paths.answered.shape)
-    connected = np.broadcast_to(told == CONNECTED, paths.answered.shape)
+    told = log.disposition[paths.layout.row]  # each (path, touch) cell's call
+    known = told >= 0
     assert known.sum() > 100
-    assert np.array_equal(paths.answered[known], connected[known])
-    voicemail = np.broadcast_to(told == DISPOSITIONS.index("voicemail"), known.shape)
+    assert np.array_equal(paths.answered[known], told[known] == CONNECTED)
+    voicemail = told == DISPOSITIONS.index("voicemail")
     assert np.array_equal(paths.voicemail[known], voicemail[known])
 
 

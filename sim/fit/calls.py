@@ -34,19 +34,18 @@ class Calls:
     terms: dict[str, F64]  # familiarity, warmth, voicemails left: by answer parameter
 
     @classmethod
-    def of(cls, log: FitLog, paths: Paths, K: int) -> Calls:
-        """The calls of ``log`` with a disposition, on each of ``paths`` (arrays R, n, K)."""
-        told = np.full((log.n, K), -1, np.int8)
-        told[log.prospect, log.pos] = log.disposition
-        shape = (paths.R, log.n, K)
-        flat = np.flatnonzero(np.broadcast_to(told[None] >= 0, shape).ravel())
+    def of(cls, log: FitLog, paths: Paths) -> Calls:
+        """The calls of ``log`` with a disposition, on each of ``paths`` (flat cells)."""
+        lay = paths.layout
+        told = log.disposition[lay.row]
+        cells = np.flatnonzero(told >= 0)
         return cls(
-            path=flat // K,
-            connected=np.broadcast_to(told[None], shape).ravel()[flat] == CONNECTED,
+            path=lay.path[cells],
+            connected=told[cells] == CONNECTED,
             terms={
-                "answer_familiarity": paths.familiarity.ravel()[flat],
-                "answer_warmth": paths.warmth.ravel()[flat],
-                "answer_voicemail": paths.voicemails.ravel()[flat],
+                "answer_familiarity": paths.familiarity[cells],
+                "answer_warmth": paths.warmth[cells],
+                "answer_voicemail": paths.voicemails[cells],
             },
         )
 

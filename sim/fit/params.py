@@ -36,8 +36,33 @@ def sig(x: F64) -> F64:
 
 
 def logsig(x: Floats) -> F64:
-    """``log s(x)`` without overflow."""
-    return np.asarray(-np.logaddexp(0.0, -x))
+    """``log s(x) = min(x, 0) - log(1 + e^-|x|)``: without overflow, one exponential."""
+    x = np.asarray(x, np.float64)
+    tail = np.abs(x)
+    np.negative(tail, out=tail)
+    np.exp(tail, out=tail)
+    np.log1p(tail, out=tail)
+    return np.asarray(np.minimum(x, 0.0) - tail)
+
+
+def sig_pair(x: F64) -> tuple[F64, F64]:
+    """``s(x)`` and ``1 - s(x) = s(-x)``, each to full precision, from one exponential.
+
+    With ``e = exp(-|x|)``: ``s(-|x|) = e / (1 + e)`` and ``s(|x|) = 1 / (1 + e)``; the two
+    swap where ``x >= 0`` (few of the fit's log-odds are).
+    """
+    big = np.abs(x)
+    np.negative(big, out=big)
+    e = np.exp(big)
+    np.add(e, 1.0, out=big)
+    np.reciprocal(big, out=big)  # s(|x|)
+    np.multiply(e, big, out=e)  # s(-|x|)
+    up = np.flatnonzero(x.reshape(-1) >= 0.0)
+    s, q = e.reshape(-1), big.reshape(-1)
+    s_up = q[up]
+    q[up] = s[up]
+    s[up] = s_up
+    return e, big
 
 
 def natural(par: Param, v: float) -> float:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from sim.fit.layout import Layout
 from sim.fit.world import make_world, one_slot_plan, padded
 from sim.model import response as rf
 from sim.model.arrays import F64, I64, B, Floats
@@ -210,15 +211,15 @@ def _eligibility(prospect: I64, time: F64, y: npt.NDArray[np.int8], arrival: F64
 
 @dataclass(frozen=True)
 class Paths:
-    """Hidden paths: arrays (R, n, K): a layer per path, a row per prospect, a column per touch.
+    """Hidden paths: one flat array per quantity, a cell per (path, touch) (:mod:`sim.fit.layout`).
 
-    Padding (a prospect's touches beyond its last) has ``active`` False. ``log_weight`` is the
-    log of each path's importance weight: the chances that the touches with an outcome were
-    noticed (and, for calls, answered or heard as a voicemail), which the path was made to do.
+    ``log_weight`` (R, n) is the log of each path's importance weight: the chances that the
+    touches with an outcome were noticed (and, for calls, answered or heard as a voicemail), which
+    the path was made to do.
     """
 
-    active: B  # (n, K): the touch exists
-    eligible: B  # (R, n, K): noticed and may decide (respond's ``eligible``)
+    layout: Layout
+    eligible: B  # noticed and may decide (respond's ``eligible``)
     warmth: F64
     familiarity: F64
     increment: F64  # annoyance the touch adds (after noticing), for the half-life's recompute
@@ -254,21 +255,25 @@ def replay(
     seed: int,
     wrong_name_rate: float = 0.0,
 ) -> Paths:
-    """Draw ``R`` hidden paths per prospect through the model's touch steps at the log's touches."""
-    n, K = log.n, log.K
+    """Draw ``R`` hidden paths per prospect through the model's touch steps at the log's touches.
+
+    Touch by touch (a batch per touch number, every prospect and path at once), not prospect by
+    prospect. Path r of prospect i is simulated prospect r * n + i.
+    """
+    n = log.n
+    lay = Layout.of(log.prospect, log.pos, n, R)
     plan = one_slot_plan(log.vary_messages)
-    span = log.span_days + 1.0
-    world, key = make_world(model, population, plan, n * R, span, seed, wrong_name_rate)
-    shape = (R, n, K)
+    world, key = make_world(
+        model, population, plan, n * R, log.span_days + 1.0, seed, wrong_name_rate
+    )
     own = log.since_first  # each prospect's state starts at its own first touch
-    out = {name: np.zeros(shape) for name in _NUMBERS}
-    flags = {name: np.zeros(shape, np.bool_) for name in _FLAGS}
-    log_weight = np.zeros((R, n))
-    active = np.zeros((n, K), np.bool_)
-    active[log.prospect, log.pos] = True
-    # Path r of prospect i is simulated prospect r * n + i: rows of the log in path-major order.
-    for k in range(K):
-        rows = np.flatnonzero(log.pos == k)
+    out = {name: np.zeros(lay.cells) for name in _NUMBERS}
+    flags = {name: np.zeros(lay.cells, np.bool_) for name in _FLAGS}
+    log_weight = np.zeros(R * n)
+    by_pos = np.argsort(log.pos, kind="stable")
+    bounds = np.searchsorted(log.pos[by_pos], np.arange(lay.steps + 1))
+    for k in range(lay.steps):
+        rows = by_pos[bounds[k] : bounds[k + 1]]  # in log order, as the draws were always made
         i = log.prospect[rows]
         idx = (np.arange(R)[:, None] * n + i[None, :]).ravel()
         tiled = np.tile(rows, R)
@@ -288,54 +293,32 @@ def replay(
         b.seen = np.flatnonzero(b.noticed)  # what update() reads (respond() sets it in the engine)
         a_before = b.a.copy()
         annoy(world, b)
-        r_of = idx // n
-        np.add.at(log_weight, (r_of, idx % n), np.log(np.maximum(weight, 1e-300)))
-        at = (r_of, idx % n, np.full(idx.size, k))
+        log_weight[idx] += np.log(np.maximum(weight, 1e-300))  # each prospect once per batch
+        at = lay.at(k, idx // n, idx % n)
         _keep(out, flags, at, world, b, a_before, log.can_decide[tiled])
         update(world, b)
         pos = log.y[tiled] == POSITIVE
         if pos.any():
             who = idx[pos]
-            w_arr = rf.relax(
+            out["warmth_arrival"][at[pos]] = rf.relax(
                 world.state.warmth[who],
                 world.prospects.warmth_base[who],
                 log.delay[tiled[pos]],
                 model.warmth_half_life_days,
             )
-            out["warmth_arrival"][r_of[pos], (idx % n)[pos], k] = w_arr
-    return _paths(active, out, flags, log_weight, R)
-
-
-def _paths(active: B, out: dict[str, F64], flags: dict[str, B], log_weight: F64, R: int) -> Paths:
-    """The :class:`Paths` of what :func:`replay` kept."""
-    return Paths(
-        active=active,
-        eligible=flags["eligible"],
-        warmth=out["warmth"],
-        familiarity=out["familiarity"],
-        increment=out["increment"],
-        exposures=out["exposures"],
-        received=out["received"],
-        wrong_name=flags["wrong_name"],
-        voicemail=flags["voicemail"],
-        answered=flags["answered"],
-        voicemails=out["voicemails"],
-        warmth_arrival=out["warmth_arrival"],
-        log_weight=log_weight,
-        R=R,
-    )
+    return Paths(lay, **out, **flags, log_weight=log_weight.reshape(R, n), R=R)  # type: ignore[arg-type]
 
 
 def _keep(
     out: dict[str, F64],
     flags: dict[str, B],
-    at: tuple[I64, I64, I64],
+    at: npt.NDArray[np.intp],
     world: World,
     b: Touch,
     a_before: Floats,
     can_decide: B,
 ) -> None:
-    """Keep what the path's touches found out at ``at`` (path, prospect, touch number)."""
+    """Keep what the path's touches found out at their cells ``at``."""
     rr = np.arange(b.idx.size)
     out["warmth"][at] = b.w
     out["familiarity"][at] = b.f

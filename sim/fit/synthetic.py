@@ -21,12 +21,13 @@ import pandas as pd
 from sim.fit.world import make_world
 from sim.model import response as rf
 from sim.model.batch import Touch, World
+from sim.model.cadence import StepConfig, StrategyConfig
 from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.messages import MESSAGES
 from sim.model.schedule import WORK_START
-from sim.model.strategy import Plan
+from sim.model.strategy import Plan, compile_plan
 from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE
 
 #: The first day of every synthetic log.
@@ -187,3 +188,21 @@ def _stamp(days: npt.NDArray[np.float64]) -> list[str]:
     seconds = np.round(np.where(ok, days, 0.0) * 86400.0).astype(np.int64)
     stamps = (START + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [s if good else "" for s, good in zip(stamps, ok, strict=True)]
+
+
+def calls_plan(calls: int, gaps: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0)) -> Plan:
+    """A telemarketing cadence: ``calls`` calls of one message kind, the ``gaps`` (days) in turn."""
+    days = np.concatenate([[0.0], np.cumsum(np.resize(np.asarray(gaps), calls - 1))])
+    steps = [StepConfig(day=float(d), channel="phone", message="benefit_led") for d in days]
+    return compile_plan("calls", StrategyConfig(label="calls", steps=steps, vary_messages=False))
+
+
+def cut_histories(frame: pd.DataFrame, touches: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """A log of :func:`simulate_log` with each prospect cut after its first ``touches[i]``.
+
+    A campaign that called some people once and some sixty times. The model's state at a touch
+    depends only on the touches before it, so this is the log of each prospect's shorter
+    cadence (a reply still ends it where it came first).
+    """
+    who = frame["prospect_id"].str[1:].astype(int).to_numpy()
+    return frame[frame["step"].to_numpy() <= touches[who]].reset_index(drop=True)
