@@ -113,6 +113,7 @@ class Likelihood:
         J = self.chain.cells
         self.ch_j, self.msg_j, self.y_j = log.channel[row[J]], log.message[row[J]], y[J]
         self.pos_j = np.flatnonzero(self.y_j == POSITIVE)
+        self.neg_j = np.flatnonzero(self.y_j == NEGATIVE)
         # The terms of the reply log-odds on those rows, as (m, 1): they broadcast over need.
         self.terms_j = {name: getattr(paths, name)[J][:, None] for name in _REPLY_TERMS}
         self.neg_msg_j = cfg.negative_message.array()[self.msg_j][:, None]
@@ -270,10 +271,11 @@ class Likelihood:
         nn = rf.negative_log_odds(wt, self.neg_msg_j, tj["warmth"], s, aj, tj["received"], 0.0)
         sp, qp = sig_pair(pp[:, None, :] + frailty)
         sn, qn = sig_pair(nn[:, None, :] + frailty)
-        is_neg = (self.y_j == NEGATIVE)[:, None, None]
-        E = qp * np.where(is_neg, sn, qn)  # nothing, or a "no"
-        dn = np.where(is_neg, qn, -sn)
-        P = self.pos_j
+        N, P = self.neg_j, self.pos_j  # the few rows with a reply; the rest show nothing
+        E = qp * qn
+        E[N] = qp[N] * sn[N]
+        dn = np.negative(sn, out=sn)
+        dn[N] = qn[N]
         mm = (f["meeting_base"] + self.meet_off_pos)[:, None, None] + cfg.meeting_need * s[None]
         sm, qm = sig_pair(mm)
         E[P] = sp[P] * np.where(self.met_pos, sm, qm)  # a positive reply, a meeting or not
