@@ -38,6 +38,7 @@ from sim.model.checks import (
     ranged,
     real,
 )
+from sim.model.market_config import AccountsConfig, MarketConfig, check_market
 from sim.model.messages import PerMessage
 from sim.model.per_name import NumberPerName, one_number_each
 
@@ -53,9 +54,11 @@ __all__ = [
     "PREFERRED",
     "RELATIONSHIPS",
     "STOP_OUTCOMES",
+    "AccountsConfig",
     "ConfigError",
     "CooldownConfig",
     "ExperimentConfig",
+    "MarketConfig",
     "ModelConfig",
     "PerChannel",
     "PerMessage",
@@ -189,6 +192,8 @@ class PopulationConfig:
     connector_share: float = prob()  # share with a mutual connection who can introduce
     connector_warmth: float = prob()  # warmth a connector's introduction carries
     enrollment_days: float = nonneg()  # the list is enrolled uniformly over this many days
+    # Contacts per account (company) and what spreads among colleagues (sim.model.market_config).
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
 
 
 @dataclass(kw_only=True)
@@ -225,6 +230,9 @@ class ExperimentConfig:
     # What each job writes: its tables only, or also its figures and report.html; "auto" is full
     # for a single run and small sweeps, tables for larger ones (sim.cli.resume.TABLES_ABOVE).
     outputs: str = "auto"
+    # The list as an asset: burned prospects, the re-contact pause, a second wave
+    # (sim.model.market_config; docs/model.md 2.15).
+    market: MarketConfig = field(default_factory=MarketConfig)
 
 
 #: The values of ``outputs``.
@@ -259,6 +267,7 @@ def validate(cfg: ExperimentConfig) -> None:
         )
     for name, strategy in cfg.strategy.items():
         validate_strategy(name, strategy)
+    check_market(cfg.market, cfg.population.accounts, cfg.population.size, cfg.horizon_days)
 
 
 # --- sizes that cannot fit --------------------------------------------------------------------
