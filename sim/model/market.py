@@ -195,7 +195,11 @@ class Market:
         Per prospect: ``P_notice · P+ · P_meet`` of a benefit-led email, with the state decayed
         to ``now``, the prospect's usual load (the daily shock at its mean, one) and need at its
         expected value given the trajectory so far (:func:`sim.model.response.need_probability`).
+        Whoever never replies (2.14) or said no (2.7) books nothing, however the touch is made:
+        only the others are worked out.
         """
+        can = self.prospects.reachable[who] & (self.books.outcome[who] != NEGATIVE)
+        who = who[can]
         return float(
             sum(self._expected(who[lo : lo + SLICE], now) for lo in range(0, who.size, SLICE))
         )
@@ -241,9 +245,7 @@ class Market:
 
         in_market = self.in_market(idx, now)
         meetings = in_market * booked(1.0) + (1.0 - in_market) * booked(0.0)
-        # Who never replies (2.14) or said no (2.7) books nothing, however the touch is made.
-        silent = ~p.reachable[idx] | (self.books.outcome[idx] == NEGATIVE)
-        return float(np.sum(np.where(silent, 0.0, p_notice * meetings)))
+        return float(np.sum(p_notice * meetings))
 
     def in_market(self, idx: I64, now: float) -> F64:
         """Probability each of ``idx`` is in market at ``now``, given its need trajectory so far.
