@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.model.accounts import account_membership
+from sim.model.accounts import Accounts, account_membership, spread_annoyance
 from sim.model.config import AccountsConfig, ExperimentConfig
 from sim.model.engine import NEGATIVE, POSITIVE, ArmRun
 from sim.run.api import replicate_runs, simulate
@@ -43,6 +43,22 @@ def test_membership_is_prefix_stable_keyed_and_follows_the_weights() -> None:
     other = account_membership(cfg, np.random.SeedSequence(6, spawn_key=(0,)), 1000)
     assert not np.array_equal(short, other)
     assert account_membership(AccountsConfig(), seq, 1000) is None  # default: one each, no draw
+
+
+def test_colleagues_and_spread_on_a_small_list() -> None:
+    accounts = Accounts(np.array([0, 0, 0, 1, 1, 2], np.int32), 6)
+    assert accounts.n_accounts == 3 and not accounts.single
+    # One reply per account: its other contacts, reached at its arrival.
+    members, at = accounts.colleagues(np.array([1, 4]), np.array([5.0, 3.0]))
+    assert members.tolist() == [0, 2, 3] and at.tolist() == [5.0, 5.0, 3.0]
+    # Two replies at one account: the first to arrive reaches everyone else, the second too.
+    members, at = accounts.colleagues(np.array([0, 2]), np.array([4.0, 2.0]))
+    assert members.tolist() == [0, 1] and at.tolist() == [2.0, 2.0]
+    # Two opt-outs at one account: their colleague takes on the share of both; they take none.
+    members, added = spread_annoyance(accounts, np.array([0, 2, 5]), np.array([1.0, 2.0, 9.0]), 0.5)
+    assert members.tolist() == [1] and added.tolist() == [1.5]
+    alone = Accounts(None, 6)
+    assert alone.single and alone.colleagues(np.array([1]), np.array([1.0]))[0].size == 0
 
 
 def test_every_arm_of_a_replicate_has_the_same_accounts() -> None:

@@ -69,23 +69,33 @@ class Accounts:
             self.start = np.flatnonzero(first)
             self.end = np.append(self.start[1:], n)
 
-    def colleagues(self, who: I64) -> tuple[I64, I64]:
-        """Every contact at the accounts of ``who`` but themselves, and whose colleague each is.
+    def members(self, accounts: I64) -> tuple[I64, I64]:
+        """Every contact of ``accounts`` (distinct, ascending), and the position of its account.
 
-        Returns ``(members, owner)``: ``members[j]`` is a colleague of ``who[owner[j]]``. A
-        colleague of two prospects of ``who`` appears twice.
+        Contacts come out ascending: accounts are runs of consecutive prospects.
         """
-        if self.single or who.size == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        acc = self.account[who]
-        start, end = self.start[acc], self.end[acc]
+        start, end = self.start[accounts], self.end[accounts]
         length = end - start
-        owner = np.repeat(np.arange(who.size), length)
+        owner = np.repeat(np.arange(accounts.size), length)
         # The k-th member of a run: its start plus k (k counted from each run's first entry).
         offset = np.arange(owner.size) - np.repeat(np.cumsum(length) - length, length)
-        members = np.repeat(start, length) + offset
-        others = members != who[owner]
-        return members[others], owner[others]
+        return np.repeat(start, length) + offset, owner
+
+    def colleagues(self, who: I64, at: F64) -> tuple[I64, F64]:
+        """The colleagues of ``who`` and when each is reached: the account's earliest ``at``.
+
+        ``at[k]`` is when ``who[k]`` replied. At each account the first to reply is left out;
+        any other contact of it, who of ``who`` or not, is reached at that first reply. Each
+        account is expanded once, however many of ``who`` belong to it.
+        """
+        if self.single or who.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0)
+        order = np.argsort(at, kind="stable")
+        who, at = who[order], at[order]
+        accounts, first = np.unique(self.account[who], return_index=True)
+        members, owner = self.members(accounts.astype(np.int64))
+        others = members != who[first][owner]
+        return members[others], at[first][owner][others]
 
     def results(self, positive: B, met: B) -> dict[str, float]:
         """Account-level results: accounts, those engaged (a positive reply), meetings each."""
@@ -103,13 +113,17 @@ class Accounts:
 
 
 def spread_annoyance(accounts: Accounts, who: I64, annoyance: F64, share: float) -> tuple[I64, F64]:
-    """Colleagues of ``who`` and the annoyance each receives: ``share`` of each one's ``annoyance``.
+    """Colleagues of ``who`` and the annoyance each takes on: ``share`` of theirs, summed.
 
-    A colleague of several prospects of ``who`` receives the sum of their shares, once.
+    ``who`` (distinct) have just opted out with ``annoyance`` each; every other contact of their
+    accounts takes on ``share`` of the sum of the annoyance of those of ``who`` at its account.
+    Each account is expanded once.
     """
-    members, owner = accounts.colleagues(who)
-    if members.size == 0 or share <= 0.0:
+    if accounts.single or who.size == 0 or share <= 0.0:
         return np.zeros(0, np.int64), np.zeros(0)
-    found, inverse = np.unique(members.astype(np.int64), return_inverse=True)
-    added = np.bincount(inverse, weights=share * annoyance[owner], minlength=found.size)
-    return np.asarray(found, np.int64), np.asarray(added, np.float64)
+    found, inverse = np.unique(accounts.account[who], return_inverse=True)
+    total = np.bincount(inverse, weights=annoyance, minlength=found.size)
+    members, owner = accounts.members(found.astype(np.int64))
+    others = np.ones(members.size, np.bool_)
+    others[np.searchsorted(members, who)] = False  # members ascend: each of who is found
+    return members[others], np.asarray(share * total[owner[others]], np.float64)

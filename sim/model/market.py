@@ -109,9 +109,9 @@ class Market:
     def colleagues_stop(self, who: I64, kind: npt.NDArray[np.int8], arrival: F64) -> None:
         """A reply (positive or "no") of ``who`` ends their colleagues' cadences at its arrival."""
         replied = (kind == POSITIVE) | (kind == NEGATIVE)
-        members, owner = self.accounts.colleagues(who[replied])
+        members, at = self.accounts.colleagues(who[replied], arrival[replied])
         if members.size:
-            self.schedule.stop(members, arrival[replied][owner])
+            self.schedule.stop(members, at)
 
     def spread_optouts(self, opted: I64, now: float) -> None:
         """Colleagues of ``opted`` take on a share of each one's annoyance at ``now`` (2.16)."""
