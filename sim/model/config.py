@@ -41,6 +41,7 @@ from sim.model.checks import (
 from sim.model.market_config import AccountsConfig, MarketConfig, check_market
 from sim.model.messages import PerMessage
 from sim.model.per_name import NumberPerName, one_number_each
+from sim.model.worlds import WorldsConfig, check_worlds
 
 __all__ = [
     "BYTES_PER_DAY",
@@ -69,6 +70,7 @@ __all__ = [
     "StepConfig",
     "StrategyConfig",
     "VariantConfig",
+    "WorldsConfig",
     "check_fits_in_memory",
     "check_known_keys",
     "check_voicemail_steps",
@@ -170,6 +172,8 @@ class ModelConfig:
     meeting_need: float = real()
     # Introductions (seeds 001, 004).
     introduction_familiarity: float = prob()  # familiarity an introduction confers
+    # Plausible worlds (sim.model.worlds, docs/uncertainty.md): the model/worlds config group.
+    worlds: WorldsConfig | None = None
 
 
 @dataclass(kw_only=True)
@@ -230,6 +234,9 @@ class ExperimentConfig:
     # What each job writes: its tables only, or also its figures and report.html; "auto" is full
     # for a single run and small sweeps, tables for larger ones (sim.cli.resume.TABLES_ABOVE).
     outputs: str = "auto"
+    # Plausible worlds to run (sim.model.worlds): 0 runs the model as configured, K >= 2 runs the
+    # experiment once in each of the model's first K worlds (docs/uncertainty.md).
+    worlds: int = ranged(0, None, default=0)
     # The list as an asset: burned prospects, the re-contact pause, a second wave
     # (sim.model.market_config; docs/model.md 2.15).
     market: MarketConfig = field(default_factory=MarketConfig)
@@ -267,6 +274,7 @@ def validate(cfg: ExperimentConfig) -> None:
         )
     for name, strategy in cfg.strategy.items():
         validate_strategy(name, strategy)
+    check_worlds(cfg.model, cfg.worlds)
     check_market(cfg.market, cfg.population.accounts, cfg.population.size, cfg.horizon_days)
 
 

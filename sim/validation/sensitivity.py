@@ -80,6 +80,8 @@ def sensitivities(prospects: int = 1_000, seed: int = 0) -> list[Sensitivity]:
     base = headline(default)
     out = []
     for f in fields(ModelConfig):
+        if f.name == "worlds":  # the ensemble, not a parameter (sim.model.worlds)
+            continue
         values = {}
         for factor in (0.5, 1.5):
             trial = copy.deepcopy(default)
