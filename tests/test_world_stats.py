@@ -25,7 +25,13 @@ from sim.run.verdicts import (
     replicate_verdict,
     worlds_verdict,
 )
-from sim.run.world_stats import intervals, spread, summarize_worlds, worlds_disagree
+from sim.run.world_stats import (
+    answer_worlds,
+    intervals,
+    spread,
+    summarize_worlds,
+    worlds_disagree,
+)
 
 
 def _spread(per_world: list[list[float]]) -> object:
@@ -195,6 +201,20 @@ def test_the_summary_across_worlds_says_what_it_covers_and_judges_each_arm() -> 
     # The interval holds the worlds' own spread: "flips" ranges over +-1.5 points.
     flips = rate.loc["flips"]
     assert flips["diff_ci_low"] < -0.01 and flips["diff_ci_high"] > 0.01
+
+
+def test_the_drivers_table_covers_the_report_metrics_and_every_depends() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0.0, 1.0, 20), rng.uniform(0.0, 1.0, 20)
+    effect = {"flips": 0.03 * (a - 0.5), "wins": np.full(20, 0.02)}
+    found = answer_worlds(_metrics(effect, 2, 0.004), "base", _worlds_config(list(a), list(b)))
+    drivers = found.drivers
+    pairs = set(zip(drivers["arm"], drivers["metric"], strict=True))
+    assert pairs == {(arm, m) for arm in effect for m in ("response_rate", "opt_out_rate")}
+    flips = drivers[(drivers["arm"] == "flips") & (drivers["metric"] == "response_rate")]
+    assert list(flips["parameter"]) == ["wearout", "response_base.email"]  # largest first
+    assert list(flips["status"]) == ["prior", "identified"]  # carried from the worlds
+    assert answer_worlds(_metrics(effect, 2, 0.004), "base", None).drivers.empty
 
 
 def test_one_replicate_per_world_still_gives_an_answer() -> None:

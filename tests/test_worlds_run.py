@@ -65,7 +65,7 @@ def test_without_worlds_the_tables_are_those_of_one_world() -> None:
     plain, carrying = simulate(_config(0, carry=False)), simulate(_config(0))
     for name in (*TABLES, "summary"):
         assert _csv(getattr(plain, name)) == _csv(getattr(carrying, name)), name
-    assert "world" not in plain.metrics.columns
+    assert "world" not in plain.metrics.columns and plain.drivers is None
     assert set(plain.summary["interval"]) == {"replicates"}
 
 
@@ -141,5 +141,7 @@ def test_the_command_says_what_its_intervals_cover(tmp_path: Path) -> None:
     summary = pd.read_csv(job / "summary.csv")
     assert set(summary["interval"]) == {"worlds"}
     assert list(pd.read_csv(job / "metrics.csv").columns[:3]) == ["arm", "world", "replicate"]
+    drivers = pd.read_csv(job / "drivers.csv")
+    assert set(drivers["parameter"]) == set(PARAMETERS)
     page = (job / "report.html").read_text()
     assert "Intervals across 4 plausible worlds" in page and "better in" in page

@@ -65,6 +65,8 @@ def write_results(
         "by_touch.csv": results.by_touch,
         "timeseries.csv": results.timeseries,
     }
+    if getattr(results, "drivers", None) is not None:
+        tables["drivers.csv"] = results.drivers  # across worlds: what each difference depends on
     for name, frame in tables.items():
         write_csv(job_dir / name, frame)
     write_text(job_dir / "config.yaml", resolved)

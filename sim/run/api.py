@@ -30,6 +30,9 @@ class Results:
     # A row per (arm, metric): mean, CI, paired difference vs baseline, and the prospects per arm
     # a live A/B test needs to confirm that difference (ab_prospects_per_arm, sim.run.stats).
     summary: pd.DataFrame
+    # Across plausible worlds only (worlds=K): a row per (arm, metric, parameter), how much each
+    # world parameter drives the difference (sim.run.world_stats.WorldAnswers); else None.
+    drivers: pd.DataFrame | None = None
 
 
 def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:

@@ -18,7 +18,8 @@ replicate). For each (arm, metric) this module gives, with the rules of docs/unc
 - the share of worlds in which an arm's mean difference from the baseline is on the better side
   (:data:`sim.run.verdicts.DIRECTION`), whether the worlds disagree beyond replicate noise
   (``scipy.stats.f_oneway``), and the verdict (:func:`sim.run.verdicts.worlds_verdict`);
-- for a verdict of ``depends``, the parameters the difference depends on (:mod:`sim.run.depends`).
+- for a verdict of ``depends``, the parameters the difference depends on, from the drivers
+  table (:mod:`sim.run.depends`).
 
 ``p_value`` is NaN across worlds: there is no sampling question of "is the difference zero"
 whose answer the worlds' spread is the noise of (docs/uncertainty.md).
@@ -35,7 +36,8 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize.elementwise import find_root
 
-from sim.run.depends import depends_on
+from sim.run.depends import COLUMNS as DRIVER_COLUMNS
+from sim.run.depends import driver_table, named
 from sim.run.stats import ANSWER_COLUMNS, NAN, SUMMARY_COLUMNS, _ab_column, _constant
 from sim.run.verdicts import DEPENDS, DIRECTION, WORLDS, worlds_verdict
 
@@ -168,13 +170,37 @@ def _indexed(metrics: pd.DataFrame, arm: str) -> pd.DataFrame:
     return metrics[metrics["arm"] == arm].set_index(["world", "replicate"]).sort_index()
 
 
+@dataclass(frozen=True)
+class WorldAnswers:
+    """A run's answer across worlds: ``summary.csv``, and what each difference depends on."""
+
+    summary: pd.DataFrame
+    # A row per (arm, metric, parameter) for the pairs of DRIVEN_METRICS and every "depends"
+    # verdict (sim.run.depends); empty without worlds to name.
+    drivers: pd.DataFrame
+
+
+#: The pairs whose drivers are always computed (the report's figure), beside every ``depends``.
+DRIVEN_METRICS: frozenset[str] = frozenset({"response_rate", "meeting_rate", "opt_out_rate"})
+
+
 def summarize_worlds(
     metrics: pd.DataFrame,
     baseline: str,
     worlds: WorldsConfig | None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """The ``summary.csv`` table across worlds: a row per (arm, metric) of ``metrics.csv``.
+    """The ``summary.csv`` table across worlds (:func:`answer_worlds`'s summary)."""
+    return answer_worlds(metrics, baseline, worlds, confidence).summary
+
+
+def answer_worlds(
+    metrics: pd.DataFrame,
+    baseline: str,
+    worlds: WorldsConfig | None,
+    confidence: float = 0.95,
+) -> WorldAnswers:
+    """The answer across worlds: a row per (arm, metric) of ``metrics.csv``, and its drivers.
 
     Args:
         metrics: A worlds-mode ``metrics`` table, a row per (arm, world, replicate).
@@ -184,9 +210,9 @@ def summarize_worlds(
         confidence: Confidence level of every interval.
 
     Returns:
-        A DataFrame with :data:`sim.run.stats.SUMMARY_COLUMNS`: ``mean`` is the mean of the
+        The summary, with :data:`sim.run.stats.SUMMARY_COLUMNS`: ``mean`` is the mean of the
         worlds' means, the intervals are across worlds (``interval`` says ``worlds``), ``n`` the
-        runs (worlds times replicates), ``p_value`` NaN.
+        runs (worlds times replicates), ``p_value`` NaN; and the drivers table.
     """
     measures = [
         c
@@ -212,7 +238,17 @@ def summarize_worlds(
                 diff = spread(paired, common.get_level_values("world").to_numpy(np.int64))
             diffs.append(diff)
             rows.append({"arm": arm, "metric": metric})
-    return _assemble(rows, spreads, diffs, baseline, worlds, confidence)
+    frame = _assemble(rows, spreads, diffs, confidence)
+    k = max((int(s.worlds.max()) + 1 for s in spreads if s.worlds.size), default=0)
+    frame["worlds"] = np.int64(k)
+    drivers = _drivers(frame, diffs, worlds, k)
+    names = {key: named(drivers, *key) for key in _depending(frame)}
+    frame["depends_on"] = [
+        ";".join(names.get((str(a), str(m)), []))
+        for a, m in zip(frame["arm"], frame["metric"], strict=True)
+    ]
+    frame.insert(10, "ab_prospects_per_arm", _ab_column(frame, baseline))
+    return WorldAnswers(frame[list(SUMMARY_COLUMNS)], drivers)
 
 
 def _spread_of(table: pd.DataFrame, metric: str, index: pd.Index) -> Spread:
@@ -226,18 +262,14 @@ def _assemble(
     rows: list[dict[str, object]],
     spreads: list[Spread],
     diffs: list[Spread | None],
-    baseline: str,
-    worlds: WorldsConfig | None,
     confidence: float,
 ) -> pd.DataFrame:
-    """The summary's rows from each row's spreads: intervals, shares, verdicts, parameters."""
+    """The summary's rows from each row's spreads: intervals, shares and verdicts."""
     value_ci = intervals(spreads, confidence)
     compared = [i for i, d in enumerate(diffs) if d is not None]
     diff_ci = np.full((len(rows), 2), NAN)
     if compared:
         diff_ci[compared] = intervals([d for d in diffs if d is not None], confidence)
-    k = max((s.worlds.max() + 1 for s in spreads if s.worlds.size), default=0)
-    per_world: list[dict[str, object]] = []
     for i, row in enumerate(rows):
         s, d, metric = spreads[i], diffs[i], str(row["metric"])
         row.update(
@@ -256,20 +288,29 @@ def _assemble(
             verdict = worlds_verdict(
                 metric, diff_ci[i, 0], diff_ci[i, 1], better, worse, worlds_disagree(d)
             )
-        row.update(interval=WORLDS, worlds=int(k), share_worlds_better=better, verdict=verdict)
-        if verdict == DEPENDS and d is not None:
-            per_world += [
-                {"arm": row["arm"], "metric": metric, "world": int(w), "diff": float(m)}
-                for w, m in zip(d.worlds, d.means, strict=True)
-            ]
+        row.update(interval=WORLDS, share_worlds_better=better, verdict=verdict, depends_on="")
     frame = pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS[:10], *ANSWER_COLUMNS])
-    named = depends_on(
-        pd.DataFrame(per_world, columns=["arm", "metric", "world", "diff"]), worlds, int(k)
-    )
-    frame["depends_on"] = [
-        ";".join(named.get((str(a), str(m)), []))
-        for a, m in zip(frame["arm"], frame["metric"], strict=True)
-    ]
     frame["n"] = frame["n"].astype(np.int64)
-    frame.insert(10, "ab_prospects_per_arm", _ab_column(frame, baseline))
-    return frame[list(SUMMARY_COLUMNS)]
+    return frame
+
+
+def _depending(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """The (arm, metric) pairs whose verdict is ``depends``."""
+    hit = frame[frame["verdict"] == DEPENDS]
+    return [(str(a), str(m)) for a, m in zip(hit["arm"], hit["metric"], strict=True)]
+
+
+def _drivers(
+    frame: pd.DataFrame, diffs: list[Spread | None], worlds: WorldsConfig | None, k: int
+) -> pd.DataFrame:
+    """The drivers table of every ``depends`` pair and the compared pairs of DRIVEN_METRICS."""
+    wanted = set(_depending(frame))
+    per_world = [
+        {"arm": arm, "metric": metric, "world": int(w), "diff": float(m)}
+        for arm, metric, d in zip(frame["arm"], frame["metric"], diffs, strict=True)
+        if d is not None and ((arm, metric) in wanted or metric in DRIVEN_METRICS)
+        for w, m in zip(d.worlds, d.means, strict=True)
+    ]
+    if worlds is None or k < 2 or not per_world:
+        return pd.DataFrame(columns=list(DRIVER_COLUMNS))
+    return driver_table(pd.DataFrame(per_world), worlds, k)

@@ -50,11 +50,16 @@ def world_numbers(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> list[int]
 
 
 def world_tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> dict[str, pd.DataFrame]:
-    """The tables of a run over worlds: ``world`` after ``arm``, the summary across worlds."""
+    """The tables of a run over worlds.
+
+    ``metrics``, ``by_touch``, ``timeseries`` with ``world`` after ``arm``; the ``summary``
+    across worlds, and ``drivers``: what the differences depend on
+    (:class:`sim.run.world_stats.WorldAnswers`).
+    """
     import pandas as pd
 
     from sim.run.metrics import by_touch_table, metrics_table, timeseries_table
-    from sim.run.world_stats import summarize_worlds
+    from sim.run.world_stats import answer_worlds
 
     world = world_numbers(cfg, arms)
     metrics = _with_world(metrics_table(arms), world)
@@ -67,11 +72,13 @@ def world_tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> dict[str, 
         ]
         return pd.concat(frames, ignore_index=True)
 
+    answers = answer_worlds(metrics, cfg.baseline, cfg.model.worlds)
     return {
         "metrics": metrics,
         "by_touch": per_world(by_touch_table),
         "timeseries": per_world(timeseries_table),
-        "summary": summarize_worlds(metrics, cfg.baseline, cfg.model.worlds),
+        "summary": answers.summary,
+        "drivers": answers.drivers,
     }
 
 
