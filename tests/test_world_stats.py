@@ -233,7 +233,7 @@ def test_one_world_summary_is_labelled_as_replicates_only() -> None:
         for arm, rate in (("base", 0.05), ("up", 0.07 + 0.0005 * (r % 2)), ("flat", 0.05))
     ]
     s = summarize(pd.DataFrame(rows), "base").set_index("arm")
-    assert set(s["interval"]) == {"replicates"} and set(s["worlds"]) == {1}
+    assert set(s["interval"]) == {"replicates"} and set(s["worlds"]) == {0}
     assert s["share_worlds_better"].isna().all()
     assert list(s["verdict"]) == ["", BETTER, UNCLEAR]
     assert set(s["depends_on"]) == {""}

@@ -44,7 +44,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "ab_prospects_per_arm",
     # What the answer covers, and its verdict (sim.run.verdicts, docs/uncertainty.md):
     "interval",  # what the ci and diff intervals cover: "replicates" or "worlds"
-    "worlds",  # the worlds the row's answer covers (1: the model as configured)
+    "worlds",  # K, the worlds the answer is across (0: one world, the model as configured)
     "share_worlds_better",  # share of worlds where the arm beats the baseline (NaN: one world)
     "verdict",  # better | worse | depends | no clear difference (empty: no direction)
     "depends_on",  # for "depends": the parameters it depends on, ";"-separated
@@ -270,7 +270,7 @@ def with_replicate_answers(frame: pd.DataFrame) -> pd.DataFrame:
     """
     frame = frame.copy()
     frame["interval"] = REPLICATES
-    frame["worlds"] = np.int64(1)
+    frame["worlds"] = np.int64(0)  # as the config says it: worlds=0
     frame["share_worlds_better"] = NAN
     frame["verdict"] = [
         replicate_verdict(str(m), float(lo), float(hi))
