@@ -14,7 +14,7 @@ from sim.model.engine import ArmResult, ArmRun, ModelArrays
 from sim.model.population import daily_load_shocks, sample_prospects
 from sim.model.seeding import replicate_streams
 from sim.model.strategy import Plan, compile_plan
-from sim.run.worlds import world_configs
+from sim.run.worlds import world_configs, world_numbers
 
 if TYPE_CHECKING:  # pandas is imported once a run's tables are built, not before it
     import pandas as pd
@@ -204,7 +204,10 @@ def sweep(
     frames = []
     bar = tqdm(configs, desc="configurations", unit="config", disable=not progress)
     for number, (combo, cfg) in enumerate(zip(combos, bar, strict=True)):
-        frame = metrics_table(run_arms(cfg))
+        arms = run_arms(cfg)
+        frame = metrics_table(arms)
+        if cfg.worlds:  # across plausible worlds: each row's world after its arm
+            frame.insert(1, "world", world_numbers(cfg, arms))
         for position, (key, value) in enumerate(zip(keys, combo, strict=True)):
             # A swept key the table already has (seed) moves to the front, as in sweep tables.
             if key in frame.columns:
