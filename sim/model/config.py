@@ -40,6 +40,7 @@ from sim.model.checks import (
 )
 from sim.model.messages import PerMessage
 from sim.model.per_name import NumberPerName, one_number_each
+from sim.model.support import LogSupport, check_support
 from sim.model.worlds import WorldsConfig, check_worlds
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "ConfigError",
     "CooldownConfig",
     "ExperimentConfig",
+    "LogSupport",
     "ModelConfig",
     "PerChannel",
     "PerMessage",
@@ -171,6 +173,9 @@ class ModelConfig:
     introduction_familiarity: float = prob()  # familiarity an introduction confers
     # Plausible worlds (sim.model.worlds, docs/uncertainty.md): the model/worlds config group.
     worlds: WorldsConfig | None = None
+    # A fitted model's evidence (sim.model.support, written by outreach-sim-fit): what its touch
+    # log contains, so that a cadence step outside it is named in a warning. None: not fitted.
+    fitted_log: LogSupport | None = None
 
 
 @dataclass(kw_only=True)
@@ -267,6 +272,7 @@ def validate(cfg: ExperimentConfig) -> None:
     for name, strategy in cfg.strategy.items():
         validate_strategy(name, strategy)
     check_worlds(cfg.model, cfg.worlds)
+    check_support(cfg.model.fitted_log)
 
 
 # --- sizes that cannot fit --------------------------------------------------------------------

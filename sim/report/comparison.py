@@ -88,6 +88,7 @@ def render(
     figures: Mapping[str, bytes],
     notes: Sequence[str] = (),
     model_worlds: int | None = None,
+    warnings: Sequence[str] = (),
 ) -> str:
     """The report page.
 
@@ -101,6 +102,7 @@ def render(
         notes: Extra paragraphs (escaped).
         model_worlds: The plausible worlds the model carries (None: none), for the paragraph
             on what the intervals cover (:func:`sim.report.coverage.coverage_note`).
+        warnings: Steps outside a fitted model's log, one line each (escaped), shown first.
 
     Returns:
         A complete HTML document with no external references.
@@ -133,6 +135,7 @@ def render(
         metrics=REPORT_METRICS,
         rows=rows,
         notes=notes,
+        warnings=warnings,
         ab_note=AB_NOTE if sized else "",
         figures=[(n, CAPTIONS.get(n, n), pages.png_src(d)) for n, d in figures.items()],
     )
