@@ -117,18 +117,11 @@ def render(
             cells.append(trusted(_html_cell(match.iloc[0])) if len(match) else "")
         rows.append({"arm": arm, "label": labels.get(arm, ""), "cells": cells})
     sized = "ab_prospects_per_arm" in summary and summary["ab_prospects_per_arm"].notna().any()
-    k = worlds_of(summary)
-    heading = (
-        f"Results (mean over {k} plausible worlds, 95% interval across them; below: difference "
-        f"vs {baseline}, the worlds in which it is better, and the verdict)"
-        if k
-        else f"Results (mean over replicates, 95% CI; below: difference vs {baseline}, paired)"
-    )
     return pages.render(
         "run_report.html",
         title=title,
         facts=facts,
-        heading=heading,
+        heading=_heading(summary, baseline),
         coverage=coverage_note(summary, baseline, model_worlds),
         verdicts=verdicts(summary, baseline),
         verdicts_heading=verdicts_heading(baseline),
@@ -139,6 +132,17 @@ def render(
         ab_note=AB_NOTE if sized else "",
         figures=[(n, CAPTIONS.get(n, n), pages.png_src(d)) for n, d in figures.items()],
     )
+
+
+def _heading(summary: pd.DataFrame, baseline: str) -> str:
+    """The table's heading: what its means and intervals are over."""
+    k = worlds_of(summary)
+    if k:
+        return (
+            f"Results (mean over {k} plausible worlds, 95% interval across them; below: "
+            f"difference vs {baseline}, the worlds in which it is better, and the verdict)"
+        )
+    return f"Results (mean over replicates, 95% CI; below: difference vs {baseline}, paired)"
 
 
 def _html_cell(row: pd.Series) -> str:
