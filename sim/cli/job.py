@@ -110,6 +110,7 @@ def _write_figures_and_report(
         labels={name: s.label for name, s in exp.strategy.items()},
         baseline=exp.baseline,
         figures=figures,
+        warnings=info.get("warnings", []),
         notes=[
             *limits_warnings(results.metrics),
             "Intervals are Student t-intervals over replicates; differences are paired by "
@@ -136,6 +137,7 @@ def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict
         "started": info["started"],
         "job": info["job"],
         "choices": info["choices"],
+        "warnings": info.get("warnings", []),
     }
 
 
@@ -203,10 +205,13 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         return 0
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
+    from sim.model.extrapolation import experiment_warnings
     from sim.run.api import simulate, tables
 
     try:
         exp = to_experiment(cfg)
+        # Steps outside a fitted model's log (the pre-flight printed them): manifest and report.
+        info["warnings"] = experiment_warnings(exp)
         fail = os.environ.get(FAIL_JOB_ENV)
         if fail and fail in job.overrides:
             raise RuntimeError(f"deliberate failure for tests ({FAIL_JOB_ENV}={fail})")

@@ -81,6 +81,7 @@ def render(
     baseline: str,
     figures: Mapping[str, bytes],
     notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
 ) -> str:
     """The report page.
 
@@ -92,6 +93,7 @@ def render(
         baseline: The arm the differences are taken against (escaped).
         figures: PNG bytes by file name, embedded in order.
         notes: Extra paragraphs (escaped).
+        warnings: Steps outside a fitted model's log, one line each (escaped), shown first.
 
     Returns:
         A complete HTML document with no external references.
@@ -114,6 +116,7 @@ def render(
         metrics=REPORT_METRICS,
         rows=rows,
         notes=notes,
+        warnings=warnings,
         ab_note=AB_NOTE if sized else "",
         figures=[(n, CAPTIONS.get(n, n), pages.png_src(d)) for n, d in figures.items()],
     )

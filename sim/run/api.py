@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sim.model.accounts import account_membership
 from sim.model.config import ExperimentConfig, validate
 from sim.model.draws import stream_key
 from sim.model.engine import ArmResult, ArmRun, ModelArrays
@@ -61,6 +62,8 @@ def replicate_runs(
     shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
     model = ModelArrays(cfg.model)
     key = stream_key(streams.population)  # keyed draws: the same for every arm (sim.model.draws)
+    # Accounts from the population's seed: the same companies in every arm (None: one each).
+    account = account_membership(cfg.population.accounts, streams.population, prospects.n)
     for name in cfg.strategy if arms is None else arms:
         yield ArmRun(
             plans[name] if plans is not None else compile_plan(name, cfg.strategy[name]),
@@ -74,6 +77,8 @@ def replicate_runs(
             schedule_rng=streams.generator("schedule"),
             key=key,
             credit=cfg.credit,
+            market=cfg.market,
+            account=None if account is None else account[: sizes[name]],
             **options,
         )
 
