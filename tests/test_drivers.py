@@ -133,6 +133,8 @@ def test_bad_k_or_worlds_are_refused() -> None:
         drivers(diffs, worlds, 21)
     with pytest.raises(ValueError, match="worlds outside 0 to 9"):
         drivers(diffs, worlds, 10)
+    with pytest.raises(ValueError, match="more than one row"):
+        drivers(pd.concat([diffs, diffs.iloc[:1]]), worlds, 20)
     assert drivers(diffs.iloc[:0], worlds, 20).columns.tolist() == list(DRIVER_COLUMNS)
 
 

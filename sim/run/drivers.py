@@ -238,11 +238,14 @@ def drivers(
         first appear in ``diffs``, parameters by index, largest first (NaN last).
 
     Raises:
-        ValueError: ``k`` outside 2 to the number of rows, or a world outside 0 to ``k - 1``.
+        ValueError: ``k`` outside 2 to the number of rows, a world outside 0 to ``k - 1``, or
+            two rows for one arm, metric and world.
     """
     x = _world_values(worlds, k)
     if len(diffs) and not diffs["world"].between(0, k - 1).all():
         raise ValueError(f"diffs name worlds outside 0 to {k - 1}")
+    if diffs.duplicated(["arm", "metric", "world"]).any():
+        raise ValueError("diffs hold more than one row for an arm, metric and world")
     names = list(worlds.parameters)
     status = [worlds.status.get(p, "prior") for p in names]
     parts = []
