@@ -96,6 +96,14 @@ def _write_figures_and_report(
     figures = plots.job_figures(
         results.metrics, results.summary, results.by_touch, results.timeseries
     )
+    drivers = getattr(results, "drivers", None)
+    if drivers is not None and len(drivers):
+        from sim.report.drivers import drivers_figure
+
+        # The response rate's pairs: one panel per arm keeps the figure readable.
+        shown = drivers[drivers["metric"] == "response_rate"]
+        if len(shown):
+            figures["drivers.png"] = drivers_figure(shown)
     for name, data in figures.items():
         write_bytes(job_dir / name, data)
     choices = info["choices"]

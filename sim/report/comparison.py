@@ -17,6 +17,8 @@ import pandas as pd
 from sim.report import pages
 from sim.report.coverage import better_in, coverage_note, verdicts, verdicts_heading, worlds_of
 from sim.report.pages import trusted
+from sim.run.drivers import ALPHA as DRIVER_ALPHA
+from sim.run.drivers import THRESHOLD as DRIVER_THRESHOLD
 
 #: The metrics the report's table shows, with their headings.
 REPORT_METRICS: tuple[tuple[str, str], ...] = (
@@ -32,6 +34,13 @@ CAPTIONS: dict[str, str] = {
     "timeseries.png": "Cumulative responses and opt-outs over time (mean of replicates).",
     "by_touch.png": "Responses credited to each touch number.",
     "efficiency.png": "Responses and meetings per rep-hour.",
+    "drivers.png": (
+        "What drives each difference: the share of its variance across the plausible worlds that "
+        "each parameter explains alone (first-order index, 95% bootstrap interval). Faint bars "
+        f"are not clear of noise (index under {DRIVER_THRESHOLD:g}, or adjusted p-value of a "
+        f"permutation test at least {DRIVER_ALPHA:g}). With 20 worlds the indices are rough: see "
+        "docs/uncertainty.md."
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from sim.report.comparison import CAPTIONS
 from sim.report.pages import trusted
 from sim.report.plots import LABELS, png
 from sim.run.drivers import ALPHA, MIN_WORLDS, THRESHOLD
@@ -31,13 +32,8 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
 }
 #: Parameters shown per pair in the figure.
 TOP = 6
-#: The figure's caption, for the report.
-CAPTION = (
-    "What drives each difference: the share of its variance across the plausible worlds that each "
-    "parameter explains alone (first-order index, 95% bootstrap interval). Faint bars are not "
-    f"clear of noise (index under {THRESHOLD:g}, or adjusted p-value of a permutation test at "
-    f"least {ALPHA:g}). With 20 worlds the indices are rough: see docs/uncertainty.md."
-)
+#: The figure's caption, for the report (the report's own table of captions holds it).
+CAPTION = CAPTIONS["drivers.png"]
 
 
 def _clear(rows: pd.DataFrame) -> pd.Series:
