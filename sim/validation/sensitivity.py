@@ -80,6 +80,8 @@ def sensitivities(prospects: int = 1_000, seed: int = 0) -> list[Sensitivity]:
     base = headline(default)
     out = []
     for f in fields(ModelConfig):
+        if f.name in ("worlds", "fitted_log"):  # the ensemble and a fit's evidence: data
+            continue
         values = {}
         for factor in (0.5, 1.5):
             trial = copy.deepcopy(default)
