@@ -47,6 +47,17 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "working_days",
     "capacity_bound_days",
     "rep_utilisation",
+    # Deliverability (docs/model.md 2.15): emails sent, in the inbox, bounced; the share in the
+    # inbox; spam complaints and their rate per email in the inbox; the mailboxes' mean
+    # reputation at the horizon; days the mailboxes' caps held emails back.
+    "emails",
+    "emails_in_inbox",
+    "emails_bounced",
+    "inbox_placement_rate",
+    "spam_complaints",
+    "complaint_rate",
+    "final_reputation",
+    "mailbox_capped_days",
 )
 #: Counts of ``by_touch.csv``, then the rates per touch made from the step.
 BY_TOUCH_RATES = {
@@ -149,7 +160,7 @@ def timeseries_table(results: Sequence[ArmResult]) -> pd.DataFrame:
     frames = []
     for r in results:
         frame = pd.DataFrame(r.timeseries, columns=list(TIMESERIES_COLUMNS))
-        for col in TIMESERIES_COLUMNS[:5]:
+        for col in (*TIMESERIES_COLUMNS[:5], "spam_complaints"):
             frame[col] = frame[col].astype(np.int64)
         frame.insert(0, "day", np.arange(1, len(frame) + 1, dtype=np.int64))
         frame.insert(0, "replicate", r.replicate)
