@@ -101,21 +101,44 @@ def daily_cap(cap: int, warmup_days: float, day: int) -> int:
     return max(1, math.floor(cap * (day + 1) / warmup_days))
 
 
-def steady_reputation(pressures: Floats | list[float], half_life: float, days: int = 5000) -> float:
+def steady_reputation(pressures: Floats | list[float], half_life: float, days: int = 2000) -> float:
     """The long-run reputation of a mailbox whose days repeat ``pressures`` (e.g. a week).
 
     The mean over one cycle once the map :func:`reputation_after_day` has settled.
     """
-    cycle = np.asarray(pressures, dtype=np.float64)
+    cycle = [float(p) for p in np.asarray(pressures, dtype=np.float64)]
+    rho = 2.0 ** (-1.0 / half_life)
     r = 1.0
-    for _ in range(days // cycle.size):
+    for _ in range(days // len(cycle)):
         for p in cycle:
-            r = float(reputation_after_day(r, p, half_life))
+            r = max(1.0 - (1.0 - r) * rho - p, 0.0)
     seen = []
     for p in cycle:
-        r = float(reputation_after_day(r, p, half_life))
+        r = max(1.0 - (1.0 - r) * rho - p, 0.0)
         seen.append(r)
     return float(np.mean(seen))
+
+
+def steady_inbox(
+    cfg: ModelConfig,
+    sent: float,
+    complaint_rate: float,
+    bounce_rate: float,
+    identical: float,
+    working_days: int = 5,
+) -> tuple[float, float]:
+    """The long-run reputation and inbox chance of a mailbox with the same week, again and again.
+
+    It sends ``sent`` emails on each of ``working_days`` days a week, with ``complaint_rate``
+    complaints per email in the inbox, ``bounce_rate`` bounces per email sent and ``identical``
+    identical emails a day; the calibration of docs/model.md (2.15) is this function's table.
+    """
+    w = ReputationWeights.of(cfg)
+    # Complaints per email in the inbox: their count over the inbox chance is sent x rate.
+    day = float(day_pressure(sent, 1.0, sent * complaint_rate, sent * bounce_rate, identical, w))
+    week = [day] * working_days + [0.0] * (7 - working_days)
+    r = steady_reputation(week, cfg.reputation_half_life_days)
+    return r, float(inbox_probability(r, cfg.inbox_base, cfg.inbox_reputation))
 
 
 def bad_addresses(key: np.uint64, n: int, share: float) -> B:

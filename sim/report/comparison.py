@@ -23,6 +23,7 @@ REPORT_METRICS: tuple[tuple[str, str], ...] = (
     ("opt_out_rate", "opt-out rate"),
     ("responses_per_rep_hour", "responses / rep-hour"),
     ("meetings_per_rep_hour", "meetings / rep-hour"),
+    ("inbox_placement_rate", "emails in the inbox"),
 )
 
 CAPTIONS: dict[str, str] = {
@@ -171,6 +172,7 @@ def _table_rows(
         "mtgs/rep-h",
         f"vs {baseline} (95% CI)",
         "p",
+        "inbox",
     )
     rows: list[tuple[str, ...]] = [header]
     for arm in dict.fromkeys(summary["arm"]):
@@ -186,9 +188,17 @@ def _table_rows(
                 f"{float(value(arm, 'meetings_per_rep_hour')['mean']):.3f}",
                 diff,
                 p,
+                _inbox_cell(summary, arm),
             )
         )
     return rows
+
+
+def _inbox_cell(summary: pd.DataFrame, arm: str) -> str:
+    """The share of an arm's emails that reached the inbox; ``-`` for an arm that sent none."""
+    hit = summary[(summary["arm"] == arm) & (summary["metric"] == "inbox_placement_rate")]
+    value = float(hit["mean"].iloc[0]) if len(hit) else math.nan
+    return "-" if math.isnan(value) else f"{100 * value:.0f}%"
 
 
 def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
@@ -265,8 +275,9 @@ def comparison_table(
     Returns:
         A table: arm, response rate with its 95% CI, meetings and opt-outs (mean per
         replicate), responses and meetings per rep-hour, response-rate difference vs baseline
-        with its paired 95% CI, and the paired t-test p-value; under it, the prospects per arm
-        a live A/B test needs (:func:`ab_footnote`).
+        with its paired 95% CI, the paired t-test p-value, and the share of the arm's emails
+        that reached the inbox (``-``: no email); under it, the prospects per arm a live A/B
+        test needs (:func:`ab_footnote`).
     """
     lines = _aligned(_table_rows(summary, metrics, baseline))
     replications = getattr(exp, "replications", "?")
@@ -283,6 +294,7 @@ def comparison_table(
         if replications != 1
         else "one replicate: Wilson interval for the response rate; no paired differences"
     )
+    note += "\ninbox: share of the arm's emails that reached the inbox (-: the arm sent none)"
     footnote = ab_footnote(summary, baseline)
     return "\n".join([intro, "", *lines, "", note, *([""] if footnote else []), *footnote])
 

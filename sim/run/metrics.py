@@ -142,11 +142,20 @@ def limits_warnings(metrics: pd.DataFrame) -> list[str]:
         if late + lost >= 0.05:
             bound = rows["capacity_bound_days"].mean()
             days = rows["working_days"].mean()
-            lines.append(
-                f"warning: {arm}: rep capacity bound on {bound:.0f} of {days:.0f} working days: "
-                f"{late:.0%} of due touches late, {lost:.0%} never made (more reps, a smaller "
-                "list or fewer touches)"
-            )
+            # The mailboxes' daily caps hold emails back too (docs/model.md 2.15).
+            capped = rows["mailbox_capped_days"].mean() if "mailbox_capped_days" in rows else 0.0
+            if bound > 0 or capped == 0:
+                lines.append(
+                    f"warning: {arm}: rep capacity bound on {bound:.0f} of {days:.0f} working "
+                    f"days: {late:.0%} of due touches late, {lost:.0%} never made (more reps, a "
+                    "smaller list or fewer touches)"
+                )
+            if capped > 0:
+                lines.append(
+                    f"warning: {arm}: mailbox caps held emails back on {capped:.0f} of "
+                    f"{days:.0f} working days: {late:.0%} of due touches late, {lost:.0%} never "
+                    "made (more mailboxes, a higher reps.mailbox_daily_cap or fewer emails)"
+                )
         if cut >= 0.05:
             lines.append(
                 f"warning: {arm}: the horizon ended the cadence early: {cut:.0%} of planned "
