@@ -96,6 +96,12 @@ def arm_run(cfg: ExperimentConfig, arm: str) -> ArmRun:
 WEEKLY = [0, 7, 14, 21, 28]
 
 
+def every_email_arrives(cfg: ExperimentConfig) -> None:
+    """No spam folder, no bad address (docs/model.md 2.15): for tests that need every email seen."""
+    cfg.model.inbox_base = 40.0
+    cfg.population.bad_address_share = 0.0
+
+
 # --- relationship warmth (seeds 001, 002) --------------------------------------------------
 
 
@@ -421,6 +427,7 @@ def test_need_comes_and_goes_so_a_later_touch_can_catch_it() -> None:
     def need(mean_days: float) -> Callable[[ExperimentConfig], None]:
         def edit(cfg: ExperimentConfig) -> None:
             # Everyone notices, and in market (only) nearly everyone who notices replies.
+            every_email_arrives(cfg)
             cfg.model.salience.email = 50.0
             cfg.population.affinity.email = 1.0
             cfg.population.preferred_affinity = 1.0
@@ -589,6 +596,7 @@ def _one_email_capacity(count: int) -> Callable[[ExperimentConfig], None]:
         cfg.reps.count = count
         cfg.reps.minutes_per_day = 400.0
         cfg.reps.touch_minutes.email = 4.0
+        cfg.reps.mailbox_daily_cap = 10_000  # the reps' minutes bind, not the mailboxes' caps
         cfg.population.enrollment_days = 0.0
 
     return edit
