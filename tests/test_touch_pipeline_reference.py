@@ -143,6 +143,8 @@ def place(world: World, b: RefTouch) -> None:
     if mail is None:
         return
     email = np.flatnonzero(b.ch == EMAIL)
+    if email.size:
+        mail.settle()  # the reputations after days without email, as the engine brings them
     # Round-robin: the j-th email of the day goes out from mailbox j mod M.
     sender = (mail.sent_today + np.arange(email.size)) % mail.count
     mail.sent_today += email.size

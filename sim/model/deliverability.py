@@ -193,6 +193,13 @@ class Mailboxes:
         self.template_share = template_share
         self.reputation = np.full(self.count, reps.start_reputation, np.float64)
         self.p_inbox = inbox_probability(self.reputation, self.base, self.slope)
+        self.mean = float(reps.start_reputation)  # the mean of ``reputation``
+        # Days without email since ``reputation`` was brought up to date: they only recover it,
+        # which is worked out in closed form when it is needed (:meth:`settle`).
+        self.rested = 0
+        self.recovery = 2.0 ** (-1.0 / self.half_life)
+        # Identical content only counts when it weighs something.
+        self.identical_weight = template_share * self.weights.identical
         # Today's tallies: emails sent by the team, per mailbox complaints and bounces, and which
         # (mailbox, text) pairs went out (identical content is what is sent again).
         self.sent_today = 0
@@ -215,11 +222,13 @@ class Mailboxes:
         each. An email to a bad address bounces; any other lands in the inbox with its mailbox's
         placement chance (a keyed draw, the same in every arm).
         """
+        self.settle()
         k = idx.size
         sender = np.arange(self.sent_today, self.sent_today + k, dtype=np.int64)
         sender %= self.count
         self.sent_today += k
-        self.seen_today[sender * self.texts + self.text_of_slot[slot]] = True
+        if self.identical_weight:
+            self.seen_today[sender * self.texts + self.text_of_slot[slot]] = True
         placed = uniform(counter, Purpose.PLACEMENT) < self.p_inbox[sender]
         bounced = self.bad[idx]
         if bounced.any():
@@ -234,16 +243,33 @@ class Mailboxes:
             spam = uniform(counter, Purpose.COMPLAINT) < self.complaint_share
             np.add.at(self.complaints_today, sender[spam], 1)
 
+    def settle(self) -> None:
+        """Bring the reputations up to date after days without email (recovery only)."""
+        if self.rested:
+            factor = self.recovery**self.rested
+            self.reputation = 1.0 - (1.0 - self.reputation) * factor
+            self.p_inbox = inbox_probability(self.reputation, self.base, self.slope)
+            self.mean = float(self.reputation.mean())
+            self.rested = 0
+
     def end_day(self) -> tuple[float, float]:
         """Close the day: reputations move, tallies reset.
 
         Returns the day's share of emails in the inbox (NaN: no email) and the mean reputation.
         """
-        m, sent = self.count, self.sent_today
+        sent = self.sent_today
+        if sent == 0:  # no email, so no complaint or bounce either: the reputations recover
+            self.rested += 1
+            return math.nan, 1.0 - (1.0 - self.mean) * self.recovery**self.rested
+        self.settle()
+        m = self.count
         per_mailbox = np.full(m, sent // m, np.float64)
         per_mailbox[: sent % m] += 1.0  # round-robin from mailbox 0
-        distinct = self.seen_today.reshape(m, self.texts).sum(axis=1)
-        identical = self.template_share * (per_mailbox - distinct)
+        identical: F64 | float = 0.0
+        if self.identical_weight:
+            distinct = np.count_nonzero(self.seen_today.reshape(m, self.texts), axis=1)
+            identical = self.template_share * (per_mailbox - distinct)
+            self.seen_today[:] = False
         pressure = day_pressure(
             per_mailbox,
             self.p_inbox,
@@ -254,19 +280,22 @@ class Mailboxes:
         )
         self.reputation = reputation_after_day(self.reputation, pressure, self.half_life)
         self.p_inbox = inbox_probability(self.reputation, self.base, self.slope)
-        placement = self.inbox_today / sent if sent else math.nan
+        self.mean = float(self.reputation.mean())
         self.sent += sent
         self.inbox += self.inbox_today
-        self.bounced += int(self.bounces_today.sum())
-        self.complaints += int(self.complaints_today.sum())
+        if self.complaints_today.any():
+            self.complaints += int(self.complaints_today.sum())
+            self.complaints_today[:] = 0
+        if self.bounces_today.any():
+            self.bounced += int(self.bounces_today.sum())
+            self.bounces_today[:] = 0
+        placement = self.inbox_today / sent
         self.sent_today = self.inbox_today = 0
-        self.complaints_today[:] = 0
-        self.bounces_today[:] = 0
-        self.seen_today[:] = False
-        return placement, float(self.reputation.mean())
+        return placement, self.mean
 
     def metrics(self) -> dict[str, float]:
         """The arm's deliverability at the horizon (after its last :meth:`end_day`)."""
+        self.settle()
         return {
             "emails": self.sent,
             "emails_in_inbox": self.inbox,
