@@ -23,6 +23,7 @@ from sim.model.deliverability import inbox_probability
 from sim.model.engine import NEGATIVE, POSITIVE, ArmRun
 from sim.model.population import daily_load_shocks
 from sim.run.api import Results, replicate_runs, simulate
+from sim.run.metrics import limits_warnings
 from sim.run.registry import compose
 
 N = 3000
@@ -1006,6 +1007,8 @@ def test_mailbox_caps_delay_emails_to_the_next_working_day() -> None:
     assert emails_made > 1990  # every email but those to the few who opted out on the phone
     assert metric(res, "both", "touches_late") == emails_made - 300  # all but day 0's emails
     assert metric(res, "both", "mailbox_capped_days") == 6
+    (line,) = limits_warnings(res.metrics)  # the mailboxes bound, not the reps' minutes
+    assert line.startswith("warning: both: mailbox caps held emails back on 6 of ")
     free = run(config(arms, size=2000, horizon=20, edit=capped(10_000)))
     assert free.timeseries.set_index("day")["touches"][1] == 2000 + emails_made
     assert metric(free, "both", "mailbox_capped_days") == 0

@@ -150,11 +150,14 @@ def limits_warnings(metrics: pd.DataFrame) -> list[str]:
                     f"days: {late:.0%} of due touches late, {lost:.0%} never made (more reps, a "
                     "smaller list or fewer touches)"
                 )
-            if capped > 0:
+            if capped > 0:  # the shares once, on the first line that names a limit
+                shares = (
+                    "" if bound > 0 else f": {late:.0%} of due touches late, {lost:.0%} never made"
+                )
                 lines.append(
                     f"warning: {arm}: mailbox caps held emails back on {capped:.0f} of "
-                    f"{days:.0f} working days: {late:.0%} of due touches late, {lost:.0%} never "
-                    "made (more mailboxes, a higher reps.mailbox_daily_cap or fewer emails)"
+                    f"{days:.0f} working days{shares} (more mailboxes, a higher "
+                    "reps.mailbox_daily_cap or fewer emails)"
                 )
         if cut >= 0.05:
             lines.append(
