@@ -256,7 +256,12 @@ def ab_footnote(summary: pd.DataFrame, baseline: str) -> list[str]:
             hit = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
             if len(hit):
                 parts.append(f"{name} {_ab_size(hit.iloc[0])}")
-        lines.append(f"  {str(arm).ljust(width)}  {', '.join(parts)}")
+        # Wrapped as the heading is, the continuation under the sizes.
+        lines += textwrap.wrap(
+            f"  {str(arm).ljust(width)}  {', '.join(parts)}",
+            width=100,
+            subsequent_indent=" " * (width + 4),
+        )
     return lines
 
 
