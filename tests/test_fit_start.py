@@ -20,6 +20,7 @@ from sim.fit.check import simulated_outcomes
 from sim.fit.estimate import fit
 from sim.fit.replay import FitLog, prepare, replay
 from sim.fit.synthetic import simulate_log
+from sim.fit.world import make_world, one_slot_plan, start_days
 from sim.model.config import ExperimentConfig
 from sim.model.strategy import compile_plan
 from sim.run.registry import compose
@@ -94,3 +95,16 @@ def test_late_starters_give_the_same_estimates_as_aligned_starts(tmp_path: Path)
         assert e.status == f.status, path
         assert abs(e.estimate - f.estimate) <= 1e-4 * max(1.0, abs(e.estimate)), (path, e, f)
     assert abs(results[0].log_likelihood - results[1].log_likelihood) < 1e-6
+
+
+def test_replayed_prospects_start_on_load_days_of_their_own() -> None:
+    """Not one shared day 0: else every prospect's k-th touch would share one day's load shock."""
+    n = 64 * 200
+    days = start_days(n, 3)
+    assert np.array_equal(days, start_days(n, 3)) and not np.array_equal(days, start_days(n, 4))
+    assert days.min() == 0 and days.max() == 199 and np.all(days == np.round(days))
+    assert np.bincount(days.astype(int)).max() < 0.01 * n  # about 64 a day, one per load group
+    cfg = _cfg()
+    world, _ = make_world(cfg.model, cfg.population, one_slot_plan(True), n, 30.0, 3, start=days)
+    assert np.array_equal(world.state.t_state, days)  # the state starts there, undecayed
+    assert world.shocks.shape[0] >= 200 + 30

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.fit.layout import Layout
-from sim.fit.world import make_world, one_slot_plan, padded
+from sim.fit.world import make_world, one_slot_plan, padded, start_days
 from sim.model import response as rf
 from sim.model.arrays import F64, I64, B, Floats
 from sim.model.batch import Touch, World
@@ -263,8 +263,9 @@ def replay(
     n = log.n
     lay = Layout.of(log.prospect, log.pos, n, R)
     plan = one_slot_plan(log.vary_messages)
+    start = start_days(n * R, seed)  # each replayed prospect's own first day (load shocks)
     world, key = make_world(
-        model, population, plan, n * R, log.span_days + 1.0, seed, wrong_name_rate
+        model, population, plan, n * R, log.span_days + 1.0, seed, wrong_name_rate, start=start
     )
     own = log.since_first  # each prospect's state starts at its own first touch
     out = {name: np.zeros(lay.cells) for name in _NUMBERS}
@@ -279,7 +280,7 @@ def replay(
         tiled = np.tile(rows, R)
         b = Touch(
             idx=idx,
-            t=own[tiled],
+            t=start[idx] + own[tiled],
             counter=counters(key, idx, k + 1),
             slot=np.zeros(idx.size, np.int16),
             ch=log.channel[tiled],
