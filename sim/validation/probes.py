@@ -51,6 +51,12 @@ def _composed(population: str, overrides: tuple[str, ...]) -> ExperimentConfig:
     return compose([f"population={population}", "strategy=[entitlement]", *overrides])
 
 
+def forget_composed() -> None:
+    """Compose configs afresh on their next use (``make calibrate`` has rewritten the defaults)."""
+    _composed.cache_clear()
+    _presets.cache_clear()
+
+
 def base_config(population: str = "cold_list", overrides: Sequence[str] = ()) -> ExperimentConfig:
     """A fresh copy of the default config on ``population`` (composed once, then copied)."""
     return copy.deepcopy(_composed(population, tuple(overrides)))
