@@ -4,7 +4,8 @@
 with their bounds and start values; :data:`GOALS` says how each published target enters the loss
 (:func:`residual`); :func:`measure` and :func:`measure_changes` simulate every target for one
 parameter set on the calibration's own seed and list size (common random numbers), which the
-plausible worlds (:mod:`sim.validation.worlds`) use as well.
+plausible worlds (:mod:`sim.validation.worlds`) use as well, with their acceptance rule
+(:func:`accepted`: every target inside its published range).
 
 The free parameters name channels and message kinds of their tables (:mod:`sim.model.channels`,
 :mod:`sim.model.messages`): a channel with no published target is not among them, so a new
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,3 +175,15 @@ def measure_changes(
 def residuals_of(values: dict[str, float]) -> F64:
     """The loss's residual vector for measured target values."""
     return np.array([residual(c, values[c.key]) for c in checks()])
+
+
+def misses(values: Mapping[str, float]) -> list[str]:
+    """The targets a candidate's simulated values miss (a non-finite value misses)."""
+    return [
+        c.key for c in checks() if not (math.isfinite(values[c.key]) and in_range(c, values[c.key]))
+    ]
+
+
+def accepted(values: Mapping[str, float]) -> bool:
+    """The acceptance rule: every published target inside its range."""
+    return not misses(values)

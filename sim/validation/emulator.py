@@ -101,6 +101,54 @@ class Emulator:
             worst = np.maximum(worst, outside / max(float(self.error[j]), 1e-12))
         return worst
 
-    def plausible(self, unit: F64) -> np.ndarray:
-        """Which points are not ruled out (implausibility at most :data:`CUTOFF`)."""
-        return np.asarray(self.implausibility(unit) <= CUTOFF)
+    def plausible(self, unit: F64, cutoff: float = CUTOFF) -> np.ndarray:
+        """Which points are not ruled out (implausibility at most ``cutoff``)."""
+        return np.asarray(self.implausibility(unit) <= cutoff)
+
+
+#: At most this many emulators per screen, each refocused on what the ones before kept.
+LEVELS = 3
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Refocused emulators: each fitted to the runs that the ones before it did not rule out.
+
+    History matching's waves refit the emulator inside the space not yet ruled out, where it
+    need not follow the targets across the whole box and so errs less (Vernon, Goldstein and
+    Bower 2010). Here the runs of every wave so far are used again: the first emulator on all of
+    them, the next on those the first keeps, while they are enough for a linear fit
+    (:data:`RUNS_PER_COLUMN` per column) and the focus narrows by a tenth or more. A point is
+    kept when every emulator keeps it.
+    """
+
+    emulators: tuple[Emulator, ...]
+
+    @classmethod
+    def fit(
+        cls, checks: Sequence[Check], unit: F64, values: Sequence[Mapping[str, float]]
+    ) -> Screen:
+        """The emulators for runs at ``unit`` with simulated ``values``."""
+        inside = np.ones(len(unit), dtype=bool)
+        fewest = RUNS_PER_COLUMN * (np.shape(unit)[1] + 1)
+        emulators: list[Emulator] = []
+        for _ in range(LEVELS):
+            rows = np.flatnonzero(inside)
+            emulators.append(Emulator.fit(checks, unit[rows], [values[int(i)] for i in rows]))
+            kept = inside & emulators[-1].plausible(unit)
+            if kept.sum() < fewest or kept.sum() > 0.9 * inside.sum():
+                break
+            inside = kept
+        return cls(tuple(emulators))
+
+    def plausible(self, unit: F64, cutoff: float = CUTOFF) -> np.ndarray:
+        """Which points every emulator keeps: the last at ``cutoff``, the others at three.
+
+        The refocused (last) emulator is the one that knows the region best: a final wave
+        that samples inside the emulated region asks it for a smaller cutoff.
+        """
+        keep = np.ones(len(unit), dtype=bool)
+        for i, emulator in enumerate(self.emulators):
+            last = i == len(self.emulators) - 1
+            keep &= emulator.plausible(unit, cutoff if last else CUTOFF)
+        return keep

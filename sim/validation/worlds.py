@@ -25,12 +25,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,22 +44,29 @@ from sim.validation.calibration_loss import (
     FIT_DIR,
     FREE,
     ROOT,
+    accepted,
     checks,
-    in_range,
     measure_changes,
+    misses,
 )
-from sim.validation.emulator import Emulator
+from sim.validation.emulator import CUTOFF, Screen
 from sim.validation.probes import Sizing, base_config, forget_composed, get_path
-from sim.validation.world_priors import JUDGEMENT, Prior, priors, status
-from sim.validation.worlds_page import markdown, rounded, worlds_yaml
+from sim.validation.world_priors import JUDGEMENT, Prior, priors
+from sim.validation.worlds_page import markdown, parameter_rows, rounded, target_rows, worlds_yaml
 
 WORLDS_YAML = CONF_DIR / "model" / "worlds" / "default.yaml"
 RECORD = FIT_DIR / "worlds.json"
 PAGE = FIT_DIR / "worlds.md"
-#: Candidates simulated per wave: a Latin hypercube over the box, then the emulator's picks.
-WAVES = (150, 120, 120)
-#: Each later wave picks its candidates from 2**POOL_LOG2 Sobol points the emulator screens.
-POOL_LOG2 = 16
+#: Candidates simulated per wave: a Latin hypercube over the box, then the screen's picks.
+WAVES = (150, 120, 100, 100, 100)
+#: The screen's cutoff in each wave after the first, in emulator errors outside a range: three
+#: (history matching's rule out) for the second wave, then zero: the last waves sample where
+#: every emulated target lies inside its range (docs/uncertainty.md says what this costs).
+CUTOFFS = (3.0, 0.0, 0.0, 0.0)
+#: Later waves pick among Sobol points drawn this many at a time, ...
+POOL_CHUNK = 2**16
+#: ... until enough are kept or this many are drawn.
+POOL_MAX = 2**22
 #: Worlds stored (the first rows of a seeded shuffle of every accepted world).
 KEEP = 100
 #: Fewer accepted worlds than this and nothing is written (exit 1).
@@ -75,18 +81,6 @@ METHOD = (
 )
 
 Changes = tuple[tuple[str, float], ...]
-
-
-def misses(values: Mapping[str, float]) -> list[str]:
-    """The targets a candidate's simulated values miss (a non-finite value misses)."""
-    return [
-        c.key for c in checks() if not (math.isfinite(values[c.key]) and in_range(c, values[c.key]))
-    ]
-
-
-def accepted(values: Mapping[str, float]) -> bool:
-    """The acceptance rule: every published target inside its range."""
-    return not misses(values)
 
 
 def to_values(ps: Sequence[Prior], unit: F64) -> F64:
@@ -117,6 +111,11 @@ class Runs:
         self.wave += [wave] * len(values)
 
     @property
+    def first(self) -> list[dict[str, float]]:
+        """The first wave's values (drawn over the whole box)."""
+        return [v for v, w in zip(self.values, self.wave, strict=True) if w == 0]
+
+    @property
     def ok(self) -> np.ndarray:
         """Which candidates were accepted."""
         return np.array([accepted(v) for v in self.values], dtype=bool)
@@ -133,10 +132,23 @@ class Simulator:
         log: Callable[[str], None],
     ):
         self.pool, self.priors, self.sizing, self.log = pool, list(ps), sizing, log
+        self.known: dict[bytes, dict[str, float]] = {}  # earlier runs of the same design
+        self.reused = 0
+
+    def remember(self, path: Path) -> None:
+        """Reuse the runs kept in ``path`` by an earlier run of the same design and sizing."""
+        kept = json.loads(path.read_text())
+        if kept.get("sizing") == [self.sizing.prospects, self.sizing.seed]:
+            for u, v in zip(kept["unit"], kept["values"], strict=True):
+                self.known[np.array(u, dtype=np.float64).tobytes()] = v
 
     def __call__(self, unit: F64) -> list[dict[str, float]]:
-        """Every target's value at each point of the unit cube."""
-        return self.at(to_values(self.priors, unit))
+        """Every target's value at each point of the unit cube (earlier runs reused)."""
+        new = [i for i, u in enumerate(unit) if u.tobytes() not in self.known]
+        self.reused += len(unit) - len(new)
+        for i, values in zip(new, self.at(to_values(self.priors, unit[new])), strict=True):
+            self.known[unit[i].tobytes()] = values
+        return [self.known[u.tobytes()] for u in unit]
 
     def at(self, points: F64, sizing: Sizing | None = None) -> list[dict[str, float]]:
         """Every target's value for each row of parameter values (one column per prior)."""
@@ -152,41 +164,67 @@ class Simulator:
 
 
 def wave_points(
-    runs: Runs, n: int, rng: np.random.Generator
-) -> tuple[F64, dict[str, float | None]]:
-    """The next wave's candidates, and what the emulator's screen kept and would have lost."""
+    runs: Runs, n: int, cutoff: float, rng: np.random.Generator
+) -> tuple[F64, dict[str, float | int | None]]:
+    """The next wave's candidates, and what the emulators' screen kept and would have lost.
+
+    The first wave is a Latin hypercube over the box. A later one is a random pick of ``n``
+    points among the Sobol points (drawn :data:`POOL_CHUNK` at a time, up to :data:`POOL_MAX`,
+    until ``n`` are kept) that the screen fitted to every earlier run keeps at ``cutoff``.
+    """
     d = runs.unit.shape[1]
     if not runs.values:
-        return qmc.LatinHypercube(d=d, seed=rng).random(n), {"plausible": None, "recall": None}
-    emulator = Emulator.fit(checks(), runs.unit, runs.values)
-    pool = qmc.Sobol(d=d, seed=rng).random_base2(POOL_LOG2)
-    keep = emulator.plausible(pool)
-    picks = pool[keep][rng.permutation(int(keep.sum()))[:n]]
+        first = qmc.LatinHypercube(d=d, seed=rng).random(n)
+        return first, {"cutoff": None, "plausible": None, "recall": None, "emulators": 0}
+    screen = Screen.fit(checks(), runs.unit, runs.values)
+    sobol = qmc.Sobol(d=d, seed=rng)
+    kept: list[F64] = []
+    drawn = 0
+    while drawn < POOL_MAX and sum(len(k) for k in kept) < n:
+        pool = sobol.random(POOL_CHUNK)
+        kept.append(pool[screen.plausible(pool, cutoff)])
+        drawn += POOL_CHUNK
+    found = np.vstack(kept)
+    picks = found[rng.permutation(len(found))[:n]]
     ok = runs.ok
-    recall = float(emulator.plausible(runs.unit[ok]).mean()) if ok.any() else None
-    return picks, {"plausible": float(keep.mean()), "recall": recall}
+    recall = float(screen.plausible(runs.unit[ok], cutoff).mean()) if ok.any() else None
+    info = {
+        "cutoff": cutoff,
+        "plausible": len(found) / drawn,
+        "recall": recall,
+        "emulators": len(screen.emulators),
+    }
+    return picks, info
 
 
 def generate(
-    sim: Simulator, waves: Sequence[int], seed: int, keep_runs: str | None = None
+    sim: Simulator,
+    waves: Sequence[int],
+    cutoffs: Sequence[float],
+    seed: int,
+    keep_runs: str | None = None,
 ) -> tuple[Runs, list[dict[str, object]]]:
-    """Simulate the waves of candidates; every run, and one summary per wave."""
+    """Simulate the waves of candidates (``cutoffs``: one per wave after the first)."""
     rng = np.random.default_rng(seed)
     runs = Runs(np.empty((0, len(sim.priors))))
     summary: list[dict[str, object]] = []
     for k, n in enumerate(waves):
         start = time.perf_counter()
-        unit, screen = wave_points(runs, n, rng)
+        unit, screen = wave_points(runs, n, cutoffs[k - 1] if k else CUTOFF, rng)
         sim.log(
             f"  wave {k + 1}: {len(unit)} candidates"
-            + (f" (emulator keeps {screen['plausible']:.1%} of the box)" if k else "")
+            + (
+                f" (the screen at {screen['cutoff']:g} keeps {screen['plausible']:.3%})"
+                if k
+                else ""
+            )
         )
         values = sim(unit)
         runs.add(unit, values, k)
-        if keep_runs:  # every run so far, for a look at the design (--runs FILE)
-            Path(keep_runs).write_text(
-                json.dumps({"unit": runs.unit.tolist(), "values": runs.values, "wave": runs.wave})
-            )
+        if keep_runs:  # every run so far: to look at, or to reuse in a longer design
+            kept = {"unit": runs.unit.tolist(), "values": runs.values, "wave": runs.wave}
+            kept["sizing"] = [sim.sizing.prospects, sim.sizing.seed]
+            Path(keep_runs).write_text(json.dumps(kept))
         hits = sum(accepted(v) for v in values)
         sim.log(f"  wave {k + 1}: {hits} of {len(values)} accepted")
         summary.append(
@@ -199,61 +237,6 @@ def generate(
             }
         )
     return runs, summary
-
-
-def parameter_rows(ps: Sequence[Prior], points: F64) -> list[dict[str, object]]:
-    """Per prior: its range, the accepted spread, the status and whether it meets the box edge."""
-    out = []
-    for j, p in enumerate(ps):
-        col = points[:, j]
-        word, ratio = status(p, col)
-        q05, q50, q95 = (float(v) for v in np.quantile(col, [0.05, 0.5, 0.95]))
-        near = 0.025 * (p.high - p.low)
-        edge = [
-            side
-            for side, box, bound, reached in (
-                ("low", p.low, p.ref_low, col.min() <= p.low + near),
-                ("high", p.high, p.ref_high, col.max() >= p.high - near),
-            )
-            if p.kind == "calibrated" and reached and box != bound
-        ]
-        out.append(
-            {
-                "name": p.name,
-                "paths": list(p.paths),
-                "kind": p.kind,
-                "range": [p.low, p.high],
-                "log": p.log,
-                "prior": [p.ref_low, p.ref_high],
-                "reason": p.reason,
-                "accepted": [q05, q50, q95],
-                "ratio": ratio,
-                "status": word,
-                "box_edge": edge,
-            }
-        )
-    return out
-
-
-def target_rows(
-    runs: Runs, recheck: list[tuple[dict[str, float], dict[str, float]]]
-) -> list[dict[str, object]]:
-    """Per target: its range, the share of first-wave candidates it rejects, its noise."""
-    first = [v for v, w in zip(runs.values, runs.wave, strict=True) if w == 0]
-    out = []
-    for c in checks():
-        diffs = [b[c.key] - a[c.key] for a, b in recheck if math.isfinite(b[c.key] - a[c.key])]
-        out.append(
-            {
-                "key": c.key,
-                "title": c.title,
-                "range": [c.low, c.high],
-                "rejects_first_wave": float(np.mean([c.key in misses(v) for v in first])),
-                # Two independent seeds: one measurement's sd is the difference's / sqrt 2.
-                "noise_sd": float(np.std(diffs) / math.sqrt(2.0)) if len(diffs) > 1 else None,
-            }
-        )
-    return out
 
 
 def shuffled(points: F64, seed: int, keep: int) -> F64:
@@ -306,6 +289,7 @@ class Options:
     """What one generation runs: waves, sizing, seed, workers, how many worlds to keep."""
 
     waves: tuple[int, ...] = WAVES
+    cutoffs: tuple[float, ...] = CUTOFFS
     sizing: Sizing = CALIBRATION_SIZING
     seed: int = DESIGN_SEED
     jobs: int = 2
@@ -322,7 +306,9 @@ def build(opts: Options, log: Callable[[str], None]) -> tuple[list[Prior], F64, 
     start = time.perf_counter()
     with ProcessPoolExecutor(opts.jobs) as pool:
         sim = Simulator(pool, ps, opts.sizing, log)
-        runs, waves = generate(sim, opts.waves, opts.seed, opts.runs)
+        if opts.runs and Path(opts.runs).exists():
+            sim.remember(Path(opts.runs))
+        runs, waves = generate(sim, opts.waves, opts.cutoffs, opts.seed, opts.runs)
         points = to_values(ps, runs.unit[runs.ok])
         stored = shuffled(points, opts.seed, opts.keep)
         again = stored[: opts.recheck]
@@ -336,12 +322,13 @@ def build(opts: Options, log: Callable[[str], None]) -> tuple[list[Prior], F64, 
         "design_seed": opts.seed,
         "waves": waves,
         "candidates": len(runs.values),
+        "reused": sim.reused,
         "accepted": len(points),
         "kept": len(stored),
         "seconds": round(time.perf_counter() - start),
         "jobs": opts.jobs,
         "parameters": parameter_rows(ps, points) if len(points) else [],
-        "targets": target_rows(runs, pairs),
+        "targets": target_rows(runs.first, pairs),
         "recheck": {
             "worlds": len(pairs),
             "accepted_on_seed": sum(accepted(a) for a, _ in pairs),
@@ -367,17 +354,26 @@ def main(argv: list[str] | None = None, source: str = "python -m sim.validation.
     parser.add_argument(
         "--waves", default=",".join(map(str, WAVES)), help="candidates per wave (comma-separated)"
     )
+    parser.add_argument(
+        "--cutoffs",
+        default=",".join(map(str, CUTOFFS)),
+        help="the screen's cutoff in each wave after the first (comma-separated)",
+    )
     parser.add_argument("--keep", type=int, default=KEEP, help=f"worlds stored (default {KEEP})")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--seed", type=int, default=DESIGN_SEED, help="the design's seed")
     parser.add_argument("--prospects", type=int, default=CALIBRATION_SIZING.prospects)
     parser.add_argument("--recheck", type=int, default=RECHECK, help="worlds run on another seed")
-    parser.add_argument("--runs", help="also keep every run in this JSON file")
+    parser.add_argument("--runs", help="keep every run in this JSON file (and reuse its runs)")
     parser.add_argument("--dry-run", action="store_true", help="print, write nothing")
     args = parser.parse_args(argv)
     sizing = Sizing(args.prospects, CALIBRATION_SIZING.replications, CALIBRATION_SIZING.seed)
     waves = tuple(int(n) for n in args.waves.split(","))
-    opts = Options(waves, sizing, args.seed, args.jobs, args.keep, args.recheck, source, args.runs)
+    cutoffs = tuple(float(c) for c in args.cutoffs.split(","))
+    if len(cutoffs) != len(waves) - 1:
+        parser.error("--cutoffs needs one value per wave after the first")
+    opts = Options(waves, cutoffs, sizing, args.seed, args.jobs, args.keep, args.recheck)
+    opts = replace(opts, source=source, runs=args.runs)
     print(f"worlds: {sum(waves)} candidates in {len(waves)} waves, {args.jobs} workers", flush=True)
     ps, stored, record = build(opts, lambda s: print(s, flush=True))
     print(

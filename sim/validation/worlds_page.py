@@ -2,18 +2,22 @@
 
 The record is what :func:`sim.validation.worlds.build` returns (``docs/calibration/worlds.json``):
 the run (waves, candidates, accepted, time), each varied parameter's prior, accepted spread and
-status, and each target's share of rejections and noise.
+status (:func:`parameter_rows`), and each target's share of rejections and noise
+(:func:`target_rows`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from sim.model.arrays import F64
 from sim.model.worlds import WorldsConfig
-from sim.validation.world_priors import IDENTIFIED_BELOW, WEAK_BELOW
+from sim.validation.calibration_loss import checks, misses
+from sim.validation.world_priors import IDENTIFIED_BELOW, WEAK_BELOW, Prior, status
 
 
 def rounded(v: float) -> float:
@@ -46,6 +50,63 @@ def worlds_yaml(config: WorldsConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+def parameter_rows(ps: Sequence[Prior], points: F64) -> list[dict[str, object]]:
+    """Per prior: its range, the accepted spread, the status and whether it meets the box edge."""
+    out = []
+    for j, p in enumerate(ps):
+        col = points[:, j]
+        word, ratio = status(p, col)
+        q05, q50, q95 = (float(v) for v in np.quantile(col, [0.05, 0.5, 0.95]))
+        near = 0.025 * (p.high - p.low)
+        edge = [
+            side
+            for side, box, bound, reached in (
+                ("low", p.low, p.ref_low, col.min() <= p.low + near),
+                ("high", p.high, p.ref_high, col.max() >= p.high - near),
+            )
+            if p.kind == "calibrated" and reached and box != bound
+        ]
+        out.append(
+            {
+                "name": p.name,
+                "paths": list(p.paths),
+                "kind": p.kind,
+                "range": [p.low, p.high],
+                "log": p.log,
+                "prior": [p.ref_low, p.ref_high],
+                "reason": p.reason,
+                "accepted": [q05, q50, q95],
+                "ratio": ratio,
+                "status": word,
+                "box_edge": edge,
+            }
+        )
+    return out
+
+
+def target_rows(
+    first: Sequence[Mapping[str, float]], recheck: Sequence[tuple[Mapping[str, float], ...]]
+) -> list[dict[str, object]]:
+    """Per target: its range, the share of ``first``-wave candidates it rejects, its noise.
+
+    ``recheck`` pairs one world's values on two seeds: their differences give the noise.
+    """
+    out = []
+    for c in checks():
+        diffs = [b[c.key] - a[c.key] for a, b in recheck if math.isfinite(b[c.key] - a[c.key])]
+        out.append(
+            {
+                "key": c.key,
+                "title": c.title,
+                "range": [c.low, c.high],
+                "rejects_first_wave": float(np.mean([c.key in misses(v) for v in first])),
+                # Two independent seeds: one measurement's sd is the difference's / sqrt 2.
+                "noise_sd": float(np.std(diffs) / math.sqrt(2.0)) if len(diffs) > 1 else None,
+            }
+        )
+    return out
+
+
 def _g(v: object) -> str:
     return "" if v is None else f"{float(str(v)):.4g}"
 
@@ -65,17 +126,24 @@ def _run(record: Mapping[str, object]) -> list[str]:
         f"its published range) in {record['seconds']} s; the first {record['kept']} of a seeded "
         "shuffle are stored in `sim/conf/model/worlds/default.yaml`.",
         "",
-        "| wave | candidates | accepted | share of the box the emulator kept | "
-        "earlier accepted it keeps | seconds |",
-        "|---|---|---|---|---|---|",
+        "| wave | candidates | accepted | emulators | cutoff | share of the box kept | "
+        "earlier accepted worlds kept | seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for w in waves:
-        kept = "" if w["plausible"] is None else f"{w['plausible']:.2%}"
+        kept = "" if w["plausible"] is None else f"{w['plausible']:.3%}"
         recall = "" if w["recall"] is None else f"{w['recall']:.0%}"
+        cutoff = "" if w["cutoff"] is None else f"{w['cutoff']:g}"
         lines.append(
-            f"| {w['wave']} | {w['candidates']} | {w['accepted']} | {kept} | {recall} | "
-            f"{w['seconds']:g} |"
+            f"| {w['wave']} | {w['candidates']} | {w['accepted']} | {w['emulators']} | {cutoff} "
+            f"| {kept} | {recall} | {w['seconds']:g} |"
         )
+    if record.get("reused"):
+        lines += [
+            "",
+            f"{record['reused']} of the candidates' simulations were reused from an "
+            "earlier run of the same design (`--runs`); the seconds are this run's.",
+        ]
     return lines
 
 
