@@ -33,11 +33,21 @@ def _cut_at(text: str, key: str) -> str:
     return text[: text.index("\n", start) + 1]
 
 
-def _cut_in_parameters(text: str) -> str:
-    """The parameters list cut short, the rest of the file kept: rows longer than the list."""
+def _cut_in_parameters(text: str, status_too: bool = False) -> str:
+    """The first parameter's line lost (and its status's): rows longer than the list."""
     lines = text.splitlines(keepends=True)
     first = lines.index("parameters:\n") + 1
-    return "".join(lines[:first] + lines[first + 1 :])
+    name = lines.pop(first).strip().removeprefix("- ")
+    if status_too:
+        lines.remove(f"  {name}: {name_status(text, name)}\n")
+    return "".join(lines)
+
+
+def name_status(text: str, name: str) -> str:
+    """The status the file gives parameter ``name``."""
+    start = text.index("\nstatus:\n")
+    line = text[text.index(f"\n  {name}: ", start) + 1 :].split("\n", 1)[0]
+    return line.split(": ", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,12 @@ CASES = [
         "a parameter lost",
         ("model/worlds=x", "worlds=2"),
         _cut_in_parameters(SHIPPED),
+        ("model.worlds.status", "truncated"),
+    ),
+    Case(
+        "a parameter and its status lost",
+        ("model/worlds=x", "worlds=2"),
+        _cut_in_parameters(SHIPPED, status_too=True),
         ("model.worlds.values[0]", "truncated"),
     ),
     Case(

@@ -117,7 +117,7 @@ class Screen:
     History matching's waves refit the emulator inside the space not yet ruled out, where it
     need not follow the targets across the whole box and so errs less (Vernon, Goldstein and
     Bower 2010). Here the runs of every wave so far are used again: the first emulator on all of
-    them, the next on those the first keeps, while they are enough for a linear fit
+    them, the next on those the first keeps, while they are enough for a fit with squares
     (:data:`RUNS_PER_COLUMN` per column) and the focus narrows by a tenth or more. A point is
     kept when every emulator keeps it.
     """
@@ -130,7 +130,9 @@ class Screen:
     ) -> Screen:
         """The emulators for runs at ``unit`` with simulated ``values``."""
         inside = np.ones(len(unit), dtype=bool)
-        fewest = RUNS_PER_COLUMN * (np.shape(unit)[1] + 1)
+        # A refocused emulator is worth it only with its squares: a linear one errs more
+        # inside the region than the full one fitted to every run.
+        fewest = RUNS_PER_COLUMN * (2 * np.shape(unit)[1] + 1)
         emulators: list[Emulator] = []
         for _ in range(LEVELS):
             rows = np.flatnonzero(inside)
@@ -152,3 +154,22 @@ class Screen:
             last = i == len(self.emulators) - 1
             keep &= emulator.plausible(unit, cutoff if last else CUTOFF)
         return keep
+
+
+def held_out_recall(
+    checks: Sequence[Check],
+    unit: F64,
+    values: Sequence[Mapping[str, float]],
+    accepted: np.ndarray,
+    cutoffs: Sequence[float],
+) -> dict[str, float]:
+    """Per cutoff, the share of the ``accepted`` runs a screen fitted without them keeps.
+
+    The screen is fitted to the rejected runs alone: how often a cutoff would have ruled out a
+    world that meets every target, judged by emulators that never saw it.
+    """
+    if not accepted.any():
+        return {}
+    rows = np.flatnonzero(~accepted)
+    screen = Screen.fit(checks, unit[rows], [values[int(i)] for i in rows])
+    return {f"{c:g}": float(screen.plausible(unit[accepted], c).mean()) for c in cutoffs}

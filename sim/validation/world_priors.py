@@ -37,7 +37,7 @@ from sim.validation.calibration_loss import FREE
 
 #: The calibrated parameters' box: the one-at-a-time "every target holds" distance on each side
 #: of the value, times this, ...
-BOX_WIDEN = 2.0
+BOX_WIDEN = 3.0
 #: ... plus this share of the calibration bounds (the profile's resolution is 1 %).
 BOX_PAD = 0.02
 #: Without a profile (``make calibrate ARGS=--no-ranges``): this share of the bounds each side.

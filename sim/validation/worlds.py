@@ -49,7 +49,7 @@ from sim.validation.calibration_loss import (
     measure_changes,
     misses,
 )
-from sim.validation.emulator import CUTOFF, Screen
+from sim.validation.emulator import CUTOFF, Screen, held_out_recall
 from sim.validation.probes import Sizing, base_config, forget_composed, get_path
 from sim.validation.world_priors import JUDGEMENT, Prior, priors
 from sim.validation.worlds_page import markdown, parameter_rows, rounded, target_rows, worlds_yaml
@@ -58,15 +58,18 @@ WORLDS_YAML = CONF_DIR / "model" / "worlds" / "default.yaml"
 RECORD = FIT_DIR / "worlds.json"
 PAGE = FIT_DIR / "worlds.md"
 #: Candidates simulated per wave: a Latin hypercube over the box, then the screen's picks.
-WAVES = (150, 120, 100, 100, 100)
+WAVES = (150, 150, 150, 150, 150, 150)
 #: The screen's cutoff in each wave after the first, in emulator errors outside a range: three
-#: (history matching's rule out) for the second wave, then zero: the last waves sample where
-#: every emulated target lies inside its range (docs/uncertainty.md says what this costs).
-CUTOFFS = (3.0, 0.0, 0.0, 0.0)
+#: (history matching's rule) for the second wave, then one half: the later waves sample where
+#: every emulated target is within half an error of its range (docs/uncertainty.md: what the
+#: smaller cutoff saves and what it may lose, measured).
+CUTOFFS = (3.0, 0.5, 0.5, 0.5, 0.5)
+#: The cutoffs whose held-out recall the record gives.
+RECALL_CUTOFFS = (0.0, 0.5, 1.0, 3.0)
 #: Later waves pick among Sobol points drawn this many at a time, ...
 POOL_CHUNK = 2**16
 #: ... until enough are kept or this many are drawn.
-POOL_MAX = 2**22
+POOL_MAX = 2**24
 #: Worlds stored (the first rows of a seeded shuffle of every accepted world).
 KEEP = 100
 #: Fewer accepted worlds than this and nothing is written (exit 1).
@@ -310,6 +313,8 @@ def build(opts: Options, log: Callable[[str], None]) -> tuple[list[Prior], F64, 
             sim.remember(Path(opts.runs))
         runs, waves = generate(sim, opts.waves, opts.cutoffs, opts.seed, opts.runs)
         points = to_values(ps, runs.unit[runs.ok])
+        ok = runs.ok
+        recall = held_out_recall(checks(), runs.unit, runs.values, ok, RECALL_CUTOFFS)
         stored = shuffled(points, opts.seed, opts.keep)
         again = stored[: opts.recheck]
         other = Sizing(opts.sizing.prospects, opts.sizing.replications, opts.sizing.seed + 1)
@@ -329,6 +334,7 @@ def build(opts: Options, log: Callable[[str], None]) -> tuple[list[Prior], F64, 
         "jobs": opts.jobs,
         "parameters": parameter_rows(ps, points) if len(points) else [],
         "targets": target_rows(runs.first, pairs),
+        "held_out_recall": recall,
         "recheck": {
             "worlds": len(pairs),
             "accepted_on_seed": sum(accepted(a) for a, _ in pairs),

@@ -138,6 +138,17 @@ def _run(record: Mapping[str, object]) -> list[str]:
             f"| {w['wave']} | {w['candidates']} | {w['accepted']} | {w['emulators']} | {cutoff} "
             f"| {kept} | {recall} | {w['seconds']:g} |"
         )
+    held = record.get("held_out_recall") or {}
+    assert isinstance(held, dict)
+    if held:
+        lines += [
+            "",
+            "What a cutoff would lose: emulators fitted to every rejected run alone keep this share"
+            " of the accepted worlds, at a cutoff of "
+            + ", ".join(f"{c}: {share:.0%}" for c, share in held.items())
+            + " (the later waves' cutoff is the smallest that keeps nearly all of them at little"
+            " cost; docs/uncertainty.md).",
+        ]
     if record.get("reused"):
         lines += [
             "",
