@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The newcomer's first comparison runs over 20 of the model's plausible worlds (2 replicates
+# each), so its intervals carry the model's own uncertainty (docs/uncertainty.md); ARGS adds to
+# or overrides it (ARGS=worlds=0: one world, replicate noise only).
 run: $(STAMP)
-	$(BIN)/outreach-sim $(ARGS)
+	$(BIN)/outreach-sim worlds=20 replications=2 $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,6 +36,7 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
+	$(BIN)/python benchmarks/worlds.py
 
 # outreach-sim-fit on a synthetic log of ~100,000 touches, against its two-minute target.
 benchmark-fit: $(STAMP)

@@ -444,6 +444,60 @@ BAD_INPUTS: list[Case] = [
         ["unrecognized arguments"],
         program="outreach-sim-aggregate",
     ),
+    # The finite market and accounts (docs/model.md 2.15, 2.16).
+    bad(
+        "an account larger than the list",
+        "population.size=100",
+        "population.accounts.sizes=[500]",
+        names=("population.accounts.sizes", "500", "population.size (100)"),
+    ),
+    bad(
+        "an account of no contacts",
+        "population.accounts.sizes=[0,3]",
+        "population.accounts.weights=[1,1]",
+        names=("population.accounts.sizes", "0", ">= 1"),
+    ),
+    bad(
+        "account weights not one per size",
+        "population.accounts.sizes=[1,3]",
+        names=("population.accounts.weights", "one weight per size"),
+    ),
+    bad(
+        "an account weight negative",
+        "population.accounts.sizes=[1,3]",
+        "population.accounts.weights=[1,-1]",
+        names=("population.accounts.weights", "-1", ">= 0"),
+    ),
+    bad(
+        "an opt-out's spread above 1",
+        "population.accounts.optout_spread=1.5",
+        names=("population.accounts.optout_spread", "1.5", "0 to 1"),
+    ),
+    bad(
+        "a negative re-contact pause",
+        "market.recontact_pause_days=-30",
+        names=("market.recontact_pause_days", "-30", ">= 0"),
+    ),
+    bad(
+        "a burn level of zero",
+        "market.burn_annoyance=0",
+        names=("market.burn_annoyance", "> 0"),
+    ),
+    bad(
+        "a second wave after the horizon",
+        "market.second_wave_day=200",
+        names=("market.second_wave_day", "200", "horizon_days (120)"),
+    ),
+    bad(
+        "a second wave on day 0",
+        "market.second_wave_day=0",
+        names=("market.second_wave_day", "a day > 0"),
+    ),
+    bad(
+        "stop_on_account_reply not a boolean",
+        "strategy.benefit_led.stop_on_account_reply=sometimes",
+        names=("stop_on_account_reply", "sometimes"),
+    ),
 ]
 
 #: Text of hostile files, with ``{marker}`` and ``{victim}`` filled in per case.

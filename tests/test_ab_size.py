@@ -19,7 +19,8 @@ def test_a_run_says_how_many_prospects_a_live_test_needs(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     job = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Output: "))
     summary = pd.read_csv(job / "summary.csv")
-    assert summary.columns[-1] == "ab_prospects_per_arm"
+    # After the design's columns; the answer's columns (what the intervals cover) follow it.
+    assert list(summary.columns).index("ab_prospects_per_arm") == 10
     rows = summary.set_index(["arm", "metric"])
     rate = rows.loc[("benefit_led", "response_rate")]
     base = rows.loc[("entitlement", "response_rate")]

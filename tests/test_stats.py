@@ -122,8 +122,17 @@ DESIGN_SUMMARY_COLUMNS = [
 ]
 
 
-def test_summary_keeps_the_design_columns_and_adds_the_ab_size_last() -> None:
-    assert list(SUMMARY_COLUMNS) == [*DESIGN_SUMMARY_COLUMNS, "ab_prospects_per_arm"]
+def test_summary_keeps_the_design_columns_then_the_ab_size_then_the_answer() -> None:
+    assert list(SUMMARY_COLUMNS) == [
+        *DESIGN_SUMMARY_COLUMNS,
+        "ab_prospects_per_arm",
+        # What the intervals cover and the verdict (sim.run.verdicts, docs/uncertainty.md).
+        "interval",
+        "worlds",
+        "share_worlds_better",
+        "verdict",
+        "depends_on",
+    ]
 
 
 @pytest.mark.parametrize(("p_arm", "p_base"), [(0.12, 0.10), (0.30, 0.35), (0.05, 0.04)])

@@ -304,6 +304,7 @@ class ReferenceArmRun(ArmRun):
         )
         for model_step in REF_PIPELINE:
             model_step(self.world, b)
+        self.market.touched(idx, t, b.a)  # a burn (sim.model.market)
         column = slot.astype(np.intp) * N_CHANNELS + ch  # by_touch's column for each touch
         self.stop_cadences(*books.decided(b, number, column))
         books.tally_phone(b)
@@ -332,6 +333,17 @@ class ReferenceArmRun(ArmRun):
                 idx.copy(), t.copy(), step, number, sched.cycle[idx], slot, ch.astype(np.int8)
             )
         sched.moved_on(idx, t, step)
+
+    def result(self, replicate: int, seed: int) -> Any:
+        """The arm's result, once the plain tables of counts are in the records' columns.
+
+        The market's re-touch at the horizon (sim.model.market) reads exposures and touches
+        received from the records, where the optimised pipeline keeps them.
+        """
+        st, k = self.state, len(self.state.count_messages)
+        st.counts[:, :k] = self.world.ref_exposures[:, list(st.count_messages)]
+        st.counts[:, k:] = self.world.ref_received[:, list(st.count_channels)]
+        return super().result(replicate, seed)
 
     def record_day(self, now: float) -> None:
         """Append the day's counts, each counted over every prospect, and the mean state."""

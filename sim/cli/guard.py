@@ -366,21 +366,26 @@ def parse_overrides(overrides: Sequence[str]) -> list[Override]:
         raise UserError(describe_hydra_error(exc)) from None
 
 
-def check_job(cfg: DictConfig, *, validate: bool, owned: bool = False) -> None:
+def check_job(
+    cfg: DictConfig, *, validate: bool, owned: bool = False
+) -> sim_config.ExperimentConfig | None:
     """Check one composed job: nothing executable and, when ``validate``, every value in range.
 
     ``owned``: ``cfg`` is the caller's own copy, which the check may take the ``hydra`` node out
     of instead of copying the whole config first (a copy costs about a third of a sweep
     configuration's pre-flight).
+
+    Returns:
+        The validated experiment when ``validate``, else None.
     """
     check_safe(cfg)
     if not validate:
-        return
+        return None
     task = cfg if owned else cfg.copy()
     with open_dict(task):
         del task["hydra"]
     try:
-        to_experiment(task)
+        return to_experiment(task)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     except (OmegaConfBaseException, ValueError) as exc:

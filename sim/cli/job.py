@@ -65,6 +65,8 @@ def write_results(
         "by_touch.csv": results.by_touch,
         "timeseries.csv": results.timeseries,
     }
+    if getattr(results, "drivers", None) is not None:
+        tables["drivers.csv"] = results.drivers  # across worlds: what each difference depends on
     for name, frame in tables.items():
         write_csv(job_dir / name, frame)
     write_text(job_dir / "config.yaml", resolved)
@@ -94,14 +96,24 @@ def _write_figures_and_report(
     figures = plots.job_figures(
         results.metrics, results.summary, results.by_touch, results.timeseries
     )
+    drivers = getattr(results, "drivers", None)
+    if drivers is not None and len(drivers):
+        from sim.report.drivers import drivers_figure
+
+        # The response rate's pairs: one panel per arm keeps the figure readable.
+        shown = drivers[drivers["metric"] == "response_rate"]
+        if len(shown):
+            figures["drivers.png"] = drivers_figure(shown)
     for name, data in figures.items():
         write_bytes(job_dir / name, data)
     choices = info["choices"]
+    worlds = exp.model.worlds.values if exp.model.worlds is not None else []
     page = report.render(
         title=f"outreach-sim: {', '.join(exp.strategy)} on {choices.get('population', '?')}",
         facts={
             "population": f"{choices.get('population', '?')}, {exp.population.size} prospects",
-            "replications": str(exp.replications),
+            "replications": str(exp.replications)
+            + (f" in each of {exp.worlds} plausible worlds" if exp.worlds else ""),
             "horizon": f"{exp.horizon_days:g} days",
             "seed": str(exp.seed),
             "overrides": " ".join(info["overrides"]) or "(none)",
@@ -110,13 +122,9 @@ def _write_figures_and_report(
         labels={name: s.label for name, s in exp.strategy.items()},
         baseline=exp.baseline,
         figures=figures,
-        notes=[
-            *limits_warnings(results.metrics),
-            "Intervals are Student t-intervals over replicates; differences are paired by "
-            "replicate (arms share prospects and random numbers) with a paired t-test. With one "
-            "replicate, t-intervals are not defined; the response-rate figure then shows a "
-            "Wilson interval for that replicate's proportion.",
-        ],
+        warnings=info.get("warnings", []),
+        notes=[*limits_warnings(results.metrics), _interval_method(exp)],
+        model_worlds=len(worlds) or None,
     )
     write_text(job_dir / "report.html", page)
     if exp.study:
@@ -125,6 +133,24 @@ def _write_figures_and_report(
 
         write_study_report(job_dir, exp)
     return [*figures, "report.html"]
+
+
+def _interval_method(exp: ExperimentConfig) -> str:
+    """The report's paragraph on how its intervals were computed (docs/uncertainty.md)."""
+    if exp.worlds:
+        return (
+            f"Each of {exp.worlds} plausible worlds ran {exp.replications} replicate(s) with the "
+            "same seed (arms and worlds share prospects and random numbers). An interval is the "
+            "middle 95% of the mixture of the worlds' Student t distributions over their "
+            "replicates (with one replicate per world: the empirical quantiles of the worlds' "
+            "values); differences are paired by world and replicate; no p-value across worlds."
+        )
+    return (
+        "Intervals are Student t-intervals over replicates; differences are paired by "
+        "replicate (arms share prospects and random numbers) with a paired t-test. With one "
+        "replicate, t-intervals are not defined; the response-rate figure then shows a "
+        "Wilson interval for that replicate's proportion."
+    )
 
 
 def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +162,7 @@ def _manifest_fields(exp: ExperimentConfig | None, info: dict[str, Any]) -> dict
         "started": info["started"],
         "job": info["job"],
         "choices": info["choices"],
+        "warnings": info.get("warnings", []),
     }
 
 
@@ -203,10 +230,13 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
         return 0
     exp: ExperimentConfig | None = None
     # Imported here: the pre-flight check of a bad command needs none of the simulation stack.
+    from sim.model.extrapolation import experiment_warnings
     from sim.run.api import simulate, tables
 
     try:
         exp = to_experiment(cfg)
+        # Steps outside a fitted model's log (the pre-flight printed them): manifest and report.
+        info["warnings"] = experiment_warnings(exp)
         fail = os.environ.get(FAIL_JOB_ENV)
         if fail and fail in job.overrides:
             raise RuntimeError(f"deliberate failure for tests ({FAIL_JOB_ENV}={fail})")
@@ -274,7 +304,8 @@ def _already_complete(
 def _print_result(results: Any, exp: ExperimentConfig, info: dict[str, Any], job_dir: Path) -> None:
     """A single run's comparison table and warnings on stdout, and where its folder is."""
     # Imported after the simulation: pandas and SciPy add ~70 MB that its peak need not carry.
-    from sim.report.comparison import ab_footnote, comparison_table
+    from sim.report.comparison import ab_footnote
+    from sim.report.table import comparison_table
     from sim.run.metrics import limits_warnings
 
     title = f"{exp.population.size} prospects ({info['choices'].get('population', '?')})"

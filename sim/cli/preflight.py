@@ -36,6 +36,7 @@ from sim.cli.guard import (
 from sim.cli.resume import completed_before, resolved_yaml, resumed_sweep_dir
 from sim.cli.sweep import STATE, SweepState, end_ahead, sweeper_params
 from sim.cli.workers import start_workers, stop_workers
+from sim.model.extrapolation import experiment_warnings
 from sim.run.compose import (
     GroupComposer,
     get_args_parser,
@@ -115,6 +116,8 @@ class Checked:
 
     mode_known: bool = False
     mode: Any = None
+    # Steps outside a fitted model's log, over every job, each once (sim.model.extrapolation).
+    warnings: tuple[str, ...] = ()
 
 
 def _jobs(
@@ -231,16 +234,19 @@ def check_command(
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         composer = PreflightComposer(name)
         jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
+        warnings: dict[str, None] = {}
         for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
             # Each job's config is composed for this check alone: the check may consume it.
-            check_job(cfg, validate=not show_only, owned=True)
+            exp = check_job(cfg, validate=not show_only, owned=True)
+            if exp is not None and exp.model.fitted_log is not None:
+                warnings.update(dict.fromkeys(experiment_warnings(exp)))
             check_arm_names(job, cfg)
             if sweep is not None and on_job is not None:
                 on_job(sweep, cfg, number, len(jobs))
             if number == 0 and sweep is not None and on_sweep is not None:
                 on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
-    return checked
+    return dataclasses.replace(checked, warnings=tuple(warnings))
 
 
 def preflight(
@@ -283,7 +289,7 @@ def preflight(
             start_workers(config, ahead, state=state)
 
     try:
-        return check_command(argv, on_sweep=on_sweep if warm else None, on_job=on_job)
+        checked = check_command(argv, on_sweep=on_sweep if warm else None, on_job=on_job)
     except UserError as exc:
         if started:
             stop_workers(state=state)
@@ -291,6 +297,9 @@ def preflight(
         # One line, whatever the message holds: a terminal or a log shows one error.
         print("error: " + "; ".join(_lines(str(exc))), file=sys.stderr)
         return 2
+    for line in checked.warnings:  # before any result: the fitted model extrapolates here
+        print(line, file=sys.stderr)
+    return checked
 
 
 def _lines(text: str) -> list[str]:

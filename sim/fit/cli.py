@@ -26,6 +26,7 @@ from sim.run.touchlog import LogError, LogMapping, read_touch_log
 
 if TYPE_CHECKING:
     from sim.fit.estimate import FitResult
+    from sim.fit.worlds import Ensemble
 
 #: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
 MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
@@ -165,6 +166,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     from sim.fit.outputs import write_fit
     from sim.fit.replay import prepare
     from sim.fit.sequences import check_sequences
+    from sim.fit.worlds import fitted_worlds
+    from sim.model.support import support_of
 
     log = prepare(table)
     if log.n == 0:
@@ -175,6 +178,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         log, model, population, seed=args.seed, paths=args.paths, wrong_name_rate=wrong_name
     )
     result.sequences = check_sequences(log, result.model, population, args.seed, wrong_name)
+    ensemble = fitted_worlds(result, model, seed=args.seed, source=str(log_path))
+    support = support_of(str(log_path), log.prospect, log.time, log.channel, log.message)
     out = args.out or Path("results") / "fits" / name
     where = write_fit(
         result,
@@ -187,13 +192,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         population,
         args.seed,
         wrong_name,
+        ensemble,
+        support,
     )
-    _print_estimates(result, name, where)
+    _print_estimates(result, name, where, ensemble)
     return 0
 
 
-def _print_estimates(result: FitResult, name: str, where: dict[str, Path]) -> None:
-    """A line per estimate, one per confounded pair and per missed sequence, and the files."""
+def _print_estimates(
+    result: FitResult, name: str, where: dict[str, Path], ensemble: Ensemble
+) -> None:
+    """A line per estimate, per confounded pair and per missed sequence; the worlds; the files."""
     width = max(len(e.path) for e in result.estimates)
     for e in result.estimates:
         if e.status == "not identified":
@@ -215,6 +224,18 @@ def _print_estimates(result: FitResult, name: str, where: dict[str, Path]) -> No
         print(
             f"sequences: {len(result.sequences)} checked; the fitted model replays each one's "
             "replies and opt-outs within 95 % intervals"
+        )
+    counts = ensemble.counts()
+    print(
+        f"worlds: {len(ensemble.worlds.values)} plausible worlds in {where['worlds']} "
+        f"({counts['identified']} parameters identified, {counts['weak']} weak, "
+        f"{counts['prior']} prior: the log does not tell them)"
+    )
+    if ensemble.misfit > 0:
+        print(
+            "worlds: the replays miss the log's sequences beyond noise (spread "
+            f"{ensemble.misfit:.2f} log-odds): every world shifts the reply log-odds by as much, "
+            "so answers are wider"
         )
     print(
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "

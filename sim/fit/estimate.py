@@ -82,6 +82,11 @@ class FitResult:
     message: str
     summary: dict[str, Any] = field(default_factory=dict)
     sequences: list[Any] = field(default_factory=list)  # sim.fit.sequences.SequenceCheck
+    # The fit's sampling distribution, on the scale each parameter is fitted on (sim.fit.worlds):
+    # the fitted parameters, the optimum and its covariance (nan rows: not identified, held).
+    params: list[Param] = field(default_factory=list)
+    optimum: F64 = field(default_factory=lambda: np.zeros(0))
+    covariance: F64 = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 def paths_for(log: FitLog) -> int:
@@ -148,6 +153,9 @@ def fit(
         converged=bool(found.res.success),
         message=str(found.res.message),
         summary=log_summary(log),
+        params=params,
+        optimum=found.u,
+        covariance=found.cov,
     )
 
 

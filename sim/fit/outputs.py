@@ -24,8 +24,10 @@ from sim.fit.check import StepRates, simulated_outcomes, step_rates
 from sim.fit.estimate import REPLIED_PATHS, FitResult
 from sim.fit.replay import NONE, FitLog
 from sim.fit.sequences import MIN_PROSPECTS, REPLICATES
+from sim.fit.worlds import Ensemble, worlds_yaml
 from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PopulationConfig
+from sim.model.support import LogSupport
 from sim.report.pages import png_src, render
 from sim.report.plots import png
 
@@ -64,13 +66,23 @@ def estimates_table(result: FitResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
 
-def model_yaml(model: ModelConfig, name: str, source: str, result: FitResult | None = None) -> str:
+def model_yaml(
+    model: ModelConfig,
+    name: str,
+    source: str,
+    result: FitResult | None = None,
+    support: LogSupport | None = None,
+) -> str:
     """The fitted model as a ``model`` group file: every parameter, fitted or kept.
 
     The header names each parameter the fit tried but the log does not identify, with the
-    reason: its value below is the base model's, not an estimate.
+    reason: its value below is the base model's, not an estimate. The file selects the fitted
+    model's worlds (``model/worlds/fitted_<name>``, :mod:`sim.fit.worlds`) and carries what the
+    log contains (``fitted_log``, :mod:`sim.model.support`) for the extrapolation warnings.
     """
     values: dict[str, Any] = dataclasses.asdict(model)
+    values.pop("worlds", None)  # the defaults list selects them: a value here would win
+    values["fitted_log"] = dataclasses.asdict(support) if support is not None else None
     header = (
         f"# Model fitted to {source} by outreach-sim-fit (name: {name}).\n"
         "# Parameters the log identified carry their estimates; every other value is the\n"
@@ -80,6 +92,10 @@ def model_yaml(model: ModelConfig, name: str, source: str, result: FitResult | N
     if missing:
         header += "# Not identified by this log (the base model's value is kept):\n"
         header += "".join(f"#   {e.path}: {e.reason}\n" for e in missing)
+    header += (
+        f"# Its plausible worlds: model/worlds/fitted_{name}.yaml (run with worlds=K).\n"
+        f"defaults:\n  - worlds: fitted_{name}\n  - _self_\n\n"
+    )
     return header + yaml.safe_dump(values, sort_keys=False, default_flow_style=None, width=100)
 
 
@@ -144,8 +160,14 @@ def write_fit(
     population: PopulationConfig,
     seed: int,
     wrong_name_rate: float,
+    ensemble: Ensemble,
+    support: LogSupport,
 ) -> dict[str, Path]:
-    """Write the fit's files; return where each went."""
+    """Write the fit's files; return where each went.
+
+    Into ``conf_dir``: the model (``model/fitted_<name>.yaml``) and its worlds
+    (``model/worlds/fitted_<name>.yaml``); into ``out_dir`` the record, tables and report.
+    """
     observed = step_rates(log, log.y, np.ones(log.y.size, np.bool_))
     y_fit, made_fit = simulated_outcomes(log, result.model, population, seed, wrong_name_rate)
     y_def, made_def = simulated_outcomes(log, base, population, seed, wrong_name_rate)
@@ -162,13 +184,27 @@ def write_fit(
     files: dict[str, str | bytes | pd.DataFrame] = {
         "estimates.csv": estimates_table(result),
         "step_curves.csv": _curves_table(log, observed, fitted, default),
-        "fit.json": json.dumps(_record(result, name, source, seed), indent=2) + "\n",
-        "report.html": _report_html(result, name, source, seed, figures),
+        "fit.json": json.dumps(
+            _record(result, name, source, seed) | _worlds_record(result, ensemble, support, name),
+            indent=2,
+        )
+        + "\n",
+        "report.html": _report_html(result, name, source, seed, figures, ensemble),
         **figures,
     }
     model_file = conf_dir / "model" / f"fitted_{name}.yaml"
-    _write_all(files, out_dir, model_file, model_yaml(result.model, name, source, result))
-    return {"model": model_file, "folder": out_dir, "report": out_dir / "report.html"}
+    worlds_file = conf_dir / "model" / "worlds" / f"fitted_{name}.yaml"
+    conf = {
+        worlds_file: worlds_yaml(ensemble.worlds, name, source),
+        model_file: model_yaml(result.model, name, source, result, support),
+    }
+    _write_all(files, out_dir, conf)
+    return {
+        "model": model_file,
+        "worlds": worlds_file,
+        "folder": out_dir,
+        "report": out_dir / "report.html",
+    }
 
 
 def _curves_table(
@@ -213,8 +249,41 @@ def _record(result: FitResult, name: str, source: str, seed: int) -> dict[str, A
     }
 
 
+def _worlds_record(
+    result: FitResult, ensemble: Ensemble, support: LogSupport, name: str
+) -> dict[str, Any]:
+    """``fit.json``'s covariance (on the fitting scales), worlds and the log's support."""
+    cov = result.covariance
+
+    def number(v: float) -> float | None:  # JSON has no nan: null (a held parameter)
+        return float(v) if np.isfinite(v) else None
+
+    return {
+        "covariance": {
+            "parameters": [p.path for p in result.params],
+            "scale": [p.scale for p in result.params],
+            "optimum": [number(v) for v in result.optimum],
+            "matrix": [[number(v) for v in row] for row in cov],
+            "note": "on each parameter's fitting scale (log, log-odds); null: not identified",
+        },
+        "worlds": {
+            "file": f"model/worlds/fitted_{name}.yaml",
+            "count": len(ensemble.worlds.values),
+            "status": ensemble.counts(),
+            "misfit_sd": ensemble.misfit,
+            "parameters": [dataclasses.asdict(r) for r in ensemble.ranges],
+        },
+        "fitted_log": dataclasses.asdict(support),
+    }
+
+
 def _report_html(
-    result: FitResult, name: str, source: str, seed: int, figures: dict[str, bytes]
+    result: FitResult,
+    name: str,
+    source: str,
+    seed: int,
+    figures: dict[str, bytes],
+    ensemble: Ensemble,
 ) -> str:
     """``report.html``: the log's counts, the estimates and the figures on one page."""
     warnings = []
@@ -249,6 +318,8 @@ def _report_html(
         sequences=result.sequences,
         replicates=REPLICATES,
         min_prospects=MIN_PROSPECTS,
+        worlds=ensemble.ranges,
+        world_count=len(ensemble.worlds.values),
     )
 
 
@@ -273,11 +344,12 @@ def _log_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _write_all(
-    files: dict[str, str | bytes | pd.DataFrame], out_dir: Path, model_file: Path, model: str
+    files: dict[str, str | bytes | pd.DataFrame], out_dir: Path, conf: dict[Path, str]
 ) -> None:
-    """Write the folder's files into a staging folder, then move it and the model into place."""
+    """Write the folder's files into a staging folder, then move it and the configs into place."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    temps: list[Path] = []
     try:
         for fname, content in files.items():
             if isinstance(content, pd.DataFrame):
@@ -286,13 +358,19 @@ def _write_all(
                 (staging / fname).write_bytes(content)
             else:
                 (staging / fname).write_text(content, encoding="utf-8")
-        model_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = model_file.with_name(f".{model_file.name}.tmp")
-        tmp.write_text(model, encoding="utf-8")
+        for path, text in conf.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            temps.append(tmp)
+            tmp.write_text(text, encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(staging, out_dir)
-        os.replace(tmp, model_file)
+        # The worlds first, then the model that selects them.
+        for path in conf:
+            os.replace(path.with_name(f".{path.name}.tmp"), path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
         raise

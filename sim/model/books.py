@@ -62,8 +62,11 @@ class ArmResult:
 class Books:
     """The running counts of one arm: replies in flight, outcomes, credit, tallies, days."""
 
-    def __init__(self, n: int, plan: Plan, credit: str) -> None:
-        """Empty books for ``n`` prospects worked with ``plan``; ``credit``: the credit rule."""
+    def __init__(self, n: int, plan: Plan, credit: str, waves: int = 1) -> None:
+        """Empty books for ``n`` prospects worked with ``plan``; ``credit``: the credit rule.
+
+        ``waves``: how many times the cadence may run (a second wave numbers its touches on).
+        """
         self.credit_last = credit == "last_touch"
         # Outcomes: a decided reply waits in a per-prospect slot until it arrives.
         self.outcome = np.zeros(n, np.int8)
@@ -87,7 +90,8 @@ class Books:
         self.met = np.zeros(n, np.bool_)
         self.said_no = np.zeros(n, np.bool_)
         columns = N_CHANNELS * plan.n_slots
-        self.by_touch = np.zeros((plan.max_touches + 2, columns, len(BY_TOUCH_COUNTS)), np.int64)
+        rows = plan.max_touches * waves + 2
+        self.by_touch = np.zeros((rows, columns, len(BY_TOUCH_COUNTS)), np.int64)
         # Named tallies of the phone funnel (tally_phone), reported as metrics.
         self.tally = dict.fromkeys(PHONE_TALLIES, 0)
         self.days: list[F64] = []

@@ -76,6 +76,9 @@ class StrategyConfig:
     business_days: bool = False  # count step days and pauses in working days (Mon-Fri)
     max_touches_per_week: int | None = None  # per prospect, per calendar week (Mon-Sun)
     max_touches_per_rep_day: int | None = None  # per rep per working day, times reps.count
+    # HubSpot's "Unenroll contacts from the same company": a reply from anyone at the account
+    # ends the colleagues' cadences when it arrives (docs/model.md, 2.16).
+    stop_on_account_reply: bool = False
 
 
 def _check_content(at: str, channel: str | None, message: str | None) -> None:

@@ -38,8 +38,10 @@ from sim.model.checks import (
     ranged,
     real,
 )
+from sim.model.market_config import AccountsConfig, MarketConfig, check_market
 from sim.model.messages import PerMessage
 from sim.model.per_name import NumberPerName, one_number_each
+from sim.model.support import LogSupport, check_support
 from sim.model.worlds import WorldsConfig, check_worlds
 
 __all__ = [
@@ -54,9 +56,12 @@ __all__ = [
     "PREFERRED",
     "RELATIONSHIPS",
     "STOP_OUTCOMES",
+    "AccountsConfig",
     "ConfigError",
     "CooldownConfig",
     "ExperimentConfig",
+    "LogSupport",
+    "MarketConfig",
     "ModelConfig",
     "PerChannel",
     "PerMessage",
@@ -171,6 +176,9 @@ class ModelConfig:
     introduction_familiarity: float = prob()  # familiarity an introduction confers
     # Plausible worlds (sim.model.worlds, docs/uncertainty.md): the model/worlds config group.
     worlds: WorldsConfig | None = None
+    # A fitted model's evidence (sim.model.support, written by outreach-sim-fit): what its touch
+    # log contains, so that a cadence step outside it is named in a warning. None: not fitted.
+    fitted_log: LogSupport | None = None
 
 
 @dataclass(kw_only=True)
@@ -193,6 +201,8 @@ class PopulationConfig:
     connector_share: float = prob()  # share with a mutual connection who can introduce
     connector_warmth: float = prob()  # warmth a connector's introduction carries
     enrollment_days: float = nonneg()  # the list is enrolled uniformly over this many days
+    # Contacts per account (company) and what spreads among colleagues (sim.model.market_config).
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
 
 
 @dataclass(kw_only=True)
@@ -232,6 +242,9 @@ class ExperimentConfig:
     # Plausible worlds to run (sim.model.worlds): 0 runs the model as configured, K >= 2 runs the
     # experiment once in each of the model's first K worlds (docs/uncertainty.md).
     worlds: int = ranged(0, None, default=0)
+    # The list as an asset: burned prospects, the re-contact pause, a second wave
+    # (sim.model.market_config; docs/model.md 2.15).
+    market: MarketConfig = field(default_factory=MarketConfig)
 
 
 #: The values of ``outputs``.
@@ -267,6 +280,8 @@ def validate(cfg: ExperimentConfig) -> None:
     for name, strategy in cfg.strategy.items():
         validate_strategy(name, strategy)
     check_worlds(cfg.model, cfg.worlds)
+    check_support(cfg.model.fitted_log)
+    check_market(cfg.market, cfg.population.accounts, cfg.population.size, cfg.horizon_days)
 
 
 # --- sizes that cannot fit --------------------------------------------------------------------

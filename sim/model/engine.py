@@ -22,6 +22,7 @@ import numpy.typing as npt
 import simpy
 
 from sim.model import response as rf
+from sim.model.accounts import I32
 from sim.model.arrays import F64, I64, Floats
 from sim.model.batch import Touch, World
 from sim.model.books import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult, Books
@@ -29,6 +30,8 @@ from sim.model.channels import N_CHANNELS
 from sim.model.config import PopulationConfig, RepsConfig
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.limits import limits
+from sim.model.market import Market, second_wave
+from sim.model.market_config import MarketConfig
 from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
 from sim.model.population import Prospects, ProspectState
@@ -94,6 +97,8 @@ class ArmRun:
         schedule_rng: np.random.Generator | None = None,
         key: np.uint64 | None = None,
         credit: str = "decided",
+        market: MarketConfig | None = None,
+        account: I32 | None = None,
     ) -> None:
         self.plan, self.p, self.m, self.reps = plan, prospects, model, reps
         self.horizon = horizon_days
@@ -123,9 +128,13 @@ class ArmRun:
         # Who is due when, the caps and the reps' minutes (sim.model.schedule).
         self.schedule = Schedule(plan, prospects, reps, horizon_days, variant_of)
         self.touch_count = np.zeros(n, np.int16)
-        self.books = Books(n, plan, credit)
+        market = market or MarketConfig()
+        self.books = Books(n, plan, credit, waves=1 if market.second_wave_day is None else 2)
         self.max_batch = MAX_BATCH
         self.means = StateMeans(self.state, prospects, cfg, self.max_batch)
+        # Burns, the second wave, accounts (sim.model.market): the list as an asset.
+        parts = (prospects, self.state, self.means, self.need, model, self.books, self.schedule)
+        self.market = Market(market, population.accounts, account, parts)
         self.world = self._world(population, load_shocks)
         self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index
         # Optional log of every touch, and per-touch record of a few prospects
@@ -176,6 +185,9 @@ class ArmRun:
             rep_days(env, self.schedule, batches, self.horizon, work_weekends, self.max_batch)
         )
         env.process(inbox(env, self.deliver, self.record_day, self.horizon))
+        day = self.market.cfg.second_wave_day
+        if day is not None:
+            env.process(second_wave(env, day, self.market.start_wave))
         env.run()
 
     # --- batch events ----------------------------------------------------------------------
@@ -239,6 +251,7 @@ class ArmRun:
         )
         for model_step in PIPELINE:
             model_step(self.world, b)
+        self.market.touched(idx, t, b.a)  # a burn (sim.model.market)
         column = slot.astype(np.intp) * N_CHANNELS + ch  # by_touch's column for each touch
         self.stop_cadences(*self.books.decided(b, number, column))
         self.books.tally_phone(b)
@@ -262,6 +275,8 @@ class ArmRun:
             | ((kind == NEGATIVE) & plan.stop_negative)
         )
         self.schedule.stop(who[stops], arrival[stops])
+        if plan.stop_account:  # HubSpot's rule: a colleague's reply ends the cadence too
+            self.market.colleagues_stop(who, kind, arrival)
 
     def trace_touches(self, b: Touch) -> None:
         """Record the touches of ``b`` to traced prospects in their journeys."""
@@ -288,6 +303,7 @@ class ArmRun:
         books.meetings(pos, self.meetings(pos, now))
         if self.journeys is not None:
             self.journeys.replies(ready, books.pending_at, books.pending_kind, books.met)
+        self.market.delivered(ready, books.pending_kind[ready], books.pending_at[ready], now)
         books.pending_at[ready] = np.inf
 
     def meetings(self, pos: I64, now: float) -> npt.NDArray[np.bool_]:
@@ -359,6 +375,7 @@ class ArmRun:
         touched = int(np.count_nonzero(self.touch_count))
         metrics = books.metrics(self.p.n, hours, touched, self.end_state())
         metrics.update(limits(self.schedule, int(books.by_touch[:, :, 0].sum())))
+        metrics.update(self.market.results(self.horizon))  # what the list has left
         return books.result(self.plan, replicate, seed, metrics)
 
     def touch_log(self) -> TouchLog:

@@ -300,6 +300,18 @@ class Schedule:
         """A reply arriving at ``at`` ends the cadences of ``who`` from then on."""
         self.stop_at[who] = np.minimum(self.stop_at[who], at)
 
+    def restart(self, who: I64, at: F64) -> None:
+        """A new wave: every cadence ends; ``who`` start again from the first step, enrolled ``at``.
+
+        Their stops and cool-down cycles are cleared; the weekly caps keep their counts.
+        """
+        self.next_due[:] = np.inf
+        self.step[who] = 0
+        self.cycle[who] = 0
+        self._in_cycle[who] = 0
+        self.stop_at[who] = np.inf
+        self.next_due[who] = self.plan.first_due(at)
+
 
 class _Held:
     """The touches of a round not yet handed over: handed to ``touch`` in pieces of a batch."""

@@ -36,6 +36,9 @@ The cadence language, in one place (the README's "Add a strategy" section shows 
   ``negative``, ``opt_out``); an opt-out always ends it. ``vary_messages``, ``list_multiplier``
   and ``personalization`` are read by the engine and the API (habituation, list size, rep
   minutes and name accuracy).
+- ``stop_on_account_reply``: a reply (positive or "not interested") from any contact at the
+  prospect's account ends the colleagues' cadences when it arrives, as HubSpot's "Unenroll
+  contacts from the same company" sequence setting does (sim.model.accounts).
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ class Plan:
     business_days: bool = False
     max_per_week: int = 0  # 0: no cap
     max_per_rep_day: int = 0  # 0: no cap
+    stop_account: bool = False  # a colleague's reply ends the cadence (stop_on_account_reply)
 
     @property
     def n_steps(self) -> int:
@@ -285,4 +289,5 @@ def compile_plan(name: str, s: StrategyConfig, *, checked: bool = False) -> Plan
         business_days=s.business_days,
         max_per_week=s.max_touches_per_week or 0,
         max_per_rep_day=s.max_touches_per_rep_day or 0,
+        stop_account=s.stop_on_account_reply,
     )

@@ -18,12 +18,9 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from sim.model.checks import ConfigError, check_ranges
-
-if TYPE_CHECKING:
-    from sim.model.config import ModelConfig
 
 #: The model's version: worlds made for another version are refused (their parameters may mean
 #: something else). Bumped whenever a mechanism changes what a parameter does.
@@ -47,6 +44,15 @@ class WorldsConfig:
     values: list[list[float]] = field(default_factory=list)  # one row per world
 
 
+class HasWorlds(Protocol):
+    """A model config (:class:`~sim.model.config.ModelConfig`, which imports this module)."""
+
+    worlds: WorldsConfig | None
+
+
+M = TypeVar("M", bound=HasWorlds)
+
+
 def _parent(model: object, path: str) -> tuple[object, str]:
     """The object holding the last part of a dotted ``path``, and that part's name."""
     *head, last = path.split(".")
@@ -56,7 +62,7 @@ def _parent(model: object, path: str) -> tuple[object, str]:
     return node, last
 
 
-def _settable(model: ModelConfig, path: str) -> bool:
+def _settable(model: HasWorlds, path: str) -> bool:
     """Whether ``path`` names a number of the model (not a table, not ``worlds`` itself)."""
     if not path or path.split(".")[0] == "worlds":
         return False
@@ -71,7 +77,7 @@ def _settable(model: ModelConfig, path: str) -> bool:
     )
 
 
-def check_worlds(model: ModelConfig, k: int, path: str = "model.worlds") -> None:
+def check_worlds(model: HasWorlds, k: int, path: str = "model.worlds") -> None:
     """Refuse worlds that cannot be used, and a ``worlds=K`` this model cannot give.
 
     Raises:
@@ -127,7 +133,7 @@ def check_worlds(model: ModelConfig, k: int, path: str = "model.worlds") -> None
             ) from None
 
 
-def world_models(model: ModelConfig, k: int) -> list[ModelConfig]:
+def world_models(model: M, k: int) -> list[M]:
     """The first ``k`` worlds of ``model`` as models (``model.worlds`` checked already)."""
     w = model.worlds
     assert w is not None

@@ -7,6 +7,7 @@ strategy labels, overrides, preset names) is text, never markup or script.
 
 from __future__ import annotations
 
+import html
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from sim.report import pages
+from sim.report.coverage import better_in, coverage_note, verdicts, verdicts_heading, worlds_of
 from sim.report.pages import trusted
+from sim.run.drivers import ALPHA as DRIVER_ALPHA
+from sim.run.drivers import THRESHOLD as DRIVER_THRESHOLD
 
 #: The metrics the report's table shows, with their headings.
 REPORT_METRICS: tuple[tuple[str, str], ...] = (
@@ -30,6 +34,13 @@ CAPTIONS: dict[str, str] = {
     "timeseries.png": "Cumulative responses and opt-outs over time (mean of replicates).",
     "by_touch.png": "Responses credited to each touch number.",
     "efficiency.png": "Responses and meetings per rep-hour.",
+    "drivers.png": (
+        "What drives each difference: the share of its variance across the plausible worlds that "
+        "each parameter explains alone (first-order index, 95% bootstrap interval). Faint bars "
+        f"are not clear of noise (index under {DRIVER_THRESHOLD:g}, or adjusted p-value of a "
+        f"permutation test at least {DRIVER_ALPHA:g}). With 20 worlds the indices are rough: see "
+        "docs/uncertainty.md."
+    ),
 }
 
 
@@ -63,7 +74,11 @@ def _diff(row: pd.Series) -> str:
         return ""
     low, high, p = float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["p_value"])
     ci = "" if math.isnan(low) else f" ({low:+.3g} to {high:+.3g})"
-    return f"<br><small>{d:+.3g}{ci}, p={_num(p, 2)}</small>"
+    if row.get("interval") != "worlds":
+        return f"<br><small>{d:+.3g}{ci}, p={_num(p, 2)}</small>"
+    verdict = str(row["verdict"]) if isinstance(row["verdict"], str) else ""
+    shown = html.escape(f"better in {better_in(row)} worlds" + (f": {verdict}" if verdict else ""))
+    return f"<br><small>{d:+.3g}{ci}, {shown}</small>"
 
 
 def _ab_cell(row: pd.Series) -> str:
@@ -81,6 +96,8 @@ def render(
     baseline: str,
     figures: Mapping[str, bytes],
     notes: Sequence[str] = (),
+    model_worlds: int | None = None,
+    warnings: Sequence[str] = (),
 ) -> str:
     """The report page.
 
@@ -92,6 +109,9 @@ def render(
         baseline: The arm the differences are taken against (escaped).
         figures: PNG bytes by file name, embedded in order.
         notes: Extra paragraphs (escaped).
+        model_worlds: The plausible worlds the model carries (None: none), for the paragraph
+            on what the intervals cover (:func:`sim.report.coverage.coverage_note`).
+        warnings: Steps outside a fitted model's log, one line each (escaped), shown first.
 
     Returns:
         A complete HTML document with no external references.
@@ -110,99 +130,33 @@ def render(
         "run_report.html",
         title=title,
         facts=facts,
-        baseline=baseline,
+        heading=_heading(summary, baseline),
+        coverage=coverage_note(summary, baseline, model_worlds),
+        verdicts=verdicts(summary, baseline),
+        verdicts_heading=verdicts_heading(baseline),
         metrics=REPORT_METRICS,
         rows=rows,
         notes=notes,
+        warnings=warnings,
         ab_note=AB_NOTE if sized else "",
         figures=[(n, CAPTIONS.get(n, n), pages.png_src(d)) for n, d in figures.items()],
     )
 
 
+def _heading(summary: pd.DataFrame, baseline: str) -> str:
+    """The table's heading: what its means and intervals are over."""
+    k = worlds_of(summary)
+    if k:
+        return (
+            f"Results (mean over {k} plausible worlds, 95% interval across them; below: "
+            f"difference vs {baseline}, the worlds in which it is better, and the verdict)"
+        )
+    return f"Results (mean over replicates, 95% CI; below: difference vs {baseline}, paired)"
+
+
 def _html_cell(row: pd.Series) -> str:
     """One cell of the report's table: the mean and CI, the difference, the A/B test's size."""
     return _cell(row) + _diff(row) + _ab_cell(row)
-
-
-def _pct(value: float) -> str:
-    return "-" if math.isnan(value) else f"{100 * value:.1f}%"
-
-
-def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:
-    # Imported here: SciPy (~0.7 s) is needed by a job's table only, not by a sweep's page.
-    from sim.run.stats import wilson_interval
-
-    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    if math.isnan(low):
-        # One replicate: a Wilson interval for that replicate's proportion.
-        one = metrics[metrics["arm"] == row["arm"]].iloc[0]
-        low, high = wilson_interval(int(one["responses"]), int(one["prospects"]))
-    return f"{_pct(mean)} ({_pct(low)} to {_pct(high)})"
-
-
-def _diff_cell(row: pd.Series) -> tuple[str, str]:
-    d, low, high = (
-        float(row["diff_vs_baseline"]),
-        float(row["diff_ci_low"]),
-        float(row["diff_ci_high"]),
-    )
-    if math.isnan(d):
-        return "(baseline)", ""
-    ci = "" if math.isnan(low) else f" ({100 * low:+.1f} to {100 * high:+.1f})"
-    p = float(row["p_value"])
-    shown = "-" if math.isnan(p) else "<0.001" if p < 0.001 else f"{p:.3f}"
-    return f"{100 * d:+.1f} pts{ci}", shown
-
-
-def _table_rows(
-    summary: pd.DataFrame, metrics: pd.DataFrame, baseline: str
-) -> list[tuple[str, ...]]:
-    """The header and one row of cells per arm of :func:`comparison_table`."""
-
-    def value(arm: str, metric: str) -> pd.Series:
-        return summary[(summary["arm"] == arm) & (summary["metric"] == metric)].iloc[0]
-
-    header = (
-        "arm",
-        "response rate (95% CI)",
-        "meetings",
-        "opt-outs",
-        "resp/rep-h",
-        "mtgs/rep-h",
-        f"vs {baseline} (95% CI)",
-        "p",
-    )
-    rows: list[tuple[str, ...]] = [header]
-    for arm in dict.fromkeys(summary["arm"]):
-        rate = value(arm, "response_rate")
-        diff, p = _diff_cell(rate)
-        rows.append(
-            (
-                str(arm),
-                _rate_cell(rate, metrics),
-                f"{float(value(arm, 'meetings')['mean']):.1f}",
-                f"{float(value(arm, 'opt_outs')['mean']):.1f}",
-                f"{float(value(arm, 'responses_per_rep_hour')['mean']):.3f}",
-                f"{float(value(arm, 'meetings_per_rep_hour')['mean']):.3f}",
-                diff,
-                p,
-            )
-        )
-    return rows
-
-
-def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
-    """The rows as aligned columns (the first left, the rest right), a rule under the header."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
 
 
 #: The rows of ``summary.csv`` a live A/B test is sized for, as the footnote names them.
@@ -219,7 +173,12 @@ def _ab_size(row: pd.Series) -> str:
         return "no predicted difference"
     low, high = float(row["diff_ci_low"]), float(row["diff_ci_high"])
     # A size for a difference the simulation itself cannot tell from zero is said to be that.
-    doubt = " (simulated difference not clear of zero)" if low <= 0 <= high else ""
+    if not low <= 0 <= high:
+        doubt = ""
+    elif row.get("interval") == "worlds":
+        doubt = " (difference not clear of zero across the worlds)"
+    else:
+        doubt = " (simulated difference not clear of zero)"
     return f"{n:,.0f}{doubt}"
 
 
@@ -248,43 +207,6 @@ def ab_footnote(summary: pd.DataFrame, baseline: str) -> list[str]:
                 parts.append(f"{name} {_ab_size(hit.iloc[0])}")
         lines.append(f"  {str(arm).ljust(width)}  {', '.join(parts)}")
     return lines
-
-
-def comparison_table(
-    summary: pd.DataFrame, metrics: pd.DataFrame, baseline: str, title: str, exp: object
-) -> str:
-    """The plain-text table the app prints after a run.
-
-    Args:
-        summary: The ``summary.csv`` table.
-        metrics: The ``metrics.csv`` table (for Wilson intervals with one replicate).
-        baseline: The arm the differences are taken against.
-        title: What was compared (population and size).
-        exp: The experiment config (for replications, horizon and seed).
-
-    Returns:
-        A table: arm, response rate with its 95% CI, meetings and opt-outs (mean per
-        replicate), responses and meetings per rep-hour, response-rate difference vs baseline
-        with its paired 95% CI, and the paired t-test p-value; under it, the prospects per arm
-        a live A/B test needs (:func:`ab_footnote`).
-    """
-    lines = _aligned(_table_rows(summary, metrics, baseline))
-    replications = getattr(exp, "replications", "?")
-    horizon = getattr(exp, "horizon_days", float("nan"))
-    seed = getattr(exp, "seed", "?")
-    plural = "" if replications == 1 else "s"
-    intro = (
-        f"Outreach comparison: {title}, {replications} replicate{plural}, "
-        f"{horizon:g} days, seed {seed}"
-    )
-    note = (
-        "meetings and opt-outs: mean per replicate; CIs: t over replicates; differences paired "
-        "by replicate (p: paired t-test)"
-        if replications != 1
-        else "one replicate: Wilson interval for the response rate; no paired differences"
-    )
-    footnote = ab_footnote(summary, baseline)
-    return "\n".join([intro, "", *lines, "", note, *([""] if footnote else []), *footnote])
 
 
 #: Rows of the sweep report's table: a sweep of thousands of jobs keeps its page readable (every

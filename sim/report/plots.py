@@ -111,7 +111,9 @@ def timeseries_figure(timeseries: pd.DataFrame) -> bytes:
 
 def responses_by_touch(by_touch: pd.DataFrame) -> dict[str, pd.Series]:
     """Per arm, mean responses per replicate credited to each touch number (1 = first touch)."""
-    replicates = max(1, by_touch["replicate"].nunique()) if len(by_touch) else 1
+    # Runs: replicates, or (world, replicate) pairs across plausible worlds (sim.run.worlds).
+    runs = ["world", "replicate"] if "world" in by_touch.columns else ["replicate"]
+    replicates = max(1, len(by_touch[runs].drop_duplicates())) if len(by_touch) else 1
     per_touch = by_touch.groupby(["arm", "touch_number"], sort=False)["responses"].sum()
     return {
         str(arm): per_touch.loc[arm].sort_index() / replicates

@@ -2,7 +2,11 @@
 
 A trainer's answer names what each arm got, says "clearly" only when the 95% confidence interval
 of the paired difference excludes zero, and never stops at the headline: it says what the winner
-cost in opt-outs and in rep time (hours, and rep hours per meeting). Both the study reports
+cost in opt-outs and in rep time (hours, and rep hours per meeting). An interval over replicates
+is said to cover the replicate noise only; a summary across plausible worlds (``interval`` =
+``worlds``, :mod:`sim.run.world_stats`) is said with its verdict: clearly better in every
+plausible world, depends on parameters the evidence does not pin down (named), or no clear
+difference (:func:`across_worlds`). Both the study reports
 (:mod:`sim.report.study`) and the workshop page (:mod:`sim.workshop`) word their answers here, from
 a ``summary.csv`` table (:func:`sim.run.stats.summarize`), so the two never disagree.
 """
@@ -14,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+
+from sim.run.verdicts import DIRECTION
 
 #: How each metric is said: (noun, kind), kind "pct" (a share of prospects) or "count".
 #: What a share of prospects did, for the headline ("12.2% of prospects replied").
@@ -94,14 +100,72 @@ def hours_per_meeting(summary: pd.DataFrame, arm: str) -> float:
     return estimate(summary, arm, "rep_hours").mean / meetings if meetings > 0 else math.nan
 
 
+#: What an interval over replicates leaves out, said wherever one is shown.
+REPLICATE_ONLY = "replicate noise only"
+
+
+def _interval_words(f: Estimate, kind: str, what: str) -> str:
+    """``; difference +2.1 points, 95% interval +1.0 to +3.2 points (<what>)``, or nothing."""
+    if math.isnan(f.diff_low):
+        return ""
+    return (
+        f"; difference {fmt_diff(f.diff, kind)}, 95% interval "
+        f"{fmt_diff(f.diff_low, kind).split()[0]} to {fmt_diff(f.diff_high, kind)} ({what})"
+    )
+
+
+def names(depends_on: object) -> str:
+    """``a;b;c`` (``summary.csv``'s ``depends_on``) as ``a, b and c``."""
+    parts = [p for p in str(depends_on if isinstance(depends_on, str) else "").split(";") if p]
+    if len(parts) < 2:
+        return "".join(parts) or "parameters the worlds do not single out"
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def worlds_row(summary: pd.DataFrame, arm: str, metric: str) -> pd.Series | None:
+    """The row of ``summary`` for ``arm`` and ``metric`` when it is an answer across worlds."""
+    hit = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
+    if hit.empty or "interval" not in hit.columns or hit.iloc[0]["interval"] != "worlds":
+        return None
+    return hit.iloc[0]
+
+
+def world_verdict(row: pd.Series, more: str = "more", fewer: str = "fewer") -> str:
+    """A row's verdict across worlds in words (``more``/``fewer``: the metric's two ways).
+
+    E.g. ``clearly more in every plausible world (20 of 20)``, ``more in 9 of 20 plausible
+    worlds: it depends on wearout and response_base.email, which the evidence does not pin
+    down``, ``no clear difference (more in 11 of 20 plausible worlds)``.
+    """
+    k = int(row["worlds"])
+    share = float(row["share_worlds_better"])
+    n = 0 if math.isnan(share) else round(share * k)
+    good, bad = (more, fewer) if DIRECTION.get(str(row["metric"]), 1) > 0 else (fewer, more)
+    return {
+        "better": f"clearly {good} in every plausible world ({n} of {k})",
+        "worse": f"clearly {bad} in every plausible world ({k - n} of {k})",
+        "depends": f"{good} in {n} of {k} plausible worlds: it depends on "
+        f"{names(row['depends_on'])}, which the evidence does not pin down",
+        "no clear difference": f"no clear difference ({good} in {n} of {k} plausible worlds)",
+    }.get(str(row["verdict"]), f"across {k} plausible worlds")
+
+
+def across_worlds(summary: pd.DataFrame, arm: str, metric: str, more: str, fewer: str) -> str:
+    """:func:`world_verdict` and the difference's interval across the worlds.
+
+    Empty when the row is not an answer across worlds.
+    """
+    row = worlds_row(summary, arm, metric)
+    if row is None:
+        return ""
+    kind = NOUNS.get(metric, ("", "count"))[1]
+    said = _interval_words(estimate(summary, arm, metric), kind, "across the worlds")
+    return world_verdict(row, more, fewer) + said
+
+
 def _versus(f: Estimate, kind: str, more: str, fewer: str) -> str:
     verdict = clearly(f.diff_low, f.diff_high)
-    interval = (
-        ""
-        if math.isnan(f.diff_low)
-        else f"; difference {fmt_diff(f.diff, kind)}, 95% interval "
-        f"{fmt_diff(f.diff_low, kind).split()[0]} to {fmt_diff(f.diff_high, kind)}"
-    )
+    interval = _interval_words(f, kind, REPLICATE_ONLY)
     word = {
         "higher": f"clearly {more}",
         "lower": f"clearly {fewer}",
@@ -123,7 +187,8 @@ def headline(
         what = f"{fmt(f.mean, kind)} of prospects {DID[metric]}, against {fmt(b.mean, kind)}"
     else:
         what = f"{fmt(f.mean, kind)} {noun} per run, against {fmt(b.mean, kind)}"
-    return f"{a_name}: {what} with {b_name}; {_versus(f, kind, 'more', 'fewer')}."
+    said = across_worlds(summary, arm, metric, "more", "fewer") or _versus(f, kind, "more", "fewer")
+    return f"{a_name}: {what} with {b_name}; {said}."
 
 
 def trade_offs(summary: pd.DataFrame, arm: str, baseline: str, labels: Mapping[str, str]) -> str:
@@ -132,10 +197,10 @@ def trade_offs(summary: pd.DataFrame, arm: str, baseline: str, labels: Mapping[s
     metrics = set(summary["metric"])
     if "opt_out_rate" in metrics:
         f, b = estimate(summary, arm, "opt_out_rate"), estimate(summary, baseline, "opt_out_rate")
-        parts.append(
-            f"Opt-outs: {fmt(f.mean, 'pct')} against {fmt(b.mean, 'pct')}, "
-            f"{_versus(f, 'pct', 'more', 'fewer')}."
+        said = across_worlds(summary, arm, "opt_out_rate", "more", "fewer") or _versus(
+            f, "pct", "more", "fewer"
         )
+        parts.append(f"Opt-outs: {fmt(f.mean, 'pct')} against {fmt(b.mean, 'pct')}, {said}.")
     if {"rep_hours", "meetings"} <= metrics:
         h, hb = (
             estimate(summary, arm, "rep_hours").mean,

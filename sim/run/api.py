@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sim.model.accounts import account_membership
 from sim.model.config import ExperimentConfig, validate
 from sim.model.draws import stream_key
 from sim.model.engine import ArmResult, ArmRun, ModelArrays
 from sim.model.population import daily_load_shocks, sample_prospects
 from sim.model.seeding import replicate_streams
 from sim.model.strategy import Plan, compile_plan
+from sim.run.worlds import world_configs, world_numbers
 
 if TYPE_CHECKING:  # pandas is imported once a run's tables are built, not before it
     import pandas as pd
@@ -29,6 +31,9 @@ class Results:
     # A row per (arm, metric): mean, CI, paired difference vs baseline, and the prospects per arm
     # a live A/B test needs to confirm that difference (ab_prospects_per_arm, sim.run.stats).
     summary: pd.DataFrame
+    # Across plausible worlds only (worlds=K): a row per (arm, metric, parameter), how much each
+    # world parameter drives the difference (sim.run.world_stats.WorldAnswers); else None.
+    drivers: pd.DataFrame | None = None
 
 
 def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:
@@ -61,6 +66,8 @@ def replicate_runs(
     shocks = daily_load_shocks(cfg.model, math.ceil(cfg.horizon_days) + 1, streams.load)
     model = ModelArrays(cfg.model)
     key = stream_key(streams.population)  # keyed draws: the same for every arm (sim.model.draws)
+    # Accounts from the population's seed: the same companies in every arm (None: one each).
+    account = account_membership(cfg.population.accounts, streams.population, prospects.n)
     for name in cfg.strategy if arms is None else arms:
         yield ArmRun(
             plans[name] if plans is not None else compile_plan(name, cfg.strategy[name]),
@@ -74,6 +81,8 @@ def replicate_runs(
             schedule_rng=streams.generator("schedule"),
             key=key,
             credit=cfg.credit,
+            market=cfg.market,
+            account=None if account is None else account[: sizes[name]],
             **options,
         )
 
@@ -87,6 +96,10 @@ def run_arms(
 ) -> list[ArmResult]:
     """Run every arm of every replicate; arms of a replicate share prospects and streams.
 
+    With ``cfg.worlds = K >= 2`` the replicates run in each of the model's first ``K`` worlds in
+    turn, with the same seed in every world (:mod:`sim.run.worlds`): the results come world
+    after world (:func:`sim.run.worlds.world_numbers` tells which is which).
+
     ``checked``: the config was validated already (:func:`sim.run.registry.to_experiment` does it),
     so it is not checked again. ``progress``: a bar of finished replicates on stderr, shown once
     the run has taken :data:`PROGRESS_DELAY` seconds.
@@ -94,26 +107,32 @@ def run_arms(
     if not checked:
         validate(cfg)
     plans = {name: compile_plan(name, s, checked=True) for name, s in cfg.strategy.items()}
-    out: list[ArmResult] = []
-    replicates: Iterator[int] = iter(range(cfg.replications))
+    worlds = world_configs(cfg) if cfg.worlds else [cfg]
+    steps: Iterable[tuple[ExperimentConfig, int]] = [
+        (one, r) for one in worlds for r in range(cfg.replications)
+    ]
     if progress:
         from tqdm import tqdm  # only a run that shows progress pays for the library
 
-        replicates = iter(
-            tqdm(range(cfg.replications), desc="replicates", unit="rep", delay=PROGRESS_DELAY)
-        )
-    for r in replicates:
-        for arm in replicate_runs(cfg, r, plans=plans):
+        what = "worlds x replicates" if cfg.worlds else "replicates"
+        steps = tqdm(steps, desc=what, unit="rep", delay=PROGRESS_DELAY)
+    out: list[ArmResult] = []
+    for one, r in steps:
+        for arm in replicate_runs(one, r, plans=plans):
             arm.run()
             out.append(arm.result(r, cfg.seed))
             # Free this arm's state before the next is built: peak memory is one arm's state
-            # plus one population, whatever the number of arms.
+            # plus one population, whatever the number of arms (and worlds).
             del arm
     return out
 
 
 def simulate(cfg: ExperimentConfig, *, checked: bool = False, progress: bool = False) -> Results:
-    """Run an experiment and return its tables (``checked``, ``progress``: see :func:`run_arms`)."""
+    """Run an experiment and return its tables (``checked``, ``progress``: see :func:`run_arms`).
+
+    With ``cfg.worlds = K >= 2`` it runs over the model's plausible worlds and the summary is
+    the answer across them (:mod:`sim.run.world_stats`).
+    """
     return tables(cfg, run_arms(cfg, checked=checked, progress=progress))
 
 
@@ -121,6 +140,10 @@ def tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> Results:
     """The tables of ``cfg``'s arms (what :func:`run_arms` returned for it)."""
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
+    if cfg.worlds:
+        from sim.run.worlds import world_tables
+
+        return Results(**world_tables(cfg, arms))
     from sim.run.metrics import by_touch_table, metrics_table, timeseries_table
     from sim.run.stats import summarize
 
@@ -186,7 +209,10 @@ def sweep(
     frames = []
     bar = tqdm(configs, desc="configurations", unit="config", disable=not progress)
     for number, (combo, cfg) in enumerate(zip(combos, bar, strict=True)):
-        frame = metrics_table(run_arms(cfg))
+        arms = run_arms(cfg)
+        frame = metrics_table(arms)
+        if cfg.worlds:  # across plausible worlds: each row's world after its arm
+            frame.insert(1, "world", world_numbers(cfg, arms))
         for position, (key, value) in enumerate(zip(keys, combo, strict=True)):
             # A swept key the table already has (seed) moves to the front, as in sweep tables.
             if key in frame.columns:

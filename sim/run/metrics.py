@@ -47,6 +47,16 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "working_days",
     "capacity_bound_days",
     "rep_utilisation",
+    # What the list has left and the second wave (sim.model.market), accounts (sim.model.accounts).
+    "prospects_reachable",
+    "prospects_burned",
+    "expected_future_meetings",
+    "second_wave_prospects",
+    "second_wave_responses",
+    "second_wave_meetings",
+    "accounts",
+    "accounts_engaged",
+    "meetings_per_account",
 )
 #: Counts of ``by_touch.csv``, then the rates per touch made from the step.
 BY_TOUCH_RATES = {

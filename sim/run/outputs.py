@@ -15,7 +15,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -200,11 +200,13 @@ def manifest(
     choices: Mapping[str, Any] | None = None,
     files: list[str] | None = None,
     file_sha256: Mapping[str, str] | None = None,
+    warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The content of ``manifest.json`` (design section 5).
 
     ``file_sha256`` holds the SHA-256 of every file the job wrote, so that a resumed sweep can
-    tell a complete job from one whose tables were deleted or changed since.
+    tell a complete job from one whose tables were deleted or changed since. ``warnings``: the
+    steps outside a fitted model's log (sim.model.extrapolation), one line each.
     """
     return {
         "status": status,
@@ -222,6 +224,7 @@ def manifest(
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
         "files": files or [],
         "file_sha256": dict(file_sha256 or {}),
+        "warnings": list(warnings),
     }
 
 

@@ -27,6 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from sim.run.verdicts import REPLICATES, replicate_verdict
+
 #: Columns of ``summary.csv`` (design section 5), in order.
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "arm",
@@ -40,7 +42,15 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "diff_ci_high",
     "p_value",
     "ab_prospects_per_arm",
+    # What the answer covers, and its verdict (sim.run.verdicts, docs/uncertainty.md):
+    "interval",  # what the ci and diff intervals cover: "replicates" or "worlds"
+    "worlds",  # K, the worlds the answer is across (0: one world, the model as configured)
+    "share_worlds_better",  # share of worlds where the arm beats the baseline (NaN: one world)
+    "verdict",  # better | worse | depends | no clear difference (empty: no direction)
+    "depends_on",  # for "depends": the parameters it depends on, ";"-separated
 )
+#: The columns after the live A/B test's size: what the answer covers and its verdict.
+ANSWER_COLUMNS: tuple[str, ...] = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("interval") :]
 
 #: The shares of prospects (at most one success each) a live A/B test is sized for: a reply, a
 #: meeting. Other rows of ``summary.csv`` get NaN in ``ab_prospects_per_arm``.
@@ -205,8 +215,9 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
 
     Returns:
         A DataFrame with :data:`SUMMARY_COLUMNS`, arms in their order of appearance and metrics
-        in column order; ``ab_prospects_per_arm`` (last) is the live A/B test's size for the
-        rows of :data:`AB_METRICS` (:func:`ab_prospects_per_arm`), NaN elsewhere.
+        in column order; ``ab_prospects_per_arm`` is the live A/B test's size for the rows of
+        :data:`AB_METRICS` (:func:`ab_prospects_per_arm`), NaN elsewhere; then
+        :data:`ANSWER_COLUMNS` (:func:`with_replicate_answers`).
     """
     measures = [
         c
@@ -244,8 +255,26 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
                     "p_value": diff[3],
                 }
             )
-    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS[:-1]))
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS[:10]))
     frame["n"] = frame["n"].astype(np.int64)
-    # Added last: the columns before it are the design's, in its order (design section 5).
+    # Added after them: the columns before it are the design's, in its order (design section 5).
     frame["ab_prospects_per_arm"] = _ab_column(frame, baseline)
+    return with_replicate_answers(frame)
+
+
+def with_replicate_answers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a one-world summary) with :data:`ANSWER_COLUMNS`: the replicate test's verdict.
+
+    The intervals cover the simulation's noise only (``interval`` = ``replicates``, one world,
+    no share of worlds); the verdict is the paired interval's (:func:`replicate_verdict`).
+    """
+    frame = frame.copy()
+    frame["interval"] = REPLICATES
+    frame["worlds"] = np.int64(0)  # as the config says it: worlds=0
+    frame["share_worlds_better"] = NAN
+    frame["verdict"] = [
+        replicate_verdict(str(m), float(lo), float(hi))
+        for m, lo, hi in frame[["metric", "diff_ci_low", "diff_ci_high"]].itertuples(index=False)
+    ]
+    frame["depends_on"] = ""
     return frame

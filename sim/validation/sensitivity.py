@@ -80,7 +80,7 @@ def sensitivities(prospects: int = 1_000, seed: int = 0) -> list[Sensitivity]:
     base = headline(default)
     out = []
     for f in fields(ModelConfig):
-        if f.name == "worlds":  # the ensemble, not a parameter (sim.model.worlds)
+        if f.name in ("worlds", "fitted_log"):  # the ensemble and a fit's evidence: data
             continue
         values = {}
         for factor in (0.5, 1.5):

@@ -95,7 +95,8 @@ def answer_ui(study: str, answer: Answer) -> Any:
         ui.p(answer.trade_offs, class_="tradeoffs", id="tradeoffs-text"),
         ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
         ui.p(
-            "Shares of prospects, with 95% intervals over the repeats. Simulated live: "
+            "Shares of prospects, with 95% intervals over the repeats: the simulation's own "
+            "noise only, the model's parameters taken as known. Simulated live: "
             f"{answer.size}.",
             class_="howsize",
         ),
