@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from sim.model.checks import check_ranges
 from sim.model.config import ModelConfig
 from sim.model.worlds import MODEL_VERSION, WorldsConfig, check_worlds, world_models
 from sim.run.registry import compose
-from sim.validation import worlds
+from sim.validation import calibrate, worlds
 from sim.validation.calibration_loss import CALIBRATION_SIZING, FREE, checks
 from sim.validation.emulator import Emulator
 from sim.validation.probes import Sizing
@@ -88,7 +89,7 @@ def test_the_worlds_and_their_record_agree(model: ModelConfig, record: dict[str,
 
 
 def test_a_few_shipped_worlds_keep_robust_targets_in_range(model: ModelConfig) -> None:
-    """Three worlds on the calibration's seed, with three cheap targets wide against their noise."""
+    """Three stored worlds on the calibration's own probes: three cheap targets stay in range."""
     robust = [
         c
         for c in checks()
@@ -97,7 +98,7 @@ def test_a_few_shipped_worlds_keep_robust_targets_in_range(model: ModelConfig) -
     w = model.worlds
     for row in w.values[:3]:
         changes = tuple((f"model.{p}", float(v)) for p, v in zip(w.parameters, row, strict=True))
-        sizing = Sizing(10_000, 1, CALIBRATION_SIZING.seed, changes)
+        sizing = Sizing(CALIBRATION_SIZING.prospects, 1, CALIBRATION_SIZING.seed, changes)
         for c in robust:
             value = float(np.mean(c.measure(sizing).statistic))
             assert c.low <= value <= c.high, (c.key, value, row)
@@ -189,3 +190,30 @@ def test_the_worlds_file_reads_back_as_written() -> None:
         isinstance(v, float) for row in back["values"] for v in row
     )
     assert back["method"] == config.method and back["status"] == config.status
+
+
+def test_make_calibrate_writes_the_worlds_after_the_fit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fit (stubbed) writes the defaults, then the worlds around them; a dry run neither."""
+    calls: list[object] = []
+    monkeypatch.setattr(calibrate.Fitter, "fit", lambda self, n: np.array([f.start for f in FREE]))
+    monkeypatch.setattr(calibrate.Fitter, "values", lambda self, xs: [_inside() for _ in xs])
+    monkeypatch.setattr(calibrate, "write_defaults", lambda values: calls.append("defaults"))
+    monkeypatch.setattr(calibrate, "ROOT", tmp_path)
+    monkeypatch.setattr(calibrate, "FIT_DIR", tmp_path / "calibration")
+    monkeypatch.setattr(calibrate, "MODEL_YAML", tmp_path / "default.yaml")
+
+    def worlds_main(argv: list[str], source: str) -> int:
+        calls.append(("worlds", source, argv))
+        return 0
+
+    monkeypatch.setattr(calibrate.worlds, "main", worlds_main)
+    assert calibrate.main(["--no-ranges", "--jobs", "1"]) == 0
+    assert calls == [
+        "defaults",
+        ("worlds", "make calibrate", ["--jobs", "1", "--prospects", "40000"]),
+    ]
+    calls.clear()
+    assert calibrate.main(["--no-ranges", "--jobs", "1", "--dry-run"]) == 0
+    assert calls == []
