@@ -365,3 +365,33 @@ def test_a_sweep_without_a_clear_difference_says_so_first() -> None:
         f"“Persist” in responses: {NO_DIFFERENCE}"
     )
     assert "depends on" not in text  # who "leads" within the noise is not an answer
+
+
+def test_stalker_mode_report_table_and_first_figure_lead_with_opt_outs(tmp_path: Path) -> None:
+    from sim.report.study.content import single_run
+
+    nan = math.nan
+    base = {
+        "opt_out_rate": (0.38, 0.01, nan, nan),
+        "prospects_burned": (547.0, 5, nan, nan),
+        "meeting_rate": (0.007, 0.001, nan, nan),
+        "response_rate": (0.016, 0.002, nan, nan),
+        "meetings": (7.0, 1, nan, nan),
+        "rep_hours": (470.0, 5, nan, nan),
+        "prospects": (1000.0, 0, nan, nan),
+        "prospects_reachable": (437.0, 5, nan, nan),
+        "expected_future_meetings": (1.4, 0.2, nan, nan),
+    }
+    month = {k: (v[0] / 2, v[1], -v[0] / 2, v[1]) for k, v in base.items()}
+    month["prospects"] = (1000.0, 0, 0, 0)
+    pd.DataFrame(_rows("stalker_24h", base) + _rows("stalker_month", month)).to_csv(
+        tmp_path / "summary.csv", index=False
+    )
+    exp = compose(["+experiment=stalker_mode"])
+    exp.strategy = {k: exp.strategy[k] for k in ("stalker_24h", "stalker_month")}
+    labels = {n: s.label for n, s in exp.strategy.items()}
+    content = single_run(tmp_path, exp, labels, QUESTIONS["stalker_mode"])
+    assert list(content.table.columns[1:3]) == ["opt_out_rate_mean", "opt_out_rate_ci_low"]
+    assert content.figures[0][1].startswith("Opt-outs, prospects burned and meetings")
+    assert _first_sentence(content.answer).split(": ", 1)[1].startswith("opted out 19.0%")
+    assert content.answer_more.startswith("What the list has left on day 120: 218 prospects")

@@ -23,6 +23,7 @@ from sim.report.study.figures import outcomes_figure, sweep_figure, timeline_fig
 from sim.report.study.notes import StudyError
 from sim.report.study.page import RepTime, html_table, rep_time_row
 from sim.report.study.tables import (
+    RATE_METRICS,
     SWEEP_TABLE_METRICS,
     TABLE_METRICS,
     lookup,
@@ -32,12 +33,14 @@ from sim.report.study.tables import (
 )
 from sim.report.study.words import (
     NO_DIFFERENCE,
+    TITLES,
     WORDS,
     Question,
     answer_single,
     answer_sweep,
     best_arm,
     list_left,
+    ordered,
     value_text,
     where,
 )
@@ -82,12 +85,15 @@ def single_run(
     """A job's report: its best challenger against the baseline (paired), the question's lead."""
     metric = question.rank
     summary = pd.read_csv(out / "summary.csv")
-    table = study_table(summary, TABLE_METRICS)
+    metrics = ordered(question.lead, TABLE_METRICS)
+    table = study_table(summary, metrics)
+    panels = ordered([m for m in question.lead if m in TITLES], RATE_METRICS, limit=3)
     figures = [
         (
             "study_outcomes.png",
-            "Replies, meetings and opt-outs by strategy, with 95% confidence bars.",
-            outcomes_figure(table, labels),
+            f"{_listed([WORDS[m][0] for m in panels]).capitalize()} by strategy, with 95% "
+            "confidence bars.",
+            outcomes_figure(table, labels, panels),
         )
     ]
     if (out / "timeseries.csv").is_file():
@@ -111,7 +117,7 @@ def single_run(
             if best and question.left
             else ""
         ),
-        table_html=html_table(table, TABLE_METRICS, labels, ()),
+        table_html=html_table(table, metrics, labels, ()),
         figures=figures,
         trade=verdict.trade_offs(summary, best, exp.baseline, labels) if best else "",
         rep_time=[rep_time_row(summary, a, labels.get(a, a)) for a in table["arm"]],
@@ -129,11 +135,14 @@ def sweep(
         StudyError: no job of the sweep finished.
     """
     metric = question.rank
-    table, params, failed = sweep_table(out)
+    metrics = ordered(question.lead, SWEEP_TABLE_METRICS)
+    table, params, failed = sweep_table(out, metrics)
     if table.empty:
         raise StudyError(f"{out}: no finished job (no summary.csv in a job folder)")
     how = answer_sweep(table, params, exp.baseline, labels, metric)
-    shown = ("meetings", "opt_outs") if metric == "meetings" else (metric, "opt_out_rate")
+    # The question's metrics first (hook_volume: meetings, inbox placement, prospects burned).
+    rest = ("opt_outs",) if metric == "meetings" else ("opt_out_rate",)
+    shown = ordered(question.lead, rest, limit=3 if metric == "meetings" else 2)
     figure = (
         "study_sweep.png",
         f"Outcomes against {where(params[:1]) if params else 'the sweep'}, with 95% bands.",
@@ -153,8 +162,13 @@ def sweep(
     if how.endswith(NO_DIFFERENCE):  # no setting made a clear difference: say that first
         content.answer = f"{how} {content.answer}"
         content.answer_more = content.answer_more.replace(how, "").strip()
-    content.table_html = html_table(table, SWEEP_TABLE_METRICS, labels, params)
+    content.table_html = html_table(table, metrics, labels, params)
     return content
+
+
+def _listed(words: Sequence[str]) -> str:
+    """``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _compared(

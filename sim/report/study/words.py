@@ -71,12 +71,31 @@ WORDS: dict[str, tuple[str, str]] = {
     "responses": ("responses", "count"),
     "opt_outs": ("opt-outs", "count"),
     "rep_hours": ("rep hours", "hours"),
+    "prospects_burned": ("prospects burned", "count"),
+    "inbox_placement_rate": ("emails in the inbox", "pct"),
 }
 TITLES: dict[str, str] = {
     "response_rate": "replied",
     "meeting_rate": "booked a meeting",
     "opt_out_rate": "opted out",
+    "prospects_burned": "prospects burned",
+    "inbox_placement_rate": "emails in the inbox",
 }
+
+
+def unit(metric: str) -> str:
+    """What a figure's axis counts: ``% of prospects``, ``% of emails`` or ``count``."""
+    if metric == "inbox_placement_rate":
+        return "% of emails"
+    return "% of prospects" if WORDS[metric][1] == "pct" else "count"
+
+
+def ordered(lead: Sequence[str], rest: Sequence[str], limit: int | None = None) -> tuple[str, ...]:
+    """The question's metrics a table or figure can show (:data:`WORDS`) first, then ``rest``."""
+    out = tuple(dict.fromkeys([m for m in lead if m in WORDS] + list(rest)))
+    return out if limit is None else out[:limit]
+
+
 #: Swept parameters as a room says them: a report never shows a config key.
 PARAM_WORDS: dict[str, str] = {
     "strategy.cool_down.cooldown.pause_days": "a pause of",
