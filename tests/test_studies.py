@@ -15,6 +15,7 @@ import pytest
 from matplotlib.image import imread
 
 from sim.cli.reference import REFERENCE_DIR, main, write_reference
+from sim.report.lead import lead_line
 from sim.report.study import (
     NOTES,
     STUDIES,
@@ -25,7 +26,6 @@ from sim.report.study import (
     render_report,
 )
 from sim.report.study.words import NO_DIFFERENCE, QUESTIONS
-from sim.report.verdict import lead_line
 from sim.run.registry import compose
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -395,3 +395,24 @@ def test_stalker_mode_report_table_and_first_figure_lead_with_opt_outs(tmp_path:
     assert content.figures[0][1].startswith("Opt-outs, prospects burned and meetings")
     assert _first_sentence(content.answer).split(": ", 1)[1].startswith("opted out 19.0%")
     assert content.answer_more.startswith("What the list has left on day 120: 218 prospects")
+
+
+def test_a_lead_line_over_plausible_worlds_says_their_verdict() -> None:
+    nan = math.nan
+    summary = pd.DataFrame(
+        _rows(
+            "base", {"response_rate": (0.05, 0.01, nan, nan), "opt_out_rate": (0.05, 0, nan, nan)}
+        )
+        + _rows(
+            "new",
+            {"response_rate": (0.06, 0.01, 0.01, 0.005), "opt_out_rate": (0.04, 0, -0.01, 0.005)},
+        )
+    )
+    summary["interval"] = "worlds"
+    # The interval alone would say "clearly more"; the worlds disagree, so it depends.
+    summary["verdict"] = ["", "", "depends", "better"]
+    line = lead_line(
+        summary, "new", "New", summary, "base", "Base", ("response_rate", "opt_out_rate")
+    )
+    assert "replied 6.0% against 5.0%, it depends on what the evidence does not pin down" in line
+    assert "opted out 4.0% against 5.0%, clearly fewer" in line

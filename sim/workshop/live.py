@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.report.journey import journeys_of, story, typical_prospect
+from sim.report.lead import lead_line
 from sim.report.study.journeys import treated_differently
 from sim.report.study.words import QUESTIONS
 from sim.report.verdict import (
@@ -22,7 +23,6 @@ from sim.report.verdict import (
     fmt,
     headline,
     hours_per_meeting,
-    lead_line,
     trade_offs,
 )
 from sim.run.api import simulate

@@ -17,7 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.model.config import ExperimentConfig
-from sim.report import verdict
+from sim.report import lead, verdict
 from sim.report.aggregate import find_jobs, override_values
 from sim.report.study.figures import outcomes_figure, sweep_figure, timeline_figure
 from sim.report.study.notes import StudyError
@@ -206,7 +206,7 @@ def _best_against_baseline(
 
     Paired when both come from one job; with one arm swept, two jobs compared unpaired
     ("clearly" only when the two 95% intervals do not overlap). The answer leads with the
-    question's one line (:func:`sim.report.verdict.lead_line`).
+    question's one line (:func:`sim.report.lead.lead_line`).
     """
     metric = question.rank
     found = find_jobs(out)
@@ -217,7 +217,7 @@ def _best_against_baseline(
     best_row, base_job = _compared(table, exp, params, metric)
     best_job, best_arm, base_arm = int(best_row["job"]), str(best_row["arm"]), exp.baseline
     best_summary = pd.read_csv(jobs[best_job] / "summary.csv")
-    # One job: the very same table, so the lead line is paired (verdict.lead_line).
+    # One job: the very same table, so the lead line is paired (lead.lead_line).
     base_summary = (
         best_summary if base_job == best_job else pd.read_csv(jobs[base_job] / "summary.csv")
     )
@@ -287,7 +287,7 @@ def _say(
     Adds what the list has left, if the question asks, before the sweep's own sentence.
     """
     setting, head = said
-    line = verdict.lead_line(*best, *base, question.lead)
+    line = lead.lead_line(*best, *base, question.lead)
     content.answer = f"{setting}{line} {head}" if line else setting + head
     if question.left:
         left = list_left(best[0], best[1], base[0], base[1], days)

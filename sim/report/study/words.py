@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report import verdict
+from sim.report.lead import lead_line
 from sim.report.study.tables import row
 from sim.run.verdicts import DIRECTION
 
@@ -195,7 +196,7 @@ def answer_single(
 
     With ``lead``, the first sentence is the answer in one line: the best arm (by ``metric``)
     against the baseline on each metric of ``lead``, in order
-    (:func:`sim.report.verdict.lead_line`).
+    (:func:`sim.report.lead.lead_line`).
     With several challengers, how many did clearly better than the baseline and which did best;
     then the best against the baseline (:func:`sim.report.verdict.headline`: "clearly" only
     when the paired 95% interval excludes zero). The trade-offs are
@@ -207,9 +208,7 @@ def answer_single(
         first = row(summary, baseline, metric)
         return f"{quoted(labels, baseline)} got {verdict.fmt(float(first['mean']), kind)} {noun}."
     name = labels.get(best, best)
-    line = verdict.lead_line(
-        summary, best, name, summary, baseline, labels.get(baseline, baseline), lead
-    )
+    line = lead_line(summary, best, name, summary, baseline, labels.get(baseline, baseline), lead)
     others = [a for a in dict.fromkeys(summary["arm"]) if a != baseline]
     count = ""
     if len(others) > 1:
