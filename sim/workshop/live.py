@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.report.journey import journeys_of, story, typical_prospect
-from sim.report.verdict import NOUNS, estimate, fmt, headline, hours_per_meeting, trade_offs
+from sim.report.lead import lead_line
+from sim.report.study.journeys import treated_differently
+from sim.report.study.words import QUESTIONS
+from sim.report.verdict import (
+    NOUNS,
+    estimate,
+    fmt,
+    headline,
+    hours_per_meeting,
+    trade_offs,
+)
 from sim.run.api import simulate
 from sim.run.journeys import follow_everyone
 from sim.workshop.scenarios import OTHER, SCENARIOS, YOURS, build, defaults
@@ -101,14 +111,21 @@ def _answer(study: str, key: tuple[tuple[str, object], ...]) -> Answer:
         for arm in (YOURS, OTHER)
     )
     traced, prospects = follow_everyone(cfg, [YOURS, OTHER])
-    prospect, how = typical_prospect(traced[YOURS])
+    # Among the prospects the two cadences treat differently, if any (channel match).
+    prospect, how = typical_prospect(traced[YOURS], treated_differently(traced))
     stories = tuple(
         Story(label=j.label, lines=tuple(story(j)))
         for j in journeys_of(traced, prospects, prospect, cfg)
     )
     per_arm = f"{cfg.population.size:,} prospects" if study != "hook_volume" else "one rep"
+    # The study's one line first (what its question asks about), as its report says it.
+    line = lead_line(
+        summary, YOURS, labels[YOURS], summary, OTHER, labels[OTHER], QUESTIONS[study].lead
+    )
     return Answer(
-        headline=headline(summary, YOURS, OTHER, labels, scenario.metric),
+        headline=" ".join(
+            p for p in (line, headline(summary, YOURS, OTHER, labels, scenario.metric)) if p
+        ),
         trade_offs=trade_offs(summary, YOURS, OTHER, labels),
         rows=rows,
         prospect=prospect,
