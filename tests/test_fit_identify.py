@@ -20,7 +20,7 @@ from scipy import optimize, stats
 
 from sim.fit import verdict
 from sim.fit.estimate import Estimate, FitResult, _Optimum, fit, judge_delays
-from sim.fit.likelihood import Param
+from sim.fit.params import Param
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
 from sim.model.config import ExperimentConfig

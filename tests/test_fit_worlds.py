@@ -16,7 +16,7 @@ import pytest
 
 from sim.fit import cli
 from sim.fit.estimate import FitResult, fit
-from sim.fit.likelihood import Param, to_scale
+from sim.fit.params import Param, to_scale
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
 from sim.fit.worlds import DEFAULT_ROWS, fitted_worlds, prior_range, truncated_normal

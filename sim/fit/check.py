@@ -56,11 +56,12 @@ def simulated_outcomes(
     y = np.zeros(log.prospect.size, np.int8)
     made = np.zeros(log.prospect.size, np.bool_)
     stop_at = np.full(n, np.inf)
+    own = log.since_first  # each prospect's state starts at its own first touch
     pending_kind = np.zeros(n, np.int8)
     for k in range(K):
         rows = np.flatnonzero(log.pos == k)
         idx = log.prospect[rows]
-        t = log.time[rows]
+        t = own[rows]
         # Deliver replies that arrived before this touch; they end the prospect's touches.
         arrived = world.pending_at[idx] <= t
         who = idx[arrived]

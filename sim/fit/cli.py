@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
 MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
-MAPPING_KEYS = ("name", "columns", "channels", "outcomes", "messages")
+MAPPING_KEYS = ("name", "columns", "channels", "outcomes", "messages", "dispositions")
 NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
@@ -83,6 +83,7 @@ def load_mapping(spec: str) -> LogMapping:
         channels=data.get("channels", {}),
         outcomes=data.get("outcomes", {}),
         messages=data.get("messages", {}),
+        dispositions=data.get("dispositions", {}),
     )
 
 

@@ -32,8 +32,8 @@ import yaml
 from scipy import stats
 
 from sim.fit.estimate import LEVEL, Estimate, FitResult
-from sim.fit.likelihood import Param, natural, to_scale
 from sim.fit.misfit import misfit_sd
+from sim.fit.params import Param, natural, to_scale
 from sim.fit.verdict import NOT_IDENTIFIED
 from sim.model.arrays import F64
 from sim.model.config import ModelConfig
