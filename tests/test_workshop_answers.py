@@ -216,3 +216,15 @@ def test_journeys_follow_prospects_the_two_arms_treat_differently() -> None:
     later = ignored.assign(time=ignored["time"] * 3)
     assert treated_differently({"a": ignored, "b": later}) == set()
     assert typical_prospect(ignored, set()) == typical_prospect(ignored)
+
+
+def test_an_answer_across_plausible_worlds_says_so() -> None:
+    """The page's "across plausible worlds" switch: the answer runs over the model's worlds."""
+    from sim.workshop.live import answer_for
+    from sim.workshop.scenarios import LIVE_WORLDS
+
+    across = answer_for("entitlement_vs_value", {}, LIVE_WORLDS)
+    assert across.worlds == LIVE_WORLDS
+    assert across.size.endswith(f"{LIVE_WORLDS} plausible worlds")
+    assert " to " in across.rows[0].replied  # an interval across the worlds
+    assert answer_for("entitlement_vs_value", {}).worlds == 0
