@@ -46,6 +46,12 @@ def describe_hydra_error(exc: BaseException) -> str:
         )
     composing = re.match(r"In '([^']+)': \w+ raised while composing config:\n(.+)", text)
     if composing:
+        empty = re.match(r"field '([^']+)' is not Optional", composing[2].strip())
+        if empty:  # a key with nothing after it: a file cut short, or a value left out
+            return (
+                f"{composing[1]}.yaml: {empty[1]} has no value, and it needs one "
+                "(a truncated file?)"
+            )
         key = re.search(r"full_key: (\S+)", text)
         return f"{composing[1]}.yaml: {key[1] + ': ' if key else ''}{composing[2].strip()}"
     missing = re.search(r"Could not (?:load|find) '([\w/]+)/([^'/]*)'", text)

@@ -15,7 +15,7 @@ from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 from sim.report.pages import markdown_html
 from sim.report.study import read_note
 from sim.workshop.live import Answer, answer_for, meetings_heading
-from sim.workshop.scenarios import SCENARIOS, Control, defaults
+from sim.workshop.scenarios import LIVE_WORLDS, SCENARIOS, Control, defaults
 
 #: Large type for a projector; the table and journey stay readable from the back of a room.
 CSS = """
@@ -95,10 +95,18 @@ def answer_ui(study: str, answer: Answer) -> Any:
         ui.p(answer.trade_offs, class_="tradeoffs", id="tradeoffs-text"),
         ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
         ui.p(
-            "Shares of prospects, with 95% intervals over the repeats: the simulation's own "
-            "noise only, the model's parameters taken as known. Simulated live: "
-            f"{answer.size}.",
+            (
+                f"Shares of prospects, with 95% intervals across {answer.worlds} plausible "
+                "worlds: the model's own uncertainty (parameter sets consistent with the "
+                "published figures) and the simulation's noise. Simulated live: "
+                if answer.worlds
+                else "Shares of prospects, with 95% intervals over the repeats: the simulation's "
+                "own noise only, the model's parameters taken as known (switch on \"across "
+                "plausible worlds\" for the model's own uncertainty). Simulated live: "
+            )
+            + f"{answer.size}.",
             class_="howsize",
+            id="interval-note",
         ),
         ui.h3("One prospect's journey, the same person with each cadence"),
         ui.p(answer.how_picked, class_="howsize", id="how-picked"),
@@ -112,8 +120,10 @@ def make_app() -> App:
         ui.sidebar(
             ui.input_select("study", "Study", _choices(), selected=next(iter(SCENARIOS))),
             ui.output_ui("controls"),
+            ui.input_switch("worlds", f"Across {LIVE_WORLDS} plausible worlds (slower)", False),
             ui.p(
-                "Each answer is a fresh simulation, small enough to take a second or two.",
+                "Each answer is a fresh simulation, small enough to take a second or two; across "
+                "the plausible worlds it takes several times longer.",
                 class_="howsize",
             ),
             width="26rem",
@@ -158,7 +168,8 @@ def make_app() -> App:
         @render.ui
         def result() -> Any:
             study = input.study()
-            return answer_ui(study, answer_for(study, values()))
+            worlds = LIVE_WORLDS if input.worlds() else 0
+            return answer_ui(study, answer_for(study, values(), worlds))
 
     return App(app_ui, server)
 
