@@ -260,12 +260,11 @@ def replay(
     Touch by touch (a batch per touch number, every prospect and path at once), not prospect by
     prospect. Path r of prospect i is simulated prospect r * n + i.
     """
-    n = log.n
-    lay = Layout.of(log.prospect, log.pos, n, R)
-    plan = one_slot_plan(log.vary_messages)
+    n, lay = log.n, Layout.of(log.prospect, log.pos, log.n, R)
     start = start_days(n * R, seed)  # each replayed prospect's own first day (load shocks)
+    plan, span = one_slot_plan(log.vary_messages), log.span_days + 1.0
     world, key = make_world(
-        model, population, plan, n * R, log.span_days + 1.0, seed, wrong_name_rate, start=start
+        model, population, plan, n * R, span, seed, wrong_name_rate, start=start
     )
     own = log.since_first  # each prospect's state starts at its own first touch
     out = {name: np.zeros(lay.cells) for name in _NUMBERS}
