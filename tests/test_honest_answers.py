@@ -9,8 +9,8 @@ few; every touch's message drawn 50/50 self-focused or benefit-led). Each is fit
   it changes nothing. It must never be called better;
 - ``W``, B with every message benefit-led: in the generating world it wins by several points (the
   logs do vary the message). It must be called better, with the right sign. On log 4 it is not
-  (the fitted worlds call it worse): a known failure, marked so (strict: the day it passes, the
-  mark must go), and the reason issue 25 stays open (docs/honest_answers.md).
+  (the fitted worlds call it "depends", and with some hidden-path seeds "worse"): a known failure,
+  marked so (strict: the day it passes, the mark must go), and a reason issue 25 stays open.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_a_change_the_log_never_varied_is_never_called_better(seed: int) -> None
         pytest.param(
             s,
             marks=pytest.mark.xfail(
-                reason="issue 25 open: the fitted worlds call the winner worse on this log",
+                reason="issue 25 open: the fitted worlds do not call the winner better on this log",
                 strict=True,
             ),
         )
