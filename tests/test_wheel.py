@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 #: Small enough for a test; a study still runs every arm (and every job of its sweep).
 SMALL_STUDY = ["population.size=100", "replications=2", "horizon_days=30"]
-#: A study's own settings that a 30-day horizon must shorten with it (a second wave must come before the end).
+#: A study's own settings that a 30-day horizon shortens (a second wave comes before the end).
 STUDY_EXTRA = {"hook_volume": ["market.second_wave_day=20"]}
 #: The installed package only: a PYTHONPATH (a source tree first on the path) is not passed on.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
