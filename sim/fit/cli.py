@@ -232,11 +232,11 @@ def _print_estimates(
         f"({counts['identified']} parameters identified, {counts['weak']} weak, "
         f"{counts['prior']} prior: the log does not tell them)"
     )
-    if ensemble.misfit > 0:
+    if ensemble.misfit > 0 or ensemble.misfit_mean != 0:
         print(
             "worlds: the replays miss the log's sequences beyond noise (spread "
-            f"{ensemble.misfit:.2f} log-odds): every world shifts the reply log-odds by as much, "
-            "so answers are wider"
+            f"{ensemble.misfit:.2f} log-odds, mean {ensemble.misfit_mean:+.2f}): every world "
+            "shifts the reply log-odds by a draw of one more sequence's miss, so answers are wider"
         )
     print(
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "

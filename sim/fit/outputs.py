@@ -271,6 +271,7 @@ def _worlds_record(
             "count": len(ensemble.worlds.values),
             "status": ensemble.counts(),
             "misfit_sd": ensemble.misfit,
+            "misfit_mean": ensemble.misfit_mean,
             "parameters": [dataclasses.asdict(r) for r in ensemble.ranges],
         },
         "fitted_log": dataclasses.asdict(support),
