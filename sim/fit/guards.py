@@ -53,10 +53,11 @@ MAX_MAPPING_BYTES = 2**20
 #: number per likelihood evaluation, so its time grows with the longest history whatever the
 #: log's size. Real cadences are tens of touches (the bank telemarketing log: 63 calls at most).
 MAX_TOUCHES_PER_PROSPECT = 500
-#: Bytes the fit holds per (hidden path, touch) cell: the paths' quantities, the likelihood's
-#: terms and their gradient (measured: docs/fitting.md, 7), and what the process needs anyway.
+#: Bytes the fit holds per (hidden path, touch) cell, and for the process itself: measured on
+#: examples/touch_log.csv fitted with 2 and 16 paths (47,360 and 378,880 cells: 204 and 396 MiB
+#: peak, about 640 bytes a cell over 175 MiB), with a margin (docs/fitting.md, 1).
 BYTES_PER_CELL = 700
-BASE_BYTES = 400 * 2**20
+BASE_BYTES = 256 * 2**20
 #: The fit's intervals come from the curvature of a sum over independent prospects: a
 #: large-sample (normal) approximation, not trusted below the usual 30 units.
 MIN_PROSPECTS = 30

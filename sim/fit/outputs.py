@@ -133,12 +133,13 @@ def _delay_figure(log: FitLog, result: FitResult) -> bytes:
         mids = np.sqrt(bins[:-1] * bins[1:])
         widths = np.diff(np.log(bins))
         expected = np.zeros(mids.size)
-        for c in np.unique(log.channel[later]):
+        for c in np.unique(log.channel[later]) if sd > 0 else ():  # sd 0: every delay alike
             count = int((log.channel[later] == c).sum())
             med = est.get(f"reply_delay_days.{CHANNELS[c]}", 1.0)
             z = (np.log(mids) - np.log(med)) / sd
             expected += count * widths * np.exp(-0.5 * z * z) / (sd * np.sqrt(2 * np.pi))
-        ax.plot(mids, expected, "k-", label="fitted lognormal")
+        if sd > 0:
+            ax.plot(mids, expected, "k-", label="fitted lognormal")
         ax.set_xscale("log")
     ax.set_xlabel("days from touch to outcome")
     ax.set_ylabel("outcomes")
