@@ -237,7 +237,7 @@ def check_dates(table: TouchTable) -> None:
     if late.size:
         worst = late[np.argmax(delay[late])]
         raise UsageError(
-            f"reply delay={delay[worst]:,.0f} days (prospect "
+            f"reply delay={delay[worst]:,.1f} days (prospect "
             f"{table.prospect_ids[int(table.prospect[worst])]!r}, {late.size:,} outcome(s) in all) "
             f"is not allowed: at most {MAX_DELAY_DAYS:.0f} days from a touch to its outcome"
         )

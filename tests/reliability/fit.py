@@ -132,6 +132,26 @@ _ARGUMENTS = [
         log_csv=GOOD,
     ),
     fit(BAD, "an unknown flag", LOG, "--fast", names=("--fast",), log_csv=GOOD),
+    fit(BAD, "--paths -3", LOG, "--paths", "-3", names=("--paths=-3",), log_csv=GOOD),
+    fit(
+        BAD,
+        "--conf-dir /dev/null",
+        LOG,
+        "--conf-dir",
+        "/dev/null",
+        names=("--conf-dir='/dev/null'",),
+        log_csv=GOOD,
+    ),
+    fit(BAD, "--out /proc/x", LOG, "--out", "/proc/x", names=("--out='/proc/x'",), log_csv=GOOD),
+    fit(
+        BAD,
+        "--mapping names no mapping and no file",
+        LOG,
+        "--mapping",
+        "salesforce",
+        names=("--mapping='salesforce'", "outreach"),
+        log_csv=GOOD,
+    ),
 ]
 
 _HOSTILE_ARGUMENTS = [
@@ -175,6 +195,21 @@ _HOSTILE_ARGUMENTS = [
         log_csv=GOOD,
     ),
     fit(HOSTILE, "--name ${oc.env:HOME}", LOG, "--name", "${oc.env:HOME}", names=("--name=",)),
+    fit(
+        HOSTILE,
+        "a log named ${oc.env:HOME}.csv (read as a name, not resolved)",
+        "{dir}/${oc.env:HOME}.csv",
+        names=("${oc.env:HOME}.csv", "no such file"),
+    ),
+    fit(
+        HOSTILE,
+        "--out into a folder above the working one (--out ~: would be replaced whole)",
+        LOG,
+        "--out",
+        "{tmp}",
+        names=("--out=", "one above it"),
+        log_csv=GOOD,
+    ),
 ]
 
 _MAPPINGS = [
@@ -215,6 +250,13 @@ _MAPPINGS = [
     mapping("a value that is a list", "channels: {Email: [email, sms]}\n", "text to text"),
     mapping("not a mapping at all", "- email\n- phone\n", "must be a mapping"),
     mapping("not YAML", "channels: {Email: email\n", "not YAML"),
+    mapping("an empty mapping file", "", "must be a mapping"),
+    mapping(
+        "a mapping file over 1 MiB",
+        "name: big\n" + "# padding\n" * 120_000,
+        "--mapping=",
+        "at most 1 MiB",
+    ),
     fit(
         BAD,
         "the mapping is /dev/zero",
@@ -267,6 +309,27 @@ _LOGS = [
         "prospects=1 ",
         "at least 30",
     ),
+    bad_log(
+        "one prospect of 501 touches (one over the bound)",
+        one_long_prospect(501),
+        "touches per prospect=501",
+    ),
+    bad_log(
+        "touches dated 2150",
+        log_text(day="2150-03-{d:02d}T09:00:00Z", reply_at="2150-03-{d:02d}T15:00:00Z"),
+        "touched_at=2150-03-02",
+    ),
+    bad_log(
+        "a reply a year and six hours after its touch",
+        log_text(reply_at="2027-03-{d:02d}T15:00:00Z"),
+        "reply delay=365.2 days",
+        "at most 365",
+    ),
+    bad_log(
+        "a duplicate row",
+        HEADER + "p1,2026-03-02T09:00:00Z,email,,\np1,2026-03-02T09:00:00Z,email,,\n",
+        "row 3: the same touch as row 2",
+    ),
     bad_log("29 prospects", log_text(prospects=29, replies=20), "prospects=29", "at least 30"),
     bad_log("a log without outcomes", log_text(replies=0), "outcomes=0", "at least 10"),
     bad_log("nine outcomes", log_text(replies=9), "outcomes=9", "at least 10"),
@@ -295,10 +358,10 @@ _LOGS = [
     bad_log(
         "replies four years after the touch",
         log_text(reply_at="2030-03-{d:02d}T15:00:00Z"),
-        "reply delay=1,461 days",
+        "reply delay=1,461.",
         "at most 365",
     ),
-    bad_log("an empty file", "", "not a CSV file"),
+    bad_log("an empty log file", "", "not a CSV file"),
     bad_log("a header and no touches", HEADER, "no touches"),
     bad_log("a required column missing", "prospect_id,channel\np1,email\n", "'touched_at'"),
     bad_log(
