@@ -240,3 +240,15 @@ def test_the_guards_let_a_sound_log_through(tmp_path: Path) -> None:
         guards.check_meaning(log)
         guards.check_memory(log, None)
     assert log_text(prospects=guards.MIN_PROSPECTS, replies=guards.MIN_OUTCOMES) != GOOD
+
+
+def test_a_mapping_or_log_that_is_not_utf8_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "log.csv").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "map.yaml").write_bytes("channels: {Télé: phone}\n".encode("latin-1"))
+    line = _refused(["log.csv", "--mapping", "map.yaml"], capsys)
+    assert "--mapping='map.yaml'" in line and "utf-8" in line
+    (tmp_path / "latin.csv").write_bytes(GOOD.replace("p1,", "pé,").encode("latin-1"))
+    assert "latin.csv: not UTF-8" in _refused(["latin.csv"], capsys)

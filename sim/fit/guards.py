@@ -46,6 +46,9 @@ class UsageError(ValueError):
 #: The largest log read: pandas holds every cell as text, about ten times the file in memory,
 #: and a million touches of a wide export (30 columns) is about 250 MB.
 MAX_LOG_BYTES = 256 * 2**20
+#: Pseudo file systems: their files are generated as read (``/proc/self/environ`` says it holds
+#: 0 bytes and yields the environment), so neither their type nor their size can be trusted.
+PSEUDO_ROOTS = frozenset({"proc", "sys", "dev"})
 #: The largest mapping file read (the shipped ones are under 2 kB).
 MAX_MAPPING_BYTES = 2**20
 #: The most touches one prospect may have. The fit steps through a prospect's history touch by
@@ -122,7 +125,8 @@ def check_input_file(path: Path, flag: str, limit: int, what: str) -> None:
     """``path`` is a regular, readable file of at most ``limit`` bytes: checked before reading.
 
     A directory, FIFO or device is refused from its ``stat`` alone, never opened (a FIFO would
-    block, ``/dev/zero`` would be read until memory runs out).
+    block, ``/dev/zero`` would be read until memory runs out), and so is anything on a pseudo
+    file system (:data:`PSEUDO_ROOTS`), symbolic links followed.
     """
     try:
         info = os.stat(path)
@@ -136,6 +140,12 @@ def check_input_file(path: Path, flag: str, limit: int, what: str) -> None:
         raise UsageError(
             f"{flag}={str(path)!r} is not allowed: {what} (a regular file); this is "
             f"{_kind(info.st_mode)}"
+        )
+    real = Path(os.path.realpath(path))
+    if real.parts[1:2] and real.parts[1] in PSEUDO_ROOTS:
+        raise UsageError(
+            f"{flag}={str(path)!r} is not allowed: {what} (a regular file); this is on /"
+            f"{real.parts[1]}, the system's own (its size is not its content)"
         )
     if info.st_size > limit:
         raise UsageError(

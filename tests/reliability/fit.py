@@ -197,6 +197,21 @@ _HOSTILE_ARGUMENTS = [
     fit(HOSTILE, "--name ${oc.env:HOME}", LOG, "--name", "${oc.env:HOME}", names=("--name=",)),
     fit(
         HOSTILE,
+        "the log is /proc/self/environ (its errors would print the environment)",
+        "/proc/self/environ",
+        names=("log='/proc/self/environ'", "/proc"),
+    ),
+    fit(
+        HOSTILE,
+        "the mapping is /proc/self/environ",
+        LOG,
+        "--mapping",
+        "/proc/self/environ",
+        names=("--mapping=", "/proc"),
+        log_csv=GOOD,
+    ),
+    fit(
+        HOSTILE,
         "a log named ${oc.env:HOME}.csv (read as a name, not resolved)",
         "{dir}/${oc.env:HOME}.csv",
         names=("${oc.env:HOME}.csv", "no such file"),
