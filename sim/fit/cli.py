@@ -4,8 +4,11 @@ Reads and checks the log (:mod:`sim.run.touchlog`, through a platform mapping), 
 (:mod:`sim.fit.estimate`), and writes ``conf/model/fitted_<name>.yaml`` (so that
 ``outreach-sim model=fitted_<name>`` works from the same folder) and the fit's folder
 ``results/fits/<name>/``: ``estimates.csv``, ``step_curves.csv``, ``fit.json``, ``report.html``
-and its figures. A bad argument, mapping or log prints one line per problem and exits with 2,
-having written nothing.
+and its figures. A bad argument, mapping or log, or one the fit cannot mean anything from
+(:mod:`sim.fit.guards`, :mod:`sim.fit.mapping_checks`), prints one ``error:`` line per problem
+and exits with 2, having written nothing. The files are written all or none
+(:mod:`sim.fit.atomic`): a write that fails exits with 1, SIGINT or SIGTERM with 128 + the
+signal, each with one line and nothing left half-written.
 """
 
 from __future__ import annotations
