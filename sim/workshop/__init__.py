@@ -12,6 +12,10 @@ import socket
 import sys
 from collections.abc import Sequence
 
+#: The largest websocket message the server reads: the page's own are a few kilobytes (all its
+#: inputs at once); uvicorn's default (16 MiB) would let any client make it parse far more.
+WS_MAX_BYTES = 256 * 1024
+
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -46,5 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim.workshop.page import app
 
     print(f"Workshop page: http://{host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    run_app(app, host=host, port=args.port, launch_browser=not args.no_browser, log_level="warning")
+    run_app(
+        app,
+        host=host,
+        port=args.port,
+        launch_browser=not args.no_browser,
+        log_level="warning",
+        ws_max_size=WS_MAX_BYTES,
+    )
     return 0
