@@ -67,10 +67,10 @@ def refusal(scope: Scope) -> str | None:
         return (
             f"forbidden: Origin={_shown(', '.join(origins))} is not allowed: {' or '.join(allowed)}"
         )
-    if scope["type"] == "http" and scope.get("method") not in METHODS:
-        return f"forbidden: method={_shown(str(scope.get('method')))} is not allowed: GET or HEAD"
     if str(scope.get("path", "")).startswith(REFUSED_PREFIX):
         return "forbidden: uploads and downloads are not allowed: the page has neither"
+    if scope["type"] == "http" and scope.get("method") not in METHODS:
+        return f"forbidden: method={_shown(str(scope.get('method')))} is not allowed: GET or HEAD"
     return None
 
 

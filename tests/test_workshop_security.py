@@ -1,0 +1,359 @@
+"""The workshop server talks only to its own page, takes no files and checks every value it gets.
+
+First without a server: the value checks (:mod:`sim.workshop.inputs`) and the request checks
+(:func:`sim.workshop.guard.refusal`). Then against one real server (``python -m sim.workshop``,
+started once for the module) with a raw websocket client (the ``websockets`` package) and raw
+HTTP, as a foreign page, a DNS-rebinding page or a hand-written client would send them. The
+browser side (Playwright and chromium) is in ``tests/test_workshop_page.py``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from sim.workshop import guard
+from sim.workshop.inputs import RefusedError, check_worlds, checked
+from sim.workshop.scenarios import SCENARIOS, defaults
+from tests.workshop_server import serve
+
+FIRST_DAY = '"Touches in the first day (of 10)" must be a whole number from 1 to 10'
+#: What must never reach the page: Python's own words for a failure.
+RAW = ("invalid literal", "Traceback", "Error:", "object has no attribute", "KeyError")
+
+# --- the values, checked on the server ------------------------------------------------------
+
+OUT_OF_RANGE: list[object] = [
+    1_000_000_000,
+    -5,
+    0,
+    11,
+    4.5,
+    "4",
+    "x",
+    None,
+    True,
+    [1, 2],
+    {"a": 1},
+    math.nan,
+    math.inf,
+    10**400,
+]
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE, ids=[repr(v)[:20] for v in OUT_OF_RANGE])
+def test_a_slider_value_out_of_range_or_of_the_wrong_kind_is_refused(value: object) -> None:
+    with pytest.raises(RefusedError) as refused:
+        checked("stalker_mode", {"first_day": value})
+    text = str(refused.value)
+    assert text.startswith(FIRST_DAY) and text.endswith("nothing was run.")
+    assert "\n" not in text and len(text) < 200
+    assert not any(raw in text for raw in RAW)
+
+
+@pytest.mark.parametrize("study", list(SCENARIOS))
+def test_every_control_takes_its_defaults_and_its_ends(study: str) -> None:
+    assert checked(study, {})[1] == defaults(study)
+    for c in SCENARIOS[study].controls:
+        if c.kind == "slider":
+            for end in (c.low, c.high):
+                assert checked(study, {c.key: end})[1][c.key] == end
+        elif c.kind == "choice":
+            for value in c.choices:
+                assert checked(study, {c.key: value})[1][c.key] == value
+
+
+def test_a_choice_outside_its_values_is_refused() -> None:
+    for value in ("extreme", 3, None, "LOW"):
+        with pytest.raises(RefusedError, match='"Each message is" must be one of: a template'):
+            checked("hook_volume", {"care": value})
+
+
+def test_a_switch_that_is_not_on_or_off_is_refused() -> None:
+    for value in ("yes", 1, 0, None, "false"):
+        with pytest.raises(RefusedError, match="must be on or off"):
+            checked("channel_match", {"preferred": value})
+        with pytest.raises(RefusedError, match='"Across plausible worlds" must be on or off'):
+            check_worlds(value)
+
+
+def test_a_study_not_on_the_page_or_a_control_not_of_the_study_is_refused() -> None:
+    for study in ("nope", None, 3, "../../etc/passwd", ["stalker_mode"]):
+        with pytest.raises(RefusedError, match=r"There is no study .* on this page"):
+            checked(study, {})
+    with pytest.raises(RefusedError, match="The study has no control 'first_day'"):
+        checked("cool_down", {"first_day": 3})
+
+
+def test_a_refused_value_runs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check comes before the simulation: a refused value never starts a run."""
+    import sim.workshop.live as live
+
+    def no_run(cfg: object) -> None:
+        raise AssertionError("a refused value started a simulation")
+
+    monkeypatch.setattr(live, "simulate", no_run)
+    live._answer.cache_clear()
+    for value in (1_000_000_000, -5, "x"):
+        with pytest.raises(RefusedError):
+            live.answer_for("stalker_mode", {"first_day": value})
+    with pytest.raises(RefusedError):
+        live.answer_for("stalker_mode", {}, worlds=1_000_000)
+
+
+# --- the requests, checked before Shiny sees them -------------------------------------------
+
+PORT = 8765
+OWN = f"127.0.0.1:{PORT}"
+
+
+def _scope(kind: str, headers: dict[str, str] | list[tuple[str, str]], **more: Any) -> Any:
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    return {
+        "type": kind,
+        "server": ("127.0.0.1", PORT),
+        "path": more.get("path", "/"),
+        "method": more.get("method", "GET"),
+        "headers": [(k.encode(), v.encode()) for k, v in pairs],
+    }
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        _scope("http", {"host": OWN}),
+        _scope("http", {"host": f"localhost:{PORT}", "origin": f"http://localhost:{PORT}"}),
+        _scope("http", {"host": OWN}, path="/lib/shiny/shiny.js"),
+        _scope("websocket", {"host": OWN, "origin": f"http://{OWN}"}, path="/websocket/"),
+    ],
+)
+def test_the_pages_own_requests_pass(scope: Any) -> None:
+    assert guard.refusal(scope) is None
+
+
+REFUSED = {
+    "a foreign Host (DNS rebinding)": (_scope("http", {"host": f"evil.test:{PORT}"}), "Host="),
+    "this machine on another port": (_scope("http", {"host": "127.0.0.1:80"}), "Host="),
+    "no Host": (_scope("http", {}), "Host=missing"),
+    "two Host headers": (_scope("http", [("host", OWN), ("host", "evil.test")]), "Host="),
+    "a websocket from a foreign Origin": (
+        _scope("websocket", {"host": OWN, "origin": "http://evil.test"}),
+        "Origin=http://evil.test",
+    ),
+    "a websocket without an Origin": (_scope("websocket", {"host": OWN}), "Origin=missing"),
+    "a websocket from a sandboxed page (Origin null)": (
+        _scope("websocket", {"host": OWN, "origin": "null"}),
+        "Origin=null",
+    ),
+    "a websocket from https on the same host": (
+        _scope("websocket", {"host": OWN, "origin": f"https://{OWN}"}),
+        "Origin=https",
+    ),
+    "a request from a foreign Origin": (
+        _scope("http", {"host": OWN, "origin": "http://evil.test"}),
+        "Origin=",
+    ),
+    "a POST": (_scope("http", {"host": OWN}, method="POST"), "method=POST"),
+    "the upload route": (
+        _scope("http", {"host": OWN}, path="/session/abc/upload/1"),
+        "uploads and downloads",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_foreign_or_unused_request_is_refused_in_one_line(name: str) -> None:
+    scope, says = REFUSED[name]
+    reason = guard.refusal(scope)
+    assert reason is not None and reason.startswith("forbidden: ") and says in reason
+    assert "\n" not in reason
+
+
+# --- against the running server ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """One server for the module: its port and its temporary folder (``TMPDIR``)."""
+    tmp = tmp_path_factory.mktemp("workshop_tmp")
+    with serve(tmp) as url:
+        yield int(url.rstrip("/").rsplit(":", 1)[1]), tmp
+
+
+def _open(port: int, origin: str | None, host: str | None = None) -> ClientConnection:
+    """A websocket to the server; ``host``: the name a DNS-rebinding page reaches it under."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    name = host or f"127.0.0.1:{port}"
+    return connect(
+        f"ws://{name}/websocket/",
+        sock=sock,
+        origin=origin,  # type: ignore[arg-type]
+        open_timeout=10,
+        max_size=None,
+    )
+
+
+def _own(port: int) -> ClientConnection:
+    return _open(port, f"http://127.0.0.1:{port}")
+
+
+def _inputs(**values: object) -> dict[str, object]:
+    """stalker_mode's inputs as the page sends them on start, with ``values`` replaced."""
+    data: dict[str, object] = {
+        "study": "stalker_mode",
+        "worlds": False,
+        "stalker_mode__first_day": 4,
+        "stalker_mode__emails": 50,
+        ".clientdata_output_result_hidden": False,
+    }
+    data.update(values)
+    return data
+
+
+def _result(ws: ClientConnection) -> str:
+    """The next HTML the server sends for the page's answer (``result``)."""
+    while True:
+        message = json.loads(ws.recv(timeout=60))
+        result = message.get("values", {}).get("result")
+        if result is not None:
+            return str(result["html"])
+        assert not message.get("errors"), message
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.test", "http://127.0.0.1:1", f"https://127.0.0.1:{PORT}", "null", None],
+)
+def test_a_websocket_from_a_foreign_origin_is_refused(
+    server: tuple[int, Path], origin: str | None
+) -> None:
+    port, _ = server
+    with pytest.raises(InvalidStatus) as refused:
+        _open(port, origin)
+    assert refused.value.response.status_code == 403
+
+
+def test_a_websocket_under_a_rebound_host_name_is_refused(server: tuple[int, Path]) -> None:
+    """DNS rebinding: evil.test resolves to 127.0.0.1; its page is its own origin."""
+    port, _ = server
+    with pytest.raises(InvalidStatus) as refused:
+        _open(port, f"http://evil.test:{port}", host=f"evil.test:{port}")
+    assert refused.value.response.status_code == 403
+
+
+def _http(port: int, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Any:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders(body or None)
+    response = conn.getresponse()
+    text = response.read().decode()
+    conn.close()
+    return response.status, text
+
+
+def test_http_under_a_foreign_host_or_from_a_foreign_origin_is_refused(
+    server: tuple[int, Path],
+) -> None:
+    port, _ = server
+    own = f"127.0.0.1:{port}"
+    assert _http(port, "GET", "/", {"Host": own})[0] == 200
+    assert _http(port, "GET", "/", {"Host": f"localhost:{port}"})[0] == 200
+    status, text = _http(port, "GET", "/", {"Host": f"evil.test:{port}"})
+    assert status == 403 and text.startswith("forbidden: Host=evil.test")
+    status, text = _http(port, "GET", "/", {"Host": own, "Origin": "http://evil.test"})
+    assert status == 403 and text.startswith("forbidden: Origin=http://evil.test")
+
+
+def test_a_same_origin_websocket_gets_an_answer(server: tuple[int, Path]) -> None:
+    port, _ = server
+    for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}"):
+        with _open(port, origin) as ws:
+            ws.send(json.dumps({"method": "init", "data": _inputs()}))
+            html = _result(ws)
+        assert 'id="answer-text"' in html and "4 of the 10 touches in the first day" in html
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_the_upload_endpoint_is_refused_and_nothing_is_written(server: tuple[int, Path]) -> None:
+    """Issue 27: a 50 MB file was written under the temporary folder (declared size 1 byte)."""
+    port, tmp = server
+    with _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs()}))
+        session = json.loads(ws.recv(timeout=30))["config"]["sessionId"]
+        # Shiny's upload handshake over the socket: not served.
+        upload = [[{"name": "big.bin", "size": 1, "type": "application/octet-stream"}]]
+        ws.send(json.dumps({"method": "uploadInit", "args": upload, "tag": 7}))
+        while "response" not in (reply := json.loads(ws.recv(timeout=60))):
+            pass
+        assert reply["response"] == {"tag": 7, "error": "Unknown method: uploadInit"}
+        # The upload route itself, as a foreign or a hand-written client would post to it.
+        body = b"x" * (1 << 20)
+        status, text = _http(
+            port,
+            "POST",
+            f"/session/{session}/upload/1?w=",
+            {"Host": f"127.0.0.1:{port}", "Content-Length": str(len(body))},
+            body,
+        )
+        assert status == 403 and "uploads and downloads are not allowed" in text
+        assert _files(tmp) == []
+
+
+@pytest.mark.parametrize("value", [1_000_000_000, -5, "x", 4.5, [1, 2]], ids=repr)
+def test_a_value_out_of_range_over_the_socket_gives_one_sentence_and_no_answer(
+    server: tuple[int, Path], value: object
+) -> None:
+    port, _ = server
+    with _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs(stalker_mode__first_day=value)}))
+        html = _result(ws)
+        assert 'id="refused-text"' in html and FIRST_DAY in html
+        assert "answer-text" not in html and "<table" not in html
+        assert not any(raw in html for raw in RAW)
+        # The same session answers again once the value is one the control can show.
+        ws.send(json.dumps({"method": "update", "data": {"stalker_mode__first_day": 4}}))
+        assert 'id="answer-text"' in _result(ws)
+
+
+def test_a_study_not_on_the_page_over_the_socket_gives_one_sentence(
+    server: tuple[int, Path],
+) -> None:
+    port, _ = server
+    with _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs(study="__import__('os')")}))
+        html = _result(ws)
+    assert 'id="refused-text"' in html and "There is no study" in html
+    assert not any(raw in html for raw in RAW)
+
+
+def test_an_oversized_or_malformed_message_ends_only_its_own_session(
+    server: tuple[int, Path],
+) -> None:
+    port, _ = server
+    with _own(port) as ws, pytest.raises(ConnectionClosed) as closed:
+        ws.send("x" * (1 << 20))  # 1 MiB; the page's own messages are a few kilobytes
+        ws.recv(timeout=30)
+        ws.recv(timeout=30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    for bad in ("{not json", '{"method": "init", "data": {"study": 1' + "0" * 5000 + "}}"):
+        with _own(port) as ws, pytest.raises(ConnectionClosed):
+            ws.send(bad)
+            for _ in range(5):
+                ws.recv(timeout=30)
+    with _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs()}))
+        assert 'id="answer-text"' in _result(ws)
