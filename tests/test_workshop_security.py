@@ -229,25 +229,37 @@ def _result(ws: ClientConnection) -> str:
         assert not message.get("errors"), message
 
 
-@pytest.mark.parametrize(
-    "origin",
-    ["http://evil.test", "http://127.0.0.1:1", f"https://127.0.0.1:{PORT}", "null", None],
-)
-def test_a_websocket_from_a_foreign_origin_is_refused(
-    server: tuple[int, Path], origin: str | None
+def _refused_handshake(port: int, origin: str | None, host: str | None = None) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        _open(port, origin, host)
+    assert refused.value.response.status_code == 403
+
+
+def test_a_websocket_from_a_foreign_origin_is_refused(server: tuple[int, Path]) -> None:
+    """A page of another site, open in the trainer's browser, cannot drive the server."""
+    _refused_handshake(server[0], "http://evil.test")
+
+
+def test_a_websocket_from_another_port_or_scheme_of_this_machine_is_refused(
+    server: tuple[int, Path],
 ) -> None:
     port, _ = server
-    with pytest.raises(InvalidStatus) as refused:
-        _open(port, origin)
-    assert refused.value.response.status_code == 403
+    for origin in ("http://127.0.0.1:1", f"https://127.0.0.1:{port}", f"http://[::1]:{port}"):
+        _refused_handshake(port, origin)
+
+
+def test_a_websocket_without_an_origin_or_from_a_sandboxed_page_is_refused(
+    server: tuple[int, Path],
+) -> None:
+    """Browsers always send an Origin; a sandboxed iframe or a data: page sends "null"."""
+    for origin in (None, "null"):
+        _refused_handshake(server[0], origin)
 
 
 def test_a_websocket_under_a_rebound_host_name_is_refused(server: tuple[int, Path]) -> None:
     """DNS rebinding: evil.test resolves to 127.0.0.1; its page is its own origin."""
     port, _ = server
-    with pytest.raises(InvalidStatus) as refused:
-        _open(port, f"http://evil.test:{port}", host=f"evil.test:{port}")
-    assert refused.value.response.status_code == 403
+    _refused_handshake(port, f"http://evil.test:{port}", host=f"evil.test:{port}")
 
 
 def _http(port: int, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Any:
@@ -262,17 +274,25 @@ def _http(port: int, method: str, path: str, headers: dict[str, str], body: byte
     return response.status, text
 
 
-def test_http_under_a_foreign_host_or_from_a_foreign_origin_is_refused(
-    server: tuple[int, Path],
-) -> None:
+def test_http_under_a_rebound_host_name_is_refused(server: tuple[int, Path]) -> None:
     port, _ = server
     own = f"127.0.0.1:{port}"
     assert _http(port, "GET", "/", {"Host": own})[0] == 200
     assert _http(port, "GET", "/", {"Host": f"localhost:{port}"})[0] == 200
-    status, text = _http(port, "GET", "/", {"Host": f"evil.test:{port}"})
-    assert status == 403 and text.startswith("forbidden: Host=evil.test")
+    for host in (f"evil.test:{port}", "127.0.0.1", f"127.0.0.1.nip.io:{port}"):
+        status, text = _http(port, "GET", "/", {"Host": host})
+        assert status == 403 and text == f"forbidden: Host={host} is not allowed: {own} or " + (
+            f"localhost:{port}\n"
+        )
+
+
+def test_http_from_a_foreign_origin_is_refused(server: tuple[int, Path]) -> None:
+    port, _ = server
+    own = f"127.0.0.1:{port}"
     status, text = _http(port, "GET", "/", {"Host": own, "Origin": "http://evil.test"})
     assert status == 403 and text.startswith("forbidden: Origin=http://evil.test")
+    status, text = _http(port, "POST", "/", {"Host": own, "Content-Length": "0"})
+    assert status == 403 and text.startswith("forbidden: method=POST")
 
 
 def test_a_same_origin_websocket_gets_an_answer(server: tuple[int, Path]) -> None:
@@ -288,36 +308,40 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()]
 
 
+def test_the_upload_messages_are_not_served(server: tuple[int, Path]) -> None:
+    """Shiny's upload handshake over the socket: unknown, so no upload folder or URL."""
+    port, tmp = server
+    with _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs()}))
+        upload = [[{"name": "big.bin", "size": 1, "type": "application/octet-stream"}]]
+        ws.send(json.dumps({"method": "uploadInit", "args": upload, "tag": 7}))
+        while "response" not in (reply := json.loads(ws.recv(timeout=60))):
+            pass
+        assert reply["response"] == {"tag": 7, "error": "Unknown method: uploadInit"}
+        # Shiny makes one empty upload folder per session; a served uploadInit adds one in it.
+        assert _files(tmp) == []
+        assert [p for base in tmp.glob("fileupload-*") for p in base.iterdir()] == []
+
+
 def test_the_upload_endpoint_is_refused_and_nothing_is_written(server: tuple[int, Path]) -> None:
     """Issue 27: a 50 MB file was written under the temporary folder (declared size 1 byte)."""
     port, tmp = server
     with _own(port) as ws:
         ws.send(json.dumps({"method": "init", "data": _inputs()}))
         session = json.loads(ws.recv(timeout=30))["config"]["sessionId"]
-        # Shiny's upload handshake over the socket: not served.
-        upload = [[{"name": "big.bin", "size": 1, "type": "application/octet-stream"}]]
-        ws.send(json.dumps({"method": "uploadInit", "args": upload, "tag": 7}))
-        while "response" not in (reply := json.loads(ws.recv(timeout=60))):
-            pass
-        assert reply["response"] == {"tag": 7, "error": "Unknown method: uploadInit"}
-        # The upload route itself, as a foreign or a hand-written client would post to it.
         body = b"x" * (1 << 20)
         status, text = _http(
             port,
             "POST",
             f"/session/{session}/upload/1?w=",
-            {"Host": f"127.0.0.1:{port}", "Content-Length": str(len(body))},
+            {"Host": f"127.0.0.1:{port}", "Content-Length": "1"},
             body,
         )
         assert status == 403 and "uploads and downloads are not allowed" in text
         assert _files(tmp) == []
 
 
-@pytest.mark.parametrize("value", [1_000_000_000, -5, "x", 4.5, [1, 2]], ids=repr)
-def test_a_value_out_of_range_over_the_socket_gives_one_sentence_and_no_answer(
-    server: tuple[int, Path], value: object
-) -> None:
-    port, _ = server
+def _refused_then_answered(port: int, value: object) -> None:
     with _own(port) as ws:
         ws.send(json.dumps({"method": "init", "data": _inputs(stalker_mode__first_day=value)}))
         html = _result(ws)
@@ -327,6 +351,22 @@ def test_a_value_out_of_range_over_the_socket_gives_one_sentence_and_no_answer(
         # The same session answers again once the value is one the control can show.
         ws.send(json.dumps({"method": "update", "data": {"stalker_mode__first_day": 4}}))
         assert 'id="answer-text"' in _result(ws)
+
+
+@pytest.mark.parametrize("value", [1_000_000_000, -5, 0, 11], ids=repr)
+def test_a_value_out_of_range_over_the_socket_gives_one_sentence_and_no_answer(
+    server: tuple[int, Path], value: object
+) -> None:
+    """Issue 27: "1000000000 of the 10 touches in the first day" ran; -5 was accepted."""
+    _refused_then_answered(server[0], value)
+
+
+@pytest.mark.parametrize("value", ["x", "4", 4.5, [1, 2], {"a": 1}, None, True], ids=repr)
+def test_a_value_of_the_wrong_kind_over_the_socket_gives_one_sentence_and_no_answer(
+    server: tuple[int, Path], value: object
+) -> None:
+    """Issue 27: "invalid literal for int()" reached the page."""
+    _refused_then_answered(server[0], value)
 
 
 def test_a_study_not_on_the_page_over_the_socket_gives_one_sentence(
@@ -340,20 +380,69 @@ def test_a_study_not_on_the_page_over_the_socket_gives_one_sentence(
     assert not any(raw in html for raw in RAW)
 
 
-def test_an_oversized_or_malformed_message_ends_only_its_own_session(
-    server: tuple[int, Path],
-) -> None:
+def _still_answers(port: int) -> None:
+    with _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs()}))
+        assert 'id="answer-text"' in _result(ws)
+
+
+def test_an_oversized_message_closes_only_its_own_socket(server: tuple[int, Path]) -> None:
     port, _ = server
     with _own(port) as ws, pytest.raises(ConnectionClosed) as closed:
         ws.send("x" * (1 << 20))  # 1 MiB; the page's own messages are a few kilobytes
         ws.recv(timeout=30)
         ws.recv(timeout=30)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    _still_answers(port)
+
+
+def test_a_malformed_message_ends_only_its_own_session(server: tuple[int, Path]) -> None:
+    port, _ = server
     for bad in ("{not json", '{"method": "init", "data": {"study": 1' + "0" * 5000 + "}}"):
         with _own(port) as ws, pytest.raises(ConnectionClosed):
             ws.send(bad)
             for _ in range(5):
                 ws.recv(timeout=30)
-    with _own(port) as ws:
-        ws.send(json.dumps({"method": "init", "data": _inputs()}))
-        assert 'id="answer-text"' in _result(ws)
+    _still_answers(port)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--port", "abc"], "error: argument --port: invalid int value: 'abc'"),
+        (["--port", "80"], "error: port=80 is not allowed: 1024 to 65535"),
+        (["--port", "99999"], "error: port=99999 is not allowed: 1024 to 65535"),
+        (["--port", "-1"], "error: port=-1 is not allowed: 1024 to 65535"),
+        (["--host", "0.0.0.0"], "error: unrecognized arguments: --host 0.0.0.0"),
+    ],
+)
+def test_a_bad_command_line_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], says: str
+) -> None:
+    """No way to serve beyond this machine (no --host), and no usage block before the error."""
+    from sim.workshop import main
+
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code  # type: ignore[assignment]
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.startswith(says) and err.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.workshop import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--no-browser", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        f"error: port={port} is in use: pick another with --port, e.g. --port 8766\n"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import typing
 from collections.abc import Sequence
 
 #: The largest websocket message the server reads: the page's own are a few kilobytes (all its
@@ -22,9 +23,16 @@ def _port_free(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) != 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (exit 2), not the usage block and the error."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"error: {message} (see outreach-sim-workshop --help)\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``outreach-sim-workshop``: serve the workshop page on 127.0.0.1 and open it."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="outreach-sim-workshop",
         description="Serve the workshop page on this machine and open it in the browser.",
     )
