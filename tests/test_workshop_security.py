@@ -9,10 +9,12 @@ browser side (Playwright and chromium) is in ``tests/test_workshop_page.py``.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import math
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from websockets.sync.client import ClientConnection, connect
 from sim.workshop import guard
 from sim.workshop.inputs import RefusedError, check_worlds, checked
 from sim.workshop.scenarios import SCENARIOS, defaults
-from tests.workshop_server import serve
+from tests.workshop_server import free_port, serve
 
 FIRST_DAY = '"Touches in the first day (of 10)" must be a whole number from 1 to 10'
 #: What must never reach the page: Python's own words for a failure.
@@ -446,3 +448,48 @@ def test_a_port_in_use_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     assert out == "" and err == (
         f"error: port={port} is in use: pick another with --port, e.g. --port 8766\n"
     )
+
+
+# --- an unexpected failure ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _in_process() -> Iterator[int]:
+    """The page's app served by uvicorn in a thread of this process (so a test can patch it)."""
+    import threading
+
+    import uvicorn
+
+    from sim.workshop.page import make_app
+
+    port = free_port()
+    config = uvicorn.Config(make_app(), host="127.0.0.1", port=port, log_level="critical")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_raw_python_error_never_reaches_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever fails inside an answer, the page shows one plain sentence, not Python's words."""
+    import sim.workshop.page as page
+
+    def broken(*args: object) -> None:
+        raise ValueError("invalid literal for int() with base 10: 'x'")
+
+    monkeypatch.setattr(page, "answer_for", broken)
+    with _in_process() as port, _own(port) as ws:
+        ws.send(json.dumps({"method": "init", "data": _inputs()}))
+        while not (message := json.loads(ws.recv(timeout=60))).get("errors"):
+            pass
+    shown = json.dumps(message["errors"])
+    assert message["errors"]["result"]["message"] == page.FAILED
+    assert not any(raw in shown for raw in ("invalid literal", "ValueError", "Traceback"))
