@@ -12,7 +12,6 @@ from typing import Any
 
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
-from sim.model.config import ConfigError
 from sim.report.pages import markdown_html
 from sim.report.study import read_note
 from sim.workshop.guard import SameOrigin
@@ -44,8 +43,6 @@ body { line-height: 1.4; }
 
 #: Shiny's message handlers for file uploads: removed, since the page has no file input.
 UPLOAD_MESSAGES = ("uploadInit", "uploadEnd")
-#: What the page shows if the controls, each in range, describe a run the model refuses.
-NOT_VALID = "These settings together describe a run the model cannot do: nothing was run."
 #: What the page shows if an answer fails for any reason other than a refused value.
 FAILED = (
     "This answer could not be computed; nothing is shown for it. Move a control or pick the "
@@ -205,10 +202,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         except RefusedError as refused:
             # One plain sentence, and no run (answer_for checks before it simulates).
             return ui.p(str(refused), class_="refused", id="refused-text")
-        except ConfigError:
-            # The controls are in range, but the run they describe is not (its message names
-            # config keys, which the room never sees).
-            return ui.p(NOT_VALID, class_="refused", id="refused-text")
 
 
 def make_app() -> App:
