@@ -1,9 +1,10 @@
 """Bad inputs, hostile inputs and faults of the workshop server (``outreach-sim-workshop``).
 
 The server is not a command a case can run in-process and watch exit: each attack and each bad
-value is a test of its own against a real server (a raw websocket client and raw HTTP in
-tests/test_workshop_security.py; Playwright and chromium in tests/test_workshop_page.py), named
-here as a :class:`Fault`. What the server does is in docs/workshop.md ("Who may talk to it").
+value is a test of its own, named here as a :class:`Fault`: against a real server with a raw
+websocket client and raw HTTP (tests/test_workshop_security.py), in chromium through Playwright
+(tests/test_workshop_page.py), or the checks alone (tests/test_workshop_checks.py). What the
+server does is in docs/workshop.md ("Who may talk to it").
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ TITLE = "the workshop server"
 
 SECURITY = "tests/test_workshop_security.py::"
 PAGE = "tests/test_workshop_page.py::"
+CHECKS = "tests/test_workshop_checks.py::"
 
 CASES: list[Case] = []
 FAULTS: list[Fault] = [
@@ -54,7 +56,7 @@ FAULTS: list[Fault] = [
     Fault(
         "missing or doubled Host headers, an https Origin, the upload route: each request shape",
         "refused with one line starting forbidden: and naming the header, method or route",
-        SECURITY + "test_a_foreign_or_unused_request_is_refused_in_one_line",
+        CHECKS + "test_a_foreign_or_unused_request_is_refused_in_one_line",
     ),
     Fault(
         "a foreign page open in the browser (chromium, another origin on this machine) opens "
@@ -100,27 +102,27 @@ FAULTS: list[Fault] = [
     Fault(
         "NaN, infinity and a 400-digit number for a slider (JSON as Python reads it)",
         "refused in one sentence of under 200 characters (long values shortened)",
-        SECURITY + "test_a_slider_value_out_of_range_or_of_the_wrong_kind_is_refused",
+        CHECKS + "test_a_slider_value_out_of_range_or_of_the_wrong_kind_is_refused",
     ),
     Fault(
         'a choice outside its values ("extreme", 3, null, "LOW")',
         "one sentence listing the values the choice has",
-        SECURITY + "test_a_choice_outside_its_values_is_refused",
+        CHECKS + "test_a_choice_outside_its_values_is_refused",
     ),
     Fault(
         'a switch or the "across plausible worlds" switch set to "yes", 1, 0, null, "false"',
         "one sentence: must be on or off",
-        SECURITY + "test_a_switch_that_is_not_on_or_off_is_refused",
+        CHECKS + "test_a_switch_that_is_not_on_or_off_is_refused",
     ),
     Fault(
         "a value for a control of another study; an unknown study through the Python API",
         "one sentence naming the control or the study",
-        SECURITY + "test_a_study_not_on_the_page_or_a_control_not_of_the_study_is_refused",
+        CHECKS + "test_a_study_not_on_the_page_or_a_control_not_of_the_study_is_refused",
     ),
     Fault(
         "a refused value, or a number of plausible worlds the page does not offer",
         "checked before the simulation: no run starts",
-        SECURITY + "test_a_refused_value_runs_nothing",
+        CHECKS + "test_a_refused_value_runs_nothing",
     ),
     Fault(
         "values set past a slider from the page itself (Shiny.setInputValue in chromium)",
