@@ -282,20 +282,6 @@ def test_a_bad_command_line_is_one_line_and_exit_2(
     assert err.startswith(says) and err.count("\n") == 1
 
 
-def test_a_port_in_use_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from sim.workshop import main
-
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        assert main(["--no-browser", "--port", str(port)]) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and err == (
-        f"error: port={port} is in use: pick another with --port, e.g. --port 8766\n"
-    )
-
-
 # --- an unexpected failure ----------------------------------------------------------------------
 
 

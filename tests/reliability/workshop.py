@@ -155,6 +155,6 @@ FAULTS: list[Fault] = [
     Fault(
         "a port already in use",
         "one line naming the port and how to pick another, exit 2",
-        SECURITY + "test_a_port_in_use_is_one_line_and_exit_2",
+        "tests/test_pages.py::test_workshop_command_refuses_a_bad_or_busy_port",
     ),
 ]
