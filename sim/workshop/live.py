@@ -27,13 +27,14 @@ from sim.report.verdict import (
 )
 from sim.run.api import simulate
 from sim.run.journeys import follow_everyone
+from sim.workshop.inputs import RefusedError, checked
 from sim.workshop.scenarios import (
     LIVE_WORLD_REPLICATIONS,
+    LIVE_WORLDS,
     OTHER,
     SCENARIOS,
     YOURS,
     build,
-    defaults,
 )
 
 
@@ -88,12 +89,20 @@ def answer_for(study: str, values: Mapping[str, object], worlds: int = 0) -> Ans
     ``worlds``: 0 runs the model as configured (intervals: replicate noise only); K runs the
     answer across the model's first K plausible worlds, one replicate each (docs/uncertainty.md).
 
+    Every value is checked first (:func:`sim.workshop.inputs.checked`): the page's controls keep
+    their values in range, but the websocket carries whatever a client sends.
+
     Raises:
-        KeyError: ``study`` is not a workshop study.
-        sim.model.config.ConfigError: a value is out of range.
+        sim.workshop.inputs.RefusedError: the study is not on the page, or a value is not one its
+            control can show (out of range, of the wrong kind, not a control of the study).
+        sim.model.config.ConfigError: the run the values describe is not valid.
     """
-    merged = {**defaults(study), **values}
-    return _answer(study, _key(merged), worlds)
+    if worlds not in (0, LIVE_WORLDS):
+        raise RefusedError(
+            f"The answer runs across 0 or {LIVE_WORLDS} plausible worlds, not {worlds}."
+        )
+    name, merged = checked(study, values)
+    return _answer(name, _key(merged), worlds)
 
 
 @functools.lru_cache(maxsize=256)
