@@ -152,9 +152,7 @@ def test_a_prospect_cut_short_is_shared_among_the_sequences_it_began() -> None:
     assert set(sequences) == {(a, a), (a, b)}
     g_aa, g_ab = sequences.index((a, a)), sequences.index((a, b))
     cut = members.prospect >= 200
-    shares = {
-        int(g): float(members.share[cut & (members.group == g)].sum()) for g in (g_aa, g_ab)
-    }
+    shares = {int(g): float(members.share[cut & (members.group == g)].sum()) for g in (g_aa, g_ab)}
     # 40 prospects stopped after (a,): 3 in 4 of those who went on got a, 1 in 4 got b.
     assert shares[g_aa] == pytest.approx(30.0) and shares[g_ab] == pytest.approx(10.0)
     assert not np.isin(np.arange(240, 250), members.prospect).any()  # (b,) begins neither
