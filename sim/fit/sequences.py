@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -281,6 +282,12 @@ def _extended(
     message = np.concatenate([log.message[rows], add[:, 3].astype(np.intp)])
     order = np.lexsort((time, prospect))
     pos, K = padded(prospect[order], members.prospect.size)
+    extra_rows = len(extra)
+
+    def rows_then(values: npt.NDArray[Any], fill: object) -> npt.NDArray[Any]:
+        """A per-row field of the log for the replay's rows: the touch's own, ``fill`` after."""
+        return np.concatenate([values[rows], np.full(extra_rows, fill, values.dtype)])[order]
+
     return replace(
         log,
         n=members.prospect.size,
@@ -290,7 +297,12 @@ def _extended(
         time=time[order],
         channel=channel[order],
         message=message[order],
+        y=rows_then(log.y, NONE),
+        met=rows_then(log.met, False),
         delay=np.full(prospect.size, np.nan),
+        can_decide=rows_then(log.can_decide, True),
+        said_no=rows_then(log.said_no, False),
+        disposition=rows_then(log.disposition, -1),
     )
 
 
