@@ -57,7 +57,7 @@ def test_a_miss_every_sequence_shares_moves_the_centre_and_the_spread_sees_the_r
 
 
 def test_the_worlds_shift_is_the_predictive_distribution_of_one_more_sequence() -> None:
-    """Higgins et al. 2009: mu + sqrt(tau^2 + se^2) t_(k-2); none at all when tau = 0."""
+    """Higgins et al. 2009: mu + sqrt(tau^2 + se^2) t_(k-2); none when no miss is found."""
     from scipy import stats
 
     from sim.fit.misfit import Misfit
@@ -69,4 +69,7 @@ def test_the_worlds_shift_is_the_predictive_distribution_of_one_more_sequence() 
     assert np.median(draws) == pytest.approx(0.9, abs=0.02)
     q = stats.t.ppf(0.975, 3) * scale
     assert np.quantile(draws, 0.975) == pytest.approx(0.9 + q, rel=0.05)
-    assert not Misfit(0.0, 0.9, 0.3, 5).shifts(10, rng).any()
+    assert not Misfit(0.0, 0.3, 0.3, 5).shifts(10, rng).any()  # no spread, mean within noise
+    shared = Misfit(0.0, 0.9, 0.3, 5).shifts(40_000, rng)  # no spread, a mean miss beyond it
+    assert np.median(shared) == pytest.approx(0.9, abs=0.02)
+    assert np.quantile(shared, 0.975) == pytest.approx(0.9 + stats.t.ppf(0.975, 3) * 0.3, rel=0.05)
