@@ -158,3 +158,14 @@ def test_a_prospect_cut_short_is_shared_among_the_sequences_it_began() -> None:
     assert not np.isin(np.arange(240, 250), members.prospect).any()  # (b,) begins neither
     whole = ~cut
     assert np.all(members.share[whole] == 1.0) and whole.sum() == 200
+
+
+def test_a_cadence_whose_messages_vary_at_random_is_checked_by_its_channels() -> None:
+    """No list of a 6-step cadence with random messages is common: its channels are."""
+    rng = np.random.default_rng(3)
+    channels = (1, 0, 1, 0, 1, 1)  # email, phone, ... (sim.model.channels.CHANNELS)
+    steps = [tuple((c, int(rng.integers(0, 2))) for c in channels) for _ in range(300)]
+    sequences, members = assign(steps)
+    expected = "email/any > phone/any > email/any > phone/any > email/any > email/any"
+    assert [label(s) for s in sequences] == [expected]
+    assert members.prospect.size == 300 and np.all(members.share == 1.0)

@@ -44,6 +44,8 @@ MAX_SEQUENCES = 8
 MIN_PROSPECTS = 50
 REPLICATES = 40
 LEVEL = 0.95
+#: A channel pattern's message: any (:func:`pattern`).
+ANY = -1
 #: A step: (channel, message) codes.
 Steps = tuple[tuple[int, int], ...]
 
@@ -113,8 +115,13 @@ class SequenceCheck:
 
 
 def label(steps: Steps) -> str:
-    """``email/benefit_led > phone/resource``."""
-    return " > ".join(f"{CHANNELS[c]}/{MESSAGES[m]}" for c, m in steps)
+    """``email/benefit_led > phone/resource``; a channel pattern ``email/any > phone/any``."""
+    return " > ".join(f"{CHANNELS[c]}/{MESSAGES[m] if m != ANY else 'any'}" for c, m in steps)
+
+
+def pattern(steps: Steps) -> Steps:
+    """The channels of ``steps``, whatever their messages."""
+    return tuple((c, ANY) for c, _ in steps)
 
 
 def prospect_steps(log: FitLog) -> list[Steps]:
@@ -137,6 +144,25 @@ class Membership:
 
 def assign(steps: list[Steps]) -> tuple[list[Steps], Membership]:
     """The sequences checked, and each prospect's share of them.
+
+    First by channel and message (:func:`_assign`); the prospects who belong to none of those (a
+    team that varies its messages at random spreads a long cadence over more lists than any
+    holds :data:`MIN_PROSPECTS`) by their channels alone, messages as received, so that a
+    cadence the log holds is checked even when no list of it is common.
+    """
+    sequences, members = _assign(steps)
+    covered = np.bincount(members.prospect, weights=members.share, minlength=len(steps))
+    rest = np.flatnonzero(covered < 0.5)
+    patterns, more = _assign([pattern(steps[i]) for i in rest])
+    return sequences + patterns, Membership(
+        prospect=np.concatenate([members.prospect, rest[more.prospect]]),
+        group=np.concatenate([members.group, more.group + len(sequences)]),
+        share=np.concatenate([members.share, more.share]),
+    )
+
+
+def _assign(steps: list[Steps]) -> tuple[list[Steps], Membership]:
+    """The sequences of ``steps`` checked, and each list's share of them.
 
     Candidates are the lists at least :data:`MIN_PROSPECTS` prospects received exactly, less
     those that begin a longer candidate (a prefix is a cadence cut short). A prospect whose list
@@ -260,6 +286,7 @@ def _extended(
     and, when ``i`` answered before ``g`` ended, ``g``'s remaining steps after ``i``'s last touch.
     """
     offsets = [_median_offsets(log, steps, seq) for seq in sequences]
+    sequences = [_concrete(log, steps, seq) for seq in sequences]
     first = np.searchsorted(log.prospect, np.arange(log.n))
     length = np.bincount(log.prospect, minlength=log.n)[members.prospect]
     pair = np.repeat(np.arange(members.prospect.size), length)
@@ -306,9 +333,26 @@ def _extended(
     )
 
 
+def _whole(steps: list[Steps], seq: Steps) -> npt.NDArray[np.bool_]:
+    """The prospects who received all of ``seq`` (a channel pattern: its channels)."""
+    if any(m == ANY for _, m in seq):
+        return np.array([len(s) == len(seq) and pattern(s) == seq for s in steps], np.bool_)
+    return np.array([s == seq for s in steps], np.bool_)
+
+
+def _concrete(log: FitLog, steps: list[Steps], seq: Steps) -> Steps:
+    """``seq`` with a message at each step: a pattern's most common one there, among ``_whole``."""
+    if not any(m == ANY for _, m in seq):
+        return seq
+    got = [steps[i] for i in np.flatnonzero(_whole(steps, seq))]
+    return tuple(
+        (c, Counter(s[k][1] for s in got).most_common(1)[0][0]) for k, (c, _) in enumerate(seq)
+    )
+
+
 def _median_offsets(log: FitLog, steps: list[Steps], seq: Steps) -> npt.NDArray[np.float64]:
     """Median days from the first step to each step among the prospects who got all of ``seq``."""
-    whole = np.array([s == seq for s in steps], np.bool_)
+    whole = _whole(steps, seq)
     rows = whole[log.prospect]
     first = np.full(log.n, np.inf)
     np.minimum.at(first, log.prospect, log.time)
