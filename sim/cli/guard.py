@@ -16,7 +16,6 @@ what is allowed.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -30,9 +29,11 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.model import config as sim_config
 from sim.model.config import ConfigError
+from sim.run import userfiles
 from sim.run.compose import parse
 from sim.run.hydra_errors import describe_hydra_error
 from sim.run.registry import CONF_DIR, to_experiment
+from sim.run.userfiles import SEARCHPATH_SCHEME
 
 #: The submitit launchers (the slurm extra): Hydra's, and each job guarded
 #: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
@@ -101,10 +102,6 @@ OWN_LOGGING = {
     "hydra.job_logging": "job_logging/none.yaml",
     "hydra.hydra_logging": "hydra_logging/default.yaml",
 }
-#: The only search path scheme: ``pkg://MODULE`` imports the module (its top-level code runs).
-SEARCHPATH_SCHEME = "file://"
-#: Interpolations that read the process environment into a config (and so into its outputs).
-ENVIRONMENT_RESOLVERS = re.compile(r"\$\{\s*(oc\.env|env)\s*:")
 #: Keys :func:`hydra.utils.instantiate` acts on; the task config may hold none of them.
 INSTANTIATE_KEYS = frozenset({"_target_", "_args_", "_partial_", "_recursive_", "_convert_"})
 #: Where the submitit launchers keep their pickles and logs: inside the sweep folder, as their
@@ -188,12 +185,10 @@ def check_safe(cfg: DictConfig) -> None:
                 f"{node}={_short(found)} is not allowed: logging is the program's own; configs "
                 "and overrides cannot set hydra.job_logging, hydra.hydra_logging or their groups"
             )
-    for parent, key, value in _walk(tree | {"hydra": hydra_node}, ""):
-        if isinstance(value, str) and ENVIRONMENT_RESOLVERS.search(value):
-            raise UserError(
-                f"{parent + '.' if parent else ''}{key}={value!r} is not allowed: configs are data "
-                "and cannot read the environment (${oc.env:...})"
-            )
+    try:
+        userfiles.check_no_environment(tree | {"hydra": hydra_node})
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
     check_launcher(hydra_node.get("launcher") or {})
     check_sweeper(hydra_node.get("sweeper") or {})
     env_set = hydra_node.get("job", {}).get("env_set") or {}
@@ -281,27 +276,15 @@ def _short(value: object) -> str:
 
 
 def check_searchpath(overrides: Sequence[Override]) -> None:
-    """Only ``file://`` search paths: ``pkg://MODULE`` would import the module to read it.
+    """Only ``file://`` search paths, and every config file in them safe to compose.
 
-    Checked on the parsed overrides, before any composition: composing already imports.
+    Checked on the parsed overrides, before any composition: composing already imports
+    (``pkg://``) and expands every alias of a file (:func:`sim.run.userfiles.check_searchpath`).
     """
-    for override in overrides:
-        if override.get_key_element() != "hydra.searchpath":
-            continue
-        value = override.value()
-        for entry in value if isinstance(value, list) else [value]:
-            if not str(entry).startswith(SEARCHPATH_SCHEME):
-                raise UserError(
-                    f"hydra.searchpath={entry!r} is not allowed: a folder, file://DIR (absolute, "
-                    "or relative to the current folder); pkg:// would import a module"
-                )
-            folder = Path(str(entry).removeprefix(SEARCHPATH_SCHEME))
-            if not folder.is_dir():
-                # Hydra would only warn, then blame the first strategy it cannot find.
-                raise UserError(
-                    f"hydra.searchpath={entry!r} is not allowed: no such folder "
-                    f"{folder.resolve()} (a relative path is read from the current folder)"
-                )
+    try:
+        userfiles.check_searchpath(overrides)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
 
 
 def check_arms(overrides: Sequence[Override]) -> None:

@@ -25,6 +25,7 @@ from hydra.errors import ConfigCompositionException, HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.cli import outdirs
 from sim.cli.guard import (
     UserError,
     check_arm_names,
@@ -215,7 +216,7 @@ def check_command(
     parser = get_args_parser()
     parser.error = _argument_error  # type: ignore[method-assign]
     args = parser.parse_args(list(argv))
-    if args.help or args.hydra_help or args.shell_completion:
+    if args.shell_completion or ((args.help or args.hydra_help) and not args.overrides):
         return Checked()
     for flag, given in (
         ("--config-path", args.config_path),
@@ -227,7 +228,9 @@ def check_command(
                 f"{flag}={given} is not supported: add a folder of your own configs with "
                 "hydra.searchpath=[file://DIR]"
             )
-    show_only = bool(args.cfg or args.info)
+    # --help and --hydra-help compose the config too (to list the groups, to fill the page's
+    # template): the same checks as --cfg, so that no override imports or reads the environment.
+    show_only = bool(args.cfg or args.info or args.help or args.hydra_help)
     name = args.config_name or "config"
     register_configs()
     register_resolvers()
@@ -235,8 +238,16 @@ def check_command(
         composer = PreflightComposer(name)
         jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
         warnings: dict[str, None] = {}
+        if sweep is not None:
+            outdirs.check_sweep(sweep)
+        subdirs: dict[str, int] = {}
         for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
+            if not show_only:  # where the job writes, before check_job takes the hydra node
+                if sweep is None:
+                    outdirs.check_run(cfg)
+                else:
+                    outdirs.check_sweep_job(cfg, number, subdirs)
             # Each job's config is composed for this check alone: the check may consume it.
             exp = check_job(cfg, validate=not show_only, owned=True)
             if exp is not None and exp.model.fitted_log is not None:
