@@ -143,7 +143,7 @@ def check_relative(key: str, value: str | None, *, optional: bool) -> str | None
     if value is None and optional:
         return None
     path = PurePath(os.path.normpath(value or ""))
-    if not value or path.is_absolute() or path.parts[:1] in (("..",), (".",)):
+    if not value or path.is_absolute() or str(path) == "." or path.parts[:1] == ("..",):
         raise UserError(
             f"{key}={value!r} is not allowed: a folder inside its parent folder (relative, "
             "without '..'), so that everything the run writes stays in its output folder"

@@ -192,6 +192,20 @@ def _argument_error(message: str) -> NoReturn:
     raise UserError(f"{message}; outreach-sim --help lists the options")
 
 
+def _refuse_flags(args: Any) -> None:
+    """Hydra's flags that read configs from elsewhere, which a search path does instead."""
+    for flag, given in (
+        ("--config-path", args.config_path),
+        ("--config-dir", args.config_dir),
+        ("--experimental-rerun", args.experimental_rerun),
+    ):
+        if given:
+            raise UserError(
+                f"{flag}={given} is not supported: add a folder of your own configs with "
+                "hydra.searchpath=[file://DIR]"
+            )
+
+
 def check_command(
     argv: Sequence[str],
     on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
@@ -218,16 +232,7 @@ def check_command(
     args = parser.parse_args(list(argv))
     if args.shell_completion or ((args.help or args.hydra_help) and not args.overrides):
         return Checked()
-    for flag, given in (
-        ("--config-path", args.config_path),
-        ("--config-dir", args.config_dir),
-        ("--experimental-rerun", args.experimental_rerun),
-    ):
-        if given:
-            raise UserError(
-                f"{flag}={given} is not supported: add a folder of your own configs with "
-                "hydra.searchpath=[file://DIR]"
-            )
+    _refuse_flags(args)
     # --help and --hydra-help compose the config too (to list the groups, to fill the page's
     # template): the same checks as --cfg, so that no override imports or reads the environment.
     show_only = bool(args.cfg or args.info or args.help or args.hydra_help)

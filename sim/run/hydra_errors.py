@@ -19,19 +19,27 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.model import config as sim_config
 from sim.run.registry import CONF_DIR
 
+#: What an override Hydra's grammar cannot read needs.
+QUOTE_HINT = (
+    "a value with spaces, braces, brackets, accented letters or other special characters must "
+    "be quoted inside the override (in the shell: 'key=\"value\"')"
+)
+
+
+def _describe_parse_error(exc: OverrideParseException) -> str:
+    first = exc.message.splitlines()[0]
+    if re.search(r"LexerNoViableAlt|no viable alternative|token recognition", first):
+        # Hydra's grammar takes letters, digits and a few signs unquoted: say how to quote.
+        return f"{exc.override!r} is not a valid override: {QUOTE_HINT}"
+    if re.search(r"mismatched input|extraneous input", first):
+        return f"{exc.override!r} is not a valid override ({first}): {QUOTE_HINT}"
+    return f"{exc.override!r} is not a valid override: {first}"
+
 
 def describe_hydra_error(exc: BaseException) -> str:
     """One readable line from a Hydra or OmegaConf error and its cause."""
     if isinstance(exc, OverrideParseException):
-        first = exc.message.splitlines()[0]
-        if re.search(r"LexerNoViableAlt|no viable alternative|token recognition", first):
-            # Hydra's grammar takes letters, digits and a few signs unquoted: say how to quote.
-            return (
-                f"{exc.override!r} is not a valid override: a value with spaces, braces, "
-                "accented letters or other special characters must be quoted inside the "
-                "override (in the shell: 'key=\"value\"')"
-            )
-        return f"{exc.override!r} is not a valid override: {first}"
+        return _describe_parse_error(exc)
     text = _plain_words(str(exc))
     cause = exc.__cause__
     detail = ""

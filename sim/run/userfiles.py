@@ -120,8 +120,6 @@ def config_files(entry: str, folder: Path) -> Iterator[Path]:
 def check_config_file(path: Path) -> None:
     """One config file of the user's: UTF-8, bounded, and none of Hydra's own settings.
 
-    A file that is not valid YAML is left to Hydra, whose error names the file and the line.
-
     Raises:
         ConfigError: naming the file and what is wrong with it.
     """
@@ -145,11 +143,21 @@ def check_config_file(path: Path) -> None:
         raise ConfigError(str(path), exc.strerror or str(exc), "a readable config file") from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return  # Hydra reports it, with the file and the line
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), "not valid YAML", _yaml_problem(exc)) from None
     if root is not None:
         _check_expansion(path, root)
         _check_hydra_keys(path, text, root)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What YAML found wrong, and where (one line)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if isinstance(exc, yaml.reader.ReaderError):
+        problem = f"character #x{exc.character:04x} at offset {exc.position} is not allowed"
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"a config file in YAML; {problem}{where}"
 
 
 def _check_expansion(path: Path, root: yaml.Node) -> None:
