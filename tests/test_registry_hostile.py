@@ -130,3 +130,14 @@ def test_the_programs_own_folders_are_reused_and_others_refused(tmp_path: Path) 
     assert outdirs.foreign_entry(mine) == "sub"
     (mine / "manifest.json").write_text("{}")
     assert outdirs.foreign_entry(mine) is None
+
+
+def test_shell_completion_does_not_import_a_pkg_searchpath(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = _pwn_package(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    # What bash gives Hydra's completion on TAB (hydra/_internal/core_plugins/bash_completion.py).
+    monkeypatch.setenv("COMP_LINE", "outreach-sim hydra.searchpath=[pkg://pwnpkg] st")
+    line = _refused(["-sc", "query=bash"], capsys)
+    assert "pkg://pwnpkg" in line and not marker.exists()

@@ -194,8 +194,9 @@ def check_safe(cfg: DictConfig) -> None:
     env_set = hydra_node.get("job", {}).get("env_set") or {}
     if env_set:
         raise UserError(
-            f"hydra.job.env_set={env_set!r} is not allowed: outreach-sim jobs do not change "
-            "their environment (a config could otherwise change what a process loads)"
+            # The names only: a value may be a secret (copied in by hydra.job.env_copy).
+            f"hydra.job.env_set={sorted(env_set)!r} is not allowed: outreach-sim jobs do not "
+            "change their environment (a config could otherwise change what a process loads)"
         )
 
 
@@ -283,6 +284,7 @@ def check_searchpath(overrides: Sequence[Override]) -> None:
     """
     try:
         userfiles.check_searchpath(overrides)
+        userfiles.check_env_copy(overrides)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
 

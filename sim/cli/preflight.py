@@ -53,6 +53,8 @@ from sim.run.registry import CONF_DIR, register_configs
 if TYPE_CHECKING:
     from hydra.core.override_parser.types import Override
 
+#: Where a shell gives Hydra's completion the command line being completed (bash, zsh, fish).
+COMPLETION_LINE = "COMP_LINE"
 #: Test-only: set (to anything), no configuration is simulated ahead (sim.cli.sweep.simulate_ahead),
 #: so tests that kill a sweep while its jobs simulate know that none has finished yet.
 NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
@@ -192,6 +194,18 @@ def _argument_error(message: str) -> NoReturn:
     raise UserError(f"{message}; outreach-sim --help lists the options")
 
 
+def _check_completion(line: str) -> None:
+    """Shell completion composes the line being completed: its search path is checked first.
+
+    Hydra's completion (``-sc query=bash``, run by the shell on TAB) composes the config with
+    the words typed so far, so a ``hydra.searchpath=[pkg://MODULE]`` among them would be
+    imported, and a folder's YAML files read, as a run's would.
+    """
+    words = [w for w in line.split() if w.startswith("hydra.searchpath=")]
+    if words:
+        check_searchpath(parse_overrides(words))
+
+
 def _refuse_flags(args: Any) -> None:
     """Hydra's flags that read configs from elsewhere, which a search path does instead."""
     for flag, given in (
@@ -230,7 +244,10 @@ def check_command(
     parser = get_args_parser()
     parser.error = _argument_error  # type: ignore[method-assign]
     args = parser.parse_args(list(argv))
-    if args.shell_completion or ((args.help or args.hydra_help) and not args.overrides):
+    if args.shell_completion:
+        _check_completion(os.environ.get(COMPLETION_LINE, ""))
+        return Checked()
+    if (args.help or args.hydra_help) and not args.overrides:
         return Checked()
     _refuse_flags(args)
     # --help and --hydra-help compose the config too (to list the groups, to fill the page's

@@ -20,7 +20,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from sim.model.config import ConfigError, ExperimentConfig, check_known_keys, validate
 from sim.run.compose import BasicLauncherConf, GroupComposer, parse, ray_launcher_confs, with_plain
-from sim.run.userfiles import check_no_environment, check_searchpath
+from sim.run.userfiles import check_env_copy, check_no_environment, check_searchpath
 
 #: The package's ``conf/`` folder (``sim/conf``), shipped as package data: it is found from this
 #: file, so an editable install and a wheel install read the same configs.
@@ -115,7 +115,9 @@ def compose(overrides: Sequence[str] = (), config_dir: Path | None = None) -> Ex
     :class:`~sim.model.config.ConfigError`, before anything is imported or resolved.
     """
     register_configs()
-    check_searchpath(parse(overrides))
+    parsed = parse(overrides)
+    check_searchpath(parsed)
+    check_env_copy(parsed)
     with initialize_config_dir(str(config_dir or CONF_DIR), version_base="1.3"):
         cfg = hydra_compose("config", overrides=list(overrides))
     return to_experiment(cfg)
@@ -138,6 +140,7 @@ def compose_all(
         for one in overrides:
             parsed = parse(one)
             check_searchpath(parsed)
+            check_env_copy(parsed)
             if any(
                 o.is_hydra_override() and o.get_key_element() != "hydra.searchpath" for o in parsed
             ):

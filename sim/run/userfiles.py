@@ -163,13 +163,20 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 def _check_expansion(path: Path, root: yaml.Node) -> None:
     """Refuse a file whose aliases expand to more than :data:`MAX_NODES` nodes."""
     sizes: dict[int, int] = {}
+    opened: set[int] = set()
 
     def size(node: yaml.Node) -> int:
         # Each distinct node is sized once (an alias is the same node object): linear time.
         known = sizes.get(id(node))
         if known is not None:
             return known
-        sizes[id(node)] = 1  # a recursive alias counts once, and ends the recursion
+        if id(node) in opened:  # an alias inside its own anchor: endless once expanded
+            raise ConfigError(
+                str(path),
+                f"an alias inside its own anchor (line {node.start_mark.line + 1})",
+                "a config file whose aliases (*name) refer to finished values",
+            )
+        opened.add(id(node))
         total = 1
         if isinstance(node, yaml.SequenceNode):
             total += sum(size(child) for child in node.value)
@@ -237,6 +244,25 @@ def _pairs(node: yaml.Node) -> list[tuple[str, yaml.Node]]:
 
 def _keys(node: yaml.Node) -> set[str]:
     return {k for k, _ in _pairs(node)}
+
+
+def check_env_copy(parsed: Sequence[Override]) -> None:
+    """Refuse ``hydra.job.env_copy``: Hydra copies those variables' values into the config.
+
+    Composing does it (an unset variable raises ``KeyError`` there), so it is checked on the
+    parsed overrides, before any composition.
+
+    Raises:
+        ConfigError: naming the override.
+    """
+    for override in parsed:
+        if override.is_hydra_override() and "env_copy" in str(override.input_line):
+            raise ConfigError(
+                str(override.get_key_element()).lstrip("+~"),
+                override.get_value_element_as_str(),
+                "configs are data and cannot read the environment (hydra.job.env_copy copies "
+                "variables into the config)",
+            )
 
 
 def environment_reads(tree: Any, path: str = "") -> Iterator[tuple[str, str]]:

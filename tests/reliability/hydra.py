@@ -52,9 +52,11 @@ def _pkg(what: str, *args: str) -> Case:
     )
 
 
-def _env(what: str, *args: str, files: dict[str, str] | None = None) -> Case:
+def _env(
+    what: str, *args: str, files: dict[str, str] | None = None, names: tuple[str, ...] = ("oc.env",)
+) -> Case:
     """A value that reads the environment, on a path that prints it."""
-    return Case(HOSTILE, what, list(args), ["oc.env"], dict(files or {}))
+    return Case(HOSTILE, what, list(args), list(names), dict(files or {}))
 
 
 def _hydra_file(what: str, rel: str, text: str, *args: str, names: tuple[str, ...]) -> Case:
@@ -333,6 +335,85 @@ CASES: list[Case] = [
         names=("label", "quoted"),
     ),
     bad("a search path not a folder list", "hydra.searchpath=[file://{dir}", names=("searchpath",)),
+    # --- More side paths ------------------------------------------------------------------------
+    _env(
+        "hydra.job.env_copy of a secret (its value would be in the error)",
+        "hydra.job.env_copy=[HOME]",
+        names=("env_copy",),
+    ),
+    Case(
+        BAD,
+        "hydra.job.env_copy of an unset variable",
+        ["hydra.job.env_copy=[NOPE_UNSET]"],
+        ["hydra.job.env_copy", "environment"],
+    ),
+    _env(
+        "hydra.job.env_copy inside a hydra.job mapping",
+        "hydra.job={env_copy:[HOME]}",
+        names=("env_copy",),
+    ),
+    _env(
+        "hydra.job.env_copy with --help",
+        "+hydra.job.env_copy=[HOME]",
+        "--help",
+        names=("env_copy",),
+    ),
+    Case(
+        HOSTILE,
+        "an alias bomb with --help",
+        [USE_FILES, "--help"],
+        ["strategy/bomb.yaml", "aliases"],
+        {"strategy/bomb.yaml": _BOMB},
+    ),
+    Case(
+        HOSTILE,
+        "an alias bomb in a sweep",
+        [*SWEEP, USE_FILES],
+        ["strategy/bomb.yaml", "aliases"],
+        {"strategy/bomb.yaml": _BOMB},
+    ),
+    Case(
+        HOSTILE,
+        "an alias bomb with --cfg job",
+        [USE_FILES, "--cfg", "job"],
+        ["strategy/bomb.yaml", "aliases"],
+        {"strategy/bomb.yaml": _BOMB},
+    ),
+    _hydra_file(
+        "hydra.mode from a file, with --hydra-help",
+        "strategy/pwn.yaml",
+        _GLOBAL + "hydra:\n  mode: MULTIRUN\n" + _ARM,
+        "--hydra-help",
+        names=("strategy/pwn.yaml", "hydra.mode"),
+    ),
+    bad_strategy(
+        "a recursive alias", "loop", "loop: &l\n  steps: [" + STEP + "]\n  me: *l\n", "loop"
+    ),
+    bad_strategy(
+        "a tab in the indentation",
+        "tab",
+        "tab:\n\tsteps: [" + STEP + "]\n",
+        "strategy/tab.yaml",
+        "YAML",
+        "line 2",
+    ),
+    _out(
+        "hydra.output_subdir empty",
+        *SMALL,
+        "hydra.run.dir={tmp}/run",
+        "hydra.output_subdir=",
+        names=("hydra.output_subdir",),
+    ),
+    _out(
+        "a job folder climbing out through override_dirname",
+        "-m",
+        "seed=1,2",
+        "strategy.entitlement.label=../../../x",
+        "hydra.sweep.dir={tmp}/sweep",
+        "hydra.sweep.subdir=${hydra.job.override_dirname}",
+        *SMALL,
+        names=("hydra.sweep.subdir", "without '..'"),
+    ),
     Case(
         HOSTILE,
         "a search path of the whole disk (file:///)",
@@ -377,5 +458,10 @@ FAULTS: list[Fault] = [
         "a sweep's or a job's folder is reused; a folder with a file the program did not "
         "write is named",
         "tests/test_registry_hostile.py::test_the_programs_own_folders_are_reused_and_others_refused",
+    ),
+    Fault(
+        "shell completion (TAB: -sc query=bash) of a line with hydra.searchpath=[pkg://MODULE]",
+        "exit 2, one line naming pkg://MODULE; the module is not imported (no marker file)",
+        "tests/test_registry_hostile.py::test_shell_completion_does_not_import_a_pkg_searchpath",
     ),
 ]
