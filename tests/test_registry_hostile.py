@@ -141,3 +141,16 @@ def test_shell_completion_does_not_import_a_pkg_searchpath(
     monkeypatch.setenv("COMP_LINE", "outreach-sim hydra.searchpath=[pkg://pwnpkg] st")
     line = _refused(["-sc", "query=bash"], capsys)
     assert "pkg://pwnpkg" in line and not marker.exists()
+
+
+def test_only_the_folders_hydra_could_read_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "strategy").mkdir()
+    (tmp_path / "strategy" / "mine.yaml").write_text(f"mine:\n  steps: [{STEP}]\n")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "old.yaml").write_bytes("caf\u00e9: 1\n".encode("latin-1"))
+    searchpath = f"hydra.searchpath=[file://{tmp_path}]"
+    exp = registry.compose([searchpath, "strategy=[entitlement,mine]"])
+    assert list(exp.strategy) == ["entitlement", "mine"]
+    # The same file in a group that an override names is read, and refused.
+    with pytest.raises(ConfigError, match=r"notes/old\.yaml.*UTF-8"):
+        registry.compose([searchpath, "+notes=old"])

@@ -45,7 +45,12 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 #: The most nodes a config file may expand to, its aliases expanded (a config of 10,000 steps
 #: is about 40,000 nodes).
 MAX_NODES = 200_000
-#: How many entries of a search-path folder are looked at (``file:///`` would walk the disk).
+#: The config groups a search-path folder may add options to (``sim/conf``'s, and Hydra's).
+GROUPS = frozenset(
+    {p.name for p in (Path(__file__).resolve().parents[1] / "conf").iterdir() if p.is_dir()}
+    | {"hydra"}
+)
+#: How many entries of a group's folder are looked at (``file:///`` would walk the disk).
 MAX_ENTRIES = 5_000
 #: How deep config groups nest in a search-path folder (``model/worlds/NAME.yaml`` is 3).
 MAX_DEPTH = 4
@@ -85,31 +90,43 @@ def searchpath_folders(parsed: Sequence[Override]) -> list[tuple[str, Path]]:
 
 
 def check_searchpath(parsed: Sequence[Override]) -> None:
-    """The search path's folders, and every YAML file in them (module docstring).
+    """The search path's folders, and the YAML files Hydra could read from them.
 
     Checked on the parsed overrides, before any composition: composing already imports
-    (``pkg://``) and expands every alias of a file it reads.
+    (``pkg://``) and expands every alias of a file it reads. The files are those of the config
+    groups (:data:`GROUPS`, any group an override names, and any group a scanned file's defaults
+    list names), so a folder such as the current one (``file://.``) is read only where Hydra
+    would read it.
 
     Raises:
         ConfigError: naming the search path entry, or the file and what is wrong with it.
     """
+    named = {str(o.key_or_group).lstrip("+~").split("/")[0].split(".")[0] for o in parsed}
     for entry, folder in searchpath_folders(parsed):
-        for path in config_files(entry, folder):
-            check_config_file(path)
+        todo, done = sorted(GROUPS | named), set()
+        while todo:
+            group = todo.pop()
+            done.add(group)
+            for path in config_files(entry, folder, group):
+                more = check_config_file(path)
+                todo += sorted(more - done - set(todo))
 
 
-def config_files(entry: str, folder: Path) -> Iterator[Path]:
-    """The YAML files of a search-path folder, up to :data:`MAX_DEPTH` folders deep."""
+def config_files(entry: str, folder: Path, group: str) -> Iterator[Path]:
+    """The YAML files of ``group`` in a search-path folder, :data:`MAX_DEPTH` folders deep."""
+    top = folder / group
+    if not group or group.startswith(".") or not top.is_dir():
+        return
     seen = 0
-    for root, dirs, files in os.walk(folder):
-        depth = len(Path(root).relative_to(folder).parts)
+    for root, dirs, files in os.walk(top):
+        depth = len(Path(root).relative_to(top).parts)
         seen += len(dirs) + len(files)
         if seen > MAX_ENTRIES:
             raise ConfigError(
                 "hydra.searchpath",
                 entry,
-                f"a folder of configs (this one holds over {MAX_ENTRIES:,} entries within "
-                f"{MAX_DEPTH} levels: give the folder that holds strategy/, population/ ...)",
+                f"a folder of configs (its {group}/ holds over {MAX_ENTRIES:,} entries within "
+                f"{MAX_DEPTH} levels)",
             )
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < MAX_DEPTH else []
         for name in sorted(files):
@@ -117,8 +134,11 @@ def config_files(entry: str, folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def check_config_file(path: Path) -> None:
+def check_config_file(path: Path) -> set[str]:
     """One config file of the user's: UTF-8, bounded, and none of Hydra's own settings.
+
+    Returns:
+        The config groups its defaults list names (their files are read too).
 
     Raises:
         ConfigError: naming the file and what is wrong with it.
@@ -145,9 +165,11 @@ def check_config_file(path: Path) -> None:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), "not valid YAML", _yaml_problem(exc)) from None
-    if root is not None:
-        _check_expansion(path, root)
-        _check_hydra_keys(path, text, root)
+    if root is None:
+        return set()
+    _check_expansion(path, root)
+    _check_hydra_keys(path, text, root)
+    return _default_groups(root)
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -212,6 +234,19 @@ def _check_hydra_keys(path: Path, text: str, root: yaml.Node) -> None:
         for name, value in pairs:
             if re.match(r"^(override\s+)?/?hydra(/|$)", name.strip()):
                 _hydra_refused(path, f"defaults: [{name.strip()}]", _scalar(value))
+
+
+def _default_groups(root: yaml.Node) -> set[str]:
+    """The top config groups a file's defaults list names (``- /evil: bomb``, ``- /evil/x``)."""
+    defaults = next((v for k, v in _pairs(root) if k == "defaults"), None)
+    found = set()
+    for entry in defaults.value if isinstance(defaults, yaml.SequenceNode) else []:
+        names = [k for k, _ in _pairs(entry)] if isinstance(entry, yaml.MappingNode) else []
+        names += [str(entry.value)] if isinstance(entry, yaml.ScalarNode) else []
+        for name in names:
+            words = name.split()
+            found.add(words[-1].lstrip("/").split("/")[0] if words else "")
+    return found - {"", "_self_"}
 
 
 def _first_leaf(node: yaml.Node, where: str) -> tuple[str, str]:

@@ -416,9 +416,36 @@ CASES: list[Case] = [
     ),
     Case(
         HOSTILE,
-        "a search path of the whole disk (file:///)",
+        "a search path of the whole disk (file:///): only its group folders are read",
         ["hydra.searchpath=[file:///]", "strategy=[entitlement,mine]"],
-        ["hydra.searchpath", "entries"],
+        ["strategy", "mine"],
+    ),
+    Case(
+        HOSTILE,
+        "an alias bomb in a group of one's own, named by a strategy's defaults list",
+        [USE_FILES, "strategy=[entitlement,pwn]"],
+        ["evil/bomb.yaml", "aliases"],
+        {
+            "strategy/pwn.yaml": "defaults:\n  - /evil: bomb\n" + strategy_body("pwn"),
+            "evil/bomb.yaml": _BOMB,
+        },
+    ),
+    Case(
+        HOSTILE,
+        "an alias bomb in a group of one's own, added on the command line",
+        [USE_FILES, "+evil=bomb"],
+        ["evil/bomb.yaml", "aliases"],
+        {"evil/bomb.yaml": _BOMB},
+    ),
+    Case(
+        BAD,
+        "a NUL byte in a file of a group of one's own, named by a population's defaults",
+        [USE_FILES, "population=mine"],
+        ["extra/x.yaml"],
+        {
+            "population/mine.yaml": "defaults:\n  - /extra/x\nsize: 30\n",
+            "extra/x.yaml": "a: 1\n\x00",
+        },
     ),
 ]
 
@@ -463,5 +490,11 @@ FAULTS: list[Fault] = [
         "shell completion (TAB: -sc query=bash) of a line with hydra.searchpath=[pkg://MODULE]",
         "exit 2, one line naming pkg://MODULE; the module is not imported (no marker file)",
         "tests/test_registry_hostile.py::test_shell_completion_does_not_import_a_pkg_searchpath",
+    ),
+    Fault(
+        "a search-path folder holding a Latin-1 file outside any config group",
+        "the run composes (only what Hydra could read is read); the same file in a group an "
+        "override names is refused, naming it",
+        "tests/test_registry_hostile.py::test_only_the_folders_hydra_could_read_are_checked",
     ),
 ]
