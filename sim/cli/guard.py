@@ -69,6 +69,8 @@ RAY_INIT_ALLOWED = frozenset(
 )
 #: ``hydra.launcher.ray.remote`` options a config may set: what one launched job needs.
 RAY_REMOTE_ALLOWED = frozenset({"num_cpus", "num_gpus", "memory", "resources", "max_retries"})
+#: The program's own callback (``hydra.callbacks.sweep`` in sim/conf/config.yaml).
+SWEEP_CALLBACK = "sim.cli.sweep.SweepCallback"
 #: Objects Hydra may instantiate, by the config node that names them.
 ALLOWED_TARGETS: dict[str, frozenset[str]] = {
     "hydra.launcher": frozenset(
@@ -92,7 +94,7 @@ ALLOWED_TARGETS: dict[str, frozenset[str]] = {
             "hydra_plugins.outreach_sim_sweeper.sharded_sweeper.ShardedSweeper",
         }
     ),
-    "hydra.callbacks": frozenset({"sim.cli.sweep.SweepCallback"}),
+    "hydra.callbacks": frozenset({SWEEP_CALLBACK}),
 }
 #: Logging is the program's own: the composed logging nodes must be these files of Hydra's, the
 #: options the root config chooses (``hydra/job_logging: none``, ``hydra/hydra_logging:
@@ -189,6 +191,7 @@ def check_safe(cfg: DictConfig) -> None:
         userfiles.check_no_environment(tree | {"hydra": hydra_node})
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+    check_callbacks(hydra_node.get("callbacks"))
     check_launcher(hydra_node.get("launcher") or {})
     check_sweeper(hydra_node.get("sweeper") or {})
     env_set = hydra_node.get("job", {}).get("env_set") or {}
@@ -197,6 +200,17 @@ def check_safe(cfg: DictConfig) -> None:
             # The names only: a value may be a secret (copied in by hydra.job.env_copy).
             f"hydra.job.env_set={sorted(env_set)!r} is not allowed: outreach-sim jobs do not "
             "change their environment (a config could otherwise change what a process loads)"
+        )
+
+
+def check_callbacks(callbacks: Any) -> None:
+    """The program's own sweep callback stays: it writes a sweep's tables and failed jobs."""
+    own = (callbacks or {}).get("sweep") if isinstance(callbacks, dict) else None
+    if not isinstance(own, dict) or own.get("_target_") != SWEEP_CALLBACK:
+        raise UserError(
+            f"hydra.callbacks={_short(callbacks)} is not allowed: the program's own callback "
+            f"(hydra.callbacks.sweep: {SWEEP_CALLBACK}) stays; it writes a sweep's tables and "
+            "records its failed jobs"
         )
 
 

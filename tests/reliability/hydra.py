@@ -335,6 +335,23 @@ CASES: list[Case] = [
         names=("label", "quoted"),
     ),
     bad("a search path not a folder list", "hydra.searchpath=[file://{dir}", names=("searchpath",)),
+    # --- The program's own callback ----------------------------------------------------------
+    Case(
+        BAD,
+        "the sweep callback removed (~hydra.callbacks.sweep): no sweep tables",
+        [*SWEEP, "~hydra.callbacks.sweep", "hydra.sweep.dir={tmp}/sweep"],
+        ["hydra.callbacks", "sim.cli.sweep.SweepCallback"],
+    ),
+    Case(
+        BAD,
+        "the sweep callback replaced by another name",
+        [
+            *SWEEP,
+            "~hydra.callbacks.sweep",
+            "+hydra.callbacks.mine._target_=sim.cli.sweep.SweepCallback",
+        ],
+        ["hydra.callbacks"],
+    ),
     # --- More side paths ------------------------------------------------------------------------
     _env(
         "hydra.job.env_copy of a secret (its value would be in the error)",
