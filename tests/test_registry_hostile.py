@@ -54,6 +54,14 @@ def test_registry_compose_does_not_resolve_the_environment(
         with pytest.raises(ConfigError, match="cannot read the environment") as caught:
             registry.compose([override])
         assert "hunter2" not in str(caught.value)
+    # A second stage: oc.env named by another value, which the unresolved text does not show.
+    dynamic = [
+        "strategy.entitlement.label=oc.env",
+        "strategy.benefit_led.label='${${strategy.entitlement.label}:OUTREACH_SECRET}'",
+    ]
+    with pytest.raises(ConfigError, match="cannot itself be an interpolation") as caught:
+        registry.compose(dynamic)
+    assert "hunter2" not in str(caught.value)
     with pytest.raises(ConfigError, match="cannot read the environment"):
         registry.compose_all([["strategy.benefit_led.label=${oc.env:OUTREACH_SECRET}"]])
 

@@ -188,7 +188,7 @@ def check_safe(cfg: DictConfig) -> None:
                 "and overrides cannot set hydra.job_logging, hydra.hydra_logging or their groups"
             )
     try:
-        userfiles.check_no_environment(tree | {"hydra": hydra_node})
+        userfiles.check_interpolations(tree | {"hydra": hydra_node})
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     check_callbacks(hydra_node.get("callbacks"))

@@ -20,7 +20,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from sim.model.config import ConfigError, ExperimentConfig, check_known_keys, validate
 from sim.run.compose import BasicLauncherConf, GroupComposer, parse, ray_launcher_confs, with_plain
-from sim.run.userfiles import check_env_copy, check_no_environment, check_searchpath
+from sim.run.userfiles import check_env_copy, check_interpolations, check_searchpath
 
 #: The package's ``conf/`` folder (``sim/conf``), shipped as package data: it is found from this
 #: file, so an editable install and a wheel install read the same configs.
@@ -95,7 +95,7 @@ def register_configs() -> None:
 def to_experiment(cfg: DictConfig) -> ExperimentConfig:
     """Turn a composed config into typed dataclasses and check every range."""
     plain = OmegaConf.to_container(cfg, resolve=False)
-    check_no_environment(plain)  # before anything is resolved
+    check_interpolations(plain)  # before anything is resolved
     if isinstance(plain, dict):
         check_known_keys({k: v for k, v in plain.items() if k != "hydra"}, ExperimentConfig)
     try:

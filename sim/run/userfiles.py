@@ -39,6 +39,23 @@ if TYPE_CHECKING:
 SEARCHPATH_SCHEME = "file://"
 #: Interpolations that read the process environment into a config (and so into its outputs).
 ENVIRONMENT_RESOLVERS = re.compile(r"\$\{\s*(oc\.env|env)\s*:")
+#: Resolvers a config may call: they read the config, the clock or a fresh id, nothing else
+#: (Hydra's ``now``, ``hydra``, ``python_version``; the program's ``unique_id``; OmegaConf's
+#: selection of other keys).
+RESOLVERS_ALLOWED = frozenset(
+    {
+        "now",
+        "hydra",
+        "python_version",
+        "unique_id",
+        "oc.select",
+        "oc.dict.keys",
+        "oc.dict.values",
+        "oc.deprecated",
+    }
+)
+_RESOLVER = re.compile(r"\$\{\s*([^\s:{}$]+)\s*:")
+_NESTED_NAME = re.compile(r"\$\{\s*\$\{")
 #: The largest config file read: the shipped fitted worlds are 23 KB; a larger file is not a
 #: config someone wrote (and reading it would hold the command).
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -300,25 +317,50 @@ def check_env_copy(parsed: Sequence[Override]) -> None:
             )
 
 
-def environment_reads(tree: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Each ``(key, value)`` of a plain config tree whose value reads the environment."""
+def interpolation_problem(value: str) -> str | None:
+    """What a config value's interpolations would do that data cannot, or None.
+
+    The check reads the text before anything is resolved, so a second stage that builds an
+    interpolation at resolution time is refused too: a resolver named by another interpolation
+    (``${${x}:HOME}`` with ``x: oc.env``), and ``oc.decode``/``oc.create``, which evaluate text
+    (an escaped ``$`` unescaped at resolution).
+    """
+    if ENVIRONMENT_RESOLVERS.search(value):
+        return "configs are data and cannot read the environment (${oc.env:...})"
+    if _NESTED_NAME.search(value):
+        return (
+            "configs are data: an interpolation's resolver or key cannot itself be an "
+            "interpolation (${${x}:...} could name oc.env)"
+        )
+    for name in _RESOLVER.findall(value):
+        if name not in RESOLVERS_ALLOWED:
+            return (
+                f"configs are data: the resolver {name!r} is not one a config may call (one of "
+                f"{', '.join(sorted(RESOLVERS_ALLOWED))}; oc.decode and oc.create evaluate "
+                "text built at run time)"
+            )
+    return None
+
+
+def interpolation_problems(tree: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+    """Each ``(key, value, problem)`` of a plain, unresolved config tree (see above)."""
     if isinstance(tree, dict):
         for key, value in tree.items():
-            yield from environment_reads(value, f"{path}.{key}" if path else str(key))
+            yield from interpolation_problems(value, f"{path}.{key}" if path else str(key))
     elif isinstance(tree, list):
         for i, value in enumerate(tree):
-            yield from environment_reads(value, f"{path}[{i}]")
-    elif isinstance(tree, str) and ENVIRONMENT_RESOLVERS.search(tree):
-        yield path, tree
+            yield from interpolation_problems(value, f"{path}[{i}]")
+    elif isinstance(tree, str) and "${" in tree:
+        problem = interpolation_problem(tree)
+        if problem is not None:
+            yield path, tree, problem
 
 
-def check_no_environment(tree: Any) -> None:
-    """Refuse a config (a plain, unresolved tree) that reads the process environment.
+def check_interpolations(tree: Any) -> None:
+    """Refuse a config (a plain, unresolved tree) whose interpolations reach beyond data.
 
     Raises:
-        ConfigError: naming the first such key and its value.
+        ConfigError: naming the first such key, its value and why.
     """
-    for key, value in environment_reads(tree):
-        raise ConfigError(
-            key, value, "configs are data and cannot read the environment (${oc.env:...})"
-        )
+    for key, value, problem in interpolation_problems(tree):
+        raise ConfigError(key, value, problem)

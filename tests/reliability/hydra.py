@@ -251,6 +251,46 @@ CASES: list[Case] = [
         "--help",
         files={"strategy/pwn.yaml": "pwn:\n  label: '${oc.env:HOME}'\n  steps: [" + STEP + "]\n"},
     ),
+    # A second stage: an interpolation built while the config resolves (caught unresolved).
+    _env(
+        "a resolver named by another value (${${x}:HOME} with x: oc.env) in a strategy file",
+        USE_FILES,
+        "strategy=[entitlement,pwn]",
+        files={
+            "strategy/pwn.yaml": "pwn:\n  label: '${${strategy.entitlement.label}:HOME}'\n"
+            "  steps: [" + STEP + "]\n"
+        },
+        names=("strategy.pwn.label", "cannot itself be an interpolation"),
+    ),
+    _env(
+        "a resolver named by another value, in the help template",
+        "hydra.help.header=oc.env",
+        "hydra.help.template='${${hydra.help.header}:HOME}'",
+        "--help",
+        names=("hydra.help.template", "cannot itself be an interpolation"),
+    ),
+    _env(
+        "oc.decode of an escaped ${oc.env:...} built from pieces",
+        "strategy.entitlement.label=oc.env",
+        "strategy.benefit_led.label='\\${${strategy.entitlement.label}:HOME}'",
+        "strategy.bombard.label='${oc.decode:${strategy.benefit_led.label}}'",
+        names=("strategy.benefit_led.label", "cannot itself be an interpolation"),
+    ),
+    _env(
+        "oc.create of text built at run time",
+        USE_FILES,
+        "strategy=[entitlement,pwn]",
+        files={
+            "strategy/pwn.yaml": "pwn:\n  label: '${oc.create:${strategy.entitlement.label}}'\n"
+            "  steps: [" + STEP + "]\n"
+        },
+        names=("oc.create",),
+    ),
+    _env(
+        "an unknown resolver",
+        "strategy.benefit_led.label='${shell:id}'",
+        names=("'shell'", "not one a config may call"),
+    ),
     # --- Hydra's own settings from a user's config file ----------------------------------------
     _hydra_file(
         "a strategy file setting hydra.mode: MULTIRUN",
