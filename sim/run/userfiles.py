@@ -235,13 +235,18 @@ def _check_expansion(path: Path, root: yaml.Node) -> None:
 
 
 def _check_hydra_keys(path: Path, text: str, root: yaml.Node) -> None:
-    """Refuse a user's file that sets Hydra's own settings (module docstring)."""
+    """Refuse a user's file that sets Hydra's own settings (module docstring).
+
+    A top-level ``hydra`` key is refused whatever the file's package: a defaults entry or an
+    override can place a file at the root (``population@_global_``), and no group's options
+    hold a key of that name.
+    """
     header = _PACKAGE.search(text[:2000])
     package = header[1] if header else "_group_"
-    if package.split(".")[0] == "hydra":
+    if _into_hydra(package):
         _hydra_refused(path, *_first_leaf(root, package))
     hydra_node = next((v for k, v in _pairs(root) if k == "hydra"), None)
-    if package == "_global_" and hydra_node is not None:
+    if hydra_node is not None:
         _hydra_refused(path, *_first_leaf(hydra_node, "hydra"))
     defaults = next((v for k, v in _pairs(root) if k == "defaults"), None)
     for entry in defaults.value if isinstance(defaults, yaml.SequenceNode) else []:
@@ -249,8 +254,15 @@ def _check_hydra_keys(path: Path, text: str, root: yaml.Node) -> None:
         if isinstance(entry, yaml.ScalarNode):
             pairs = [(str(entry.value), entry)]
         for name, value in pairs:
-            if re.match(r"^(override\s+)?/?hydra(/|$)", name.strip()):
+            words = name.split()
+            group, _, into = (words[-1] if words else "").partition("@")
+            if group.lstrip("/").split("/")[0] == "hydra" or (into and _into_hydra(into)):
                 _hydra_refused(path, f"defaults: [{name.strip()}]", _scalar(value))
+
+
+def _into_hydra(package: str) -> bool:
+    """Whether a package (``hydra.run``, ``_global_.hydra``) places content in Hydra's node."""
+    return package.removeprefix("_global_").lstrip(".").split(".")[0] == "hydra"
 
 
 def _default_groups(root: yaml.Node) -> set[str]:

@@ -334,6 +334,38 @@ CASES: list[Case] = [
         "strategy=[entitlement,pwn]",
         names=("hydra.output_subdir",),
     ),
+    _hydra_file(
+        "a file in package _global_.hydra",
+        "strategy/pwn.yaml",
+        "# @package _global_.hydra\nmode: MULTIRUN\n",
+        "strategy=[entitlement,pwn]",
+        names=("strategy/pwn.yaml", "mode"),
+    ),
+    Case(
+        HOSTILE,
+        "a population placed at the root by a defaults entry (population@_global_)",
+        [USE_FILES, "strategy=[entitlement,pwn]"],
+        ["population/evil.yaml", "hydra.mode"],
+        {
+            "strategy/pwn.yaml": "defaults:\n  - /population@_global_: evil\n"
+            + strategy_body("pwn"),
+            "population/evil.yaml": "hydra:\n  mode: MULTIRUN\n",
+        },
+    ),
+    _hydra_file(
+        "a hydra key in a population file placed at the root on the command line",
+        "population/evil.yaml",
+        "hydra:\n  mode: MULTIRUN\n",
+        "+population@_global_=evil",
+        names=("population/evil.yaml", "hydra.mode"),
+    ),
+    _hydra_file(
+        "an optional Hydra group in a strategy's defaults",
+        "strategy/pwn.yaml",
+        "defaults:\n  - optional /hydra/launcher: joblib\n" + strategy_body("pwn"),
+        "strategy=[entitlement,pwn]",
+        names=("strategy/pwn.yaml", "hydra/launcher"),
+    ),
     # --- YAML that cannot be composed safely ---------------------------------------------------
     bad_strategy(
         "an alias bomb (billion laughs) in a strategy file",
