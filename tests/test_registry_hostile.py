@@ -162,3 +162,17 @@ def test_only_the_folders_hydra_could_read_are_checked(tmp_path: Path) -> None:
     # The same file in a group that an override names is read, and refused.
     with pytest.raises(ConfigError, match=r"notes/old\.yaml.*UTF-8"):
         registry.compose([searchpath, "+notes=old"])
+
+
+def test_a_run_folder_the_program_wrote_is_accepted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "out"
+    run.mkdir()
+    (run / "metrics.csv").write_text("a\n")
+    small = ["population.size=20", "replications=1", "strategy=[entitlement]", "hydra.run.dir=out"]
+    line = _refused(small, capsys)
+    assert "'metrics.csv', which it did not write" in line, line
+    (run / "manifest.json").write_text('{"status": "failed"}')  # an earlier run's record
+    assert preflight(small) != 2
