@@ -25,6 +25,7 @@ from hydra.errors import ConfigCompositionException, HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.cli import outdirs
 from sim.cli.guard import (
     UserError,
     check_arm_names,
@@ -52,6 +53,8 @@ from sim.run.registry import CONF_DIR, register_configs
 if TYPE_CHECKING:
     from hydra.core.override_parser.types import Override
 
+#: Where a shell gives Hydra's completion the command line being completed (bash, zsh, fish).
+COMPLETION_LINE = "COMP_LINE"
 #: Test-only: set (to anything), no configuration is simulated ahead (sim.cli.sweep.simulate_ahead),
 #: so tests that kill a sweep while its jobs simulate know that none has finished yet.
 NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
@@ -191,6 +194,32 @@ def _argument_error(message: str) -> NoReturn:
     raise UserError(f"{message}; outreach-sim --help lists the options")
 
 
+def _check_completion(line: str) -> None:
+    """Shell completion composes the line being completed: its search path is checked first.
+
+    Hydra's completion (``-sc query=bash``, run by the shell on TAB) composes the config with
+    the words typed so far, so a ``hydra.searchpath=[pkg://MODULE]`` among them would be
+    imported, and a folder's YAML files read, as a run's would.
+    """
+    words = [w for w in line.split() if w.startswith("hydra.searchpath=")]
+    if words:
+        check_searchpath(parse_overrides(words))
+
+
+def _refuse_flags(args: Any) -> None:
+    """Hydra's flags that read configs from elsewhere, which a search path does instead."""
+    for flag, given in (
+        ("--config-path", args.config_path),
+        ("--config-dir", args.config_dir),
+        ("--experimental-rerun", args.experimental_rerun),
+    ):
+        if given:
+            raise UserError(
+                f"{flag}={given} is not supported: add a folder of your own configs with "
+                "hydra.searchpath=[file://DIR]"
+            )
+
+
 def check_command(
     argv: Sequence[str],
     on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
@@ -215,19 +244,15 @@ def check_command(
     parser = get_args_parser()
     parser.error = _argument_error  # type: ignore[method-assign]
     args = parser.parse_args(list(argv))
-    if args.help or args.hydra_help or args.shell_completion:
+    if args.shell_completion:
+        _check_completion(os.environ.get(COMPLETION_LINE, ""))
         return Checked()
-    for flag, given in (
-        ("--config-path", args.config_path),
-        ("--config-dir", args.config_dir),
-        ("--experimental-rerun", args.experimental_rerun),
-    ):
-        if given:
-            raise UserError(
-                f"{flag}={given} is not supported: add a folder of your own configs with "
-                "hydra.searchpath=[file://DIR]"
-            )
-    show_only = bool(args.cfg or args.info)
+    if (args.help or args.hydra_help) and not args.overrides:
+        return Checked()
+    _refuse_flags(args)
+    # --help and --hydra-help compose the config too (to list the groups, to fill the page's
+    # template): the same checks as --cfg, so that no override imports or reads the environment.
+    show_only = bool(args.cfg or args.info or args.help or args.hydra_help)
     name = args.config_name or "config"
     register_configs()
     register_resolvers()
@@ -235,8 +260,16 @@ def check_command(
         composer = PreflightComposer(name)
         jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
         warnings: dict[str, None] = {}
+        if sweep is not None:
+            outdirs.check_sweep(sweep)
+        subdirs: dict[str, int] = {}
         for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
+            if not show_only:  # where the job writes, before check_job takes the hydra node
+                if sweep is None:
+                    outdirs.check_run(cfg)
+                else:
+                    outdirs.check_sweep_job(cfg, number, subdirs)
             # Each job's config is composed for this check alone: the check may consume it.
             exp = check_job(cfg, validate=not show_only, owned=True)
             if exp is not None and exp.model.fitted_log is not None:
