@@ -278,10 +278,7 @@ def sweep(
     :func:`simulate` gives it alone.
 
     Raises:
-        ConfigError: a bad argument (``base`` a string, a grid with no key or a key with no
-            value, a string where a list of values belongs: :func:`check_sweep_inputs`), an
-            override Hydra cannot read or a value the config does not allow; before anything
-            runs.
+        ConfigError: a bad argument (:func:`check_sweep_inputs`), override or value, at once.
     """
     import pandas as pd
     from tqdm import tqdm  # only sweeps pay for the progress library
