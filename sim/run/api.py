@@ -269,13 +269,10 @@ def sweep(
     overrides as the command line takes them (``["population=house_list"]``), ``grid`` maps an
     override key to the values to try (``{"population.size": [500, 1000], "seed": [0, 1]}``);
     every combination is composed (each choice of config groups once,
-    :func:`sim.run.registry.compose_all`) and validated (an unknown key or bad value raises
-    :class:`~sim.model.config.ConfigError` before anything runs), then simulated in this process,
-    one after the other, with a progress bar on stderr. Each row of the result is one
-    (configuration, arm, replicate) row of ``metrics.csv``, preceded by ``config`` (the
-    combination's number, in the grid's order) and a column per swept key. A configuration gives
-    exactly the rows that
-    :func:`simulate` gives it alone.
+    :func:`sim.run.registry.compose_all`) and validated, then simulated in this process, one
+    after the other, with a progress bar on stderr. Each row of the result is one (configuration,
+    arm, replicate) row of ``metrics.csv``, preceded by ``config`` (the combination's number, in
+    the grid's order) and a column per swept key; exactly the rows :func:`simulate` gives it.
 
     Raises:
         ConfigError: a bad argument (:func:`check_sweep_inputs`), override or value, at once.
