@@ -31,6 +31,7 @@ from sim.model.checks import (
     ConfigError,
     check_known_keys,
     check_ranges,
+    check_weights,
     nonneg,
     positive,
     prob,
@@ -298,14 +299,9 @@ def validate(cfg: ExperimentConfig) -> None:
         )
     if cfg.baseline not in cfg.strategy:
         raise ConfigError("baseline", cfg.baseline, f"one of the arms: {', '.join(cfg.strategy)}")
-    if sum(cfg.population.relationship_mix.array()) <= 0:
-        raise ConfigError(
-            "population.relationship_mix", cfg.population.relationship_mix, "a positive total"
-        )
-    if cfg.population.channel_preference.array().sum() <= 0:
-        raise ConfigError(
-            "population.channel_preference", cfg.population.channel_preference, "a positive total"
-        )
+    for name in ("relationship_mix", "channel_preference"):
+        weights = getattr(cfg.population, name)
+        check_weights(f"population.{name}", dict(zip(weights.NAMES, weights.array(), strict=True)))
     for name, strategy in cfg.strategy.items():
         validate_strategy(name, strategy)
     check_worlds(cfg.model, cfg.worlds)

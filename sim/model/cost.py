@@ -118,7 +118,9 @@ def memory_needed(size: RunSize) -> tuple[float, str, object]:
     days = size.days * (BYTES_PER_DAY + 8 * 8 * len(names))
     kept = {n: size.runs * 8 * size.by_touch_cells(n) for n in names}
     table = max(kept.values(), default=0) / max(size.runs, 1) + sum(kept.values())
-    results = size.runs * len(names) * (BYTES_PER_RESULT + (size.days + 1) * BYTES_PER_RESULT_DAY)
+    results = float(
+        size.runs * len(names) * (BYTES_PER_RESULT + (size.days + 1) * BYTES_PER_RESULT_DAY)
+    )
     total = prospects + days + table + results
     widest = max(names, key=size.by_touch_cells) if names else ""
     if table > max(prospects, days, results) and size.by_touch_cells(widest) > CELLS_NAMED:
