@@ -8,6 +8,7 @@ before any folder exists. Before: ``-m 'seed=range(0,0)'`` created an empty swee
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,24 @@ def test_account_weights_whose_total_overflows_are_refused(
 
 def test_large_weights_with_a_finite_total_still_run() -> None:
     assert preflight([*SMALL, "population.relationship_mix.stranger=1e300"], warm=False) != 2
+
+
+def test_a_sweep_of_too_many_jobs_is_refused_before_they_are_listed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 10**8 jobs: listing them alone would take minutes and gigabytes.
+    started = time.monotonic()
+    _refused(
+        ["-m", "seed=range(0,100000000)", *SMALL], capsys, "seed=range(0,100000000)", "100,000"
+    )
+    assert time.monotonic() - started < 20
+
+
+def test_jobs_are_counted_as_hydra_lists_them() -> None:
+    from sim.cli.guard import parse_overrides
+    from sim.run.compose import sweep_jobs
+
+    lines = ["seed=range(10,0,-3)", "x=range(0,1,0.25)", "y=a,b", "z=range(2,2)"]
+    for line in lines:
+        parsed = parse_overrides([line])
+        assert capacity.values_of(parsed[0]) == len(sweep_jobs(parsed)), line

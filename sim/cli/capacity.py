@@ -10,6 +10,7 @@ with one line, as the pre-flight refuses a bad value (:mod:`sim.cli.preflight`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,40 @@ JOBLIB_TARGETS = frozenset(
         "hydra_plugins.outreach_sim_launchers.SafeJoblibLauncher",
     }
 )
+
+
+#: The most jobs one sweep may have: the pre-flight composes and checks each (about 0.04 s of CPU
+#: a job, so an hour for these), and ``-m seed=range(0,100000000)`` would otherwise fill the
+#: memory listing its jobs before the first is checked.
+MAX_SWEEP_JOBS = 100_000
+
+
+def values_of(override: Override) -> int:
+    """How many values a sweep override takes, counted without listing a range's values."""
+    value = override.value()
+    start, stop, step = (getattr(value, k, None) for k in ("start", "stop", "step"))
+    if isinstance(start, int | float) and isinstance(stop, int | float) and step:
+        return max(0, int(math.ceil((stop - start) / step)))
+    return sum(1 for _ in override.sweep_string_iterator())
+
+
+def check_sweep_size(parsed: Sequence[Override]) -> None:
+    """Refuse a sweep of no job or of more than :data:`MAX_SWEEP_JOBS`, before listing them."""
+    counts = {str(o.input_line): values_of(o) for o in parsed if o.is_sweep_override()}
+    empty = [line for line, n in counts.items() if n == 0]
+    if empty:
+        raise UserError(
+            f"{empty[0]} is not allowed: a sweep over at least one value (this one has none, so "
+            "the sweep would run nothing)"
+        )
+    jobs = math.prod(counts.values())
+    if jobs > MAX_SWEEP_JOBS:
+        widest = max(counts, key=lambda line: counts[line])
+        raise UserError(
+            f"{widest} is not allowed: a sweep of at most {MAX_SWEEP_JOBS:,} jobs: this one has "
+            f"{jobs:,} ({' x '.join(f'{n:,}' for n in counts.values())} values); split it into "
+            "several sweeps"
+        )
 
 
 def check_not_empty(parsed: Sequence[Override], jobs: Sequence[object]) -> None:

@@ -25,7 +25,12 @@ from hydra.errors import ConfigCompositionException, HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.cli.capacity import check_not_empty, check_workers_fit, joblib_workers
+from sim.cli.capacity import (
+    check_not_empty,
+    check_sweep_size,
+    check_workers_fit,
+    joblib_workers,
+)
 from sim.cli.guard import (
     UserError,
     check_arm_names,
@@ -150,6 +155,7 @@ def _jobs(
         # A single run's probe is its composed config: it is not composed a second time.
         return [(plain, probe) if show_only else (list(overrides), probe)], None, checked
     every = parse_overrides([*sweeper_params(probe), *overrides])
+    check_sweep_size(every)
     try:
         jobs: list[tuple[list[str], DictConfig | None]] = [(job, None) for job in sweep_jobs(every)]
     except HydraException as exc:
