@@ -126,3 +126,15 @@ def test_the_estimate_follows_the_measured_cost_of_a_million_prospects(
     )
     seconds, _, _ = cost.seconds_needed(run_size(one))
     assert 2 < seconds < 8, seconds
+
+
+def test_a_wide_table_names_the_cycles_when_they_drive_it(default: ExperimentConfig) -> None:
+    strategy = _long(20, cooldown=CooldownConfig(after_unanswered=2, pause_days=1, cycles=50_000))
+    cfg = dataclasses.replace(default, strategy={"c": strategy}, baseline="c")
+    with pytest.raises(ConfigError, match=r"strategy\.c\.cooldown\.cycles=50000 "):
+        cost.check_fits(run_size(cfg))
+
+
+def test_kept_results_name_the_worlds_when_they_drive_them(default: ExperimentConfig) -> None:
+    _, named, value = cost.memory_needed(run_size(dataclasses.replace(default, worlds=10**7)))
+    assert (named, value) == ("worlds", 10**7)

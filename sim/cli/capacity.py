@@ -46,7 +46,7 @@ def values_of(override: Override) -> int:
     value = override.value()
     start, stop, step = (getattr(value, k, None) for k in ("start", "stop", "step"))
     if isinstance(start, int | float) and isinstance(stop, int | float) and step:
-        return max(0, int(math.ceil((stop - start) / step)))
+        return max(0, math.ceil((stop - start) / float(step)))
     return sum(1 for _ in override.sweep_string_iterator())
 
 

@@ -64,7 +64,29 @@ class _Steps(str):
 
 
 def _steps(size: RunSize, name: str) -> tuple[str, object]:
-    return f"strategy.{name}.steps", _Steps(f"[... {len(size.strategy[name].steps)} steps]")
+    """The setting that makes arm ``name``'s by-touch table wide: its steps or its cycles."""
+    s = size.strategy[name]
+    if s.cooldown is not None and s.cooldown.cycles + 1 > len(s.steps):
+        return f"strategy.{name}.cooldown.cycles", s.cooldown.cycles
+    return f"strategy.{name}.steps", _Steps(f"[... {len(s.steps)} steps]")
+
+
+def _scaled(size: RunSize, prospects: bool = True) -> tuple[str, object]:
+    """The setting furthest above its default among those that scale every arm's work."""
+    scale = {
+        "population.size": size.prospects / 2000 if prospects else 0.0,
+        "replications": size.replications / 5,
+        "worlds": size.worlds / 20,
+        "horizon_days": size.horizon_days / 120,
+    }
+    name = max(scale, key=lambda k: scale[k])
+    values = {
+        "population.size": size.prospects,
+        "replications": size.replications,
+        "worlds": size.worlds,
+        "horizon_days": size.horizon_days,
+    }
+    return name, values[name]
 
 
 @dataclass(frozen=True)
@@ -127,10 +149,8 @@ def memory_needed(size: RunSize) -> tuple[float, str, object]:
         return (total, *_steps(size, widest))
     results += table
     if results > max(prospects, days):
-        # Replicates times days: name whichever is further above its default (5 and 120).
-        if size.replications / 5 >= size.horizon_days / 120:
-            return total, "replications", size.replications
-        return total, "horizon_days", size.horizon_days
+        # Replicates (in each world) times days: whichever is furthest above its default.
+        return (total, *_scaled(size, prospects=False))
     if prospects < days:
         return total, "horizon_days", size.horizon_days
     # The list alone, or the list times a long arm's multiplier: name the one that does not fit.
@@ -156,22 +176,7 @@ def seconds_needed(size: RunSize) -> tuple[float, str, object]:
         and size.by_touch_cells(widest) > CELLS_NAMED
     ):
         return (total, *_steps(size, widest))
-    scale = {
-        "population.size": size.prospects / 2000,
-        "replications": size.replications / 5,
-        "worlds": size.worlds / 20,
-        "horizon_days": size.horizon_days / 120,
-    }
-    if per_day > sum(work.values()):
-        scale["population.size"] = 0.0  # the days' own cost: the list is not what drives it
-    name = max(scale, key=lambda k: scale[k])
-    values = {
-        "population.size": size.prospects,
-        "replications": size.replications,
-        "worlds": size.worlds,
-        "horizon_days": size.horizon_days,
-    }
-    return total, name, values[name]
+    return (total, *_scaled(size, prospects=per_day <= sum(work.values())))
 
 
 def machine_memory() -> float:
