@@ -129,9 +129,9 @@ def test_the_estimate_follows_the_measured_cost_of_a_million_prospects(
 
 
 def test_a_wide_table_names_the_cycles_when_they_drive_it(default: ExperimentConfig) -> None:
-    strategy = _long(20, cooldown=CooldownConfig(after_unanswered=2, pause_days=1, cycles=50_000))
+    strategy = _long(20, cooldown=CooldownConfig(after_unanswered=2, pause_days=1, cycles=500_000))
     cfg = dataclasses.replace(default, strategy={"c": strategy}, baseline="c")
-    with pytest.raises(ConfigError, match=r"strategy\.c\.cooldown\.cycles=50000 "):
+    with pytest.raises(ConfigError, match=r"strategy\.c\.cooldown\.cycles=500000 "):
         cost.check_fits(run_size(cfg))
 
 

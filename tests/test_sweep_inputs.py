@@ -80,7 +80,7 @@ def test_workers_are_refused_for_the_jobs_they_run_at_once(
     monkeypatch.setattr(capacity, "machine_memory", lambda: 4.0 * 2**30)
     monkeypatch.setattr("sim.cli.preflight.memory_needed", lambda exp: (2.0**30, "", None))
     argv = ["-m", "seed=1,2,3,4", *SMALL, *JOBLIB, "hydra.launcher.n_jobs=4"]
-    _refused(argv, capsys, "n_jobs=4", "4 jobs at once")
+    _refused(argv, capsys, "n_jobs=4", "each of the 4 jobs at once")
     # One job at a time fits.
     assert preflight([*argv[:-1], "hydra.launcher.n_jobs=1"], warm=False) != 2
 

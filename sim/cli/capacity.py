@@ -109,13 +109,16 @@ def check_workers_fit(workers: int, job_bytes: float = 0.0, jobs: int = 1) -> No
     Every worker holds its imports; as many as run jobs at once (at most ``jobs``) each hold a
     job's peak: ``job_bytes``, the largest of the sweep's (:func:`sim.model.cost.memory_needed`).
     """
-    need = workers * WORKER_BYTES + min(workers, jobs) * job_bytes
+    running = min(workers, jobs)
+    need = workers * WORKER_BYTES + running * job_bytes
     have = machine_memory()
-    if workers > 1 and need > MEMORY_SHARE * have:
-        raise UserError(
-            f"hydra.launcher.n_jobs={workers} is not allowed: parallel workers that fit in memory "
-            f"together: {workers} workers ({WORKER_BYTES / 2**30:.2f} GiB each) running "
-            f"{min(workers, jobs)} jobs at once (up to {job_bytes / 2**30:,.2f} GiB each) need "
-            f"about {need / 2**30:,.1f} GiB, the machine has {have / 2**30:,.1f} GiB (fewer "
-            "workers, or hydra/launcher=basic for one job at a time)"
-        )
+    if workers <= 1 or need <= MEMORY_SHARE * have:
+        return
+    each = f"{WORKER_BYTES / 2**30:.2f} GiB each for its imports"
+    if job_bytes:
+        each += f", and up to {job_bytes / 2**30:,.2f} GiB for each of the {running} jobs at once"
+    raise UserError(
+        f"hydra.launcher.n_jobs={workers} is not allowed: parallel workers that fit in memory "
+        f"together: {workers} workers need about {need / 2**30:,.1f} GiB ({each}), the machine "
+        f"has {have / 2**30:,.1f} GiB; fewer workers, or hydra/launcher=basic for one job at a time"
+    )
