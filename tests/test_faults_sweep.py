@@ -38,6 +38,16 @@ os.replace = _full
 """
 
 
+def _full_disk(tmp_path: Path, names: str) -> dict[str, str]:
+    """The environment of a command whose disk is full when it writes a file ``names`` matches."""
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(FULL_DISK.replace('.startswith("sweep_")', names))
+    return {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(inject), os.environ.get("PYTHONPATH")]))
+    }
+
+
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     assert "Traceback" not in proc.stderr and "Warning" not in proc.stderr, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
@@ -46,11 +56,7 @@ def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_a_sweep_that_cannot_write_its_tables_exits_1_and_says_so(tmp_path: Path) -> None:
-    inject = tmp_path / "inject"
-    inject.mkdir()
-    (inject / "sitecustomize.py").write_text(FULL_DISK)
-    path = os.pathsep.join(p for p in (str(inject), os.environ.get("PYTHONPATH", "")) if p)
-    proc = run(TWO, tmp_path, env={"PYTHONPATH": path})
+    proc = run(TWO, tmp_path, env=_full_disk(tmp_path, '.startswith("sweep_")'))
     assert proc.returncode == 1, proc.stderr
     line = _one_error_line(proc)
     assert "sweep tables could not be written" in line and "No space left on device" in line
@@ -61,6 +67,20 @@ def test_a_sweep_that_cannot_write_its_tables_exits_1_and_says_so(tmp_path: Path
     # Once there is room, the tables the sweep would have written.
     again = run(["sweep"], tmp_path, program=str(Path(APP).parent / "outreach-sim-aggregate"))
     assert again.returncode == 0 and (sweep / "sweep_metrics.csv").is_file(), again.stderr
+
+
+def test_a_run_onto_a_full_disk_is_one_line_and_leaves_no_table(
+    tmp_path: Path,
+) -> None:
+    proc = run(
+        [*SMALL, "hydra.run.dir=run"], tmp_path, env=_full_disk(tmp_path, ' == "metrics.csv"')
+    )
+    assert proc.returncode == 1, proc.stderr
+    line = _one_error_line(proc)
+    assert line.startswith("error: the run failed") and "No space left on device" in line, line
+    # The failure is recorded (a failed manifest); no table and no temporary is left.
+    assert [p.name for p in (tmp_path / "run").iterdir()] == ["manifest.json"]
+    assert manifest(tmp_path / "run")["status"] == "failed"
 
 
 @pytest.mark.parametrize("where", ["root", "parent"])

@@ -362,6 +362,12 @@ FAULTS: list[Fault] = [
         "tests/test_faults_sweep.py::test_a_sweep_that_cannot_write_its_tables_exits_1_and_says_so",
     ),
     Fault(
+        "a single run's disk fills as it writes its tables (ENOSPC)",
+        "exit 1, one line 'error: the run failed: OSError ... No space left on device'; the "
+        "folder holds the failed manifest only: no table, no temporary",
+        "tests/test_faults_sweep.py::test_a_run_onto_a_full_disk_is_one_line_and_leaves_no_table",
+    ),
+    Fault(
         "a read-only sweep root, or its read-only parent",
         'exit 1, one line "error: the sweep\'s folder ... cannot be written", nothing written '
         "(was a traceback)",
