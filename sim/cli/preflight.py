@@ -200,6 +200,20 @@ def _argument_error(message: str) -> NoReturn:
     raise UserError(f"{message}; outreach-sim --help lists the options")
 
 
+def _check_flags(args: Any) -> None:
+    """Hydra's flags that read configs from elsewhere are refused: the search path says where."""
+    for flag, given in (
+        ("--config-path", args.config_path),
+        ("--config-dir", args.config_dir),
+        ("--experimental-rerun", args.experimental_rerun),
+    ):
+        if given:
+            raise UserError(
+                f"{flag}={given} is not supported: add a folder of your own configs with "
+                "hydra.searchpath=[file://DIR]"
+            )
+
+
 def check_command(
     argv: Sequence[str],
     on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
@@ -226,16 +240,7 @@ def check_command(
     args = parser.parse_args(list(argv))
     if args.help or args.hydra_help or args.shell_completion:
         return Checked()
-    for flag, given in (
-        ("--config-path", args.config_path),
-        ("--config-dir", args.config_dir),
-        ("--experimental-rerun", args.experimental_rerun),
-    ):
-        if given:
-            raise UserError(
-                f"{flag}={given} is not supported: add a folder of your own configs with "
-                "hydra.searchpath=[file://DIR]"
-            )
+    _check_flags(args)
     show_only = bool(args.cfg or args.info)
     name = args.config_name or "config"
     register_configs()
