@@ -26,6 +26,12 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.cli import outdirs
+from sim.cli.capacity import (
+    check_not_empty,
+    check_sweep_size,
+    check_workers_fit,
+    joblib_workers,
+)
 from sim.cli.guard import (
     UserError,
     check_arm_names,
@@ -37,6 +43,7 @@ from sim.cli.guard import (
 from sim.cli.resume import completed_before, resolved_yaml, resumed_sweep_dir
 from sim.cli.sweep import STATE, SweepState, end_ahead, sweeper_params
 from sim.cli.workers import start_workers, stop_workers
+from sim.model.config import memory_needed
 from sim.model.extrapolation import experiment_warnings
 from sim.run.compose import (
     GroupComposer,
@@ -151,10 +158,12 @@ def _jobs(
         # A single run's probe is its composed config: it is not composed a second time.
         return [(plain, probe) if show_only else (list(overrides), probe)], None, checked
     every = parse_overrides([*sweeper_params(probe), *overrides])
+    check_sweep_size(every)
     try:
         jobs: list[tuple[list[str], DictConfig | None]] = [(job, None) for job in sweep_jobs(every)]
     except HydraException as exc:
         raise UserError(describe_hydra_error(exc)) from None
+    check_not_empty(every, jobs)
     if show_only:
         return jobs[:1], None, checked
     return jobs, probe, checked
@@ -259,10 +268,14 @@ def check_command(
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         composer = PreflightComposer(name)
         jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
+        # A parallel sweep's workers, checked before any starts (on_sweep): their imports alone.
+        workers = joblib_workers(sweep) if sweep is not None else None
+        check_workers_fit(workers or 1)
         warnings: dict[str, None] = {}
         if sweep is not None:
             outdirs.check_sweep(sweep)
         subdirs: dict[str, int] = {}
+        peak = 0.0  # the largest job's memory: what each parallel worker may hold at once
         for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
             if not show_only:  # where the job writes, before check_job takes the hydra node
@@ -272,6 +285,8 @@ def check_command(
                     outdirs.check_sweep_job(cfg, number, subdirs)
             # Each job's config is composed for this check alone: the check may consume it.
             exp = check_job(cfg, validate=not show_only, owned=True)
+            if exp is not None:
+                peak = max(peak, memory_needed(exp)[0])
             if exp is not None and exp.model.fitted_log is not None:
                 warnings.update(dict.fromkeys(experiment_warnings(exp)))
             check_arm_names(job, cfg)
@@ -279,6 +294,7 @@ def check_command(
                 on_job(sweep, cfg, number, len(jobs))
             if number == 0 and sweep is not None and on_sweep is not None:
                 on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
+        check_workers_fit(workers or 1, peak, len(jobs))
     return dataclasses.replace(checked, warnings=tuple(warnings))
 
 
