@@ -229,6 +229,30 @@ def _refuse_flags(args: Any) -> None:
             )
 
 
+def _parsed(argv: Sequence[str]) -> Any | None:
+    """Hydra's own arguments; ``None`` when the line composes nothing a run would (checked)."""
+    parser = get_args_parser()
+    parser.error = _argument_error  # type: ignore[method-assign]
+    args = parser.parse_args(list(argv))
+    if args.shell_completion:
+        _check_completion(os.environ.get(COMPLETION_LINE, ""))
+        return None
+    if (args.help or args.hydra_help) and not args.overrides:
+        return None
+    _refuse_flags(args)
+    return args
+
+
+def _check_folder(
+    cfg: DictConfig, sweep: DictConfig | None, number: int, subdirs: dict[str, int]
+) -> None:
+    """Where job ``number`` writes: a run's folder, or a sweep job's (docs/outputs.md)."""
+    if sweep is None:
+        outdirs.check_run(cfg)
+    else:
+        outdirs.check_sweep_job(cfg, number, subdirs)
+
+
 def check_command(
     argv: Sequence[str],
     on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
@@ -250,17 +274,10 @@ def check_command(
     Raises:
         UserError: on the first problem found, with a message naming the field.
     """
-    parser = get_args_parser()
-    parser.error = _argument_error  # type: ignore[method-assign]
-    args = parser.parse_args(list(argv))
-    if args.shell_completion:
-        _check_completion(os.environ.get(COMPLETION_LINE, ""))
+    args = _parsed(argv)
+    if args is None:
         return Checked()
-    if (args.help or args.hydra_help) and not args.overrides:
-        return Checked()
-    _refuse_flags(args)
-    # --help and --hydra-help compose the config too (to list the groups, to fill the page's
-    # template): the same checks as --cfg, so that no override imports or reads the environment.
+    # --help and --hydra-help compose the config too: the same checks as --cfg.
     show_only = bool(args.cfg or args.info or args.help or args.hydra_help)
     name = args.config_name or "config"
     register_configs()
@@ -271,18 +288,15 @@ def check_command(
         # A parallel sweep's workers, checked before any starts (on_sweep): their imports alone.
         workers = joblib_workers(sweep) if sweep is not None else None
         check_workers_fit(workers or 1)
-        warnings: dict[str, None] = {}
         if sweep is not None:
             outdirs.check_sweep(sweep)
+        warnings: dict[str, None] = {}
         subdirs: dict[str, int] = {}
         peak = 0.0  # the largest job's memory: what each parallel worker may hold at once
         for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
             if not show_only:  # where the job writes, before check_job takes the hydra node
-                if sweep is None:
-                    outdirs.check_run(cfg)
-                else:
-                    outdirs.check_sweep_job(cfg, number, subdirs)
+                _check_folder(cfg, sweep, number, subdirs)
             # Each job's config is composed for this check alone: the check may consume it.
             exp = check_job(cfg, validate=not show_only, owned=True)
             if exp is not None:
