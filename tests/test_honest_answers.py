@@ -8,9 +8,10 @@ few; every touch's message drawn 50/50 self-focused or benefit-led). Each is fit
 - ``D``, B's steps squeezed into a week: the logs never varied spacing, and in the generating world
   it changes nothing. It must never be called better;
 - ``W``, B with every message benefit-led: in the generating world it wins by several points (the
-  logs do vary the message). It must be called better, with the right sign. On log 4 it is not
-  (the fitted worlds call it "depends", and with some hidden-path seeds "worse"): a known failure,
-  marked so (strict: the day it passes, the mark must go), and a reason issue 25 stays open.
+  logs do vary the message). It must be called better, with the right sign.
+
+Ten logs, with the coverage of the worlds' intervals: ``benchmarks/honest_answers.py``
+(docs/honest_answers.md), where one log of ten calls ``D`` better: issue 25 stays open.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ import pytest
 from tests.independent_world import B, D, Truth, W, compare_on_a_fitted_log, expected_positive
 
 SEEDS = [1, 2, 3, 4, 5]
-#: Logs on which the fitted worlds do not call the true winner better (docs/honest_answers.md).
-WINNER_MISSED = {4}
 
 
 @functools.cache
@@ -45,21 +44,7 @@ def test_a_change_the_log_never_varied_is_never_called_better(seed: int) -> None
     assert squeezed["verdict"] != "better", squeezed.to_dict()
 
 
-@pytest.mark.parametrize(
-    "seed",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(
-                reason="issue 25 open: the fitted worlds do not call the winner better on this log",
-                strict=True,
-            ),
-        )
-        if s in WINNER_MISSED
-        else s
-        for s in SEEDS
-    ],
-)
+@pytest.mark.parametrize("seed", SEEDS)
 def test_a_true_winner_is_called_better(seed: int) -> None:
     truth = Truth()
     assert expected_positive(truth, W) - expected_positive(truth, B) >= 0.01

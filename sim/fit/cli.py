@@ -37,6 +37,7 @@ from sim.fit.guards import (
     check_memory,
     check_size,
     check_targets,
+    check_time,
 )
 from sim.fit.mapping_checks import check_mapping, mapping_of, parse_mapping
 from sim.model.config import ConfigError
@@ -230,8 +231,13 @@ def _fit_and_write(args: argparse.Namespace) -> tuple[FitResult, str, dict[str, 
         raise UsageError(f"log={str(log_path)!r}: every touch bounced: nothing to fit")
     check_meaning(log)
     check_memory(log, args.paths)
+    minutes = check_time(log, args.paths) / 60.0
     model, population, wrong_name = _configs(args.population, args.model)
-    print(f"fitting {log.n:,} prospects, {log.prospect.size:,} touches ...", flush=True)
+    print(
+        f"fitting {log.n:,} prospects, {log.prospect.size:,} touches "
+        f"(about {max(minutes, 1.0):,.0f} min on 2 cores) ...",
+        flush=True,
+    )
     result = fit(
         log, model, population, seed=args.seed, paths=args.paths, wrong_name_rate=wrong_name
     )
@@ -307,7 +313,7 @@ def _print_estimates(
     if result.sequences and not missed:
         print(
             f"sequences: {len(result.sequences)} checked; the fitted model replays each one's "
-            "replies and opt-outs within 95 % intervals"
+            "replies, opt-outs and positive replies within 95 % intervals"
         )
     counts = ensemble.counts()
     print(

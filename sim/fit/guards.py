@@ -222,6 +222,37 @@ def check_memory(log: FitLog, paths: int | None) -> None:
         )
 
 
+#: Seconds the fit takes per touch at the paths it chooses itself, on 2 cores: the end-to-end
+#: benchmark logs (docs/fitting.md, 7) took 73.8 s for 101,460 touches and 68.6 s for 126,436
+#: (0.73 and 0.54 ms a touch, on a loaded machine); the larger is taken.
+SECONDS_PER_TOUCH = 7.5e-4
+#: The longest fit started. The largest log read (:data:`MAX_LOG_BYTES`, some 2.5 million
+#: touches) takes about half an hour at the paths the fit chooses; more paths than it would
+#: choose (``--paths``) multiply that.
+MAX_FIT_HOURS = 4.0
+
+
+def time_needed(log: FitLog, paths: int | None) -> float:
+    """Seconds the fit would take on 2 cores, roughly: per touch, times the paths' share."""
+    from sim.fit.estimate import paths_for
+
+    chosen = paths_for(log)
+    return SECONDS_PER_TOUCH * log.prospect.size * (paths or chosen) / chosen
+
+
+def check_time(log: FitLog, paths: int | None) -> float:
+    """Refuse a fit estimated at more than :data:`MAX_FIT_HOURS`; else its estimate in seconds."""
+    need = time_needed(log, paths)
+    if need > 3600.0 * MAX_FIT_HOURS:
+        what = f"--paths={paths}" if paths else f"log size={log.prospect.size:,} touches"
+        raise UsageError(
+            f"{what} is not allowed: a fit of at most {MAX_FIT_HOURS:g} hours; this one "
+            f"({log.prospect.size:,} touches) would take about {need / 3600:,.1f} hours on "
+            "2 cores (fewer paths, or a sample of the prospects)"
+        )
+    return need
+
+
 def check_dates(table: TouchTable) -> None:
     """Plausible dates and reply delays.
 
