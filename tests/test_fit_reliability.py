@@ -226,6 +226,27 @@ def test_the_memory_a_fit_needs_is_checked_first(
     assert "needs about 0.3 GiB, the machine has 0.1 GiB" in line
 
 
+def test_the_time_a_fit_needs_is_checked_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """More paths than the log needs multiply the fit's time: refused past the bound, named."""
+    from sim.fit.estimate import paths_for
+    from sim.fit.replay import prepare
+    from sim.run.touchlog import read_touch_log
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "log.csv").write_text(GOOD, encoding="utf-8")
+    log = prepare(read_touch_log(tmp_path / "log.csv"))
+    own = guards.time_needed(log, None)
+    assert own == pytest.approx(guards.SECONDS_PER_TOUCH * log.prospect.size)
+    assert guards.time_needed(log, 4 * paths_for(log)) == pytest.approx(4 * own)
+    # As if each touch took an hour: the log's own paths pass nothing, 256 paths are refused.
+    monkeypatch.setattr(guards, "SECONDS_PER_TOUCH", 3600.0)
+    line = _refused(["log.csv", "--paths", "256"], capsys)
+    assert line.startswith("error: --paths=256 is not allowed: a fit of at most 4 hours")
+    assert "hours on 2 cores" in line
+
+
 def test_the_guards_let_a_sound_log_through(tmp_path: Path) -> None:
     """The catalogue's good log, and the example, pass every check a refused log fails."""
     from sim.fit.replay import prepare

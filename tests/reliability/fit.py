@@ -496,4 +496,9 @@ FAULTS: list[Fault] = [
         "refused before the fit with the memory it would need: exit 2",
         "tests/test_fit_reliability.py::test_the_memory_a_fit_needs_is_checked_first",
     ),
+    Fault(
+        "--paths far beyond what the log needs (a fit of more than 4 hours)",
+        "refused before the fit with the hours it would take: exit 2",
+        "tests/test_fit_reliability.py::test_the_time_a_fit_needs_is_checked_first",
+    ),
 ]
