@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from sim.fit.atomic import write_all
 from sim.fit.check import StepRates, simulated_outcomes, step_rates
@@ -141,6 +142,10 @@ def _delay_figure(log: FitLog, result: FitResult) -> bytes:
         if sd > 0:
             ax.plot(mids, expected, "k-", label="fitted lognormal")
         ax.set_xscale("log")
+        # Plain numbers (0.01, 1, 30), not mathtext powers of ten: Agg without TeX fonts
+        # printed them raw ($\mathdefault{10^{-3}}$).
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("days from touch to outcome")
     ax.set_ylabel("outcomes")
     ax.set_title("Reply delays")
