@@ -13,13 +13,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from sim.report.journey import journeys_of, story, typical_prospect
 from sim.report.lead import lead_line
 from sim.report.study.journeys import treated_differently
 from sim.report.study.words import QUESTIONS
 from sim.report.verdict import (
     NOUNS,
-    estimate,
     fmt,
     headline,
     hours_per_meeting,
@@ -27,6 +28,7 @@ from sim.report.verdict import (
 )
 from sim.run.api import simulate
 from sim.run.journeys import follow_everyone
+from sim.workshop.chart import answer_chart, interval_of
 from sim.workshop.inputs import RefusedError, checked
 from sim.workshop.scenarios import (
     LIVE_WORLD_REPLICATIONS,
@@ -70,13 +72,17 @@ class Answer:
     stories: tuple[Story, ...]
     size: str  # what was simulated, e.g. "600 prospects per cadence, 4 repeats"
     worlds: int = 0  # plausible worlds the answer ran across (0: the model as configured)
+    chart: str = ""  # the answer as a PNG data: URI (sim.workshop.chart)
 
 
-def _interval(summary: object, arm: str, metric: str, kind: str) -> str:
-    e = estimate(summary, arm, metric)  # type: ignore[arg-type]
-    if math.isnan(e.low):
-        return fmt(e.mean, kind)
-    return f"{fmt(e.mean, kind)} ({fmt(e.low, kind)} to {fmt(e.high, kind)})"
+def _interval(
+    summary: pd.DataFrame, metrics: pd.DataFrame, arm: str, metric: str, kind: str
+) -> str:
+    # A share's interval stays in [0, 1] (sim.report.table.share_interval).
+    mean, low, high = interval_of(summary, metrics, arm, metric)
+    if math.isnan(low):
+        return fmt(mean, kind)
+    return f"{fmt(mean, kind)} ({fmt(low, kind)} to {fmt(high, kind)})"
 
 
 def _key(values: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
@@ -118,13 +124,14 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
     labels = {name: (s.label or name) for name, s in cfg.strategy.items()}
     meetings_kind = "count" if scenario.metric == "meetings" else "pct"
     meetings_metric = "meetings" if meetings_kind == "count" else "meeting_rate"
+    m = results.metrics
     rows = tuple(
         ArmRow(
             label=labels[arm],
-            replied=_interval(summary, arm, "response_rate", "pct"),
-            meetings=_interval(summary, arm, meetings_metric, meetings_kind),
-            opted_out=_interval(summary, arm, "opt_out_rate", "pct"),
-            rep_hours=_interval(summary, arm, "rep_hours", "hours"),
+            replied=_interval(summary, m, arm, "response_rate", "pct"),
+            meetings=_interval(summary, m, arm, meetings_metric, meetings_kind),
+            opted_out=_interval(summary, m, arm, "opt_out_rate", "pct"),
+            rep_hours=_interval(summary, m, arm, "rep_hours", "hours"),
             hours_per_meeting=(
                 "no meeting"
                 if math.isnan(hours_per_meeting(summary, arm))
@@ -157,6 +164,17 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
         size=f"{per_arm} per cadence, "
         + (f"{cfg.worlds} plausible worlds" if cfg.worlds else f"{cfg.replications} repeats"),
         worlds=cfg.worlds,
+        chart=answer_chart(
+            summary,
+            m,
+            (YOURS, OTHER),
+            labels,
+            (
+                ("response_rate", "replied"),
+                (meetings_metric, meetings_heading(study)),
+                ("opt_out_rate", "opted out"),
+            ),
+        ),
     )
 
 

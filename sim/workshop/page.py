@@ -21,11 +21,14 @@ from sim.workshop.scenarios import LIVE_WORLDS, SCENARIOS, Control, defaults
 
 #: Large type for a projector; the table and journey stay readable from the back of a room.
 CSS = """
-html { font-size: 22px; }
-body { line-height: 1.4; }
-.bslib-sidebar-layout > .sidebar { width: 26rem; }
-.answer { font-size: 1.3rem; background: #eef6ee; border-left: 8px solid #2ca02c;
-  padding: .6rem 1rem; margin: .6rem 0; }
+html { font-size: clamp(14px, 1.4vw, 22px); }
+body { line-height: 1.35; }
+h2 { font-size: 1.45rem; margin: .2rem 0 .3rem; }
+.answer-chart img { display: block; max-width: 100%; max-height: 34vh; }
+.arms td { white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+.answer { font-size: 1.1rem; background: #eef6ee; border-left: 8px solid #2ca02c;
+  padding: .4rem .8rem; margin: .4rem 0; }
 .tradeoffs { font-size: 1.1rem; background: #fff6e6; border-left: 8px solid #ff7f0e;
   padding: .6rem 1rem; }
 .arms { border-collapse: collapse; margin: .6rem 0; font-size: .95rem; }
@@ -34,9 +37,13 @@ body { line-height: 1.4; }
 .arms th { background: #f0f0f0; }
 .journeys { display: flex; gap: 1.5rem; flex-wrap: wrap; }
 .journeys section { flex: 1 1 20rem; }
-.journeys ol { padding-left: 1.2rem; }
+.journeys ol { display: flex; flex-wrap: wrap; gap: .3rem; list-style: none; padding: 0; }
+.journeys li { background: #eef2f8; border: 1px solid #9ab; border-radius: .5rem;
+  padding: .2rem .5rem; font-size: .85rem; max-width: 16rem; }
+.journeys li + li::before { content: "\2192  "; color: #579; font-weight: bold; }
 .howsize { color: #555; font-size: .85rem; }
-.question { font-size: 1.15rem; }
+.question { font-size: 1.05rem; }
+.question p { margin-bottom: .3rem; }
 .refused { font-size: 1.2rem; background: #fdecea; border-left: 8px solid #d62728;
   padding: .6rem 1rem; margin: .6rem 0; }
 """
@@ -104,8 +111,15 @@ def answer_ui(study: str, answer: Answer) -> Any:
     ]
     return ui.TagList(
         ui.p(answer.headline, class_="answer", id="answer-text"),
+        ui.div(
+            ui.tags.img(src=answer.chart, alt="The answer with 95% intervals", id="answer-chart"),
+            class_="answer-chart",
+        ),
         ui.p(answer.trade_offs, class_="tradeoffs", id="tradeoffs-text"),
-        ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
+        ui.div(
+            ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
+            class_="table-wrap",
+        ),
         ui.p(
             (
                 f"Shares of prospects, with 95% intervals across {answer.worlds} plausible "
@@ -138,7 +152,10 @@ def page_ui() -> Any:
                 "the plausible worlds it takes several times longer.",
                 class_="howsize",
             ),
-            width="26rem",
+            # Narrow, and collapsible (bslib's toggle): the answer and its chart need the width
+            # of a 1024 px projector.
+            width="16rem",
+            open="desktop",
         ),
         ui.tags.style(CSS),
         ui.output_ui("question"),
