@@ -85,6 +85,22 @@ def test_question_answer_and_chart_are_above_the_fold(
         context.close()
 
 
+def test_the_report_tab_shows_the_study_report_of_the_same_run(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(90_000)
+        pg.goto(server)
+        headline = pg.locator("#answer-text").inner_text()
+        pg.get_by_role("tab", name="Its study report").click()
+        frame = pg.frame_locator("#report-frame")
+        answer = frame.locator(".answer").first.inner_text()
+        assert " ".join(headline.split()) in " ".join(answer.split())
+        pg.screenshot(path=str(SHOTS / "workshop_report_tab_1280x800.png"))
+    finally:
+        context.close()
+
+
 def test_each_study_report_is_screenshot_for_the_readme(browser: Any) -> None:
     assert len(STUDIES) == 7
     context = browser.new_context(viewport={"width": 1280, "height": 800})

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.report.journey import journeys_of, story, typical_prospect
+from sim.report.journey import journey_figure, journeys_of, story, typical_prospect
 from sim.report.lead import lead_line
+from sim.report.pages import png_src
+from sim.report.plots import png
 from sim.report.study.journeys import treated_differently
 from sim.report.study.words import QUESTIONS
 from sim.report.verdict import (
@@ -73,6 +75,7 @@ class Answer:
     size: str  # what was simulated, e.g. "600 prospects per cadence, 4 repeats"
     worlds: int = 0  # plausible worlds the answer ran across (0: the model as configured)
     chart: str = ""  # the answer as a PNG data: URI (sim.workshop.chart)
+    journey_chart: str = ""  # the journeys as a PNG data: URI (sim.report.journey)
 
 
 def _interval(
@@ -143,10 +146,8 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
     traced, prospects = follow_everyone(cfg, [YOURS, OTHER])
     # Among the prospects the two cadences treat differently, if any (channel match).
     prospect, how = typical_prospect(traced[YOURS], treated_differently(traced))
-    stories = tuple(
-        Story(label=j.label, lines=tuple(story(j)))
-        for j in journeys_of(traced, prospects, prospect, cfg)
-    )
+    journeys = journeys_of(traced, prospects, prospect, cfg)
+    stories = tuple(Story(label=j.label, lines=tuple(story(j))) for j in journeys)
     per_arm = f"{cfg.population.size:,} prospects" if study != "hook_volume" else "one rep"
     # The study's one line first (what its question asks about), as its report says it.
     line = lead_line(
@@ -154,7 +155,7 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
     )
     return Answer(
         headline=" ".join(
-            p for p in (line, headline(summary, YOURS, OTHER, labels, scenario.metric)) if p
+            p for p in (line, headline(summary, YOURS, OTHER, labels, QUESTIONS[study].rank)) if p
         ),
         trade_offs=trade_offs(summary, YOURS, OTHER, labels),
         rows=rows,
@@ -164,6 +165,7 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
         size=f"{per_arm} per cadence, "
         + (f"{cfg.worlds} plausible worlds" if cfg.worlds else f"{cfg.replications} repeats"),
         worlds=cfg.worlds,
+        journey_chart=png_src(png(journey_figure(journeys, cfg), dpi=60)),
         chart=answer_chart(
             summary,
             m,

@@ -17,6 +17,7 @@ from sim.report.study import read_note
 from sim.workshop.guard import SameOrigin
 from sim.workshop.inputs import RefusedError, check_study, check_worlds
 from sim.workshop.live import Answer, answer_for, meetings_heading
+from sim.workshop.report import report_html
 from sim.workshop.scenarios import LIVE_WORLDS, SCENARIOS, Control, defaults
 
 #: Large type for a projector; the table and journey stay readable from the back of a room.
@@ -27,6 +28,9 @@ h2 { font-size: 1.45rem; margin: .2rem 0 .3rem; }
 .answer-chart img { display: block; max-width: 100%; max-height: 34vh; }
 .arms td { white-space: nowrap; }
 .table-wrap { overflow-x: auto; }
+.journey-chart { display: block; max-width: 100%; margin: .4rem 0; }
+#report-frame { width: 100%; height: 78vh; border: 1px solid #bbb; }
+.nav-underline { font-size: .9rem; }
 .answer { font-size: 1.1rem; background: #eef6ee; border-left: 8px solid #2ca02c;
   padding: .4rem .8rem; margin: .4rem 0; }
 .tradeoffs { font-size: 1.1rem; background: #fff6e6; border-left: 8px solid #ff7f0e;
@@ -136,6 +140,12 @@ def answer_ui(study: str, answer: Answer) -> Any:
         ),
         ui.h3("One prospect's journey, the same person with each cadence"),
         ui.p(answer.how_picked, class_="howsize", id="how-picked"),
+        ui.tags.img(
+            src=answer.journey_chart,
+            alt="The same prospect's state and touches with each cadence",
+            class_="journey-chart",
+            id="journey-chart",
+        ),
         ui.div(*stories, class_="journeys", id="journeys"),
     )
 
@@ -159,7 +169,12 @@ def page_ui() -> Any:
         ),
         ui.tags.style(CSS),
         ui.output_ui("question"),
-        ui.output_ui("result"),
+        ui.navset_underline(
+            ui.nav_panel("The answer", ui.output_ui("result"), value="answer"),
+            # The study report of the same run (sim.workshop.report): made when opened.
+            ui.nav_panel("Its study report", ui.output_ui("report"), value="report"),
+            id="view",
+        ),
         title="Outreach workshop",
         window_title="Outreach workshop",
         lang="en",
@@ -209,6 +224,19 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 return defaults(study)
             out[c.key] = input[iid]()
         return out
+
+    @render.ui
+    def report() -> Any:
+        try:
+            worlds = LIVE_WORLDS if check_worlds(input.worlds()) else 0
+            study = check_study(input.study())
+            page = report_html(study, values(), worlds)
+        except RefusedError as refused:
+            return ui.p(str(refused), class_="refused")
+        # Scripts off (an empty sandbox): the report is a page of text and images.
+        return ui.tags.iframe(
+            srcdoc=page, sandbox="", title="The study report of this answer", id="report-frame"
+        )
 
     @render.ui
     def result() -> Any:

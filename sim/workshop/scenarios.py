@@ -86,9 +86,10 @@ def _stalker(cfg: ExperimentConfig, v: Values) -> tuple[StrategyConfig, Strategy
     month = cfg.strategy["stalker_month"]
     mine = copy.deepcopy(month)
     # The first k touches inside the period (a day: an hour apart; a week or a month: spread
-    # evenly over it), the rest every three days after that.
+    # evenly over it), the rest every three days once the period is over.
     gap = 0.05 if period == "day" else PERIOD_DAYS[period] / k
-    days = [gap * i if i < k else gap * (k - 1) + 3.0 * (i - k + 1) for i in range(len(mine.steps))]
+    rest = max(gap * (k - 1) + 3.0, PERIOD_DAYS[period])  # the first touch after the period
+    days = [gap * i if i < k else rest + 3.0 * (i - k) for i in range(len(mine.steps))]
     for step, day in zip(mine.steps, days, strict=True):
         step.day = round(day, 4)
     mine.label = f"{k} of the 10 touches in the first {period}"
