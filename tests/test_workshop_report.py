@@ -41,3 +41,11 @@ def test_the_stalker_period_control_packs_touches_into_the_period(period: str, l
     ]
     assert days[3] < last <= days[4]
     assert all(b - a == pytest.approx(3.0) for a, b in itertools.pairwise(days[4:]))
+
+
+def test_a_period_the_question_does_not_name_is_refused_and_nothing_runs() -> None:
+    from sim.workshop.inputs import RefusedError
+
+    for value in ("year", "", None, ["day"]):
+        with pytest.raises(RefusedError, match="must be one of: day"):
+            report_html("stalker_mode", {"period": value})
