@@ -225,8 +225,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             out[c.key] = input[iid]()
         return out
 
+    # Never suspended: a hidden output Shiny suspends stays "recalculating" after a control
+    # moves, so the page would never look settled. Instead it is made only while its tab is
+    # open (about 2 s) and is a line of text otherwise.
+    @output(suspend_when_hidden=False)
     @render.ui
     def report() -> Any:
+        if input.view() != "report":
+            return ui.p("Open this tab to make the study report of the answer.")
         try:
             worlds = LIVE_WORLDS if check_worlds(input.worlds()) else 0
             study = check_study(input.study())
