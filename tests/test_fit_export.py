@@ -146,3 +146,36 @@ def test_an_ambiguous_date_is_named_not_guessed() -> None:
 def test_the_glossary_names_every_message_kind_with_examples() -> None:
     assert tuple(GLOSSARY) == MESSAGES
     assert all(examples for _, examples in GLOSSARY.values())
+
+
+def test_inspect_reads_an_export_with_the_shipped_mapping_whose_headers_it_finds() -> None:
+    from sim.fit.skeleton import best_mapping
+
+    known = [cli.load_mapping(m) for m in ("outreach", "salesloft", "hubspot")]
+    header = list(outreach_export().columns)
+    assert best_mapping(header, cli.load_mapping("canonical"), known).name == "outreach"
+    canonical = list(_canonical().columns)
+    assert best_mapping(canonical, cli.load_mapping("canonical"), known).name == "canonical"
+
+
+def test_the_reply_delay_axis_is_labelled_in_plain_numbers() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from sim.fit.outputs import plain_log_axis
+
+    def labels(plain: bool) -> list[str]:
+        fig = Figure()
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.plot([0.001, 0.1, 30.0], [1, 2, 3])
+        if plain:
+            plain_log_axis(ax)
+        else:
+            ax.set_xscale("log")
+        fig.canvas.draw()
+        return [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+
+    assert any("mathdefault" in t for t in labels(plain=False))  # what the figure printed
+    shown = labels(plain=True)
+    assert shown and not any("$" in t for t in shown) and "1" in shown
