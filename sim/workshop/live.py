@@ -28,7 +28,7 @@ from sim.report.verdict import (
     hours_per_meeting,
     trade_offs,
 )
-from sim.run.api import simulate
+from sim.run.api import Results, simulate
 from sim.run.journeys import follow_everyone
 from sim.workshop.chart import answer_chart, interval_of
 from sim.workshop.inputs import RefusedError, checked
@@ -166,18 +166,18 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
         + (f"{cfg.worlds} plausible worlds" if cfg.worlds else f"{cfg.replications} repeats"),
         worlds=cfg.worlds,
         journey_chart=png_src(png(journey_figure(journeys, cfg), dpi=60)),
-        chart=answer_chart(
-            summary,
-            m,
-            (YOURS, OTHER),
-            labels,
-            (
-                ("response_rate", "replied"),
-                (meetings_metric, meetings_heading(study)),
-                ("opt_out_rate", "opted out"),
-            ),
-        ),
+        chart=_chart(study, results, labels, meetings_metric),
     )
+
+
+def _chart(study: str, results: Results, labels: Mapping[str, str], meetings: str) -> str:
+    """The answer's chart: replied, meetings, opted out, both cadences."""
+    rows = (
+        ("response_rate", "replied"),
+        (meetings, meetings_heading(study)),
+        ("opt_out_rate", "opted out"),
+    )
+    return answer_chart(results.summary, results.metrics, (YOURS, OTHER), labels, rows)
 
 
 def meetings_heading(study: str) -> str:

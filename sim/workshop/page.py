@@ -8,6 +8,7 @@ not Panel, Dash, Solara or Streamlit: docs/workshop.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
@@ -84,8 +85,8 @@ def control_tag(study: str, control: Control, value: object) -> Any:
     return ui.div(tag, ui.p(control.help, class_="howsize") if control.help else None)
 
 
-def answer_ui(study: str, answer: Answer) -> Any:
-    """The answer laid out: headline, trade-offs, the table, one prospect's journey."""
+def _arms_table(study: str, answer: Answer) -> Any:
+    """The table: a row per cadence, its shares with intervals and its rep time."""
     head = ui.tags.tr(
         *(
             ui.tags.th(h)
@@ -109,6 +110,14 @@ def answer_ui(study: str, answer: Answer) -> Any:
         )
         for r in answer.rows
     ]
+    return ui.div(
+        ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
+        class_="table-wrap",
+    )
+
+
+def answer_ui(study: str, answer: Answer) -> Any:
+    """The answer laid out: headline, trade-offs, the table, one prospect's journey."""
     stories = [
         ui.tags.section(ui.h4(s.label), ui.tags.ol(*(ui.tags.li(line) for line in s.lines)))
         for s in answer.stories
@@ -120,10 +129,7 @@ def answer_ui(study: str, answer: Answer) -> Any:
             class_="answer-chart",
         ),
         ui.p(answer.trade_offs, class_="tradeoffs", id="tradeoffs-text"),
-        ui.div(
-            ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
-            class_="table-wrap",
-        ),
+        _arms_table(study, answer),
         ui.p(
             (
                 f"Shares of prospects, with 95% intervals across {answer.worlds} plausible "
@@ -181,6 +187,27 @@ def page_ui() -> Any:
     )
 
 
+def report_frame(
+    view: object, study: object, worlds: object, values: Callable[[], dict[str, object]]
+) -> Any:
+    """The study report of the answer's run in a frame, or the one sentence of a refused value.
+
+    Made only while its tab is open (about 2 s); a line of text otherwise.
+    """
+    if view != "report":
+        return ui.p("Open this tab to make the study report of the answer.")
+    try:
+        runs = LIVE_WORLDS if check_worlds(worlds) else 0
+        name = check_study(study)
+        page = report_html(name, values(), runs)
+    except RefusedError as refused:
+        return ui.p(str(refused), class_="refused")
+    # Scripts off (an empty sandbox): the report is a page of text and images.
+    return ui.tags.iframe(
+        srcdoc=page, sandbox="", title="The study report of this answer", id="report-frame"
+    )
+
+
 def server(input: Inputs, output: Outputs, session: Session) -> None:
     """The page's server: every value it receives is checked before anything runs."""
     # The page has no file input: Shiny's upload messages are not served (guard.py refuses
@@ -225,24 +252,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             out[c.key] = input[iid]()
         return out
 
-    # Never suspended: a hidden output Shiny suspends stays "recalculating" after a control
-    # moves, so the page would never look settled. Instead it is made only while its tab is
-    # open (about 2 s) and is a line of text otherwise.
+    # Never suspended (a suspended output stays "recalculating" after a control moves).
     @output(suspend_when_hidden=False)
     @render.ui
     def report() -> Any:
-        if input.view() != "report":
-            return ui.p("Open this tab to make the study report of the answer.")
-        try:
-            worlds = LIVE_WORLDS if check_worlds(input.worlds()) else 0
-            study = check_study(input.study())
-            page = report_html(study, values(), worlds)
-        except RefusedError as refused:
-            return ui.p(str(refused), class_="refused")
-        # Scripts off (an empty sandbox): the report is a page of text and images.
-        return ui.tags.iframe(
-            srcdoc=page, sandbox="", title="The study report of this answer", id="report-frame"
-        )
+        return report_frame(input.view(), input.study(), input.worlds(), values)
 
     @render.ui
     def result() -> Any:
