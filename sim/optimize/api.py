@@ -1,0 +1,183 @@
+"""``optimize(space)``: the whole optimisation from Python, as the command runs it.
+
+Every input is checked before the output folder exists (:func:`prepare`): a bad space, an
+override, a space no candidate satisfies, a folder that cannot be written: one
+:class:`~sim.model.checks.ConfigError` and nothing written. Then the search (resumed if the
+folder holds a stopped one), the selection stage, the worlds, and the files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.model.cadence import StrategyConfig
+from sim.model.checks import ConfigError
+from sim.model.config import ExperimentConfig
+from sim.model.worlds import check_worlds
+from sim.optimize.candidate import check_feasible, describe, to_strategy
+from sim.optimize.space import Space, parse_space
+
+#: Where optimisations go, under the working folder.
+RESULTS = Path("results") / "optimize"
+#: The largest space file read.
+MAX_SPACE_BYTES = 1_000_000
+
+
+@dataclass
+class Prepared:
+    """A checked space, its experiment and its output folder (not created yet)."""
+
+    space: Space
+    cfg: ExperimentConfig
+    folder: Path
+
+
+def load_space(space: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()) -> Space:
+    """A space from a YAML file or a mapping, with ``KEY=VALUE`` overrides (YAML values).
+
+    Raises:
+        ConfigError: an unreadable file, an override that is not KEY=VALUE, a bad field.
+    """
+    if isinstance(space, Mapping):
+        raw: Any = dict(space)
+    else:
+        path = Path(space)
+        try:
+            if path.stat().st_size > MAX_SPACE_BYTES:
+                raise ConfigError("space", str(path), f"a file of at most {MAX_SPACE_BYTES} bytes")
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                "space", str(path), f"a readable UTF-8 YAML file ({exc.__class__.__name__})"
+            ) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise ConfigError("space", str(path), f"valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("space", raw, "a mapping with steps, gap_days, channels and messages")
+    for one in overrides:
+        key, sep, text = one.partition("=")
+        if not sep or not key or not all(part.isidentifier() for part in key.split(".")):
+            raise ConfigError(
+                "override", one, "KEY=VALUE, e.g. budget=100 or selection.finalists=3"
+            )
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ConfigError(key, text, "a YAML value") from None
+        node = raw
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(key, one, f"a key inside a mapping ({part} is not one)")
+        node[last] = value
+    return parse_space(raw)
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse an output folder that cannot be made or written, before anything is written."""
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(
+            "out", str(folder), f"a folder this user can write ({probe} is not writable)"
+        )
+    stopped = (folder / "study.journal").exists() or (folder / "manifest.json").exists()
+    if folder.exists() and not stopped and any(folder.iterdir()):
+        raise ConfigError(
+            "out", str(folder), "a new or empty folder, or one of a stopped optimisation"
+        )
+
+
+def prepare(
+    space: str | Path | Mapping[str, Any],
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+) -> Prepared:
+    """Everything checked, nothing written (see the module's docstring)."""
+    from sim.optimize.evaluate import base_config
+
+    checked = load_space(space, overrides)
+    cfg = base_config(checked)
+    if checked.worlds:
+        check_worlds(cfg.model, checked.worlds)
+    check_feasible(checked, cfg.reps)
+    folder = Path(out) if out is not None else RESULTS / checked.name
+    check_folder(folder)
+    return Prepared(checked, cfg, folder)
+
+
+def finalists(study: Any, space: Space) -> dict[str, tuple[dict[str, Any], str]]:
+    """The top ``selection.finalists`` distinct candidates by score (Pareto: the front first)."""
+    from optuna.trial import TrialState
+
+    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+    if not done:
+        raise ConfigError(
+            "budget",
+            space.budget,
+            "enough trials for at least one candidate that keeps the constraints",
+        )
+    ranked = sorted(done, key=lambda t: -t.user_attrs["score"])
+    if space.mode == "pareto" and len(space.used) > 1:
+        on_front = {t.number for t in study.best_trials}
+        ranked = sorted(ranked, key=lambda t: t.number not in on_front)
+    out: dict[str, tuple[dict[str, Any], str]] = {}
+    seen: set[str] = set()
+    for t in ranked:
+        key = repr(sorted(t.params.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        out[f"f{len(out) + 1}"] = (dict(t.params), describe(t.params))
+        if len(out) == space.selection.finalists:
+            break
+    return out
+
+
+def optimize(
+    space: str | Path | Mapping[str, Any],
+    overrides: Sequence[str] = (),
+    *,
+    out: str | Path | None = None,
+    progress: bool = True,
+    trials: int | None = None,
+) -> dict[str, Any]:
+    """Find the best cadence of ``space``; the manifest's content back (docs/optimize.md).
+
+    ``trials``: at most this many trials now (then stop, resumable), and no selection stage
+    unless the budget is reached.
+
+    Raises:
+        ConfigError: a bad input, before anything is written.
+    """
+    from sim.optimize.outputs import write_all
+    from sim.optimize.search import history, search, trials_done
+    from sim.optimize.select import across_worlds, kim_nelson
+
+    ready = prepare(space, overrides, out)
+    sp, cfg, folder = ready.space, ready.cfg, ready.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    study = search(sp, cfg, folder, progress=progress, trials=trials)
+    if trials_done(study) < sp.budget:
+        return {"status": "stopped", "trials": trials_done(study), "folder": str(folder)}
+    chosen = finalists(study, sp)
+    strategies: dict[str, StrategyConfig] = {
+        name: to_strategy(params, sp) for name, (params, _) in chosen.items()
+    }
+    selection = kim_nelson(cfg, sp, strategies, {n: c for n, (_, c) in chosen.items()})
+    worlds = across_worlds(cfg, sp, strategies) if sp.worlds else None
+    manifest = write_all(folder, sp, history(study), selection, worlds, strategies)
+    return {**manifest, "folder": str(folder)}
+
+
+__all__ = ["Prepared", "load_space", "optimize", "prepare"]
