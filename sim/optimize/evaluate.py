@@ -10,6 +10,7 @@ candidates run as arms of one experiment share one population per replicate
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,10 +30,17 @@ def base_config(space: Space) -> ExperimentConfig:
     Raises:
         ConfigError: an override Hydra or the ranges refuse, as one line.
     """
+    return dataclasses.replace(_composed(space.experiment), worlds=0)
+
+
+@functools.lru_cache(maxsize=8)
+def _composed(experiment: tuple[str, ...]) -> ExperimentConfig:
+    # Composed once per process and overrides (Hydra takes about a second); never mutated: every
+    # use replaces fields (dataclasses.replace) rather than setting them.
     from sim.run.api import _compose_grid  # Hydra's errors as one line, as sim.api.sweep gives
 
-    (cfg,) = _compose_grid([[*space.experiment]])
-    return dataclasses.replace(cfg, worlds=0)
+    (cfg,) = _compose_grid([[*experiment]])
+    return cfg
 
 
 def objectives(metrics: Mapping[str, Any]) -> Values:
