@@ -161,13 +161,21 @@ def optimize(
         ConfigError: a bad input, before anything is written.
     """
     from sim.optimize.outputs import write_all
-    from sim.optimize.search import history, search, trials_done
+    from sim.optimize.search import history, open_study, search, trials_done
     from sim.optimize.select import across_worlds, kim_nelson
 
     ready = prepare(space, overrides, out)
     sp, cfg, folder = ready.space, ready.cfg, ready.folder
     folder.mkdir(parents=True, exist_ok=True)
-    study = search(sp, cfg, folder, progress=progress, trials=trials)
+    open_study(sp, folder)  # created before any other worker opens it
+    others = _start_workers(space, overrides, folder, sp.n_jobs - 1 if trials is None else 0)
+    try:
+        study = search(sp, cfg, folder, progress=progress, trials=trials)
+    finally:
+        for job in others:
+            job.result()
+        if others:
+            study = open_study(sp, folder)
     if trials_done(study) < sp.budget:
         return {"status": "stopped", "trials": trials_done(study), "folder": str(folder)}
     chosen = finalists(study, sp)
@@ -180,4 +188,40 @@ def optimize(
     return {**manifest, "folder": str(folder)}
 
 
-__all__ = ["Prepared", "load_space", "optimize", "prepare"]
+def worker(
+    space: str | Path | Mapping[str, Any],
+    overrides: Sequence[str],
+    out: str | Path,
+    index: int,
+) -> int:
+    """One more process adding trials to the study in ``out`` (``n_jobs``, or a cluster's job).
+
+    Its sampler is seeded with the space's seed plus ``index``; it stops when the study has its
+    budget. Returns the trials the study then has (docs/scaling.md, "An optimisation on a
+    cluster").
+    """
+    from sim.optimize.search import search, trials_done
+
+    ready = prepare(space, overrides, out)
+    ready.folder.mkdir(parents=True, exist_ok=True)
+    study = search(ready.space, ready.cfg, ready.folder, progress=False, worker=index)
+    return trials_done(study)
+
+
+def _start_workers(
+    space: str | Path | Mapping[str, Any], overrides: Sequence[str], folder: Path, n: int
+) -> list[Any]:
+    """``n`` worker processes (spawned: no fork of a process holding threads) on the study."""
+    if n < 1:
+        return []
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    given = space if not isinstance(space, Mapping) else dict(space)
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+    jobs = [pool.submit(worker, given, list(overrides), folder, i + 1) for i in range(n)]
+    pool.shutdown(wait=False)
+    return jobs
+
+
+__all__ = ["Prepared", "load_space", "optimize", "prepare", "worker"]

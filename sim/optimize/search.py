@@ -30,7 +30,7 @@ JOURNAL = "study.journal"
 STUDY = "cadence"
 
 
-def open_study(space: Space, folder: Path) -> optuna.Study:
+def open_study(space: Space, folder: Path, worker: int = 0) -> optuna.Study:
     """The study in ``folder/study.journal``: created, or loaded to continue."""
     import optuna
     from optuna.storages import JournalStorage
@@ -39,10 +39,12 @@ def open_study(space: Space, folder: Path) -> optuna.Study:
     optuna.logging.set_verbosity(logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(folder / JOURNAL)))
     if space.mode == "pareto" and len(space.used) > 1:
-        sampler: optuna.samplers.BaseSampler = optuna.samplers.NSGAIISampler(seed=space.seed)
+        sampler: optuna.samplers.BaseSampler = optuna.samplers.NSGAIISampler(
+            seed=space.seed + worker
+        )
         directions: list[Any] = [OBJECTIVES[k] for k in space.used]
     else:
-        sampler = optuna.samplers.TPESampler(seed=space.seed)
+        sampler = optuna.samplers.TPESampler(seed=space.seed + worker)
         directions = ["maximize"]
     return optuna.create_study(
         study_name=STUDY,
@@ -91,15 +93,21 @@ class Objective:
 
 
 class Progress:
-    """A tqdm bar of trials: count, best weighted score so far, ETA (tqdm's own)."""
+    """A tqdm bar of trials: count (of every process sharing the study), best score, ETA."""
 
-    def __init__(self, total: int, done: int, show: bool) -> None:
+    def __init__(self, study: optuna.Study, total: int, show: bool) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(
-            total=total, initial=done, desc="trials", unit="trial", disable=not show, leave=True
+            total=total,
+            initial=trials_done(study),
+            desc="trials",
+            unit="trial",
+            disable=not show,
+            leave=True,
         )
-        self.best = -math.inf
+        scores = [t.user_attrs.get("score") for t in study.get_trials(deepcopy=False)]
+        self.best = max((float(x) for x in scores if x is not None), default=-math.inf)
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         """Called by Optuna after each trial."""
@@ -107,7 +115,7 @@ class Progress:
         if weighted is not None and weighted > self.best:
             self.best = float(weighted)
             self.bar.set_postfix(best=f"{self.best:.4g}", refresh=False)
-        self.bar.update(1)
+        self.bar.update(min(self.bar.total, trials_done(study)) - self.bar.n)
 
     def close(self) -> None:
         """Leave the bar as it ended."""
@@ -121,32 +129,32 @@ def search(
     *,
     progress: bool = True,
     trials: int | None = None,
+    worker: int = 0,
 ) -> optuna.Study:
     """Run the study in ``folder`` until ``space.budget`` trials are done (resumes a stopped one).
 
-    ``trials``: at most this many trials in this call (a worker's share, or a test's stop after
-    N); the budget still caps the total. ``space.n_jobs`` trials run at once in threads of this
-    process; several processes sharing the journal are the way to use several cores (docs).
+    Every process that shares the folder's journal (``worker`` 0, 1, ...: the processes of
+    ``n_jobs``, or a cluster's jobs) adds trials to the same study until the budget is reached
+    (Optuna's ``MaxTrialsCallback``; at most one trial per process more). Worker ``w`` seeds
+    its sampler with ``space.seed + w``, so the workers do not propose the same candidates.
+    ``trials``: at most this many trials in this call (then stop: resumable).
     """
-    study = open_study(space, folder)
-    done = trials_done(study)
-    left = max(0, space.budget - done)
-    if trials is not None:
-        left = min(left, trials)
-    if left:
-        bar = Progress(space.budget, done, progress)
-        started = time.monotonic()
-        try:
-            study.optimize(
-                Objective(space, cfg),
-                n_trials=left,
-                n_jobs=space.n_jobs,
-                callbacks=[bar],
-                gc_after_trial=False,
-            )
-        finally:
-            bar.close()
-        study.set_user_attr(f"seconds_{done}", round(time.monotonic() - started, 3))
+    from optuna.study import MaxTrialsCallback
+    from optuna.trial import TrialState
+
+    study = open_study(space, folder, worker)
+    if trials_done(study) >= space.budget:
+        return study
+    bar = Progress(study, space.budget, progress)
+    stop = MaxTrialsCallback(space.budget, states=(TrialState.COMPLETE, TrialState.PRUNED))
+    started = time.monotonic()
+    try:
+        study.optimize(
+            Objective(space, cfg), n_trials=trials, callbacks=[stop, bar], gc_after_trial=False
+        )
+    finally:
+        bar.close()
+    study.set_user_attr(f"seconds_w{worker}_{started:.0f}", round(time.monotonic() - started, 3))
     return study
 
 
