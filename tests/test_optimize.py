@@ -200,3 +200,32 @@ def _complete(out: Path) -> int:
     ops = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
     # op_code 6: a trial's state set; state 1: COMPLETE (optuna's JournalOperation, TrialState).
     return sum(1 for op in ops if op.get("op_code") == 6 and op.get("state") == 1)
+
+
+def test_a_submitit_local_worker_gives_the_best_cadence_of_a_local_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitit = pytest.importorskip("submitit")
+    from sim.optimize.api import worker
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    executor = submitit.LocalExecutor(folder=str(tmp_path / "submitit"))
+    executor.update_parameters(timeout_min=5)
+    job = executor.submit(worker, TINY, ["budget=8"], str(tmp_path / "cluster"), 0)
+    assert job.result() >= 8
+    cluster = optimize(TINY, ["budget=8"], out=tmp_path / "cluster", progress=False)
+    local = optimize(TINY, ["budget=8"], out=tmp_path / "local", progress=False)
+    best = "conf/strategy/tiny_best.yaml"
+    assert (tmp_path / "cluster" / best).read_text() == (tmp_path / "local" / best).read_text()
+    assert cluster["pcs_estimate"] == local["pcs_estimate"]
+
+
+def test_pareto_mode_runs_nsga2_on_each_objective(tmp_path: Path) -> None:
+    from sim.optimize.search import open_study
+
+    over = ["mode=pareto", "budget=8", "selection.finalists=2"]
+    optimize(TINY, over, out=tmp_path, progress=False)
+    study = open_study(load_space(TINY, over), tmp_path)
+    assert type(study.sampler).__name__ == "NSGAIISampler"
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    assert (tmp_path / "pareto.png").stat().st_size > 0
