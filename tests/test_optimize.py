@@ -229,3 +229,15 @@ def test_pareto_mode_runs_nsga2_on_each_objective(tmp_path: Path) -> None:
     assert type(study.sampler).__name__ == "NSGAIISampler"
     assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
     assert (tmp_path / "pareto.png").stat().st_size > 0
+
+
+def test_the_front_keeps_only_the_non_dominated_candidates() -> None:
+    from sim.optimize.outputs import front
+
+    rows = [
+        {"meetings_per_prospect": 1.0, "opt_out_rate": 1.0},  # dominated by the next
+        {"meetings_per_prospect": 2.0, "opt_out_rate": 1.0},
+        {"meetings_per_prospect": 0.5, "opt_out_rate": 0.1},
+        {"meetings_per_prospect": 0.4, "opt_out_rate": 0.2},  # dominated by the one before
+    ]
+    assert front(rows, ["meetings_per_prospect", "opt_out_rate"]) == [1, 2]

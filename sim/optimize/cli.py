@@ -45,8 +45,12 @@ class _UsageError(Exception):
     pass
 
 
+class _TerminatedError(KeyboardInterrupt):
+    """SIGTERM, as Ctrl-C is SIGINT: the search stops the same way."""
+
+
 def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+    raise _TerminatedError
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -73,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("stopped: the same command continues the study where it was", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(128 + (signal.SIGTERM if isinstance(exc, _TerminatedError) else signal.SIGINT))
     if result["status"] == "stopped":
         print(f"{result['trials']} trials done in {result['folder']}: the same command continues")
         return

@@ -55,14 +55,17 @@ def run_command(space: Space, folder: Path, name: str) -> str:
 
 def front(rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[int]:
     """Indices of the non-dominated rows on ``keys`` (each in its own direction)."""
-    sign = {k: 1.0 if OBJECTIVES[k] == "maximize" else -1.0 for k in keys}
-    vals = [[sign[k] * float(r[k]) for k in keys] for r in rows]
-    out = []
-    for i, a in enumerate(vals):
-        dominated = any(all(x >= y for x, y in zip(b, a, strict=True)) and b != a for b in vals)
-        if not dominated:
-            out.append(i)
-    return out
+    import numpy as np
+
+    sign = np.array([1.0 if OBJECTIVES[k] == "maximize" else -1.0 for k in keys])
+    vals = np.array([[float(r[k]) for k in keys] for r in rows]).reshape(len(rows), len(keys))
+    vals = vals * sign
+    return [
+        i
+        for i in range(len(rows))
+        # Row i is dominated when another row is at least as good on every key, better on one.
+        if not np.any(np.all(vals >= vals[i], axis=1) & np.any(vals > vals[i], axis=1))
+    ]
 
 
 def pareto_png(rows: Sequence[Mapping[str, Any]], space: Space) -> bytes:

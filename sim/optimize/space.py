@@ -234,6 +234,26 @@ def _stop_on(node: object) -> tuple[tuple[str, ...], ...]:
     return tuple(_choices(f"stop_on[{k}]", r, STOP_OUTCOMES) for k, r in enumerate(rules))
 
 
+def _name_and_experiment(top: Mapping[str, Any]) -> tuple[str, list[str]]:
+    name = top.get("name", "cadence")
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ConfigError("name", name, "letters, digits and _ (at most 64)")
+    experiment = top.get("experiment", [])
+    if not isinstance(experiment, list) or not all(isinstance(o, str) for o in experiment):
+        raise ConfigError(
+            "experiment", experiment, "a list of overrides, e.g. [population.size=500]"
+        )
+    return name, experiment
+
+
+def _voicemail(value: object) -> list[bool]:
+    if isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, bool) for v in value):
+        raise ConfigError("voicemail", value, "true, false or [true, false]")
+    return value
+
+
 def parse_space(raw: object) -> Space:
     """A space's YAML (loaded) checked into a :class:`Space`.
 
@@ -243,24 +263,9 @@ def parse_space(raw: object) -> Space:
     top = _keys("", raw, TOP_KEYS)
     if not top:
         raise ConfigError("space", raw, "a mapping with steps, gap_days, channels and messages")
-    name = top.get("name", "cadence")
-    if not isinstance(name, str) or not NAME.match(name):
-        raise ConfigError("name", name, "letters, digits and _ (at most 64)")
-    experiment = top.get("experiment", [])
-    if not isinstance(experiment, list) or not all(isinstance(o, str) for o in experiment):
-        raise ConfigError(
-            "experiment", experiment, "a list of overrides, e.g. [population.size=500]"
-        )
+    name, experiment = _name_and_experiment(top)
     channels = _choices("channels", top.get("channels"), CHANNELS)
-    voicemail = top.get("voicemail", [True])
-    if isinstance(voicemail, bool):
-        voicemail = [voicemail]
-    if (
-        not isinstance(voicemail, list)
-        or not voicemail
-        or not all(isinstance(v, bool) for v in voicemail)
-    ):
-        raise ConfigError("voicemail", voicemail, "true, false or [true, false]")
+    voicemail = _voicemail(top.get("voicemail", [True]))
     cool = _keys("cooldown", top.get("cooldown"), {"after_unanswered", "pause_days"})
     mode = top.get("mode", "weighted")
     if mode not in MODES:
