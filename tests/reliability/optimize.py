@@ -42,8 +42,17 @@ CASES: list[Case] = [
     Case(
         BAD, "a space file that does not exist", ["{dir}/nosuch.yaml"], ["space="], program=PROGRAM
     ),
-    space("an unknown channel", _with("channels: [email, fax]"), "channels='fax'", "one of"),
-    space("an unknown message", _with("messages: [benefit_led, bribe]"), "messages='bribe'"),
+    space(
+        "an unknown channel in the space",
+        _with("channels: [email, fax]"),
+        "channels='fax'",
+        "one of",
+    ),
+    space(
+        "an unknown message in the space",
+        _with("messages: [benefit_led, bribe]"),
+        "messages='bribe'",
+    ),
     space("a range with min > max", _with("steps: {min: 5, max: 2}"), "steps=", "min <= max"),
     space("a budget of zero", _with("budget: 0"), "budget=0", "an integer >= 1"),
     space("a budget of zero as an override", GOOD, "budget=0", args=("budget=0",)),
