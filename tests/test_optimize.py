@@ -241,3 +241,13 @@ def test_the_front_keeps_only_the_non_dominated_candidates() -> None:
         {"meetings_per_prospect": 0.4, "opt_out_rate": 0.2},  # dominated by the one before
     ]
     assert front(rows, ["meetings_per_prospect", "opt_out_rate"]) == [1, 2]
+
+
+def test_compared_strategies_join_the_selection_and_entitlement_does_not_win(
+    tmp_path: Path,
+) -> None:
+    over = ["budget=8", "selection.finalists=2", "compare=[entitlement]"]
+    out = optimize(TINY, over, out=tmp_path, progress=False)
+    table = __import__("pandas").read_csv(tmp_path / "selection.csv")
+    assert "entitlement" in set(table["finalist"])
+    assert out["chosen"] != "entitlement"

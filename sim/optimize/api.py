@@ -111,6 +111,14 @@ def prepare(
     if checked.worlds:
         check_worlds(cfg.model, checked.worlds)
     check_feasible(checked, cfg.reps)
+    for name in checked.compare:
+        if name not in cfg.strategy:
+            raise ConfigError(
+                "compare",
+                name,
+                f"a strategy of the experiment: {', '.join(cfg.strategy)} (add others with "
+                "experiment: [strategy=[...]])",
+            )
     folder = Path(out) if out is not None else RESULTS / checked.name
     check_folder(folder)
     return Prepared(checked, cfg, folder)
@@ -182,7 +190,11 @@ def optimize(
     strategies: dict[str, StrategyConfig] = {
         name: to_strategy(params, sp) for name, (params, _) in chosen.items()
     }
-    selection = kim_nelson(cfg, sp, strategies, {n: c for n, (_, c) in chosen.items()})
+    cadences = {n: c for n, (_, c) in chosen.items()}
+    for name in sp.compare:  # today's strategies, beside the search's finalists
+        strategies[name] = cfg.strategy[name]
+        cadences[name] = f"{name} (compared): {cfg.strategy[name].label or name}"
+    selection = kim_nelson(cfg, sp, strategies, cadences)
     worlds = across_worlds(cfg, sp, strategies) if sp.worlds else None
     manifest = write_all(folder, sp, history(study), selection, worlds, strategies)
     return {**manifest, "folder": str(folder)}

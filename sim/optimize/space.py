@@ -32,7 +32,7 @@ NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 TOP_KEYS = {
     "name", "experiment", "steps", "gap_days", "business_days", "channels", "messages",
     "voicemail", "cooldown", "stop_on", "personalization", "constraints", "objectives", "mode",
-    "budget", "seed", "selection", "worlds", "n_jobs",
+    "budget", "seed", "selection", "worlds", "n_jobs", "compare",
 }  # fmt: skip
 
 
@@ -98,6 +98,9 @@ class Space:
     selection: Selection = field(default_factory=Selection)
     worlds: int = 0
     n_jobs: int = 1
+    # Strategies of the experiment (shipped or the user's) that join the finalists in the
+    # selection and worlds stages: does the search beat what the team runs today?
+    compare: tuple[str, ...] = ()
 
     @property
     def used(self) -> list[str]:
@@ -254,6 +257,14 @@ def _voicemail(value: object) -> list[bool]:
     return value
 
 
+def _names(where: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and NAME.match(v) for v in value):
+        raise ConfigError(where, value, "a list of strategy names, e.g. [entitlement]")
+    return tuple(dict.fromkeys(value))
+
+
 def parse_space(raw: object) -> Space:
     """A space's YAML (loaded) checked into a :class:`Space`.
 
@@ -306,4 +317,5 @@ def parse_space(raw: object) -> Space:
         selection=_selection(top.get("selection")),
         worlds=worlds,
         n_jobs=_int("n_jobs", top.get("n_jobs", 1), 1),
+        compare=_names("compare", top.get("compare", [])),
     )

@@ -91,6 +91,11 @@ CASES: list[Case] = [
         "a folder this user can write",
         args=("--out", "{victim}/optimize"),
     ),
+    space(
+        "a compared strategy the experiment does not have",
+        _with("compare: [nosuch]"),
+        "compare='nosuch'",
+    ),
     space("--trials 0", GOOD, "--trials=0", args=("--trials", "0")),
 ]
 
