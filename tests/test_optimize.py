@@ -246,8 +246,11 @@ def test_the_front_keeps_only_the_non_dominated_candidates() -> None:
 def test_compared_strategies_join_the_selection_and_entitlement_does_not_win(
     tmp_path: Path,
 ) -> None:
-    over = ["budget=8", "selection.finalists=2", "compare=[entitlement]"]
+    over = ["budget=8", "selection.finalists=2", "compare=[entitlement,bombard]"]
+    over.append("constraints.platform.max_touches_per_day=2")  # bombard: 10 touches on day 0
     out = optimize(TINY, over, out=tmp_path, progress=False)
     table = __import__("pandas").read_csv(tmp_path / "selection.csv")
     assert "entitlement" in set(table["finalist"])
     assert out["chosen"] != "entitlement"
+    assert "bombard" not in set(table["finalist"])
+    assert any(line.startswith("bombard breaks the space's constraints") for line in out["answer"])

@@ -20,7 +20,13 @@ from sim.model.cadence import StrategyConfig
 from sim.model.checks import ConfigError
 from sim.model.config import ExperimentConfig
 from sim.model.worlds import check_worlds
-from sim.optimize.candidate import check_feasible, describe, to_strategy
+from sim.optimize.candidate import (
+    broken_constraint,
+    check_feasible,
+    describe,
+    params_of,
+    to_strategy,
+)
 from sim.optimize.space import Space, parse_space
 
 #: Where optimisations go, under the working folder.
@@ -191,13 +197,36 @@ def optimize(
         name: to_strategy(params, sp) for name, (params, _) in chosen.items()
     }
     cadences = {n: c for n, (_, c) in chosen.items()}
-    for name in sp.compare:  # today's strategies, beside the search's finalists
-        strategies[name] = cfg.strategy[name]
-        cadences[name] = f"{name} (compared): {cfg.strategy[name].label or name}"
+    skipped = _add_compared(sp, cfg, strategies, cadences)
     selection = kim_nelson(cfg, sp, strategies, cadences)
     worlds = across_worlds(cfg, sp, strategies) if sp.worlds else None
-    manifest = write_all(folder, sp, history(study), selection, worlds, strategies)
+    manifest = write_all(folder, sp, history(study), selection, worlds, strategies, skipped)
     return {**manifest, "folder": str(folder)}
+
+
+def _add_compared(
+    sp: Space,
+    cfg: ExperimentConfig,
+    strategies: dict[str, StrategyConfig],
+    cadences: dict[str, str],
+) -> list[str]:
+    """Today's strategies (``compare``) beside the finalists; those breaking a constraint, in words.
+
+    A compared strategy is held to the space's constraints like a candidate (when its steps can
+    be read as one: no variants, no ``preferred`` channel): one that breaks them is not a
+    choice the team may make, so it is named and left out.
+    """
+    skipped = []
+    for name in sp.compare:
+        s = cfg.strategy[name]
+        params = params_of(s)
+        broken = None if params is None else broken_constraint(params, sp, cfg.reps)
+        if broken is not None:
+            skipped.append(f"{name} breaks the space's constraints ({broken}): not compared.")
+            continue
+        strategies[name] = s
+        cadences[name] = f"{name} (compared): {s.label or name}"
+    return skipped
 
 
 def worker(

@@ -11,11 +11,13 @@ anything is simulated); :func:`every_candidate` lists a small space's candidates
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from sim.model.cadence import CooldownConfig, StepConfig, StrategyConfig, validate_strategy
+from sim.model.channels import CHANNEL_INDEX
 from sim.model.checks import ConfigError
 from sim.model.config import RepsConfig
 from sim.optimize.space import Space
@@ -59,11 +61,11 @@ def suggest(trial: Trial, space: Space) -> Params:
     return p
 
 
-def days(params: Mapping[str, Any]) -> list[int]:
-    """Each step's day after enrolment (the gaps summed)."""
-    out = [0]
+def days(params: Mapping[str, Any]) -> list[float]:
+    """Each step's day after enrolment (the gaps summed: whole days for a candidate)."""
+    out = [0.0]
     for k in range(1, int(params["steps"])):
-        out.append(out[-1] + int(params[f"gap_{k}"]))
+        out.append(out[-1] + params[f"gap_{k}"])
     return out
 
 
@@ -104,10 +106,26 @@ def describe(params: Mapping[str, Any]) -> str:
     parts = []
     for k, day in enumerate(days(params)):
         vm = " (no vm)" if params.get(f"voicemail_{k}") is False else ""
-        parts.append(f"{params[f'channel_{k}']} d{day} {params[f'message_{k}']}{vm}")
+        parts.append(f"{params[f'channel_{k}']} d{day:g} {params[f'message_{k}']}{vm}")
     if params.get("cooldown"):
         parts.append(f"pause {params['cooldown_pause']}d after {params['cooldown_after']}")
     return ", ".join(parts)
+
+
+def params_of(s: StrategyConfig) -> Params | None:
+    """A strategy as a candidate's choices, to check its constraints.
+
+    None when it has variants or a ``preferred`` channel (its cost depends on the prospect).
+    """
+    if any(step.variants or step.channel not in CHANNEL_INDEX for step in s.steps):
+        return None
+    p: Params = {"steps": len(s.steps)}
+    for k, step in enumerate(s.steps):
+        if k:
+            p[f"gap_{k}"] = step.day - s.steps[k - 1].day
+        p[f"channel_{k}"], p[f"message_{k}"] = step.channel, step.message
+        p[f"voicemail_{k}"] = bool(step.voicemail)
+    return p
 
 
 def rep_minutes(params: Mapping[str, Any], space: Space, reps: RepsConfig) -> float:
@@ -129,7 +147,7 @@ def broken_constraint(params: Mapping[str, Any], space: Space, reps: RepsConfig)
     if c.max_steps is not None and len(at) > c.max_steps:
         return f"{len(at)} steps > the platform's {c.max_steps}"
     if c.max_touches_per_day is not None:
-        most = max(Counter(at).values())
+        most = max(Counter(math.floor(d) for d in at).values())
         if most > c.max_touches_per_day:
             return f"{most} touches in a day > the platform's {c.max_touches_per_day}"
     if c.max_touches_per_week is not None:

@@ -181,8 +181,12 @@ def write_all(
     sel: SelectionResult,
     worlds: WorldsResult | None,
     strategies: Mapping[str, StrategyConfig],
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Every file of the optimisation, the manifest last; the manifest's content back."""
+    """Every file of the optimisation, the manifest last; the manifest's content back.
+
+    ``notes``: lines added to the answer (the compared strategies left out).
+    """
     import pandas as pd
 
     from sim.report.pages import png_src, render
@@ -206,6 +210,7 @@ def write_all(
     write_bytes(folder / "pareto.png", figure)
     command = run_command(space, folder, f"{space.name}_best")
     words = answer(space, sel, worlds, command)
+    words[-1:-1] = list(notes)
     page = render(
         "optimize_report.html",
         title=f"Best cadence: {space.name}",
