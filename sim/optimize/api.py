@@ -55,6 +55,8 @@ def load_space(space: str | Path | Mapping[str, Any], overrides: Sequence[str] =
     else:
         path = Path(space)
         try:
+            if path.exists() and not path.is_file():
+                raise ConfigError("space", str(path), "a YAML file (this is a device or a folder)")
             if path.stat().st_size > MAX_SPACE_BYTES:
                 raise ConfigError("space", str(path), f"a file of at most {MAX_SPACE_BYTES} bytes")
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))

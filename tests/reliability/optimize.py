@@ -42,6 +42,14 @@ CASES: list[Case] = [
     Case(
         BAD, "a space file that does not exist", ["{dir}/nosuch.yaml"], ["space="], program=PROGRAM
     ),
+    Case(
+        BAD,
+        "the space is /dev/zero (read forever)",
+        ["/dev/zero"],
+        ["space=", "a YAML file"],
+        program=PROGRAM,
+    ),
+    Case(BAD, "the space is a folder", ["{dir}"], ["space=", "a YAML file"], program=PROGRAM),
     space(
         "an unknown channel in the space",
         _with("channels: [email, fax]"),
