@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.model.config import ExperimentConfig
 from sim.optimize.candidate import broken_constraint, describe, suggest, to_strategy
-from sim.optimize.evaluate import mean_values, run_candidates, score
+from sim.optimize.evaluate import Values, mean_values, run_candidates, score
 from sim.optimize.space import OBJECTIVES, Space
 
 if TYPE_CHECKING:
@@ -62,12 +62,25 @@ def trials_done(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
 
 
+def _key(params: dict[str, Any]) -> str:
+    return repr(sorted(params.items()))
+
+
 class Objective:
     """One trial: sample a candidate, prune it if it breaks a constraint, else simulate it."""
 
-    def __init__(self, space: Space, cfg: ExperimentConfig) -> None:
+    def __init__(self, space: Space, cfg: ExperimentConfig, study: optuna.Study) -> None:
+        from optuna.trial import TrialState
+
         self.space = space
         self.cfg = cfg
+        # A candidate proposed again gets the objectives it had: with the same seed and
+        # replicates the engine would give exactly them again (common random numbers).
+        self.seen: dict[str, Values] = {
+            _key(t.params): {k: t.user_attrs[k] for k in OBJECTIVES}
+            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if all(k in t.user_attrs for k in OBJECTIVES)
+        }
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
         """The trial's value(s); :class:`optuna.TrialPruned` for a candidate never simulated."""
@@ -79,10 +92,14 @@ class Objective:
         if broken is not None:
             trial.set_user_attr("broken", broken)
             raise optuna.TrialPruned(broken)
-        runs = run_candidates(
-            self.cfg, {"candidate": to_strategy(params, self.space)}, range(self.cfg.replications)
-        )
-        values = mean_values(runs["candidate"])
+        key = _key(params)
+        values = self.seen.get(key)
+        if values is None:
+            strategy = to_strategy(params, self.space)
+            runs = run_candidates(self.cfg, {"candidate": strategy}, range(self.cfg.replications))
+            values = self.seen[key] = mean_values(runs["candidate"])
+        else:
+            trial.set_user_attr("repeat", True)
         weighted = score(values, self.space.objectives)
         trial.set_user_attr("score", weighted)
         for key, value in values.items():
@@ -150,7 +167,10 @@ def search(
     started = time.monotonic()
     try:
         study.optimize(
-            Objective(space, cfg), n_trials=trials, callbacks=[stop, bar], gc_after_trial=False
+            Objective(space, cfg, study),
+            n_trials=trials,
+            callbacks=[stop, bar],
+            gc_after_trial=False,
         )
     finally:
         bar.close()
@@ -165,6 +185,7 @@ def history(study: optuna.Study) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"trial": t.number, "state": t.state.name.lower()}
         row["cadence"] = t.user_attrs.get("cadence", "")
         row["broken_constraint"] = t.user_attrs.get("broken", "")
+        row["repeat"] = bool(t.user_attrs.get("repeat", False))  # a candidate seen before
         row["score"] = t.user_attrs.get("score")
         for key in OBJECTIVES:
             row[key] = t.user_attrs.get(key)
