@@ -195,6 +195,28 @@ def test_a_killed_search_resumes_the_same_study(tmp_path: Path) -> None:
     ).sum() == before + 3
 
 
+def test_ctrl_c_stops_with_one_line_and_the_study_continues(tmp_path: Path) -> None:
+    space_file = tmp_path / "space.yaml"
+    space_file.write_text(yaml.safe_dump({**TINY, "budget": 400}))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "sim.optimize", str(space_file), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while _complete(out) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("stopped: the same command continues")
+    assert not (out / "manifest.json").exists()  # nothing of a finished optimisation
+    before = _complete(out)
+    result = optimize(space_file, [f"budget={before + 2}"], out=out, progress=False)
+    assert result["status"] == "ok" and result["trials"] >= before + 2
+
+
 def _complete(out: Path) -> int:
     journal = out / "study.journal"
     if not journal.exists():

@@ -109,6 +109,12 @@ CASES: list[Case] = [
 
 FAULTS: list[Fault] = [
     Fault(
+        "Ctrl-C (SIGINT) during the search",
+        "exit 130 with one line (stopped: the same command continues ...), no manifest; the "
+        "same command finishes the same study",
+        "tests/test_optimize.py::test_ctrl_c_stops_with_one_line_and_the_study_continues",
+    ),
+    Fault(
         "the search killed (SIGKILL) after some trials",
         "the same command continues the same study from study.journal: the trials before the "
         "kill are kept, the budget counts them",
