@@ -198,7 +198,11 @@ def check_feasible(space: Space, reps: RepsConfig) -> None:
 
 
 def every_candidate(space: Space) -> Iterator[Params]:
-    """Every candidate of a (small) space, in a fixed order: brute force for the tests."""
+    """Every candidate of a (small) space, in a fixed order: brute force for the tests.
+
+    Steps, gaps, channels, messages and voicemail; a space's cool-down and stop-rule choices
+    are left at their first (no cool-down, the first stop rule).
+    """
     for n in range(space.steps.low, space.steps.high + 1):
         per_step: list[list[Params]] = []
         for k in range(n):
