@@ -86,19 +86,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--skip-rate", action="store_true", help="only the optimisation rows")
     args = parser.parse_args()
-    for jobs in args.jobs if args.skip_rate else []:
-        seconds = optimisation_seconds(args.trials, jobs)
+    if not args.skip_rate:
+        single, batch = evaluations_per_second(args.candidates)
         print(
-            f"{args.trials}-trial optimisation of a 6-step cadence, n_jobs={jobs}: {seconds:.0f} s"
+            "evaluations per second (6-step candidates, 2,000 prospects x 5 replicates, "
+            f"1 process): {single:.2f} one at a time, {batch:.2f} in a batch of {args.candidates}"
         )
-    if args.skip_rate:
-        return
-    single, batch = evaluations_per_second(args.candidates)
-    print(
-        f"evaluations per second (6-step candidates, 2,000 prospects x 5 replicates, 1 process): "
-        f"{single:.2f} one at a time, {batch:.2f} in a batch of {args.candidates}"
-    )
-    print(f"10,000 evaluations at that rate: {10_000 / single / 60:.0f} min on one core")
+        print(f"10,000 evaluations at that rate: {10_000 / single / 60:.0f} min on one core")
     for jobs in args.jobs:
         seconds = optimisation_seconds(args.trials, jobs)
         print(
