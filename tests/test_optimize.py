@@ -278,3 +278,12 @@ def test_compared_strategies_join_the_selection_and_entitlement_does_not_win(
     assert out["chosen"] != "entitlement"
     assert "bombard" not in set(table["finalist"])
     assert any(line.startswith("bombard breaks the space's constraints") for line in out["answer"])
+
+
+@pytest.mark.parametrize("name", ["cadence", "workshop"])
+def test_the_example_spaces_are_accepted(name: str, tmp_path: Path) -> None:
+    from sim.optimize.api import prepare
+
+    ready = prepare(ROOT / "examples" / "optimize" / f"{name}.yaml", out=tmp_path / "new")
+    assert ready.space.name == name and ready.space.budget >= 40
+    assert not (tmp_path / "new").exists()  # checked, nothing written
