@@ -174,6 +174,23 @@ def answer(space: Space, sel: SelectionResult, worlds: WorldsResult | None, best
     return lines
 
 
+def _write_strategies(
+    conf: Path,
+    space: Space,
+    sel: SelectionResult,
+    worlds: WorldsResult | None,
+    strategies: Mapping[str, StrategyConfig],
+) -> None:
+    """``<name>_best``, ``<name>_robust`` and ``<name>_finalists`` as strategy files."""
+    named = {f"{space.name}_best": strategies[sel.chosen]}
+    if worlds is not None:
+        named[f"{space.name}_robust"] = strategies[worlds.robust]
+    for name, s in named.items():
+        write_text(conf / f"{name}.yaml", strategy_yaml({name: s}))
+    finalists = {f"{space.name}_{f.name}": strategies[f.name] for f in sel.finalists}
+    write_text(conf / f"{space.name}_finalists.yaml", strategy_yaml(finalists))
+
+
 def write_all(
     folder: Path,
     space: Space,
@@ -191,14 +208,7 @@ def write_all(
 
     from sim.report.pages import png_src, render
 
-    conf = folder / "conf" / "strategy"
-    named = {f"{space.name}_best": strategies[sel.chosen]}
-    if worlds is not None:
-        named[f"{space.name}_robust"] = strategies[worlds.robust]
-    for name, s in named.items():
-        write_text(conf / f"{name}.yaml", strategy_yaml({name: s}))
-    finalists = {f"{space.name}_{f.name}": strategies[f.name] for f in sel.finalists}
-    write_text(conf / f"{space.name}_finalists.yaml", strategy_yaml(finalists))
+    _write_strategies(folder / "conf" / "strategy", space, sel, worlds, strategies)
     write_csv(folder / "history.csv", pd.DataFrame(history))
     table = pd.DataFrame(selection_rows(sel, worlds))
     write_csv(folder / "selection.csv", table)
