@@ -1,7 +1,8 @@
 """The reliability catalogue: bad inputs, hostile configs and faults, and docs/reliability.md.
 
 Every bad input and hostile config here is run through the real entry points
-(:data:`ENTRY_POINTS`: ``outreach-sim``, ``outreach-sim-aggregate``, ``outreach-sim-fit``) with
+(:data:`ENTRY_POINTS`: ``outreach-sim``, ``outreach-sim-aggregate``, ``outreach-sim-fit``,
+``outreach-sim-optimize``) with
 ``sys.argv`` set, in one batch
 process (``python -m tests.reliability_cases --run OUT.json``): each case gets a fresh folder as its
 working directory, a user folder ``DIR`` with the case's files, a file ``VICTIM`` that must not
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.reliability import cli, fit, hydra, resources, workshop
+from tests.reliability import cli, fit, hydra, optimize, resources, workshop
 from tests.reliability.kinds import BAD, HOSTILE, Case, Fault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ DOC = ROOT / "docs" / "reliability.md"
 
 #: The catalogue's modules, in the order of the page: each has ``CASES`` (or the command line's
 #: ``BAD_INPUTS`` and ``HOSTILE_CONFIGS``) and ``FAULTS``.
-ENTRY_MODULES = (cli, hydra, resources, fit, workshop)
+ENTRY_MODULES = (cli, hydra, resources, fit, optimize, workshop)
 BAD_INPUTS: list[Case] = cli.BAD_INPUTS
 HOSTILE_CONFIGS: list[Case] = cli.HOSTILE_CONFIGS
 FAULTS: list[Fault] = [f for m in ENTRY_MODULES for f in m.FAULTS]
@@ -77,11 +78,18 @@ def _fit() -> None:
     main()
 
 
+def _optimize() -> None:
+    from sim.optimize.cli import main
+
+    main()
+
+
 #: How each program of the catalogue is called (with ``sys.argv`` set).
 ENTRY_POINTS: dict[str, Callable[[], None]] = {
     "outreach-sim": _app,
     "outreach-sim-aggregate": _aggregate,
     "outreach-sim-fit": _fit,
+    "outreach-sim-optimize": _optimize,
 }
 
 

@@ -172,3 +172,28 @@ def test_a_reply_delay_interval_wider_than_100x_is_not_identified() -> None:
     assert wide.status == "not identified" and "wider than 100x" in wide.reason
     assert wide.estimate == 1.0 and math.isnan(wide.ci_low)
     assert narrow.status == "estimated" and narrow.estimate == 0.9
+
+
+def test_one_weak_direction_does_not_take_a_pinned_parameter_with_it() -> None:
+    """A base and two annoyance-like terms that trade off almost exactly.
+
+    Inverted jointly, the near-flat direction of the pair leaks into the base's variance too (the
+    three are correlated), so all three look wide; set aside one at a time, only the pair's worst
+    goes, and the base and the pair's other member keep a finite, narrow interval.
+    """
+    from sim.fit.information import covariance, peel_wide
+
+    # Information of (base, a, b): 2 base + a and a + b well measured, b alone barely: the weak
+    # direction is (0.5, -1, 1), so the base shares in it, less than the pair.
+    jac = np.array([[20.0, 10.0, 0.0], [0.0, 10.0, 10.0], [0.0, 0.0, 0.05]])
+    info = jac.T @ jac
+    use = np.ones(3, np.bool_)
+    z = float(stats.norm.ppf(0.975))
+    joint, flat = covariance(info, use)
+    assert not flat.any()
+    assert verdict.too_wide(np.sqrt(np.diag(joint)), z).all()  # all three look wide together
+    cov, peeled = peel_wide(info, use, lambda se: verdict.too_wide(se, z))
+    assert peeled.sum() == 1 and not peeled[0]
+    kept = ~peeled
+    assert not verdict.too_wide(np.sqrt(np.diag(cov))[kept], z).any()
+    assert np.isnan(np.diag(cov)[peeled]).all()

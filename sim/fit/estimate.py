@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from scipy import optimize, stats
 
 from sim.fit import verdict
 from sim.fit.identify import Kept, choose_params, default_value, start_value
-from sim.fit.information import Joint, confounded_pairs, covariance, information
+from sim.fit.information import Joint, confounded_pairs, covariance, information, peel_wide
 from sim.fit.likelihood import Likelihood
 from sim.fit.params import Param, natural
 from sim.fit.replay import NONE, FitLog, replay, subset
@@ -182,13 +183,16 @@ class _Optimum:
             free = ~self.held
             bound = free & verdict.at_bound(self.u, self.params)
             inner = free & ~bound
+            wide = np.zeros_like(inner)
             if inner.any():
                 hessian = information(lik, self.u, np.flatnonzero(inner))
-                self.cov, flat = covariance(hessian, inner)
+                joint, flat = covariance(hessian, inner)
+                self.cov, wide = peel_wide(hessian, inner & ~flat, partial(verdict.too_wide, z=z))
             else:
-                self.cov, flat = np.full_like(self.cov, np.nan), np.zeros_like(inner)
-            se = np.sqrt(np.where(np.isfinite(np.diag(self.cov)), np.diag(self.cov), np.nan))
-            wide = inner & ~flat & verdict.too_wide(se, z)
+                joint, flat = np.full_like(self.cov, np.nan), np.zeros_like(inner)
+                self.cov = joint
+            # A wide parameter's reason gives its interval with every other parameter free.
+            se = np.sqrt(np.where(np.isfinite(np.diag(joint)), np.diag(joint), np.nan))
             new = bound | flat | wide
             for j in np.flatnonzero(new):
                 par, uj = self.params[j], float(self.u[j])

@@ -7,6 +7,7 @@ Where it is not positive definite, the parameter the log cannot pin down is set 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -92,6 +93,33 @@ def covariance(H: F64, use: B) -> tuple[F64, B]:
         use[worst] = False
         flat[worst] = True
     return cov, flat
+
+
+def peel_wide(H: F64, use: B, too_wide: Callable[[F64], B]) -> tuple[F64, B]:
+    """The covariance over ``use`` after setting aside, one at a time, what the log cannot pin.
+
+    One weak direction of the information (two annoyance terms that trade off, say) makes every
+    parameter with a share in it look wide, a well-determined base among them. So the wide
+    parameter that weighs most in the eigenvector of the smallest eigenvalue is set aside alone,
+    the rest inverted again, until no interval is too wide: only what the log cannot pin is lost.
+    Returns the covariance and the parameters set aside.
+    """
+    use = use.copy()
+    peeled = np.zeros(use.size, np.bool_)
+    cov, _ = covariance(H, use)
+    while True:
+        se = np.sqrt(np.where(np.isfinite(np.diag(cov)), np.diag(cov), np.nan))
+        wide = use & too_wide(se)
+        if not wide.any():
+            return cov, peeled
+        idx = np.flatnonzero(use)
+        _, vectors = np.linalg.eigh(H[np.ix_(idx, idx)])
+        weight = np.zeros(use.size)
+        weight[idx] = np.abs(vectors[:, 0])
+        worst = int(np.argmax(np.where(wide, weight, -1.0)))
+        use[worst] = False
+        peeled[worst] = True
+        cov, _ = covariance(H, use)
 
 
 def confounded_pairs(names: list[str], cov: F64) -> list[tuple[str, str, float]]:
