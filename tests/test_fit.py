@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -192,7 +193,7 @@ def test_the_command_writes_a_model_that_outreach_sim_runs_at_once(tmp_path: Pat
         check=False,
     )
     assert fit.returncode == 0, fit.stderr
-    assert "use: outreach-sim model=fitted_team" in fit.stdout
+    assert re.search(r"use: \S*outreach-sim\S* model=fitted_team", fit.stdout), fit.stdout
     folder = tmp_path / "results" / "fits" / "team"
     table = pd.read_csv(folder / "estimates.csv")
     assert list(table.columns)[:5] == ["parameter", "default", "estimate", "ci_low", "ci_high"]

@@ -49,8 +49,10 @@ def _signalled(tmp_path: Path, sig: signal.Signals) -> subprocess.CompletedProce
         env=ENV,
     )
     assert fit.stdout is not None
-    first = fit.stdout.readline()
-    assert first.startswith("fitting "), first
+    first = fit.stdout.readline()  # the header: what is fitted, where it goes
+    assert first.startswith("outreach-sim-fit log.csv "), first
+    first += fit.stdout.readline()
+    assert first.splitlines()[1].startswith("fitting "), first
     time.sleep(1.0)
     fit.send_signal(sig)
     out, err = fit.communicate(timeout=120)

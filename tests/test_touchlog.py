@@ -124,7 +124,7 @@ def test_a_log_that_is_not_utf8_or_missing_is_refused(tmp_path: Path) -> None:
 
 
 def test_many_problems_are_listed_up_to_a_limit_then_counted(tmp_path: Path) -> None:
-    rows = "".join(f"p{i},never,email,,,\n" for i in range(30))
+    rows = "".join(f"p{i},2026-03-02T09:00:00Z,fax,,,\n" for i in range(30))
     with pytest.raises(LogError) as err:
         read_touch_log(_write(tmp_path, HEADER + rows))
     lines = str(err.value).splitlines()

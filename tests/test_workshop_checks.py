@@ -16,7 +16,7 @@ from sim.workshop import guard
 from sim.workshop.inputs import RefusedError, check_worlds, checked
 from sim.workshop.scenarios import SCENARIOS, defaults
 
-FIRST_DAY = '"Touches in the first day (of 10)" must be a whole number from 1 to 10'
+FIRST_DAY = '"Touches in that period (of 10)" must be a whole number from 1 to 10'
 #: What must never reach the page: Python's own words for a failure.
 RAW = ("invalid literal", "Traceback", "Error:", "object has no attribute", "KeyError")
 

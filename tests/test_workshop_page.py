@@ -199,7 +199,7 @@ def test_a_value_out_of_range_sent_from_the_page_gives_one_sentence(
     for value in ("1000000000", "-5", "'x'", "[1, 2]"):
         pg.evaluate(f"Shiny.setInputValue('stalker_mode__first_day', {value})")
         text = _refused(pg)
-        assert text.startswith('"Touches in the first day (of 10)" must be a whole number')
+        assert text.startswith('"Touches in that period (of 10)" must be a whole number')
         assert pg.locator("#answer-text").count() == 0 and pg.locator("#arms").count() == 0
         assert "invalid literal" not in pg.locator("body").inner_text()
         pg.evaluate("Shiny.setInputValue('stalker_mode__first_day', 4)")

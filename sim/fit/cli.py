@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import re
 import signal
 import sys
 import threading
 import typing
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.fit.guards import (
     MAX_LOG_BYTES,
-    MAX_MAPPING_BYTES,
     UsageError,
     check_arguments,
     check_dates,
@@ -39,7 +38,8 @@ from sim.fit.guards import (
     check_targets,
     check_time,
 )
-from sim.fit.mapping_checks import check_mapping, mapping_of, parse_mapping
+from sim.fit.mapping_checks import MAPPINGS, check_date_format, load_mapping
+from sim.fit.summary import header, trust_line, use_hint
 from sim.model.config import ConfigError
 from sim.run.touchlog import LogError, LogMapping, read_touch_log
 
@@ -48,34 +48,7 @@ if TYPE_CHECKING:
     from sim.fit.replay import FitLog
     from sim.fit.worlds import Ensemble
 
-#: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
-MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
 NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-
-
-def load_mapping(spec: str) -> LogMapping:
-    """A built-in mapping by name, or a mapping file (YAML) by path: checked as a whole."""
-    if spec == "canonical":
-        return LogMapping()
-    if spec in MAPPINGS:
-        text = resources.files("sim.fit").joinpath("mappings", f"{spec}.yaml").read_text("utf-8")
-        where = f"mapping {spec}"
-    else:
-        path = Path(spec)
-        if not path.exists():
-            raise UsageError(
-                f"--mapping={spec!r} is not allowed: one of {', '.join(MAPPINGS)}, or a "
-                "mapping file (YAML) that exists"
-            )
-        check_input_file(path, "--mapping", MAX_MAPPING_BYTES, "a mapping file (YAML)")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--mapping={spec!r}: cannot be read ({exc})") from None
-        where = f"mapping file {spec}"
-    mapping = mapping_of(parse_mapping(text, where), spec)
-    check_mapping(mapping, where)
-    return mapping
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,6 +79,22 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("conf"),
         help="where conf/model/fitted_NAME.yaml goes; outreach-sim reads ./conf (default conf)",
+    )
+    p.add_argument(
+        "--date-format",
+        help='how the export writes dates, e.g. "%%m/%%d/%%Y %%I:%%M %%p" (default: the '
+        "mapping's date_format, else ISO 8601)",
+    )
+    p.add_argument(
+        "--inspect",
+        action="store_true",
+        help="list the log's channels, template tags, outcomes, dispositions and date formats, "
+        "and write a mapping skeleton to fill (--skeleton); fits nothing",
+    )
+    p.add_argument(
+        "--skeleton",
+        type=Path,
+        help="with --inspect: the mapping file to write (default NAME_mapping.yaml, here)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the hidden paths (default 0)")
     p.add_argument("--paths", type=int, help="hidden paths per prospect (default: by log size)")
@@ -177,6 +166,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse printed its one line already
         return 0 if exc.code == 0 else 2
     try:
+        if args.inspect:
+            return inspect(args)
         with _signals_stop_the_fit():
             done = _fit_and_write(args)
     except UsageError as exc:
@@ -201,13 +192,36 @@ def run(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _checked_inputs(args: argparse.Namespace) -> tuple[str, Path, LogMapping]:
-    """The fit's name, its folder and its mapping, with every argument checked before reading."""
-    name = args.name or re.sub(r"[^A-Za-z0-9_]", "_", Path(args.log).stem)
+def _name(args: argparse.Namespace) -> str:
+    name = str(args.name or re.sub(r"[^A-Za-z0-9_]", "_", Path(args.log).stem))
     if not NAME.match(name):
         raise UsageError(f"--name={name!r} is not allowed: 1-64 letters, digits or underscores")
-    check_arguments(args.seed, args.population, args.model, args.paths)
+    return name
+
+
+def _mapping(args: argparse.Namespace) -> LogMapping:
+    """The mapping, with ``--date-format`` (checked like the mapping's own) in place of its."""
     mapping = load_mapping(args.mapping)
+    if args.date_format is None:
+        return mapping
+    check_date_format(args.date_format, "--date-format")
+    return dataclasses.replace(mapping, date_format=args.date_format)
+
+
+def inspect(args: argparse.Namespace) -> int:
+    """``--inspect``: the export's values and date formats, and a mapping skeleton written."""
+    from sim.fit.skeleton import run_inspect
+
+    name = _name(args)
+    mapping = _mapping(args)
+    return run_inspect(Path(args.log), mapping, args.skeleton or Path(f"{name}_mapping.yaml"))
+
+
+def _checked_inputs(args: argparse.Namespace) -> tuple[str, Path, LogMapping]:
+    """The fit's name, its folder and its mapping, with every argument checked before reading."""
+    name = _name(args)
+    check_arguments(args.seed, args.population, args.model, args.paths)
+    mapping = _mapping(args)
     check_input_file(Path(args.log), "log", MAX_LOG_BYTES, "a touch log (CSV)")
     out = args.out or Path("results") / "fits" / name
     check_targets(out, args.conf_dir, name)
@@ -233,6 +247,7 @@ def _fit_and_write(args: argparse.Namespace) -> tuple[FitResult, str, dict[str, 
     check_memory(log, args.paths)
     minutes = check_time(log, args.paths) / 60.0
     model, population, wrong_name = _configs(args.population, args.model)
+    print(header(str(log_path), mapping.name, name, out, args.conf_dir), flush=True)
     print(
         f"fitting {log.n:,} prospects, {log.prospect.size:,} touches "
         f"(about {max(minutes, 1.0):,.0f} min on 2 cores) ...",
@@ -247,7 +262,7 @@ def _fit_and_write(args: argparse.Namespace) -> tuple[FitResult, str, dict[str, 
     where = _write(
         result, log, name, log_path, out, args, (model, population, wrong_name), ensemble
     )
-    return result, name, where, ensemble
+    return result, use_hint(name, args.conf_dir), where, ensemble
 
 
 def _write(
@@ -290,9 +305,10 @@ def _write(
 
 
 def _print_estimates(
-    result: FitResult, name: str, where: dict[str, Path], ensemble: Ensemble
+    result: FitResult, hint: str, where: dict[str, Path], ensemble: Ensemble
 ) -> None:
     """A line per estimate, per confounded pair and per missed sequence; the worlds; the files."""
+    print("estimates (95 % intervals; parameters the log does not tell keep the base model's):")
     width = max(len(e.path) for e in result.estimates)
     for e in result.estimates:
         if e.status == "not identified":
@@ -329,8 +345,9 @@ def _print_estimates(
         )
     print(
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "
-        f"(use: outreach-sim model=fitted_{name}); report: {where['report']}"
+        f"(use: {hint}); report: {where['report']}"
     )
+    print(trust_line(result, ensemble))
 
 
 def main() -> None:

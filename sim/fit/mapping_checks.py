@@ -12,16 +12,27 @@ the call disposition, which may share a header (Salesloft's Disposition holds bo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sim.fit.guards import UsageError
+from sim.fit.guards import MAX_MAPPING_BYTES, UsageError, check_input_file
 from sim.model.channels import CHANNELS
 from sim.model.messages import MESSAGES
+from sim.run.logdates import date_format_problem
 from sim.run.touchlog import DISPOSITIONS, OUTCOMES, LogMapping, check_mapping_values
 
-MAPPING_KEYS = ("name", "columns", "channels", "outcomes", "messages", "dispositions")
+MAPPING_KEYS = (
+    "name",
+    "columns",
+    "channels",
+    "outcomes",
+    "messages",
+    "dispositions",
+    "date_format",
+)
 #: Canonical columns that may name the same export header.
 SHARED_HEADERS = frozenset({"outcome", "disposition"})
 _ALLOWED = {"channels": CHANNELS, "outcomes": OUTCOMES, "messages": MESSAGES}
@@ -62,6 +73,9 @@ def parse_mapping(text: str, where: str) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise UsageError(f"{where}: name={value!r} is not allowed: text")
             continue
+        if key == "date_format":
+            check_date_format(value, where)
+            continue
         if value is None:
             data[key] = {}
         elif not isinstance(value, dict) or not all(
@@ -69,6 +83,20 @@ def parse_mapping(text: str, where: str) -> dict[str, Any]:
         ):
             raise UsageError(f"{where}: {key} must map text to text (export value: canonical)")
     return data
+
+
+def check_date_format(value: object, where: str) -> None:
+    """A ``strptime`` format naming a year, a month and a day (:mod:`sim.run.logdates`)."""
+    problem = (
+        "text of at most 64 characters"
+        if not isinstance(value, str) or len(value) > 64
+        else date_format_problem(value)
+    )
+    if problem:
+        raise UsageError(
+            f"{where}: date_format={value!r} is not allowed: {problem}; strptime codes, e.g. "
+            '"%m/%d/%Y %I:%M %p" (US) or "%d/%m/%Y %H:%M" (EU)'
+        )
 
 
 def mapping_of(data: Mapping[str, Any], spec: str) -> LogMapping:
@@ -80,6 +108,7 @@ def mapping_of(data: Mapping[str, Any], spec: str) -> LogMapping:
         outcomes=data.get("outcomes", {}),
         messages=data.get("messages", {}),
         dispositions=data.get("dispositions", {}),
+        date_format=str(data.get("date_format", "")),
     )
 
 
@@ -123,3 +152,32 @@ def _check_headers(columns: Mapping[str, str], where: str) -> None:
                 "header already; one header per column (only outcome and disposition may share)"
             )
         owner[header.strip()] = column
+
+
+#: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
+MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
+
+
+def load_mapping(spec: str) -> LogMapping:
+    """A built-in mapping by name, or a mapping file (YAML) by path: checked as a whole."""
+    if spec == "canonical":
+        return LogMapping()
+    if spec in MAPPINGS:
+        text = resources.files("sim.fit").joinpath("mappings", f"{spec}.yaml").read_text("utf-8")
+        where = f"mapping {spec}"
+    else:
+        path = Path(spec)
+        if not path.exists():
+            raise UsageError(
+                f"--mapping={spec!r} is not allowed: one of {', '.join(MAPPINGS)}, or a "
+                "mapping file (YAML) that exists"
+            )
+        check_input_file(path, "--mapping", MAX_MAPPING_BYTES, "a mapping file (YAML)")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--mapping={spec!r}: cannot be read ({exc})") from None
+        where = f"mapping file {spec}"
+    mapping = mapping_of(parse_mapping(text, where), spec)
+    check_mapping(mapping, where)
+    return mapping

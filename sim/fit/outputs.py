@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from sim.fit.atomic import write_all
 from sim.fit.check import StepRates, simulated_outcomes, step_rates
@@ -119,6 +120,17 @@ def _curve_figure(
     return png(fig)
 
 
+def plain_log_axis(ax: Any) -> None:
+    """A log x axis labelled in plain numbers (0.001, 1, 30).
+
+    The package turns mathtext off (``text.parse_math``: a ``$`` in a label is text), so the
+    log axis's default labels printed raw (mathdefault, 10 to the -3, in dollar signs).
+    """
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def _delay_figure(log: FitLog, result: FitResult) -> bytes:
     fig = Figure(figsize=(8, 4.2))
     ax = fig.add_subplot()
@@ -140,7 +152,7 @@ def _delay_figure(log: FitLog, result: FitResult) -> bytes:
             expected += count * widths * np.exp(-0.5 * z * z) / (sd * np.sqrt(2 * np.pi))
         if sd > 0:
             ax.plot(mids, expected, "k-", label="fitted lognormal")
-        ax.set_xscale("log")
+        plain_log_axis(ax)
     ax.set_xlabel("days from touch to outcome")
     ax.set_ylabel("outcomes")
     ax.set_title("Reply delays")

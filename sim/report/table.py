@@ -20,15 +20,36 @@ def _pct(value: float) -> str:
     return "-" if math.isnan(value) else f"{100 * value:.1f}%"
 
 
-def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:
+#: The count of ``metrics.csv`` behind each share of prospects.
+SHARE_COUNTS = {
+    "response_rate": "responses",
+    "opt_out_rate": "opt_outs",
+    "meeting_rate": "meetings",
+}
+
+
+def share_interval(
+    metrics: pd.DataFrame, arm: str, metric: str, low: float, high: float
+) -> tuple[float, float]:
+    """A share's 95 % interval that stays in [0, 1].
+
+    The summary's interval over replicates (a t-interval on their means) is kept where it lies
+    in [0, 1]. With one replicate it does not exist, and with few replicates of a rare event it
+    can leave [0, 1] ("2.4 % (-0.3 % to 5.1 %)"): then the Wilson score interval of the
+    replicates' pooled count over their pooled prospects (SciPy), which never does.
+    """
+    if not math.isnan(low) and low >= 0.0 and high <= 1.0:
+        return low, high
     # Imported here: SciPy (~0.7 s) is needed by a job's table only, not by a sweep's page.
     from sim.run.stats import wilson_interval
 
+    rows = metrics[metrics["arm"] == arm]
+    return wilson_interval(int(rows[SHARE_COUNTS[metric]].sum()), int(rows["prospects"].sum()))
+
+
+def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    if math.isnan(low):
-        # One replicate: a Wilson interval for that replicate's proportion.
-        one = metrics[metrics["arm"] == row["arm"]].iloc[0]
-        low, high = wilson_interval(int(one["responses"]), int(one["prospects"]))
+    low, high = share_interval(metrics, str(row["arm"]), "response_rate", low, high)
     return f"{_pct(mean)} ({_pct(low)} to {_pct(high)})"
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.model.channels import CHANNELS
 from sim.model.messages import MESSAGES
+from sim.run.logdates import not_a_time, parse_times
 
 #: Outcomes a log may record; ``bounce`` means the address or number did not reach anyone.
 OUTCOMES: Final[tuple[str, ...]] = ("positive", "negative", "opt_out", "meeting", "bounce")
@@ -56,7 +57,8 @@ class LogMapping:
 
     ``columns`` maps a canonical column to the export's header; ``channels``, ``outcomes``,
     ``messages`` and ``dispositions`` map the export's values to canonical ones (canonical values
-    are always accepted, case-insensitively). An empty string in an outcome, message or
+    are always accepted, case-insensitively); ``date_format`` reads dates that are not ISO 8601
+    (:mod:`sim.run.logdates`). An empty string in an outcome, message or
     disposition column means none / unknown. ``outcome`` and ``disposition`` may name the same
     header (Salesloft's Disposition holds both): a value is read by whichever list names it.
     """
@@ -67,6 +69,8 @@ class LogMapping:
     outcomes: Mapping[str, str] = field(default_factory=dict)
     messages: Mapping[str, str] = field(default_factory=dict)
     dispositions: Mapping[str, str] = field(default_factory=dict)
+    #: How the export writes its timestamps (``strptime`` codes); empty: ISO 8601.
+    date_format: str = ""
 
     def header(self, column: str) -> str:
         """The export's header for canonical ``column``."""
@@ -109,11 +113,6 @@ def _codes(
     blank = text == ""
     bad = codes.isna() & ~blank
     return codes.fillna(-1).to_numpy(np.int64), bad.to_numpy()
-
-
-def _times(values: pd.Series) -> pd.Series:
-    """Timestamps (UTC) from ISO 8601 text; NaT where the text is not one."""
-    return pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
 
 
 def check_mapping_values(mapping: LogMapping) -> list[str]:
@@ -213,12 +212,20 @@ def _parse_rows(raw: pd.DataFrame, mapping: LogMapping, problems: list[str]) -> 
 
     ids = raw[column["prospect_id"]].str.strip()
     report((ids == "").to_numpy(), "prospect_id", lambda v: "empty: every touch needs a prospect")
-    touched = _times(raw[column["touched_at"]])
-    report(
-        touched.isna().to_numpy(),
-        "touched_at",
-        lambda v: f"{v!r} is not a timestamp: ISO 8601, e.g. 2026-03-02T09:30:00Z",
-    )
+
+    def report_first(mask: np.ndarray, canonical: str, what: Callable[[str], str]) -> None:
+        # A column of dates in another format is one problem, not one per row.
+        where = np.flatnonzero(mask)
+        if where.size:
+            more = f" (and {where.size - 1} more rows like it)" if where.size > 1 else ""
+            value = raw[column[canonical]].iloc[where[0]]
+            problems.append(
+                f"row {row[where[0]]}, column {column[canonical]!r}: {what(value)}{more}"
+            )
+
+    fmt = mapping.date_format
+    touched = parse_times(raw[column["touched_at"]], fmt)
+    report_first(touched.isna().to_numpy(), "touched_at", lambda v: not_a_time(v, fmt))
     channel, bad = _codes(raw[column["channel"]], CHANNELS, mapping.channels)
     report(bad, "channel", lambda v: f"{v!r} is not a channel: one of {', '.join(CHANNELS)}")
     report((channel < 0) & ~bad, "channel", lambda v: "empty: every touch needs a channel")
@@ -226,13 +233,13 @@ def _parse_rows(raw: pd.DataFrame, mapping: LogMapping, problems: list[str]) -> 
     report(bad, "message", lambda v: f"{v!r} is not a message kind: one of {', '.join(MESSAGES)}")
     outcome, disposition = _outcomes_and_dispositions(raw, column, mapping, channel, report)
     outcome_text = raw.get(column.get("outcome_at", ""), blank).str.strip()
-    outcome_at = _times(outcome_text)
+    outcome_at = parse_times(outcome_text, fmt)
     has_outcome = outcome >= 0
     time_given = (outcome_text != "").to_numpy()
-    report(
+    report_first(
         has_outcome & outcome_at.isna().to_numpy() & time_given,
         "outcome_at",
-        lambda v: f"{v!r} is not a timestamp: ISO 8601, e.g. 2026-03-02T14:05:00Z",
+        lambda v: not_a_time(v, fmt),
     )
     report(
         has_outcome & ~time_given,

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import sys
 import typing
@@ -28,6 +29,20 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> typing.NoReturn:
         self.exit(2, f"error: {message} (see outreach-sim-workshop --help)\n")
+
+
+def _warm_up() -> None:
+    """The first study's first answer, computed before the server starts (about 3 s).
+
+    Cold (imports, the first simulation, the journey) it took more than 3 s, and the page stood
+    empty meanwhile; answers are cached, so the page's first request finds it ready. Not in a
+    thread beside the server: composing a config (Hydra's global state) is not thread-safe.
+    """
+    from sim.workshop.live import answer_for
+    from sim.workshop.scenarios import SCENARIOS
+
+    with contextlib.suppress(Exception):  # the page computes it again and shows any error
+        answer_for(next(iter(SCENARIOS)), {})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim.workshop.page import app
 
     print(f"Workshop page: http://{host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    _warm_up()
     run_app(
         app,
         host=host,

@@ -13,20 +13,24 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.report.journey import journeys_of, story, typical_prospect
+import pandas as pd
+
+from sim.report.journey import journey_figure, journeys_of, story, typical_prospect
 from sim.report.lead import lead_line
+from sim.report.pages import png_src
+from sim.report.plots import png
 from sim.report.study.journeys import treated_differently
 from sim.report.study.words import QUESTIONS
 from sim.report.verdict import (
     NOUNS,
-    estimate,
     fmt,
     headline,
     hours_per_meeting,
     trade_offs,
 )
-from sim.run.api import simulate
+from sim.run.api import Results, simulate
 from sim.run.journeys import follow_everyone
+from sim.workshop.chart import answer_chart, interval_of
 from sim.workshop.inputs import RefusedError, checked
 from sim.workshop.scenarios import (
     LIVE_WORLD_REPLICATIONS,
@@ -70,13 +74,18 @@ class Answer:
     stories: tuple[Story, ...]
     size: str  # what was simulated, e.g. "600 prospects per cadence, 4 repeats"
     worlds: int = 0  # plausible worlds the answer ran across (0: the model as configured)
+    chart: str = ""  # the answer as a PNG data: URI (sim.workshop.chart)
+    journey_chart: str = ""  # the journeys as a PNG data: URI (sim.report.journey)
 
 
-def _interval(summary: object, arm: str, metric: str, kind: str) -> str:
-    e = estimate(summary, arm, metric)  # type: ignore[arg-type]
-    if math.isnan(e.low):
-        return fmt(e.mean, kind)
-    return f"{fmt(e.mean, kind)} ({fmt(e.low, kind)} to {fmt(e.high, kind)})"
+def _interval(
+    summary: pd.DataFrame, metrics: pd.DataFrame, arm: str, metric: str, kind: str
+) -> str:
+    # A share's interval stays in [0, 1] (sim.report.table.share_interval).
+    mean, low, high = interval_of(summary, metrics, arm, metric)
+    if math.isnan(low):
+        return fmt(mean, kind)
+    return f"{fmt(mean, kind)} ({fmt(low, kind)} to {fmt(high, kind)})"
 
 
 def _key(values: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
@@ -118,13 +127,14 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
     labels = {name: (s.label or name) for name, s in cfg.strategy.items()}
     meetings_kind = "count" if scenario.metric == "meetings" else "pct"
     meetings_metric = "meetings" if meetings_kind == "count" else "meeting_rate"
+    m = results.metrics
     rows = tuple(
         ArmRow(
             label=labels[arm],
-            replied=_interval(summary, arm, "response_rate", "pct"),
-            meetings=_interval(summary, arm, meetings_metric, meetings_kind),
-            opted_out=_interval(summary, arm, "opt_out_rate", "pct"),
-            rep_hours=_interval(summary, arm, "rep_hours", "hours"),
+            replied=_interval(summary, m, arm, "response_rate", "pct"),
+            meetings=_interval(summary, m, arm, meetings_metric, meetings_kind),
+            opted_out=_interval(summary, m, arm, "opt_out_rate", "pct"),
+            rep_hours=_interval(summary, m, arm, "rep_hours", "hours"),
             hours_per_meeting=(
                 "no meeting"
                 if math.isnan(hours_per_meeting(summary, arm))
@@ -136,10 +146,8 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
     traced, prospects = follow_everyone(cfg, [YOURS, OTHER])
     # Among the prospects the two cadences treat differently, if any (channel match).
     prospect, how = typical_prospect(traced[YOURS], treated_differently(traced))
-    stories = tuple(
-        Story(label=j.label, lines=tuple(story(j)))
-        for j in journeys_of(traced, prospects, prospect, cfg)
-    )
+    journeys = journeys_of(traced, prospects, prospect, cfg)
+    stories = tuple(Story(label=j.label, lines=tuple(story(j))) for j in journeys)
     per_arm = f"{cfg.population.size:,} prospects" if study != "hook_volume" else "one rep"
     # The study's one line first (what its question asks about), as its report says it.
     line = lead_line(
@@ -147,7 +155,7 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
     )
     return Answer(
         headline=" ".join(
-            p for p in (line, headline(summary, YOURS, OTHER, labels, scenario.metric)) if p
+            p for p in (line, headline(summary, YOURS, OTHER, labels, QUESTIONS[study].rank)) if p
         ),
         trade_offs=trade_offs(summary, YOURS, OTHER, labels),
         rows=rows,
@@ -157,7 +165,19 @@ def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) ->
         size=f"{per_arm} per cadence, "
         + (f"{cfg.worlds} plausible worlds" if cfg.worlds else f"{cfg.replications} repeats"),
         worlds=cfg.worlds,
+        journey_chart=png_src(png(journey_figure(journeys, cfg), dpi=60)),
+        chart=_chart(study, results, labels, meetings_metric),
     )
+
+
+def _chart(study: str, results: Results, labels: Mapping[str, str], meetings: str) -> str:
+    """The answer's chart: replied, meetings, opted out, both cadences."""
+    rows = (
+        ("response_rate", "replied"),
+        (meetings, meetings_heading(study)),
+        ("opt_out_rate", "opted out"),
+    )
+    return answer_chart(results.summary, results.metrics, (YOURS, OTHER), labels, rows)
 
 
 def meetings_heading(study: str) -> str:

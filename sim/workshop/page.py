@@ -8,6 +8,7 @@ not Panel, Dash, Solara or Streamlit: docs/workshop.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
@@ -17,15 +18,22 @@ from sim.report.study import read_note
 from sim.workshop.guard import SameOrigin
 from sim.workshop.inputs import RefusedError, check_study, check_worlds
 from sim.workshop.live import Answer, answer_for, meetings_heading
+from sim.workshop.report import report_html
 from sim.workshop.scenarios import LIVE_WORLDS, SCENARIOS, Control, defaults
 
 #: Large type for a projector; the table and journey stay readable from the back of a room.
 CSS = """
-html { font-size: 22px; }
-body { line-height: 1.4; }
-.bslib-sidebar-layout > .sidebar { width: 26rem; }
-.answer { font-size: 1.3rem; background: #eef6ee; border-left: 8px solid #2ca02c;
-  padding: .6rem 1rem; margin: .6rem 0; }
+html { font-size: clamp(14px, 1.4vw, 22px); }
+body { line-height: 1.35; }
+h2 { font-size: 1.45rem; margin: .2rem 0 .3rem; }
+.answer-chart img { display: block; max-width: 100%; max-height: 34vh; }
+.arms td { white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+.journey-chart { display: block; max-width: 100%; margin: .4rem 0; }
+#report-frame { width: 100%; height: 78vh; border: 1px solid #bbb; }
+.nav-underline { font-size: .9rem; }
+.answer { font-size: 1.1rem; background: #eef6ee; border-left: 8px solid #2ca02c;
+  padding: .4rem .8rem; margin: .4rem 0; }
 .tradeoffs { font-size: 1.1rem; background: #fff6e6; border-left: 8px solid #ff7f0e;
   padding: .6rem 1rem; }
 .arms { border-collapse: collapse; margin: .6rem 0; font-size: .95rem; }
@@ -34,9 +42,13 @@ body { line-height: 1.4; }
 .arms th { background: #f0f0f0; }
 .journeys { display: flex; gap: 1.5rem; flex-wrap: wrap; }
 .journeys section { flex: 1 1 20rem; }
-.journeys ol { padding-left: 1.2rem; }
+.journeys ol { display: flex; flex-wrap: wrap; gap: .3rem; list-style: none; padding: 0; }
+.journeys li { background: #eef2f8; border: 1px solid #9ab; border-radius: .5rem;
+  padding: .2rem .5rem; font-size: .85rem; max-width: 16rem; }
+.journeys li + li::before { content: "\2192  "; color: #579; font-weight: bold; }
 .howsize { color: #555; font-size: .85rem; }
-.question { font-size: 1.15rem; }
+.question { font-size: 1.05rem; }
+.question p { margin-bottom: .3rem; }
 .refused { font-size: 1.2rem; background: #fdecea; border-left: 8px solid #d62728;
   padding: .6rem 1rem; margin: .6rem 0; }
 """
@@ -73,8 +85,8 @@ def control_tag(study: str, control: Control, value: object) -> Any:
     return ui.div(tag, ui.p(control.help, class_="howsize") if control.help else None)
 
 
-def answer_ui(study: str, answer: Answer) -> Any:
-    """The answer laid out: headline, trade-offs, the table, one prospect's journey."""
+def _arms_table(study: str, answer: Answer) -> Any:
+    """The table: a row per cadence, its shares with intervals and its rep time."""
     head = ui.tags.tr(
         *(
             ui.tags.th(h)
@@ -98,14 +110,26 @@ def answer_ui(study: str, answer: Answer) -> Any:
         )
         for r in answer.rows
     ]
+    return ui.div(
+        ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
+        class_="table-wrap",
+    )
+
+
+def answer_ui(study: str, answer: Answer) -> Any:
+    """The answer laid out: headline, trade-offs, the table, one prospect's journey."""
     stories = [
         ui.tags.section(ui.h4(s.label), ui.tags.ol(*(ui.tags.li(line) for line in s.lines)))
         for s in answer.stories
     ]
     return ui.TagList(
         ui.p(answer.headline, class_="answer", id="answer-text"),
+        ui.div(
+            ui.tags.img(src=answer.chart, alt="The answer with 95% intervals", id="answer-chart"),
+            class_="answer-chart",
+        ),
         ui.p(answer.trade_offs, class_="tradeoffs", id="tradeoffs-text"),
-        ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="arms", id="arms"),
+        _arms_table(study, answer),
         ui.p(
             (
                 f"Shares of prospects, with 95% intervals across {answer.worlds} plausible "
@@ -122,6 +146,12 @@ def answer_ui(study: str, answer: Answer) -> Any:
         ),
         ui.h3("One prospect's journey, the same person with each cadence"),
         ui.p(answer.how_picked, class_="howsize", id="how-picked"),
+        ui.tags.img(
+            src=answer.journey_chart,
+            alt="The same prospect's state and touches with each cadence",
+            class_="journey-chart",
+            id="journey-chart",
+        ),
         ui.div(*stories, class_="journeys", id="journeys"),
     )
 
@@ -138,14 +168,43 @@ def page_ui() -> Any:
                 "the plausible worlds it takes several times longer.",
                 class_="howsize",
             ),
-            width="26rem",
+            # Narrow, and collapsible (bslib's toggle): the answer and its chart need the width
+            # of a 1024 px projector.
+            width="16rem",
+            open="desktop",
         ),
         ui.tags.style(CSS),
         ui.output_ui("question"),
-        ui.output_ui("result"),
+        ui.navset_underline(
+            ui.nav_panel("The answer", ui.output_ui("result"), value="answer"),
+            # The study report of the same run (sim.workshop.report): made when opened.
+            ui.nav_panel("Its study report", ui.output_ui("report"), value="report"),
+            id="view",
+        ),
         title="Outreach workshop",
         window_title="Outreach workshop",
         lang="en",
+    )
+
+
+def report_frame(
+    view: object, study: object, worlds: object, values: Callable[[], dict[str, object]]
+) -> Any:
+    """The study report of the answer's run in a frame, or the one sentence of a refused value.
+
+    Made only while its tab is open (about 2 s); a line of text otherwise.
+    """
+    if view != "report":
+        return ui.p("Open this tab to make the study report of the answer.")
+    try:
+        runs = LIVE_WORLDS if check_worlds(worlds) else 0
+        name = check_study(study)
+        page = report_html(name, values(), runs)
+    except RefusedError as refused:
+        return ui.p(str(refused), class_="refused")
+    # Scripts off (an empty sandbox): the report is a page of text and images.
+    return ui.tags.iframe(
+        srcdoc=page, sandbox="", title="The study report of this answer", id="report-frame"
     )
 
 
@@ -192,6 +251,12 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                 return defaults(study)
             out[c.key] = input[iid]()
         return out
+
+    # Never suspended (a suspended output stays "recalculating" after a control moves).
+    @output(suspend_when_hidden=False)
+    @render.ui
+    def report() -> Any:
+        return report_frame(input.view(), input.study(), input.worlds(), values)
 
     @render.ui
     def result() -> Any:

@@ -76,17 +76,23 @@ def _label(strategy: StrategyConfig, label: str) -> StrategyConfig:
     return out
 
 
+#: The periods the stalker question names ("a day, a week or a month"), in days.
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0}
+
+
 def _stalker(cfg: ExperimentConfig, v: Values) -> tuple[StrategyConfig, StrategyConfig]:
     k = int(v["first_day"])  # type: ignore[call-overload]
+    period = str(v.get("period", "day"))
     month = cfg.strategy["stalker_month"]
     mine = copy.deepcopy(month)
-    # The first k touches an hour apart on day one, the rest every three days after that.
-    days = [
-        0.05 * i if i < k else 0.05 * (k - 1) + 3.0 * (i - k + 1) for i in range(len(mine.steps))
-    ]
+    # The first k touches inside the period (a day: an hour apart; a week or a month: spread
+    # evenly over it), the rest every three days once the period is over.
+    gap = 0.05 if period == "day" else PERIOD_DAYS[period] / k
+    rest = max(gap * (k - 1) + 3.0, PERIOD_DAYS[period])  # the first touch after the period
+    days = [gap * i if i < k else rest + 3.0 * (i - k) for i in range(len(mine.steps))]
     for step, day in zip(mine.steps, days, strict=True):
         step.day = round(day, 4)
-    mine.label = f"{k} of the 10 touches in the first day"
+    mine.label = f"{k} of the 10 touches in the first {period}"
     return mine, _label(month, "the same 10 touches, one every 3 days")
 
 
@@ -163,8 +169,15 @@ SCENARIOS: dict[str, Scenario] = {
             "Ten touches: how many in the first day?",
             (
                 Control(
+                    "period",
+                    "Packed into the first",
+                    "choice",
+                    "day",
+                    choices={"day": "day (an hour apart)", "week": "week", "month": "month"},
+                ),
+                Control(
                     "first_day",
-                    "Touches in the first day (of 10)",
+                    "Touches in that period (of 10)",
                     "slider",
                     10,
                     low=1,

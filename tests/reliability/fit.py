@@ -446,7 +446,47 @@ _LOGS = [
     ),
 ]
 
-CASES: list[Case] = [*_ARGUMENTS, *_HOSTILE_ARGUMENTS, *_MAPPINGS, *_HOSTILE_MAPPINGS, *_LOGS]
+_US = "03/1{d}/2026 09:00 AM"  # days 12, 14, 16: month first
+_DATES_AND_INSPECT = [
+    mapping("date_format without a month", 'date_format: "%Y %d"\n', "date_format=", "a month"),
+    mapping("date_format with an unknown code", 'date_format: "%m/%d/%Y %Q"\n', "%Q"),
+    mapping("date_format that is a number", "date_format: 5\n", "date_format=5", "text"),
+    mapping("date_format %I without %p", 'date_format: "%m/%d/%Y %I:%M"\n', "needs %p"),
+    fit(BAD, "--date-format without a day", LOG, "--date-format", "%m/%Y", names=("a day",)),
+    bad_log(
+        "US dates without a date_format (not guessed)",
+        log_text(replies=0, day=_US),
+        "'03/12/2026 09:00 AM' is not ISO 8601",
+        "date_format",
+        "119 more rows like it",
+    ),
+    bad_log(
+        "US dates read with an EU --date-format",
+        log_text(replies=0, day=_US),
+        "does not match date_format",
+        args=("--date-format", "%d/%m/%Y %H:%M"),
+    ),
+    fit(
+        BAD,
+        "--inspect onto a file that exists (nothing is overwritten)",
+        "--inspect",
+        LOG,
+        "--skeleton",
+        LOG,
+        names=("--skeleton=", "nothing is overwritten"),
+        log_csv=GOOD,
+    ),
+    fit(BAD, "--inspect of a directory", "--inspect", "{dir}", names=("log=", "a directory")),
+]
+
+CASES: list[Case] = [
+    *_ARGUMENTS,
+    *_HOSTILE_ARGUMENTS,
+    *_MAPPINGS,
+    *_HOSTILE_MAPPINGS,
+    *_LOGS,
+    *_DATES_AND_INSPECT,
+]
 
 FAULTS: list[Fault] = [
     Fault(

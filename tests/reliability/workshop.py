@@ -20,6 +20,13 @@ CHECKS = "tests/test_workshop_checks.py::"
 
 CASES: list[Case] = []
 FAULTS: list[Fault] = [
+    Fault(
+        "the stalker period control or the report tab sent a period the question does not "
+        "name ('year', '', None, a list)",
+        "one sentence naming the control and the periods allowed; nothing run",
+        "tests/test_workshop_report.py::"
+        "test_a_period_the_question_does_not_name_is_refused_and_nothing_runs",
+    ),
     # Who may talk to the server: only the page's own tab (sim/workshop/guard.py).
     Fault(
         "a websocket from another site's page (Origin http://evil.test)",

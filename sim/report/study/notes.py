@@ -41,6 +41,23 @@ class Note:
     seed_file: str  # e.g. 003_9919a87040a35674.txt
     look_at: str
 
+    @property
+    def seed_title(self) -> str:
+        """The seed text's title, as a room reads it (never its file name)."""
+        return SEED_TITLES.get(self.seed_file[:3], "one of the seed texts")
+
+
+#: Each seed text's title: its first line (004 has none: its first sentence), by its number.
+SEED_TITLES = {
+    "000": "Do You Deserve A Return Phone Call?",
+    "001": "How can I get prospects to return my calls?",
+    "002": "Is it because you believe that the fact that you made a cold call to a prospect you "
+    "are entitled to a call back?",
+    "003": "Why Nobody Is Returning Your Sales Calls",
+    "004": "I originally ran this post about 15 months ago and thought it might be time to "
+    "repeat a valuable lesson!",
+}
+
 
 def not_allowed(name: object) -> StudyError:
     """The error for a name that is not a study, listing the studies."""

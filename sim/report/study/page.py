@@ -125,7 +125,7 @@ def render_report(
         answer_more=answer_more,
         trade_offs=trade_offs,
         passage=note.passage,
-        seed_file=note.seed_file,
+        seed_title=note.seed_title,
         look_at=pages.markdown_html(note.look_at),
         figures=[(caption, pages.png_src(png)) for caption, png in figures],
         rep_time=rep_time,
