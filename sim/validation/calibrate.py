@@ -95,6 +95,11 @@ FREE: tuple[Free, ...] = (
     _free("reachable.stranger", 0.05, 1.0, 0.2968, "reachable.met_once", "reachable.client"),
     _free("responsiveness_sd", 0.0, 3.0, 1.116),
     _free("wearout", 0.0, 2.0, 0.06481),
+    # Sequence dynamics (model v3, docs/model.md 2.6 and 2.14): tedium's clock starts at
+    # habituation's (neutral); attention's spread at 0.5, not 0: at 0 its effect on the decline
+    # is second order and the finite-difference Jacobian barely sees it.
+    _free("wearout_recovery_days", 2.0, 90.0, 30.0),
+    _free("notice_responsiveness", 0.0, 2.5, 0.5),
     _free("notice_familiarity", 0.0, 15.0, 6.003),
     _free("response_warmth", -2.0, 6.0, 0.331),
     _free("conversation_bonus", 0.0, 5.0, 0.8),
@@ -132,6 +137,7 @@ GOALS: dict[str, Goal] = {
     "sequence_positive": Goal(centre=0.025),
     "sequence_silent": Goal(bound=0.83, scale=0.05),
     "sequence_step_curve": Goal(bound=0.0, scale=0.001, upper=True),
+    "sequence_step_decline": Goal(centre=0.45),
     "sequence_optouts": Goal(centre=0.035),
     "multichannel_meetings": Goal(centre=0.02),
     "calls_meetings_per_dial": Goal(centre=0.0033),
