@@ -104,6 +104,25 @@ BAD_INPUTS: list[Case] = [
     bad("probability NaN", "model.answer_base=nan", names=("model.answer_base", "nan")),
     bad("rep count zero", "reps.count=0", names=("reps.count", "0")),
     bad("rep minutes negative", "reps.minutes_per_day=-1", names=("reps.minutes_per_day",)),
+    # Sending mailboxes and deliverability (docs/model.md 2.17).
+    bad("mailbox count zero", "reps.mailboxes=0", names=("reps.mailboxes", "0", ">= 1")),
+    bad("mailbox count a fraction", "reps.mailboxes=2.5", names=("reps.mailboxes", "2.5")),
+    bad("mailbox cap negative", "reps.mailbox_daily_cap=-5", names=("reps.mailbox_daily_cap",)),
+    bad("mailbox cap zero", "reps.mailbox_daily_cap=0", names=("reps.mailbox_daily_cap", "0")),
+    bad("warm-up negative", "reps.warmup_days=-1", names=("reps.warmup_days", "-1", ">= 0")),
+    bad("start reputation above 1", "reps.start_reputation=1.2", names=("start_reputation",)),
+    bad("template share above 1", "reps.template_share.low=2", names=("template_share.low",)),
+    bad(
+        "bad-address share above 1",
+        "population.bad_address_share=1.5",
+        names=("population.bad_address_share", "0 to 1"),
+    ),
+    bad("complaint share negative", "model.complaint_share=-0.1", names=("complaint_share",)),
+    bad(
+        "safe mailbox volume zero",
+        "model.reputation_safe_volume=0",
+        names=("model.reputation_safe_volume", "> 0"),
+    ),
     bad("credit rule unknown", "credit=first_touch", names=("credit", "decided or last_touch")),
     bad("resume not a boolean", "resume=maybe", names=("resume", "maybe")),
     bad(

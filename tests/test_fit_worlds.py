@@ -262,3 +262,23 @@ def test_a_run_over_fitted_worlds_warns_of_a_step_outside_the_log(fitted_folder:
     assert manifest["warnings"] == terminal
     report = (fitted_folder / "out" / "report.html").read_text(encoding="utf-8")
     assert expected in report and "strategy benefit_led" not in report
+
+
+def test_a_misfit_beyond_noise_widens_every_channels_reply_log_odds(result: FitResult) -> None:
+    """sim.fit.misfit: replays that miss the log's sequences shift each world's reply log-odds."""
+    from tests.test_fit_misfit import _check
+
+    base = _cfg().model
+    plain = fitted_worlds(result, base, seed=3, source="x")
+    missed = copy.copy(result)
+    missed.sequences = [_check(60 if i % 2 else 240, 120.0) for i in range(12)]
+    wide = fitted_worlds(missed, base, seed=3, source="x")
+    assert plain.misfit == 0.0 and wide.misfit == pytest.approx(math.log(2), rel=0.1)
+    paths = [p.path for p in result.params if p.path.startswith("response_base.")]
+    assert paths
+    for path in paths:
+        assert wide.worlds.status[path] == "weak"
+        spread = np.std(_column(wide.worlds, path))
+        assert spread > 0.5 * wide.misfit
+        if path in plain.worlds.parameters:
+            assert spread > np.std(_column(plain.worlds, path))

@@ -19,9 +19,11 @@ import pytest
 
 from sim.model import response as rf
 from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
+from sim.model.deliverability import inbox_probability
 from sim.model.engine import NEGATIVE, POSITIVE, ArmRun
 from sim.model.population import daily_load_shocks
 from sim.run.api import Results, replicate_runs, simulate
+from sim.run.metrics import limits_warnings
 from sim.run.registry import compose
 
 N = 3000
@@ -93,6 +95,12 @@ def arm_run(cfg: ExperimentConfig, arm: str) -> ArmRun:
 
 
 WEEKLY = [0, 7, 14, 21, 28]
+
+
+def every_email_arrives(cfg: ExperimentConfig) -> None:
+    """No spam folder, no bad address (docs/model.md 2.17): for tests that need every email seen."""
+    cfg.model.inbox_base = 40.0
+    cfg.population.bad_address_share = 0.0
 
 
 # --- relationship warmth (seeds 001, 002) --------------------------------------------------
@@ -420,6 +428,7 @@ def test_need_comes_and_goes_so_a_later_touch_can_catch_it() -> None:
     def need(mean_days: float) -> Callable[[ExperimentConfig], None]:
         def edit(cfg: ExperimentConfig) -> None:
             # Everyone notices, and in market (only) nearly everyone who notices replies.
+            every_email_arrives(cfg)
             cfg.model.salience.email = 50.0
             cfg.population.affinity.email = 1.0
             cfg.population.preferred_affinity = 1.0
@@ -588,6 +597,7 @@ def _one_email_capacity(count: int) -> Callable[[ExperimentConfig], None]:
         cfg.reps.count = count
         cfg.reps.minutes_per_day = 400.0
         cfg.reps.touch_minutes.email = 4.0
+        cfg.reps.mailbox_daily_cap = 10_000  # the reps' minutes bind, not the mailboxes' caps
         cfg.population.enrollment_days = 0.0
 
     return edit
@@ -900,3 +910,234 @@ def test_irritation_from_a_burst_fades_before_familiarity_does() -> None:
     # Other things differ too (replies still in flight right after the burst): the comparison is
     # the same pair of arms with and without irritation's hold on replies.
     assert gain(-3.0) > gain(0.0) + 0.1
+
+
+# --- deliverability: mailboxes, sender reputation, inbox placement (seed 004, docs 2.17) ---------
+
+
+def _quiet_mailboxes(cfg: ExperimentConfig) -> None:
+    """Deliverability on, with no reputation pressure and no bad address: each test below turns
+    on one signal."""
+    m = cfg.model
+    m.deliverability = True
+    m.reputation_volume = m.reputation_complaints = 0.0
+    m.reputation_bounces = m.reputation_identical = 0.0
+    cfg.population.bad_address_share = 0.0
+    cfg.population.enrollment_days = 0.0
+
+
+def _busy_mailboxes(cfg: ExperimentConfig) -> None:
+    """One rep with two mailboxes and time to spare: each mailbox sends a thousand emails a day."""
+    _quiet_mailboxes(cfg)
+    cfg.reps.count, cfg.reps.mailboxes = 1, 2
+    cfg.reps.minutes_per_day = 1e6
+    cfg.reps.touch_minutes.email = 0.1  # the rep's clock holds 9,000 emails a day
+    cfg.reps.mailbox_daily_cap = 10_000
+
+
+DAILY = [0, 1, 2, 3]
+
+
+def test_reputation_falls_with_volume_above_the_safe_level() -> None:
+    arms = {"e": emails("benefit_led", DAILY)}
+
+    def volume(weight: float, safe: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            _busy_mailboxes(cfg)
+            cfg.model.reputation_volume = weight
+            cfg.model.reputation_safe_volume = safe
+
+        return edit
+
+    def day_two(res: Results) -> pd.Series:
+        return res.timeseries.set_index("day").loc[2]
+
+    heavy = run(config(arms, size=2000, horizon=6, edit=volume(0.05, 50.0)))
+    within = run(config(arms, size=2000, horizon=6, edit=volume(0.05, 5000.0)))
+    none = run(config(arms, size=2000, horizon=6, edit=volume(0.0, 50.0)))
+    # A thousand emails a mailbox on day 0: 19 safe volumes above the safe level.
+    assert day_two(heavy)["mean_reputation"] < day_two(within)["mean_reputation"] - 0.5
+    assert day_two(within)["mean_reputation"] == day_two(none)["mean_reputation"]
+    assert day_two(heavy)["inbox_placement"] < 0.6 * day_two(within)["inbox_placement"]
+    assert metric(heavy, "e", "responses") < metric(within, "e", "responses")
+
+
+def test_spam_complaints_lower_reputation() -> None:
+    arms = {"e": emails("check_in", DAILY, stop_on=[])}
+
+    def complaints(share: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            _busy_mailboxes(cfg)
+            cfg.model.reputation_complaints = 7.8
+            cfg.model.complaint_share = share
+            cfg.model.optout_base.email = -3.0  # opt-outs aplenty
+            cfg.model.reply_delay_sd = 0.0  # every opt-out arrives a day later, by the horizon
+
+        return edit
+
+    marked = run(config(arms, size=3000, horizon=6, edit=complaints(1.0)))
+    never = run(config(arms, size=3000, horizon=6, edit=complaints(0.0)))
+    assert metric(never, "e", "spam_complaints") == 0
+    # Every email opt-out is a complaint (the first day's opt-outs are all from emails).
+    assert metric(marked, "e", "spam_complaints") == metric(marked, "e", "opt_outs") > 50
+    assert metric(marked, "e", "complaint_rate") > 0.003  # above Gmail and Yahoo's limit
+    assert metric(marked, "e", "final_reputation") < metric(never, "e", "final_reputation") - 0.1
+    assert metric(marked, "e", "inbox_placement_rate") < metric(never, "e", "inbox_placement_rate")
+
+
+def test_bounces_and_identical_content_lower_reputation() -> None:
+    arms = {
+        "template": emails("benefit_led", DAILY, vary_messages=False, personalization="low"),
+        "written": emails("benefit_led", DAILY, vary_messages=True, personalization="high"),
+    }
+
+    def signals(bad: float, identical: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            _busy_mailboxes(cfg)
+            cfg.population.bad_address_share = bad
+            cfg.model.reputation_bounces = 0.5
+            cfg.model.reputation_identical = identical
+
+        return edit
+
+    clean = run(config(arms, size=2000, horizon=5, edit=signals(0.0, 0.0)))
+    bouncy = run(config(arms, size=2000, horizon=5, edit=signals(0.3, 0.0)))
+    assert metric(clean, "written", "emails_bounced") == 0
+    bounced = metric(bouncy, "written", "emails_bounced") / metric(bouncy, "written", "emails")
+    assert 0.25 < bounced < 0.35  # the bad addresses' share of the list
+    for arm in arms:
+        assert metric(bouncy, arm, "final_reputation") < metric(clean, arm, "final_reputation")
+    same = run(config(arms, size=2000, horizon=5, edit=signals(0.0, 0.05)))
+    # One text for every recipient: the template loses reputation, the written emails do not.
+    assert metric(same, "template", "final_reputation") < metric(
+        clean, "template", "final_reputation"
+    )
+    assert metric(same, "written", "final_reputation") == metric(
+        clean, "written", "final_reputation"
+    )
+
+
+def test_placement_rises_with_reputation() -> None:
+    p = inbox_probability
+    assert float(p(0.9, -2.91, 5.5)) > float(p(0.5, -2.91, 5.5)) > float(p(0.1, -2.91, 5.5))
+    arms = {"e": emails("benefit_led", WEEKLY)}
+
+    def start(reputation: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            _quiet_mailboxes(cfg)
+            cfg.reps.start_reputation = reputation
+
+        return edit
+
+    good = run(config(arms, size=3000, horizon=40, edit=start(1.0)))
+    poor = run(config(arms, size=3000, horizon=40, edit=start(0.3)))
+    assert metric(good, "e", "inbox_placement_rate") > 0.9
+    assert metric(poor, "e", "inbox_placement_rate") < 0.6
+    assert metric(poor, "e", "responses") < 0.8 * metric(good, "e", "responses")
+
+
+def test_an_email_that_misses_the_inbox_gets_no_reply() -> None:
+    arms = {
+        "mixed": cadence([(0, "email", "benefit_led"), (2, "social", "benefit_led")], stop_on=[])
+    }
+
+    def never_inbox(cfg: ExperimentConfig) -> None:
+        _quiet_mailboxes(cfg)
+        cfg.model.inbox_base = -40.0  # placement ~ 0: every email in the spam folder
+
+    res = run(config(arms, edit=never_inbox))
+    bt = res.by_touch.groupby("channel")[["touches", "replies", "opt_outs"]].sum()
+    assert bt.loc["email", "touches"] == N and bt.loc["email", "replies"] == 0
+    assert bt.loc["email", "opt_outs"] == 0
+    assert bt.loc["social", "replies"] > 0  # the other channel is untouched by the spam folder
+    assert metric(res, "mixed", "inbox_placement_rate") == 0.0
+    # Nobody saw the emails: they annoyed nobody either.
+    only_email = {"email": emails("benefit_led", [0])}
+    unseen = run(config(only_email, edit=never_inbox))
+    seen = run(config(only_email, edit=_quiet_mailboxes))
+    assert (
+        metric(unseen, "email", "mean_annoyance") == 0.0 < metric(seen, "email", "mean_annoyance")
+    )
+
+    def all_bounce(cfg: ExperimentConfig) -> None:
+        _quiet_mailboxes(cfg)
+        cfg.population.bad_address_share = 1.0
+
+    bounced = run(config(only_email, edit=all_bounce))
+    assert metric(bounced, "email", "emails_bounced") == metric(bounced, "email", "emails") == N
+    assert metric(bounced, "email", "responses") + metric(bounced, "email", "opt_outs") == 0
+
+
+def test_mailbox_caps_delay_emails_to_the_next_working_day() -> None:
+    arms = {
+        "both": cadence(
+            [(0, "phone", "benefit_led", False), (0, "email", "benefit_led")], stop_on=[]
+        ),
+    }
+
+    def capped(cap: int, warmup: float = 0.0) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            _quiet_mailboxes(cfg)
+            cfg.reps.count, cfg.reps.mailboxes = 2, 3
+            cfg.reps.minutes_per_day = 1e6
+            cfg.reps.touch_minutes.email = cfg.reps.touch_minutes.phone = 0.1
+            cfg.reps.mailbox_daily_cap = cap
+            cfg.reps.warmup_days = warmup
+
+        return edit
+
+    # 6 mailboxes x 50 = 300 emails a working day; 2,000 prospects due on day 0.
+    res = run(config(arms, size=2000, horizon=20, edit=capped(50)))
+    bt = res.timeseries.set_index("day")["touches"]
+    emails_made = res.by_touch.groupby("channel")["touches"].sum()["email"]
+    assert bt[1] == 2000 + 300  # every call, and the emails the caps allow
+    assert bt[2] == 2000 + 600
+    assert bt[6] == bt[5]  # weekends: nobody sends
+    assert emails_made > 1990  # every email but those to the few who opted out on the phone
+    assert metric(res, "both", "touches_late") == emails_made - 300  # all but day 0's emails
+    assert metric(res, "both", "mailbox_capped_days") == 6
+    (line,) = limits_warnings(res.metrics)  # the mailboxes bound, not the reps' minutes
+    assert line.startswith("warning: both: mailbox caps held emails back on 6 of ")
+    free = run(config(arms, size=2000, horizon=20, edit=capped(10_000)))
+    assert free.timeseries.set_index("day")["touches"][1] == 2000 + emails_made
+    assert metric(free, "both", "mailbox_capped_days") == 0
+    # New mailboxes warming up over 10 days may send a tenth of the cap on day 0.
+    warming = run(config(arms, size=2000, horizon=20, edit=capped(50, warmup=10.0)))
+    assert warming.timeseries.set_index("day")["touches"][1] == 2000 + 6 * 5
+
+
+def test_deliverability_is_reproducible_and_arms_share_placement_draws() -> None:
+    one_email = {"short": emails("benefit_led", [0]), "long": emails("benefit_led", [0])}
+    one_email["long"].list_multiplier = 3.0
+
+    def coin(cfg: ExperimentConfig) -> None:
+        _quiet_mailboxes(cfg)
+        cfg.reps.start_reputation = 1.0  # no pressure: every mailbox stays at 1
+        cfg.model.inbox_base = -cfg.model.inbox_reputation  # placement 0.5
+        cfg.model.response_base.email = 0.0  # replies aplenty among those who see it
+        cfg.population.enrollment_days = 5.0
+
+    cfg = config(one_email, size=2000, edit=coin)
+    short, long = arm_run(cfg, "short"), arm_run(cfg, "long")
+    rate = long.mail.metrics()["inbox_placement_rate"]
+    assert 0.45 < rate < 0.55
+    # The long arm sends three times the emails in another order from other mailboxes, yet
+    # each of the short arm's prospects meets the same placement, notice and reply draws.
+    n = short.p.n
+    assert short.outcome.astype(bool).sum() > 30
+    assert np.array_equal(short.outcome, long.outcome[:n])
+
+    def pressured(cfg: ExperimentConfig) -> None:
+        cfg.model.deliverability = True
+        cfg.model.reputation_volume = 0.05
+        cfg.model.complaint_share = 0.5
+        cfg.reps.count, cfg.reps.mailboxes = 2, 1
+        cfg.reps.minutes_per_day = 1e6
+        cfg.reps.mailbox_daily_cap = 400
+
+    arms = {"e": emails("check_in", DAILY)}
+    first, again = (run(config(arms, size=2000, horizon=20, edit=pressured)) for _ in range(2))
+    other = run(config(arms, size=2000, horizon=20, seed=1, edit=pressured))
+    for table in ("metrics", "timeseries", "by_touch"):
+        pd.testing.assert_frame_equal(getattr(first, table), getattr(again, table))
+    assert not first.timeseries["mean_reputation"].equals(other.timeseries["mean_reputation"])

@@ -24,7 +24,7 @@ import sim.model.engine
 import sim.run.api
 from sim.model import response as rf
 from sim.model.books import Books
-from sim.model.channels import N_CHANNELS, PHONE, REFERRAL
+from sim.model.channels import EMAIL, N_CHANNELS, PHONE, REFERRAL
 from sim.model.config import CooldownConfig, StepConfig, StrategyConfig, VariantConfig
 from sim.model.draws import Purpose, counters, normal, uniform
 from sim.model.engine import ArmRun, StateMeans
@@ -68,6 +68,8 @@ class RefTouch:
     p_opt: Any = field(init=False)
     kind: Any = field(init=False)
     delay: Any = field(init=False)
+    undelivered: Any = field(init=False)
+    sender: Any = field(init=False)
 
 
 # --- The model steps written plainly (sim/model/touch.py), per-message and per-channel tables on
@@ -133,12 +135,36 @@ def notice(world: World, b: RefTouch) -> None:
     b.wrong_name = uniform(b.counter, Purpose.WRONG_NAME) < world.wrong_name_rate
 
 
+def place(world: World, b: RefTouch) -> None:
+    """Each email reaches the inbox or not; those that do not are not noticed (2.17)."""
+    b.undelivered = np.zeros(b.idx.size, np.bool_)
+    b.sender = np.full(b.idx.size, -1, np.int64)
+    mail = world.mail
+    if mail is None:
+        return
+    email = np.flatnonzero(b.ch == EMAIL)
+    if email.size:
+        mail.settle()  # the reputations after days without email, as the engine brings them
+    # Round-robin: the j-th email of the day goes out from mailbox j mod M.
+    sender = (mail.sent_today + np.arange(email.size)) % mail.count
+    mail.sent_today += email.size
+    mail.seen_today[sender * mail.texts + mail.text_of_slot[b.slot[email]]] = True
+    bounced = mail.bad[b.idx[email]]
+    placed = (uniform(b.counter[email], Purpose.PLACEMENT) < mail.p_inbox[sender]) & ~bounced
+    np.add.at(mail.bounces_today, sender[bounced], 1)
+    mail.inbox_today += int(placed.sum())
+    b.sender[email] = sender
+    b.undelivered[email] = ~placed
+    b.noticed = b.noticed & ~b.undelivered
+
+
 def annoy(world: World, b: RefTouch) -> None:
     """Annoyance rises with every touch, less when unnoticed (2.7)."""
     m, cfg = world.model, world.cfg
     inc = m.annoyance_increment[b.ch] * m.annoyance_message[b.msg]
     inc = np.where(b.noticed, inc, inc * cfg.annoyance_unnoticed)
     inc = np.where((b.ch == REFERRAL) & ~b.intro, 0.0, inc)
+    inc = np.where(b.undelivered, 0.0, inc)  # an email that never arrived (2.17)
     b.a = b.a + inc
 
 
@@ -214,6 +240,15 @@ def outcome(world: World, b: RefTouch) -> None:
     b.delay[new] = np.where(b.answered[new], 0.0, delay)  # a live conversation: on the spot
 
 
+def complain(world: World, b: RefTouch) -> None:
+    """An opt-out from an email marks it as spam with chance ``complaint_share`` (2.17)."""
+    if world.mail is None:
+        return
+    opted = np.flatnonzero((b.kind == OPT_OUT) & (b.sender >= 0))
+    spam = uniform(b.counter[opted], Purpose.COMPLAINT) < world.cfg.complaint_share
+    np.add.at(world.mail.complaints_today, b.sender[opted][spam], 1)
+
+
 def update(world: World, b: RefTouch) -> None:
     """The relationship after the touch: exposures, warmth, familiarity, annoyance (2.1-2.7)."""
     m, cfg, st, idx, msg = world.model, world.cfg, world.state, b.idx, b.msg
@@ -221,7 +256,8 @@ def update(world: World, b: RefTouch) -> None:
     world.ref_exposures[idx] = b.e
     st.voicemails[idx] = np.minimum(st.voicemails[idx], 254) + b.voicemail
     rows = np.arange(idx.size)
-    b.s[rows, b.ch] += ~((b.ch == REFERRAL) & ~b.intro)  # an unmade introduction: nothing
+    # An unmade introduction, an email that never arrived: nothing received.
+    b.s[rows, b.ch] += ~((b.ch == REFERRAL) & ~b.intro) & ~b.undelivered
     world.ref_received[idx] = b.s
     w_new = rf.warmth_after_touch(b.w, m.warmth_deposit[msg], b.a, cfg.warmth_annoyance)
     w_new = np.where(b.intro, w_new + world.connector_warmth * (1.0 - w_new), w_new)
@@ -233,7 +269,7 @@ def update(world: World, b: RefTouch) -> None:
     st.t_state[idx] = b.t
 
 
-REF_PIPELINE = (decay, answer, notice, annoy, respond, outcome, update)
+REF_PIPELINE = (decay, answer, notice, place, annoy, respond, outcome, complain, update)
 
 
 class RefStateMeans(StateMeans):
@@ -349,6 +385,7 @@ class ReferenceArmRun(ArmRun):
         """Append the day's counts, each counted over every prospect, and the mean state."""
         books = self.books
         warmth, annoyance, familiarity = self.state_means(now)
+        placement, reputation = self.mail.end_day()
         books.days.append(
             np.array(
                 [
@@ -360,6 +397,9 @@ class ReferenceArmRun(ArmRun):
                     warmth,
                     annoyance,
                     familiarity,
+                    placement,
+                    self.mail.complaints,
+                    reputation,
                 ],
                 dtype=np.float64,
             )

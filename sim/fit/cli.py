@@ -231,6 +231,12 @@ def _print_estimates(
         f"({counts['identified']} parameters identified, {counts['weak']} weak, "
         f"{counts['prior']} prior: the log does not tell them)"
     )
+    if ensemble.misfit > 0:
+        print(
+            "worlds: the replays miss the log's sequences beyond noise (spread "
+            f"{ensemble.misfit:.2f} log-odds): every world shifts the reply log-odds by as much, "
+            "so answers are wider"
+        )
     print(
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "
         f"(use: outreach-sim model=fitted_{name}); report: {where['report']}"

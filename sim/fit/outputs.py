@@ -270,6 +270,7 @@ def _worlds_record(
             "file": f"model/worlds/fitted_{name}.yaml",
             "count": len(ensemble.worlds.values),
             "status": ensemble.counts(),
+            "misfit_sd": ensemble.misfit,
             "parameters": [dataclasses.asdict(r) for r in ensemble.ranges],
         },
         "fitted_log": dataclasses.asdict(support),

@@ -33,6 +33,7 @@ from scipy import stats
 
 from sim.fit.estimate import LEVEL, Estimate, FitResult
 from sim.fit.likelihood import Param, natural, to_scale
+from sim.fit.misfit import misfit_sd
 from sim.fit.verdict import NOT_IDENTIFIED
 from sim.model.arrays import F64
 from sim.model.config import ModelConfig
@@ -75,6 +76,7 @@ class Ensemble:
 
     worlds: WorldsConfig
     ranges: list[WorldRange]
+    misfit: float = 0.0  # sim.fit.misfit: the replays' spread beyond noise (log-odds)
 
     def counts(self) -> dict[str, int]:
         """Parameters per status: ``{"identified": 9, "weak": 3, "prior": 12}``."""
@@ -103,6 +105,9 @@ def fitted_worlds(result: FitResult, base: ModelConfig, *, seed: int, source: st
             par = params.get(e.path, Param(e.path, "delay", scale="log"))
             columns[e.path] = _natural(par, rng.uniform(low, high, n))
             status[e.path], origin[e.path] = "prior", "stated range (not in base worlds)"
+    tau = misfit_sd(result.sequences)
+    if tau > 0:
+        _widen_by_misfit(result, base, tau, n, rng, columns, status, origin)
     names = list(columns)
     table = np.column_stack([columns[p] for p in names]) if names else np.zeros((n, 0))
     worlds = WorldsConfig(
@@ -125,7 +130,29 @@ def fitted_worlds(result: FitResult, base: ModelConfig, *, seed: int, source: st
         )
         for j, p in enumerate(names)
     ]
-    return Ensemble(worlds, ranges)
+    return Ensemble(worlds, ranges, misfit=tau)
+
+
+def _widen_by_misfit(
+    result: FitResult,
+    base: ModelConfig,
+    tau: float,
+    n: int,
+    rng: np.random.Generator,
+    columns: dict[str, F64],
+    status: dict[str, str],
+    origin: dict[str, str],
+) -> None:
+    """Shift every fitted channel's reply log-odds by one N(0, tau^2) draw per world."""
+    shift = rng.normal(0.0, tau, n)
+    used = {e.path: e.estimate for e in result.estimates}
+    for p in result.params:
+        if not p.path.startswith("response_base."):
+            continue
+        value = columns.get(p.path, np.full(n, float(used.get(p.path, _value(base, p.path)))))
+        columns[p.path] = value + shift
+        status[p.path] = "weak"  # the log pins it down less than its covariance says
+        origin[p.path] = f"{origin.get(p.path, 'the fitted value')}, shifted by the misfit"
 
 
 def _from_fit(

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from sim.model.arrays import I64, B
 from sim.model.arrays import Floats as F64  # noqa: N814 (float arrays of any precision)
 from sim.model.config import ModelConfig
+from sim.model.deliverability import Mailboxes
 from sim.model.draws import Purpose, uniform
 from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
@@ -41,6 +42,7 @@ class World:
     msg_col: npt.NDArray[np.intp]  # column of state.counts of each message kind
     ch_col: npt.NDArray[np.intp]  # column of state.counts of each channel
     channel: int = -1  # the one channel every touch uses (an arm of one channel), or -1
+    mail: Mailboxes | None = None  # the team's sending mailboxes (None: every email arrives)
 
 
 @dataclass
@@ -87,6 +89,10 @@ class Touch:
     p_opt: F64 = field(init=False)
     kind: npt.NDArray[np.int8] = field(init=False)  # the outcome this touch decided
     delay: F64 = field(init=False)  # days until its reply arrives
+    # Emails that did not reach the inbox (spam folder, lost, bounced) and the mailbox that sent
+    # each touch (-1: not an email); None: no email in the batch, or no mailboxes (2.17).
+    undelivered: B | None = field(default=None, init=False)
+    sender: I64 | None = field(default=None, init=False)
     # The state after the touch, as stored (float32), for the engine's running means.
     w_after: npt.NDArray[np.float32] = field(init=False)
     f_after: npt.NDArray[np.float32] = field(init=False)

@@ -41,6 +41,11 @@ TIMESERIES_COLUMNS = (
     "mean_warmth",
     "mean_annoyance",
     "mean_familiarity",
+    # Deliverability (2.17): the day's share of emails in the inbox (NaN: no email that day),
+    # spam complaints so far, and the mailboxes' mean reputation at the day's end.
+    "inbox_placement",
+    "spam_complaints",
+    "mean_reputation",
 )
 
 
@@ -191,8 +196,13 @@ class Books:
         done = pos[self.met[pos]]
         self.count(self.credit_num[done], self.credit_ch[done], MEETING)
 
-    def record_day(self, means: tuple[float, float, float]) -> None:
-        """Append the day's cumulative counts and mean state (warmth, annoyance, familiarity)."""
+    def record_day(
+        self, means: tuple[float, float, float], mail: tuple[float, float, float]
+    ) -> None:
+        """Append the day's cumulative counts and mean state (warmth, annoyance, familiarity).
+
+        ``mail``: the day's inbox placement, the spam complaints so far, the mean reputation.
+        """
         warmth, annoyance, familiarity = means
         self.days.append(
             np.array(
@@ -205,6 +215,7 @@ class Books:
                     warmth,
                     annoyance,
                     familiarity,
+                    *mail,
                 ],
                 dtype=np.float64,
             )
@@ -270,6 +281,8 @@ class Books:
             seed=seed,
             metrics=metrics,
             by_touch=self.by_touch[:used],
-            timeseries=np.vstack(self.days) if self.days else np.zeros((0, 8)),
+            timeseries=np.vstack(self.days)
+            if self.days
+            else np.zeros((0, len(TIMESERIES_COLUMNS))),
             slots=slots,
         )

@@ -170,6 +170,18 @@ class ModelConfig:
     # Response delays (all seeds): median days until a reply arrives, and its log-sd.
     reply_delay_days: PerChannel = field(metadata={"each": (0.0, None)})
     reply_delay_sd: float = nonneg()
+    # Deliverability (seed 004, hook volume): sender reputation and inbox placement of emails.
+    # Deliverability on or off (docs/model.md 2.17): off until make calibrate fits with it on.
+    deliverability: bool = False
+    reputation_half_life_days: float = positive()  # recovery of a mailbox's reputation toward 1
+    reputation_safe_volume: float = positive()  # emails per mailbox per day before volume hurts
+    reputation_volume: float = nonneg()  # damage per safe volume sent above the safe volume
+    reputation_complaints: float = nonneg()  # damage per spam complaint per safe volume
+    reputation_bounces: float = nonneg()  # damage per bounce per safe volume
+    reputation_identical: float = nonneg()  # damage per identical email per safe volume
+    inbox_base: float = real()  # log-odds of inbox placement at reputation 0
+    inbox_reputation: float = nonneg()  # log-odds of inbox placement per unit reputation
+    complaint_share: float = prob()  # share of email opt-outs made by marking the email as spam
     # Meetings (seed 001).
     meeting_base: float = real()  # log-odds that a positive response becomes a meeting
     meeting_warmth: float = real()
@@ -202,6 +214,7 @@ class PopulationConfig:
     voicemail_listeners: float = prob()  # share who ever listen to voicemail (seed 003 #5)
     connector_share: float = prob()  # share with a mutual connection who can introduce
     connector_warmth: float = prob()  # warmth a connector's introduction carries
+    bad_address_share: float = prob()  # share of email addresses that bounce (deliverability)
     enrollment_days: float = nonneg()  # the list is enrolled uniformly over this many days
     # Contacts per account (company) and what spreads among colleagues (sim.model.market_config).
     accounts: AccountsConfig = field(default_factory=AccountsConfig)
@@ -219,6 +232,13 @@ class RepsConfig:
     wrong_name_rate: PerPersonalization = field(metadata={"each": (0.0, 1.0)})
     work_weekends: bool = False
     callback_number_matches: bool = True  # seed 003 #1
+    # Sending mailboxes (deliverability): emails go out round-robin over the team's mailboxes.
+    mailboxes: int = ranged(1, None)  # sending mailboxes per rep
+    mailbox_daily_cap: int = ranged(1, None)  # emails per mailbox per day, once warmed up
+    warmup_days: float = nonneg()  # days over which new mailboxes' caps ramp up (0: warm already)
+    start_reputation: float = prob()  # the mailboxes' sender reputation on day 0
+    # Share of an email's text that is the same for every recipient (a template), by level.
+    template_share: PerPersonalization = field(metadata={"each": (0.0, 1.0)})
 
 
 @dataclass(kw_only=True)

@@ -38,6 +38,9 @@ class Purpose(IntEnum):
     NEED_EPISODE = 8
     DELAY_ANGLE = 9
     LISTEN = 10
+    PLACEMENT = 11  # an email lands in the inbox (deliverability)
+    ADDRESS = 12  # a prospect's email address bounces (n = 0)
+    COMPLAINT = 13  # an email opt-out marks the email as spam
 
 
 def _finish(z: U64) -> U64:

@@ -15,6 +15,7 @@ in :mod:`sim.model.state_means`, its touch log and journeys in :mod:`sim.model.t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,8 +27,9 @@ from sim.model.accounts import I32
 from sim.model.arrays import F64, I64, Floats
 from sim.model.batch import Touch, World
 from sim.model.books import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult, Books
-from sim.model.channels import N_CHANNELS
-from sim.model.config import PopulationConfig, RepsConfig
+from sim.model.channels import EMAIL, N_CHANNELS
+from sim.model.config import ModelConfig, PopulationConfig, RepsConfig
+from sim.model.deliverability import Mailboxes, bad_addresses
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.limits import limits
 from sim.model.market import Market, second_wave
@@ -125,8 +127,17 @@ class ArmRun:
             if plan.n_variant_steps
             else None
         )
+        # The team's sending mailboxes (sim.model.deliverability), kept for every arm (an arm
+        # that sends no email lets their reputations rest); emails only where the plan sends any.
+        # Off (model.deliverability), every email reaches the inbox and no mailbox caps it.
+        self.delivering = bool(cfg.deliverability)
+        self.emails = self.delivering and (
+            plan.uses_preferred or bool((plan.channel == EMAIL).any())
+        )
+        self.mail = self._mailboxes(population, cfg)
+        mail = self.mail if self.emails else None
         # Who is due when, the caps and the reps' minutes (sim.model.schedule).
-        self.schedule = Schedule(plan, prospects, reps, horizon_days, variant_of)
+        self.schedule = Schedule(plan, prospects, reps, horizon_days, variant_of, mail)
         self.touch_count = np.zeros(n, np.int16)
         market = market or MarketConfig()
         self.books = Books(n, plan, credit, waves=1 if market.second_wave_day is None else 2)
@@ -141,6 +152,16 @@ class ArmRun:
         # (sim.report.journey); None costs nothing.
         self.recorder = TouchRecorder() if record_touches else None
         self.journeys = Journeys.of(trace, n)
+
+    def _mailboxes(self, population: PopulationConfig, cfg: ModelConfig) -> Mailboxes:
+        """The team's mailboxes for this arm: who bounces, which slots send the same words."""
+        plan, reps = self.plan, self.reps
+        n = self.p.n if self.emails else 0  # who bounces matters only where emails go out
+        bad = bad_addresses(self.key, n, population.bad_address_share)
+        # Varied messages: each slot has its own words; otherwise one text per message kind.
+        text = np.arange(plan.n_slots) if plan.vary_messages else plan.message.astype(np.intp)
+        template = float(getattr(reps.template_share, plan.personalization))
+        return Mailboxes(reps, cfg, bad, text, template)
 
     def _world(self, population: PopulationConfig, load_shocks: npt.NDArray[np.float32]) -> World:
         """What the model steps read: parameters, traits, this arm's state and books."""
@@ -164,6 +185,7 @@ class ArmRun:
             # An arm of one channel: per-channel parameters are scalars
             # (sim.model.touch.per_channel).
             channel=(self.state.count_channels[0] if len(self.state.count_channels) == 1 else -1),
+            mail=self.mail if self.emails else None,
         )
 
     @property
@@ -341,7 +363,10 @@ class ArmRun:
 
     def record_day(self, now: float) -> None:
         """Append the day's cumulative counts and mean state to the time series."""
-        self.books.record_day(self.state_means(now))
+        placement, reputation = self.mail.end_day()
+        if not self.delivering:  # no mailboxes ran: nothing to say of them
+            placement, reputation = math.nan, math.nan
+        self.books.record_day(self.state_means(now), (placement, self.mail.complaints, reputation))
 
     def end_state(self) -> dict[str, float]:
         """The relationship metrics at the horizon: warmth moved, relationships built, burned."""
@@ -376,6 +401,8 @@ class ArmRun:
         metrics = books.metrics(self.p.n, hours, touched, self.end_state())
         metrics.update(limits(self.schedule, int(books.by_touch[:, :, 0].sum())))
         metrics.update(self.market.results(self.horizon))  # what the list has left
+        mail = self.mail.metrics()
+        metrics.update(mail if self.delivering else dict.fromkeys(mail, math.nan))
         return books.result(self.plan, replicate, seed, metrics)
 
     def touch_log(self) -> TouchLog:

@@ -15,7 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.model.arrays import F64, I64
+from sim.model.channels import EMAIL
 from sim.model.config import RepsConfig
+from sim.model.deliverability import Mailboxes
 from sim.model.due_order import oldest_first
 from sim.model.population import Prospects
 from sim.model.strategy import Plan
@@ -39,8 +41,13 @@ class Schedule:
         reps: RepsConfig,
         horizon_days: float,
         variant_of: npt.NDArray[np.int8] | None,
+        mail: Mailboxes | None = None,
     ) -> None:
+        """``mail``: the team's mailboxes, whose daily caps hold emails back (None: no cap)."""
         n = prospects.n
+        self.mail = mail
+        # Every slot an email: the day's cap keeps a prefix of the due touches (_mail_cap).
+        self.all_email = not plan.uses_preferred and bool((plan.channel == EMAIL).all())
         self.plan, self.reps, self.horizon = plan, reps, horizon_days
         self.preferred = prospects.preferred
         self.variant_of = variant_of
@@ -99,6 +106,7 @@ class Schedule:
         late_before = self.late_before(day)
         cand = np.flatnonzero(self.next_due < day_end)
         touched_today = 0
+        mail_bound = False  # the mailboxes' caps held an email back today
         self.work_days += 1
         while cand.size:
             due = self.next_due[cand]
@@ -124,6 +132,11 @@ class Schedule:
             del due
             cand = cand[order[: order.size - n_out]]
             del order
+            if self.mail is not None:
+                cand, capped = self._mail_cap(cand, day)
+                if capped and not mail_bound:
+                    mail_bound = True
+                    self.mail.capped_days += 1
             limit = cand.size if self.day_cap is None else self.day_cap - touched_today
             n_take, made, cand_again = self._round(
                 cand, min(limit, cand.size), (start, day_end, late_before), touch, batch
@@ -190,6 +203,25 @@ class Schedule:
             held.hand(held.count)
         self.minutes_used_today += float(spent[:made].sum())
         return n_take, made, held.due_again()
+
+    def _mail_cap(self, cand: I64, day: int) -> tuple[I64, bool]:
+        """``cand`` without the emails over the mailboxes' cap of ``day``; whether any was held.
+
+        The oldest due go first, as for the reps' minutes; an email held back keeps its due
+        time and waits for a later working day (a late touch, docs/model.md 2.17).
+        """
+        assert self.mail is not None
+        allowance = max(self.mail.allowance(day), 0)
+        if cand.size <= allowance:
+            return cand, False
+        if self.all_email:
+            return cand[:allowance], True
+        email = self.channel_of(cand, self.slot_of(cand)) == EMAIL
+        over = np.cumsum(email) > allowance
+        over &= email
+        if not over.any():
+            return cand, False
+        return cand[~over], True
 
     def _costs(self, who: I64, carried: float, offset: float) -> tuple[F64, F64, float]:
         """The minutes each touch of ``who`` costs, the day's minutes used after each, the carry.

@@ -19,6 +19,7 @@ from sim.model import response as rf
 from sim.model.batch import Touch, World
 from sim.model.channels import PHONE, REFERRAL
 from sim.model.config import ModelConfig
+from sim.model.delivery import place
 from sim.model.draws import Purpose, normal, uniform
 from sim.model.population import (
     A_COL,
@@ -188,6 +189,8 @@ def annoy(world: World, b: Touch) -> None:
     # Times the unnoticed factor where unnoticed, times 1.0 (exact) where noticed: one plain
     # multiply instead of a masked one.
     inc *= np.where(b.noticed, 1.0, cfg.annoyance_unnoticed)
+    if b.undelivered is not None:
+        inc[b.undelivered] = 0.0  # an email that never arrived annoys nobody (2.17)
     if b.referral:
         inc[(b.ch == REFERRAL) & ~b.intro] = 0.0  # an unmade introduction annoys nobody
     b.a += inc
@@ -288,6 +291,16 @@ def outcome(world: World, b: Touch) -> None:
     b.delay[new] = np.where(b.answered[new], 0.0, delay)  # a live conversation: on the spot
 
 
+def complain(world: World, b: Touch) -> None:
+    """An opt-out from an email marks it as spam with chance ``complaint_share`` (2.17)."""
+    if b.sender is None or world.mail is None:
+        return
+    k = b.decides
+    opted = k[b.kind[k] == OPT_OUT]
+    opted = opted[b.sender[opted] >= 0]
+    world.mail.complain(b.counter[opted], b.sender[opted])
+
+
 def update(world: World, b: Touch) -> None:
     """The relationship after the touch: exposures, warmth, familiarity, annoyance (2.1-2.7)."""
     m, cfg, st, idx, msg = world.model, world.cfg, world.state, b.idx, b.msg
@@ -297,6 +310,8 @@ def update(world: World, b: Touch) -> None:
     flat[nz * width + world.msg_col[msg[nz]]] += 1.0  # exposures
     # Touches received; an unmade introduction receives nothing.
     add: Any = ~((b.ch == REFERRAL) & ~b.intro) if b.referral else 1.0
+    if b.undelivered is not None:  # nor does an email that never arrived (2.17)
+        add = add & ~b.undelivered if b.referral else ~b.undelivered
     if world.channel >= 0:  # an arm of one channel: that channel's column (a view), one pass
         column = b.counts[:, world.ch_col[world.channel]]
         column += add
@@ -336,8 +351,10 @@ PIPELINE: tuple[Callable[[World, Touch], None], ...] = (
     decay,
     answer,
     notice,
+    place,
     annoy,
     respond,
     outcome,
+    complain,
     update,
 )

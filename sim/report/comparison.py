@@ -27,6 +27,7 @@ REPORT_METRICS: tuple[tuple[str, str], ...] = (
     ("opt_out_rate", "opt-out rate"),
     ("responses_per_rep_hour", "responses / rep-hour"),
     ("meetings_per_rep_hour", "meetings / rep-hour"),
+    ("inbox_placement_rate", "emails in the inbox"),
 )
 
 CAPTIONS: dict[str, str] = {
@@ -205,7 +206,12 @@ def ab_footnote(summary: pd.DataFrame, baseline: str) -> list[str]:
             hit = summary[(summary["arm"] == arm) & (summary["metric"] == metric)]
             if len(hit):
                 parts.append(f"{name} {_ab_size(hit.iloc[0])}")
-        lines.append(f"  {str(arm).ljust(width)}  {', '.join(parts)}")
+        # Wrapped as the heading is, the continuation under the sizes.
+        lines += textwrap.wrap(
+            f"  {str(arm).ljust(width)}  {', '.join(parts)}",
+            width=100,
+            subsequent_indent=" " * (width + 4),
+        )
     return lines
 
 

@@ -60,7 +60,7 @@ def _table_rows(
 
     across = worlds_of(summary) > 0
     what = "95% interval" if across else "95% CI"
-    header = (
+    header: tuple[str, ...] = (
         "arm",
         f"response rate ({what})",
         "meetings",
@@ -70,6 +70,11 @@ def _table_rows(
         f"vs {baseline} ({what})",
         "better in" if across else "p",
     )
+    # The inbox column only where deliverability ran (model.deliverability): a share per arm.
+    inbox = summary[summary["metric"] == "inbox_placement_rate"]
+    with_inbox = bool(len(inbox)) and bool(inbox["mean"].notna().any())
+    if with_inbox:
+        header += ("inbox",)
     rows: list[tuple[str, ...]] = [header]
     for arm in dict.fromkeys(summary["arm"]):
         rate = value(arm, "response_rate")
@@ -87,8 +92,16 @@ def _table_rows(
                 diff,
                 p,
             )
+            + ((_inbox_cell(summary, str(arm)),) if with_inbox else ())
         )
     return rows
+
+
+def _inbox_cell(summary: pd.DataFrame, arm: str) -> str:
+    """The share of an arm's emails that reached the inbox; ``-`` for an arm that sent none."""
+    hit = summary[(summary["arm"] == arm) & (summary["metric"] == "inbox_placement_rate")]
+    value = float(hit["mean"].iloc[0]) if len(hit) else math.nan
+    return "-" if math.isnan(value) else f"{100 * value:.0f}%"
 
 
 def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
@@ -147,6 +160,8 @@ def comparison_table(
         )
     else:
         note = "one replicate: Wilson interval for the response rate; no paired differences"
+    if "inbox" in lines[0]:
+        note += "\ninbox: share of the arm's emails that reached the inbox (-: the arm sent none)"
     worlds = getattr(getattr(getattr(exp, "model", None), "worlds", None), "values", None)
     covers = textwrap.wrap(coverage_note(summary, baseline, len(worlds or [])), width=100)
     verdicts = verdict_lines(summary, baseline)

@@ -57,6 +57,17 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "accounts",
     "accounts_engaged",
     "meetings_per_account",
+    # Deliverability (docs/model.md 2.17): emails sent, in the inbox, bounced; the share in the
+    # inbox; spam complaints and their rate per email in the inbox; the mailboxes' mean
+    # reputation at the horizon; days the mailboxes' caps held emails back.
+    "emails",
+    "emails_in_inbox",
+    "emails_bounced",
+    "inbox_placement_rate",
+    "spam_complaints",
+    "complaint_rate",
+    "final_reputation",
+    "mailbox_capped_days",
 )
 #: Counts of ``by_touch.csv``, then the rates per touch made from the step.
 BY_TOUCH_RATES = {
@@ -141,11 +152,23 @@ def limits_warnings(metrics: pd.DataFrame) -> list[str]:
         if late + lost >= 0.05:
             bound = rows["capacity_bound_days"].mean()
             days = rows["working_days"].mean()
-            lines.append(
-                f"warning: {arm}: rep capacity bound on {bound:.0f} of {days:.0f} working days: "
-                f"{late:.0%} of due touches late, {lost:.0%} never made (more reps, a smaller "
-                "list or fewer touches)"
-            )
+            # The mailboxes' daily caps hold emails back too (docs/model.md 2.17).
+            capped = rows["mailbox_capped_days"].mean() if "mailbox_capped_days" in rows else 0.0
+            if bound > 0 or capped == 0:
+                lines.append(
+                    f"warning: {arm}: rep capacity bound on {bound:.0f} of {days:.0f} working "
+                    f"days: {late:.0%} of due touches late, {lost:.0%} never made (more reps, a "
+                    "smaller list or fewer touches)"
+                )
+            if capped > 0:  # the shares once, on the first line that names a limit
+                shares = (
+                    "" if bound > 0 else f": {late:.0%} of due touches late, {lost:.0%} never made"
+                )
+                lines.append(
+                    f"warning: {arm}: mailbox caps held emails back on {capped:.0f} of "
+                    f"{days:.0f} working days{shares} (more mailboxes, a higher "
+                    "reps.mailbox_daily_cap or fewer emails)"
+                )
         if cut >= 0.05:
             lines.append(
                 f"warning: {arm}: the horizon ended the cadence early: {cut:.0%} of planned "
@@ -159,7 +182,7 @@ def timeseries_table(results: Sequence[ArmResult]) -> pd.DataFrame:
     frames = []
     for r in results:
         frame = pd.DataFrame(r.timeseries, columns=list(TIMESERIES_COLUMNS))
-        for col in TIMESERIES_COLUMNS[:5]:
+        for col in (*TIMESERIES_COLUMNS[:5], "spam_complaints"):
             frame[col] = frame[col].astype(np.int64)
         frame.insert(0, "day", np.arange(1, len(frame) + 1, dtype=np.int64))
         frame.insert(0, "replicate", r.replicate)
