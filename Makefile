@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format benchmark benchmark-fit validation calibrate reference reliability workshop slurm-check clean
+.PHONY: run test lint typecheck format benchmark benchmark-fit validation calibrate worlds reference reliability workshop slurm-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,9 +43,15 @@ benchmark-fit: $(STAMP)
 	$(BIN)/python benchmarks/fit.py $(ARGS)
 
 # Fit the default model to every published target (per touch and per sequence) with SciPy;
-# writes sim/conf/model/default.yaml and docs/calibration/fit.{json,md} (~30 minutes on 2 cores).
+# writes sim/conf/model/default.yaml and docs/calibration/fit.{json,md} (~30 minutes on 2 cores),
+# then the plausible worlds around the new defaults (as `make worlds`).
 calibrate: $(STAMP)
 	$(BIN)/python -m sim.validation.calibrate $(ARGS)
+
+# Only the default model's plausible worlds, around the current defaults (history matching on
+# every published target): sim/conf/model/worlds/default.yaml, docs/calibration/worlds.{json,md}.
+worlds: $(STAMP)
+	$(BIN)/python -m sim.validation.worlds $(ARGS)
 
 # Regenerates docs/validation.md and docs/validation/*.png (targets, claims, sensitivity).
 validation: $(STAMP)

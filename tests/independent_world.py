@@ -167,12 +167,21 @@ WORLDS = 20
 
 
 def _strategy_file(conf: Path, name: str, cadence: Cadence) -> None:
+    """A cadence as a strategy file, written as the logged team writes: its texts vary.
+
+    The team behind the log draws each touch's message kind at random (:func:`write_log`), so
+    its texts vary from touch to touch; ``vary_messages: true`` says so. A first version wrote
+    ``false`` (one identical text repeated), which no log of this team shows: every compared
+    cadence then also differed from the logged ones in the habituation to a repeated text
+    (``model.habituation_identical``, which the fit keeps at the base model's values), a
+    dimension the comparisons do not mean to test.
+    """
     steps = [{"day": d, "channel": c, "message": m} for d, c, m in cadence]
     body = {
         name: {
             "label": name,
             "steps": steps,
-            "vary_messages": False,
+            "vary_messages": True,
             "stop_on": ["positive", "negative", "opt_out"],
             "cooldown": None,
             "list_multiplier": 1.0,

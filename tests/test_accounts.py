@@ -123,7 +123,7 @@ def test_account_results_add_up() -> None:
         assert metrics["accounts_engaged"] == np.count_nonzero(engaged) <= metrics["responses"]
         assert meetings.sum() == metrics["meetings"] > 0
         assert metrics["meetings_per_account"] == pytest.approx(meetings.mean())
-    assert METRIC_COLUMNS[-3:] == ("accounts", "accounts_engaged", "meetings_per_account")
+    assert {"accounts", "accounts_engaged", "meetings_per_account"} <= set(METRIC_COLUMNS)
 
 
 def test_an_opt_out_annoys_the_colleagues() -> None:

@@ -39,9 +39,18 @@ def _assert_one_failed_job(
     assert f"job {job} FAILED" in proc.stderr or not lines
 
 
+def _in_the_way(tmp_path: Path, job: str) -> None:
+    """A sweep folder this program wrote before (its ``job_errors/``), job ``job``'s now a file.
+
+    A folder the program did not write is refused before anything runs (docs/outputs.md); a
+    file in the way of one job inside the program's own folder fails that job alone.
+    """
+    (tmp_path / "sweep" / "job_errors").mkdir(parents=True)
+    (tmp_path / "sweep" / job).write_text("in the way\n")
+
+
 def test_a_job_folder_that_is_a_file_fails_that_job_only(tmp_path: Path) -> None:
-    (tmp_path / "sweep").mkdir()
-    (tmp_path / "sweep" / "1").write_text("in the way\n")
+    _in_the_way(tmp_path, "1")
     proc = run(THREE, tmp_path)
     _assert_one_failed_job(proc, tmp_path / "sweep", 1)
     assert (
@@ -52,8 +61,7 @@ def test_a_job_folder_that_is_a_file_fails_that_job_only(tmp_path: Path) -> None
 
 
 def test_a_job_folder_that_is_a_file_fails_that_job_only_in_parallel(tmp_path: Path) -> None:
-    (tmp_path / "sweep").mkdir()
-    (tmp_path / "sweep" / "2").write_text("in the way\n")
+    _in_the_way(tmp_path, "2")
     proc = run([*THREE, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], tmp_path)
     _assert_one_failed_job(proc, tmp_path / "sweep", 2)
 
@@ -72,8 +80,7 @@ def test_a_folder_that_is_a_file_fails_one_configuration_of_a_shard(
     taken: str, launcher: list[str], tmp_path: Path
 ) -> None:
     # All three configurations in one shard (one launched job): the others still run.
-    (tmp_path / "sweep").mkdir()
-    (tmp_path / "sweep" / taken).write_text("in the way\n")
+    _in_the_way(tmp_path, taken)
     proc = run([*THREE, "hydra.sweeper.shard_size=3", *launcher], tmp_path)
     # (submitit_local's jobs print their progress lines into their own logs, not here)
     _assert_one_failed_job(

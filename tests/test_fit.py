@@ -18,7 +18,8 @@ from scipy import optimize
 from sim.fit import cli
 from sim.fit.check import simulated_outcomes, step_rates
 from sim.fit.identify import choose_params, start_value
-from sim.fit.likelihood import Likelihood, Param
+from sim.fit.likelihood import Likelihood
+from sim.fit.params import Param
 from sim.fit.replay import NEGATIVE, NONE, POSITIVE, prepare, replay
 from sim.fit.synthetic import simulate_log
 from sim.model.config import ExperimentConfig

@@ -20,7 +20,7 @@ from scipy import optimize, stats
 
 from sim.fit import verdict
 from sim.fit.estimate import Estimate, FitResult, _Optimum, fit, judge_delays
-from sim.fit.likelihood import Param
+from sim.fit.params import Param
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
 from sim.model.config import ExperimentConfig
@@ -153,7 +153,10 @@ def test_a_small_log_cannot_pin_the_annoyance_terms(tmp_path: Path) -> None:
     result = _fit(tmp_path, _log(400, 8))
     rows = {e.path: e for e in result.estimates}
     assert rows["annoyance_half_life_days"].status == "not identified"
-    assert "wider than 100x" in rows["annoyance_half_life_days"].reason
+    # Which reason (an interval wider than 100x, or the optimum at the 0.25-day bound) is down to
+    # the hidden paths' draws on a log this small; either way no interval is claimed.
+    reason = rows["annoyance_half_life_days"].reason
+    assert "wider than 100x" in reason or reason == "at lower bound 0.25", reason
     assert result.model.annoyance_half_life_days == _cfg().model.annoyance_half_life_days
     assert sum(e.status == "estimated" for e in result.estimates) >= 6
     _check_verdicts(result)

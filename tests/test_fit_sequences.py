@@ -65,12 +65,12 @@ def test_prospects_cut_short_join_the_sequence_they_began(tmp_path: Path) -> Non
     frame = pd.concat([_frame("benefit_led", 400, 3), _frame("breakup", 300, 4)])
     log = _read(tmp_path, frame)
     steps = prospect_steps(log)
-    sequences, group = assign(steps)
+    sequences, members = assign(steps)
     assert len(sequences) >= 2
-    assert (group >= 0).mean() > 0.95  # nearly every prospect, replied or not, has its sequence
-    for i, g in enumerate(group):
-        if g >= 0:
-            assert sequences[g][: len(steps[i])] == steps[i]
+    shares = np.bincount(members.prospect, weights=members.share, minlength=len(steps))
+    assert (shares > 0.99).mean() > 0.95  # nearly every prospect, replied or not, belongs whole
+    for i, g in zip(members.prospect, members.group, strict=True):
+        assert sequences[g][: len(steps[i])] == steps[i]
     assert " > " in label(sequences[0]) and "/" in label(sequences[0])
 
 
@@ -92,7 +92,7 @@ def test_logs_replayed_by_their_own_model_hold_their_totals(tmp_path: Path) -> N
         warned += len(c.warnings())
     ratio = np.sum(replayed, axis=0) / np.sum(observed, axis=0)
     assert np.all(np.abs(ratio - 1.0) < 0.12), ratio
-    assert warned <= 2  # of 12 totals, at a nominal 5 % each
+    assert warned <= 3  # of 18 totals (replies, opt-outs, positives), at a nominal 5 % each
 
 
 def test_far_more_replies_than_the_model_can_replay_is_a_warning(tmp_path: Path) -> None:
@@ -100,9 +100,9 @@ def test_far_more_replies_than_the_model_can_replay_is_a_warning(tmp_path: Path)
     log = _read(tmp_path, _inflated(_frame("benefit_led", 1500, 5), 150))
     (c,) = check_sequences(log, cfg.model, cfg.population, seed=2, wrong_name_rate=0.03)
     assert c.replies_off and c.observed_replies > c.replies_high
-    (line,) = [w for w in c.warnings() if " replies, " in w]
+    (line,) = [w for w in c.warnings() if " replies, " in w and "positive" not in w]
     assert line.startswith(f'warning: sequence "{c.label}"')
-    assert f"observed {c.observed_replies} replies, the fitted model replays" in line
+    assert f"observed {c.observed_replies:.0f} replies, the fitted model replays" in line
     assert "(95 % " in line
 
 
@@ -138,3 +138,34 @@ def test_the_command_prints_and_records_the_sequence_it_misses(
             for line in printed.splitlines()
         )
     assert {r["parameter"] for r in record["not_identified"]} == set(missing["parameter"])
+
+
+def test_a_prospect_cut_short_is_shared_among_the_sequences_it_began() -> None:
+    """Messages varied at random: an early answer belongs to each continuation by its share.
+
+    Given wholly to the most common continuation (a first version), the early answers made that
+    sequence look far more answered than a correct model replays it, and its siblings less.
+    """
+    a, b = (0, 0), (0, 1)  # email with one message kind, email with another
+    steps = [(a, a)] * 150 + [(a, b)] * 50 + [(a,)] * 40 + [(b,)] * 10
+    sequences, members = assign(steps)
+    assert set(sequences) == {(a, a), (a, b)}
+    g_aa, g_ab = sequences.index((a, a)), sequences.index((a, b))
+    cut = members.prospect >= 200
+    shares = {int(g): float(members.share[cut & (members.group == g)].sum()) for g in (g_aa, g_ab)}
+    # 40 prospects stopped after (a,): 3 in 4 of those who went on got a, 1 in 4 got b.
+    assert shares[g_aa] == pytest.approx(30.0) and shares[g_ab] == pytest.approx(10.0)
+    assert not np.isin(np.arange(240, 250), members.prospect).any()  # (b,) begins neither
+    whole = ~cut
+    assert np.all(members.share[whole] == 1.0) and whole.sum() == 200
+
+
+def test_a_cadence_whose_messages_vary_at_random_is_checked_by_its_channels() -> None:
+    """No list of a 6-step cadence with random messages is common: its channels are."""
+    rng = np.random.default_rng(3)
+    channels = (1, 0, 1, 0, 1, 1)  # email, phone, ... (sim.model.channels.CHANNELS)
+    steps = [tuple((c, int(rng.integers(0, 2))) for c in channels) for _ in range(300)]
+    sequences, members = assign(steps)
+    expected = "email/any > phone/any > email/any > phone/any > email/any > email/any"
+    assert [label(s) for s in sequences] == [expected]
+    assert members.prospect.size == 300 and np.all(members.share == 1.0)

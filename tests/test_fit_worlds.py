@@ -16,7 +16,7 @@ import pytest
 
 from sim.fit import cli
 from sim.fit.estimate import FitResult, fit
-from sim.fit.likelihood import Param, to_scale
+from sim.fit.params import Param, to_scale
 from sim.fit.replay import prepare
 from sim.fit.synthetic import simulate_log
 from sim.fit.worlds import DEFAULT_ROWS, fitted_worlds, prior_range, truncated_normal
@@ -282,3 +282,19 @@ def test_a_misfit_beyond_noise_widens_every_channels_reply_log_odds(result: FitR
         assert spread > 0.5 * wide.misfit
         if path in plain.worlds.parameters:
             assert spread > np.std(_column(plain.worlds, path))
+
+
+def test_a_shared_miss_moves_every_worlds_reply_log_odds_towards_the_log(result: FitResult) -> None:
+    """Replays that fall short of every sequence: the worlds answer nearer the log's level."""
+    from tests.test_fit_misfit import _check
+
+    base = _cfg().model
+    low = copy.copy(result)
+    low.sequences = [_check(240 if i % 2 else 480, 120.0) for i in range(12)]
+    wide = fitted_worlds(low, base, seed=3, source="x")
+    assert wide.misfit_mean == pytest.approx(math.log(math.sqrt(8)), rel=0.1)
+    fitted = {e.path: e.estimate for e in result.estimates}
+    for p in result.params:
+        if p.path.startswith("response_base.") and p.path in fitted:
+            moved = np.median(_column(wide.worlds, p.path)) - fitted[p.path]
+            assert moved > 0.5 * wide.misfit_mean, p.path

@@ -15,6 +15,7 @@ import pytest
 from matplotlib.image import imread
 
 from sim.cli.reference import REFERENCE_DIR, main, write_reference
+from sim.report.lead import lead_line
 from sim.report.study import (
     NOTES,
     STUDIES,
@@ -24,6 +25,7 @@ from sim.report.study import (
     read_note,
     render_report,
 )
+from sim.report.study.words import NO_DIFFERENCE, QUESTIONS
 from sim.run.registry import compose
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +191,9 @@ def test_study_report_embeds_decodable_pngs_and_the_computed_answer(regenerated:
     summary = pd.read_csv(regenerated / "summary.csv")
     cfg = compose([f"+experiment={CHEAP}"])
     labels = {n: s.label for n, s in cfg.strategy.items()}
-    assert html.unescape(answer.group(1)) == answer_single(summary, cfg.baseline, labels)
+    q = QUESTIONS[CHEAP]
+    expected = answer_single(summary, cfg.baseline, labels, q.rank, q.lead)
+    assert html.unescape(answer.group(1)) == expected
 
 
 def test_regenerating_a_reference_study_gives_the_same_tables(regenerated: Path) -> None:
@@ -232,3 +236,183 @@ def test_reports_render_in_headless_chromium(regenerated: Path, tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     shot = imread(tmp_path / f"{regenerated.name}.png")
     assert shot.shape[1] == 1280 and shot.std() > 0.05
+
+
+# --- each study's answer leads with what its question asks about --------------------------------
+
+
+def _rows(arm: str, values: dict[str, tuple[float, float, float, float]]) -> list[dict]:
+    """Rows of a summary: metric -> (mean, ci half-width, diff, diff half-width)."""
+    out = []
+    for metric, (mean, half, diff, dhalf) in values.items():
+        out.append(
+            {
+                "arm": arm,
+                "metric": metric,
+                "mean": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "n": 5,
+                "diff_vs_baseline": diff,
+                "diff_ci_low": diff - dhalf,
+                "diff_ci_high": diff + dhalf,
+                "p_value": math.nan,
+            }
+        )
+    return out
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ", 1)[0]
+
+
+def test_stalker_mode_answer_leads_with_opt_outs_and_the_burned_list() -> None:
+    nan = math.nan
+    summary = pd.DataFrame(
+        _rows(
+            "day",
+            {
+                "opt_out_rate": (0.38, 0.01, nan, nan),
+                "prospects_burned": (547.0, 5, nan, nan),
+                "meeting_rate": (0.007, 0.001, nan, nan),
+                "prospects": (1000.0, 0, nan, nan),
+            },
+        )
+        + _rows(
+            "month",
+            {
+                "opt_out_rate": (0.18, 0.01, -0.20, 0.02),
+                "prospects_burned": (274.0, 5, -273, 10),
+                "meeting_rate": (0.008, 0.001, 0.001, 0.002),
+                "prospects": (1000.0, 0, 0, 0),
+            },
+        )
+    )
+    q = QUESTIONS["stalker_mode"]
+    labels = {"day": "In a day", "month": "Over a month"}
+    text = answer_single(summary, "day", labels, q.rank, q.lead)
+    first = _first_sentence(text)
+    # Opt-outs first, the burned list next, meetings after; each with its verdict.
+    assert first.startswith("“Over a month” against “In a day”: opted out 18.0% against 38.0%")
+    assert first.index("opted out") < first.index("prospects burned") < first.index("meeting")
+    assert "prospects burned 274 of 1,000 against 547 of 1,000, clearly fewer" in first
+    assert "booked a meeting 0.8% against 0.7%, not clearly different" in first
+    # The best arm is the one with the fewest opt-outs, not the most meetings.
+    assert "the fewest came from" not in text  # one challenger: no count sentence
+
+
+def test_hook_volume_answer_says_meetings_and_what_volume_costs_unpaired() -> None:
+    nan = math.nan
+    costs = ("inbox_placement_rate", "complaint_rate", "final_reputation", "prospects_burned")
+    long = pd.DataFrame(
+        _rows(
+            "hooks",
+            {
+                "meetings": (72.0, 10, nan, nan),
+                "inbox_placement_rate": (0.837, 0.01, nan, nan),
+                "complaint_rate": (0.0006, 0.0002, nan, nan),
+                "final_reputation": (0.93, 0.01, nan, nan),
+                "prospects_burned": (244.0, 10, nan, nan),
+                "prospects": (3200.0, 0, nan, nan),
+            },
+        )
+    )
+    short = long.copy()
+    short["mean"] = [7.8, 0.87, 0.0006, 1.0, 25.2, 400.0]
+    short["ci_low"], short["ci_high"] = short["mean"] - 0.001, short["mean"] + 0.001
+    q = QUESTIONS["hook_volume"]
+    assert q.lead[0] == "meetings" and set(costs) <= set(q.lead)
+    line = lead_line(long, "hooks", "Long list", short, "hooks", "Short list", q.lead)
+    assert line.startswith("“Long list” against “Short list”: meetings 72.0 against 7.8, clearly")
+    assert "emails in the inbox 83.7% against 87.0%, clearly lower" in line
+    assert "spam complaints per email 0.06% against 0.06%, not clearly different" in line
+    assert "sender reputation 0.93 against 1.00, clearly lower" in line
+    assert "prospects burned 244 of 3,200 against 25 of 400" in line
+    # Deliverability off: its metrics are NaN and the line leaves them out.
+    off = long.copy()
+    off.loc[off["metric"].isin(costs[:3]), "mean"] = nan
+    assert "inbox" not in lead_line(off, "hooks", "A", off, "hooks", "B", q.lead)
+
+
+def test_every_study_has_a_question_that_leads_with_its_rank_metric() -> None:
+    assert set(QUESTIONS) == set(STUDIES)
+    for name, q in QUESTIONS.items():
+        assert q.lead[0] == q.rank, name
+    assert QUESTIONS["stalker_mode"].lead[:2] == ("opt_out_rate", "prospects_burned")
+
+
+def test_a_sweep_without_a_clear_difference_says_so_first() -> None:
+    rows = []
+    for pause, lead in ((3, 0.001), (30, -0.001)):
+        for arm, mean in (("persist", 0.066), ("cool", 0.066 + lead)):
+            ci = (lead - 0.002, lead + 0.002) if arm == "cool" else (math.nan, math.nan)
+            rows.append(
+                {
+                    "pause_days": pause,
+                    "arm": arm,
+                    "response_rate_mean": mean,
+                    "response_rate_ci_low": mean - 0.01,
+                    "response_rate_ci_high": mean + 0.01,
+                    "response_rate_diff_ci_low": ci[0],
+                    "response_rate_diff_ci_high": ci[1],
+                }
+            )
+    param = "strategy.cool_down.cooldown.pause_days"
+    table = pd.DataFrame(rows).rename(columns={"pause_days": param})
+    text = answer_sweep(table, [param], "persist", {"cool": "Cool down", "persist": "Persist"})
+    assert text == (
+        "With a pause of 3 and 30 days alike, “Cool down” is not clearly different from "
+        f"“Persist” in responses: {NO_DIFFERENCE}"
+    )
+    assert "depends on" not in text  # who "leads" within the noise is not an answer
+
+
+def test_stalker_mode_report_table_and_first_figure_lead_with_opt_outs(tmp_path: Path) -> None:
+    from sim.report.study.content import single_run
+
+    nan = math.nan
+    base = {
+        "opt_out_rate": (0.38, 0.01, nan, nan),
+        "prospects_burned": (547.0, 5, nan, nan),
+        "meeting_rate": (0.007, 0.001, nan, nan),
+        "response_rate": (0.016, 0.002, nan, nan),
+        "meetings": (7.0, 1, nan, nan),
+        "rep_hours": (470.0, 5, nan, nan),
+        "prospects": (1000.0, 0, nan, nan),
+        "prospects_reachable": (437.0, 5, nan, nan),
+        "expected_future_meetings": (1.4, 0.2, nan, nan),
+    }
+    month = {k: (v[0] / 2, v[1], -v[0] / 2, v[1]) for k, v in base.items()}
+    month["prospects"] = (1000.0, 0, 0, 0)
+    pd.DataFrame(_rows("stalker_24h", base) + _rows("stalker_month", month)).to_csv(
+        tmp_path / "summary.csv", index=False
+    )
+    exp = compose(["+experiment=stalker_mode"])
+    exp.strategy = {k: exp.strategy[k] for k in ("stalker_24h", "stalker_month")}
+    labels = {n: s.label for n, s in exp.strategy.items()}
+    content = single_run(tmp_path, exp, labels, QUESTIONS["stalker_mode"])
+    assert list(content.table.columns[1:3]) == ["opt_out_rate_mean", "opt_out_rate_ci_low"]
+    assert content.figures[0][1].startswith("Opt-outs, prospects burned and meetings")
+    assert _first_sentence(content.answer).split(": ", 1)[1].startswith("opted out 19.0%")
+    assert content.answer_more.startswith("What the list has left on day 120: 218 prospects")
+
+
+def test_a_lead_line_over_plausible_worlds_says_their_verdict() -> None:
+    nan = math.nan
+    summary = pd.DataFrame(
+        _rows(
+            "base", {"response_rate": (0.05, 0.01, nan, nan), "opt_out_rate": (0.05, 0, nan, nan)}
+        )
+        + _rows(
+            "new",
+            {"response_rate": (0.06, 0.01, 0.01, 0.005), "opt_out_rate": (0.04, 0, -0.01, 0.005)},
+        )
+    )
+    summary["interval"] = "worlds"
+    # The interval alone would say "clearly more"; the worlds disagree, so it depends.
+    summary["verdict"] = ["", "", "depends", "better"]
+    line = lead_line(
+        summary, "new", "New", summary, "base", "Base", ("response_rate", "opt_out_rate")
+    )
+    assert "replied 6.0% against 5.0%, it depends on what the evidence does not pin down" in line
+    assert "opted out 4.0% against 5.0%, clearly fewer" in line

@@ -386,6 +386,8 @@ class ReferenceArmRun(ArmRun):
         books = self.books
         warmth, annoyance, familiarity = self.state_means(now)
         placement, reputation = self.mail.end_day()
+        if not self.delivering:  # deliverability off: the engine records no mailbox figures
+            placement, reputation = float("nan"), float("nan")
         books.days.append(
             np.array(
                 [

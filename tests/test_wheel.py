@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 #: Small enough for a test; a study still runs every arm (and every job of its sweep).
 SMALL_STUDY = ["population.size=100", "replications=2", "horizon_days=30"]
+#: A study's own settings that a 30-day horizon shortens (a second wave comes before the end).
+STUDY_EXTRA = {"hook_volume": ["market.second_wave_day=20"]}
 #: The installed package only: a PYTHONPATH (a source tree first on the path) is not passed on.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
@@ -129,7 +131,13 @@ def test_the_installed_wheel_runs_every_study_from_another_folder(
 ) -> None:
     folders = ["hydra.run.dir=run", "hydra.sweep.dir=sweep"]
     done = subprocess.run(
-        [installed.app, f"+experiment={study}", *SMALL_STUDY, *folders],
+        [
+            installed.app,
+            f"+experiment={study}",
+            *SMALL_STUDY,
+            *STUDY_EXTRA.get(study, []),
+            *folders,
+        ],
         cwd=tmp_path,
         env=ENV,
         capture_output=True,

@@ -187,3 +187,44 @@ def test_unpaired_needs_the_intervals_apart_to_say_clearly() -> None:
     same, _ = unpaired(a, "a", "Long list", a, "b", "Other", "meeting_rate")
     assert "not clearly different (the 95% intervals overlap)" in same
     assert "Rep time: 60 h against 60 h" in trade
+
+
+def test_journeys_follow_prospects_the_two_arms_treat_differently() -> None:
+    from sim.report.study.journeys import treated_differently
+
+    email, phone = 1, 0
+    ignored = pd.DataFrame(
+        [*(_touch(p, d, email) for p in (0, 1, 2) for d in (0, 4, 8)), _reply(2, 1, OPT_OUT)]
+    )
+    # Prospect 0 prefers email (the same emails in both arms); 1 prefers the phone; 2 opted out
+    # after its first email in both: as far as both went, the same.
+    matched = pd.DataFrame(
+        [
+            *(_touch(0, d, email) for d in (0, 4, 8)),
+            *(_touch(1, d, phone) for d in (0, 4, 8)),
+            _touch(2, 0, email),
+            _reply(2, 1, OPT_OUT),
+        ]
+    )
+    differ = treated_differently({"ignored": ignored, "matched": matched})
+    assert differ == {1}
+    # Without the restriction the typical prospect is one who got the very same emails (0).
+    assert typical_prospect(matched)[0] == 0
+    prospect, how = typical_prospect(matched, differ)
+    assert prospect == 1 and "the other treats differently" in how
+    # Arms that differ only in timing treat nobody differently: every prospect counts.
+    later = ignored.assign(time=ignored["time"] * 3)
+    assert treated_differently({"a": ignored, "b": later}) == set()
+    assert typical_prospect(ignored, set()) == typical_prospect(ignored)
+
+
+def test_an_answer_across_plausible_worlds_says_so() -> None:
+    """The page's "across plausible worlds" switch: the answer runs over the model's worlds."""
+    from sim.workshop.live import answer_for
+    from sim.workshop.scenarios import LIVE_WORLDS
+
+    across = answer_for("entitlement_vs_value", {}, LIVE_WORLDS)
+    assert across.worlds == LIVE_WORLDS
+    assert across.size.endswith(f"{LIVE_WORLDS} plausible worlds")
+    assert " to " in across.rows[0].replied  # an interval across the worlds
+    assert answer_for("entitlement_vs_value", {}).worlds == 0

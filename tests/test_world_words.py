@@ -77,6 +77,10 @@ def test_the_verdicts_in_words() -> None:
     assert "95% interval" in wins and "(across the worlds)" in wins
     flips = answer(summary, "flips", "base", {}, "response_rate")
     assert "plausible worlds: it depends on wearout, which the evidence does not pin down" in flips
+    unnamed = summary.copy()
+    unnamed.loc[unnamed["arm"] == "flips", "depends_on"] = ""
+    blind = answer(unnamed, "flips", "base", {}, "response_rate")
+    assert "it depends on what the evidence does not pin down (no single parameter" in blind
     same = answer(summary, "same", "base", {}, "response_rate")
     assert "no clear difference (more in" in same
     assert "clearly" not in same.split("Opt-outs")[0]

@@ -16,7 +16,6 @@ what is allowed.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -30,9 +29,11 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.model import config as sim_config
 from sim.model.config import ConfigError
+from sim.run import userfiles
 from sim.run.compose import parse
 from sim.run.hydra_errors import describe_hydra_error
 from sim.run.registry import CONF_DIR, to_experiment
+from sim.run.userfiles import SEARCHPATH_SCHEME
 
 #: The submitit launchers (the slurm extra): Hydra's, and each job guarded
 #: (``hydra_plugins/outreach_sim_launchers``, what ``hydra/launcher=submitit_*`` names).
@@ -68,6 +69,8 @@ RAY_INIT_ALLOWED = frozenset(
 )
 #: ``hydra.launcher.ray.remote`` options a config may set: what one launched job needs.
 RAY_REMOTE_ALLOWED = frozenset({"num_cpus", "num_gpus", "memory", "resources", "max_retries"})
+#: The program's own callback (``hydra.callbacks.sweep`` in sim/conf/config.yaml).
+SWEEP_CALLBACK = "sim.cli.sweep.SweepCallback"
 #: Objects Hydra may instantiate, by the config node that names them.
 ALLOWED_TARGETS: dict[str, frozenset[str]] = {
     "hydra.launcher": frozenset(
@@ -91,7 +94,7 @@ ALLOWED_TARGETS: dict[str, frozenset[str]] = {
             "hydra_plugins.outreach_sim_sweeper.sharded_sweeper.ShardedSweeper",
         }
     ),
-    "hydra.callbacks": frozenset({"sim.cli.sweep.SweepCallback"}),
+    "hydra.callbacks": frozenset({SWEEP_CALLBACK}),
 }
 #: Logging is the program's own: the composed logging nodes must be these files of Hydra's, the
 #: options the root config chooses (``hydra/job_logging: none``, ``hydra/hydra_logging:
@@ -101,10 +104,6 @@ OWN_LOGGING = {
     "hydra.job_logging": "job_logging/none.yaml",
     "hydra.hydra_logging": "hydra_logging/default.yaml",
 }
-#: The only search path scheme: ``pkg://MODULE`` imports the module (its top-level code runs).
-SEARCHPATH_SCHEME = "file://"
-#: Interpolations that read the process environment into a config (and so into its outputs).
-ENVIRONMENT_RESOLVERS = re.compile(r"\$\{\s*(oc\.env|env)\s*:")
 #: Keys :func:`hydra.utils.instantiate` acts on; the task config may hold none of them.
 INSTANTIATE_KEYS = frozenset({"_target_", "_args_", "_partial_", "_recursive_", "_convert_"})
 #: Where the submitit launchers keep their pickles and logs: inside the sweep folder, as their
@@ -188,19 +187,30 @@ def check_safe(cfg: DictConfig) -> None:
                 f"{node}={_short(found)} is not allowed: logging is the program's own; configs "
                 "and overrides cannot set hydra.job_logging, hydra.hydra_logging or their groups"
             )
-    for parent, key, value in _walk(tree | {"hydra": hydra_node}, ""):
-        if isinstance(value, str) and ENVIRONMENT_RESOLVERS.search(value):
-            raise UserError(
-                f"{parent + '.' if parent else ''}{key}={value!r} is not allowed: configs are data "
-                "and cannot read the environment (${oc.env:...})"
-            )
+    try:
+        userfiles.check_interpolations(tree | {"hydra": hydra_node})
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    check_callbacks(hydra_node.get("callbacks"))
     check_launcher(hydra_node.get("launcher") or {})
     check_sweeper(hydra_node.get("sweeper") or {})
     env_set = hydra_node.get("job", {}).get("env_set") or {}
     if env_set:
         raise UserError(
-            f"hydra.job.env_set={env_set!r} is not allowed: outreach-sim jobs do not change "
-            "their environment (a config could otherwise change what a process loads)"
+            # The names only: a value may be a secret (copied in by hydra.job.env_copy).
+            f"hydra.job.env_set={sorted(env_set)!r} is not allowed: outreach-sim jobs do not "
+            "change their environment (a config could otherwise change what a process loads)"
+        )
+
+
+def check_callbacks(callbacks: Any) -> None:
+    """The program's own sweep callback stays: it writes a sweep's tables and failed jobs."""
+    own = (callbacks or {}).get("sweep") if isinstance(callbacks, dict) else None
+    if not isinstance(own, dict) or own.get("_target_") != SWEEP_CALLBACK:
+        raise UserError(
+            f"hydra.callbacks={_short(callbacks)} is not allowed: the program's own callback "
+            f"(hydra.callbacks.sweep: {SWEEP_CALLBACK}) stays; it writes a sweep's tables and "
+            "records its failed jobs"
         )
 
 
@@ -281,27 +291,16 @@ def _short(value: object) -> str:
 
 
 def check_searchpath(overrides: Sequence[Override]) -> None:
-    """Only ``file://`` search paths: ``pkg://MODULE`` would import the module to read it.
+    """Only ``file://`` search paths, and every config file in them safe to compose.
 
-    Checked on the parsed overrides, before any composition: composing already imports.
+    Checked on the parsed overrides, before any composition: composing already imports
+    (``pkg://``) and expands every alias of a file (:func:`sim.run.userfiles.check_searchpath`).
     """
-    for override in overrides:
-        if override.get_key_element() != "hydra.searchpath":
-            continue
-        value = override.value()
-        for entry in value if isinstance(value, list) else [value]:
-            if not str(entry).startswith(SEARCHPATH_SCHEME):
-                raise UserError(
-                    f"hydra.searchpath={entry!r} is not allowed: a folder, file://DIR (absolute, "
-                    "or relative to the current folder); pkg:// would import a module"
-                )
-            folder = Path(str(entry).removeprefix(SEARCHPATH_SCHEME))
-            if not folder.is_dir():
-                # Hydra would only warn, then blame the first strategy it cannot find.
-                raise UserError(
-                    f"hydra.searchpath={entry!r} is not allowed: no such folder "
-                    f"{folder.resolve()} (a relative path is read from the current folder)"
-                )
+    try:
+        userfiles.check_searchpath(overrides)
+        userfiles.check_env_copy(overrides)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
 
 
 def check_arms(overrides: Sequence[Override]) -> None:

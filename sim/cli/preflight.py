@@ -25,6 +25,13 @@ from hydra.errors import ConfigCompositionException, HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.cli import outdirs
+from sim.cli.capacity import (
+    check_not_empty,
+    check_sweep_size,
+    check_workers_fit,
+    joblib_workers,
+)
 from sim.cli.guard import (
     UserError,
     check_arm_names,
@@ -36,6 +43,7 @@ from sim.cli.guard import (
 from sim.cli.resume import completed_before, resolved_yaml, resumed_sweep_dir
 from sim.cli.sweep import STATE, SweepState, end_ahead, sweeper_params
 from sim.cli.workers import start_workers, stop_workers
+from sim.model.config import memory_needed
 from sim.model.extrapolation import experiment_warnings
 from sim.run.compose import (
     GroupComposer,
@@ -52,6 +60,8 @@ from sim.run.registry import CONF_DIR, register_configs
 if TYPE_CHECKING:
     from hydra.core.override_parser.types import Override
 
+#: Where a shell gives Hydra's completion the command line being completed (bash, zsh, fish).
+COMPLETION_LINE = "COMP_LINE"
 #: Test-only: set (to anything), no configuration is simulated ahead (sim.cli.sweep.simulate_ahead),
 #: so tests that kill a sweep while its jobs simulate know that none has finished yet.
 NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
@@ -148,10 +158,12 @@ def _jobs(
         # A single run's probe is its composed config: it is not composed a second time.
         return [(plain, probe) if show_only else (list(overrides), probe)], None, checked
     every = parse_overrides([*sweeper_params(probe), *overrides])
+    check_sweep_size(every)
     try:
         jobs: list[tuple[list[str], DictConfig | None]] = [(job, None) for job in sweep_jobs(every)]
     except HydraException as exc:
         raise UserError(describe_hydra_error(exc)) from None
+    check_not_empty(every, jobs)
     if show_only:
         return jobs[:1], None, checked
     return jobs, probe, checked
@@ -191,6 +203,56 @@ def _argument_error(message: str) -> NoReturn:
     raise UserError(f"{message}; outreach-sim --help lists the options")
 
 
+def _check_completion(line: str) -> None:
+    """Shell completion composes the line being completed: its search path is checked first.
+
+    Hydra's completion (``-sc query=bash``, run by the shell on TAB) composes the config with
+    the words typed so far, so a ``hydra.searchpath=[pkg://MODULE]`` among them would be
+    imported, and a folder's YAML files read, as a run's would.
+    """
+    words = [w for w in line.split() if w.startswith("hydra.searchpath=")]
+    if words:
+        check_searchpath(parse_overrides(words))
+
+
+def _refuse_flags(args: Any) -> None:
+    """Hydra's flags that read configs from elsewhere, which a search path does instead."""
+    for flag, given in (
+        ("--config-path", args.config_path),
+        ("--config-dir", args.config_dir),
+        ("--experimental-rerun", args.experimental_rerun),
+    ):
+        if given:
+            raise UserError(
+                f"{flag}={given} is not supported: add a folder of your own configs with "
+                "hydra.searchpath=[file://DIR]"
+            )
+
+
+def _parsed(argv: Sequence[str]) -> Any | None:
+    """Hydra's own arguments; ``None`` when the line composes nothing a run would (checked)."""
+    parser = get_args_parser()
+    parser.error = _argument_error  # type: ignore[method-assign]
+    args = parser.parse_args(list(argv))
+    if args.shell_completion:
+        _check_completion(os.environ.get(COMPLETION_LINE, ""))
+        return None
+    if (args.help or args.hydra_help) and not args.overrides:
+        return None
+    _refuse_flags(args)
+    return args
+
+
+def _check_folder(
+    cfg: DictConfig, sweep: DictConfig | None, number: int, subdirs: dict[str, int]
+) -> None:
+    """Where job ``number`` writes: a run's folder, or a sweep job's (docs/outputs.md)."""
+    if sweep is None:
+        outdirs.check_run(cfg)
+    else:
+        outdirs.check_sweep_job(cfg, number, subdirs)
+
+
 def check_command(
     argv: Sequence[str],
     on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
@@ -212,33 +274,33 @@ def check_command(
     Raises:
         UserError: on the first problem found, with a message naming the field.
     """
-    parser = get_args_parser()
-    parser.error = _argument_error  # type: ignore[method-assign]
-    args = parser.parse_args(list(argv))
-    if args.help or args.hydra_help or args.shell_completion:
+    args = _parsed(argv)
+    if args is None:
         return Checked()
-    for flag, given in (
-        ("--config-path", args.config_path),
-        ("--config-dir", args.config_dir),
-        ("--experimental-rerun", args.experimental_rerun),
-    ):
-        if given:
-            raise UserError(
-                f"{flag}={given} is not supported: add a folder of your own configs with "
-                "hydra.searchpath=[file://DIR]"
-            )
-    show_only = bool(args.cfg or args.info)
+    # --help and --hydra-help compose the config too: the same checks as --cfg.
+    show_only = bool(args.cfg or args.info or args.help or args.hydra_help)
     name = args.config_name or "config"
     register_configs()
     register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
         composer = PreflightComposer(name)
         jobs, sweep, checked = _jobs(composer, args.overrides, bool(args.multirun), show_only)
+        # A parallel sweep's workers, checked before any starts (on_sweep): their imports alone.
+        workers = joblib_workers(sweep) if sweep is not None else None
+        check_workers_fit(workers or 1)
+        if sweep is not None:
+            outdirs.check_sweep(sweep)
         warnings: dict[str, None] = {}
+        subdirs: dict[str, int] = {}
+        peak = 0.0  # the largest job's memory: what each parallel worker may hold at once
         for number, (job, composed) in enumerate(jobs):
             cfg = composed or composer.compose(job)
+            if not show_only:  # where the job writes, before check_job takes the hydra node
+                _check_folder(cfg, sweep, number, subdirs)
             # Each job's config is composed for this check alone: the check may consume it.
             exp = check_job(cfg, validate=not show_only, owned=True)
+            if exp is not None:
+                peak = max(peak, memory_needed(exp)[0])
             if exp is not None and exp.model.fitted_log is not None:
                 warnings.update(dict.fromkeys(experiment_warnings(exp)))
             check_arm_names(job, cfg)
@@ -246,6 +308,7 @@ def check_command(
                 on_job(sweep, cfg, number, len(jobs))
             if number == 0 and sweep is not None and on_sweep is not None:
                 on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
+        check_workers_fit(workers or 1, peak, len(jobs))
     return dataclasses.replace(checked, warnings=tuple(warnings))
 
 

@@ -39,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -151,10 +151,11 @@ class SweepCallback(Callback):
         overrides = [*sweeper_params(config), *(str(o) for o in task)]
         jobs = sweep_jobs(parse(overrides))
         size = sweeper_shard_size(config, len(jobs))
-        write_json(
-            sweep_dir / PLAN_FILE,
-            {"overrides": overrides, "jobs": jobs, "shard_size": size, "started": now_iso()},
-        )
+        plan = {"overrides": overrides, "jobs": jobs, "shard_size": size, "started": now_iso()}
+        try:
+            write_json(sweep_dir / PLAN_FILE, plan)
+        except OSError as exc:  # a read-only or full sweep root: before any job runs
+            _fail(f"the sweep's folder {sweep_dir} cannot be written: {_reason(exc)}")
         sharded = f" in {math.ceil(len(jobs) / size)} shards of up to {size}" if size > 1 else ""
         print(f"Sweep of {len(jobs)} jobs{sharded}: {sweep_dir}", file=sys.stderr, flush=True)
 
@@ -163,7 +164,15 @@ class SweepCallback(Callback):
         from sim.report.aggregate import aggregate, overview
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        result = aggregate(sweep_dir)
+        try:
+            result = aggregate(sweep_dir)
+        except Exception as exc:
+            # Hydra would turn this into a warning and exit 0: the sweep did not end well.
+            _fail(
+                f"the sweep tables could not be written to {sweep_dir}: {_reason(exc)}; the jobs' "
+                f"results are in their folders, and outreach-sim-aggregate {sweep_dir} writes the "
+                "tables once this is fixed"
+            )
         print(overview(result))
         if config.get("study"):
             _study_report(sweep_dir, config)
@@ -171,6 +180,21 @@ class SweepCallback(Callback):
         if result.problems:
             # SystemExit passes through Hydra's callback wrapper, which only catches Exception.
             raise SystemExit(1)
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error as its strerror (no repeated path), anything else as its type and message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror} (errno {exc.errno})"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def _fail(line: str) -> NoReturn:
+    """One error line and exit status 1, from inside a Hydra callback."""
+    sys.stderr.write(f"error: {line}\n")
+    sys.stderr.flush()
+    # SystemExit passes through Hydra's callback wrapper, which only catches Exception.
+    raise SystemExit(1)
 
 
 def _study_report(sweep_dir: Path, config: DictConfig) -> None:

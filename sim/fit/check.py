@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.fit.replay import NEGATIVE, NONE, OPT_OUT, POSITIVE, FitLog
-from sim.fit.world import make_world, one_slot_plan
+from sim.fit.world import make_world, one_slot_plan, start_days
 from sim.model.arrays import I8
 from sim.model.batch import Touch
 from sim.model.config import ModelConfig, PopulationConfig
@@ -44,6 +44,7 @@ def simulated_outcomes(
 ) -> tuple[I8, npt.NDArray[np.bool_]]:
     """Per row of ``log``: the outcome the model drew, and whether the touch was made at all."""
     n, K = log.n, log.K
+    start = start_days(n, seed)  # each prospect's own first day in the load shocks
     world, key = make_world(
         model,
         population,
@@ -52,15 +53,17 @@ def simulated_outcomes(
         log.span_days + 1.0,
         seed,
         wrong_name_rate,
+        start=start,
     )
     y = np.zeros(log.prospect.size, np.int8)
     made = np.zeros(log.prospect.size, np.bool_)
     stop_at = np.full(n, np.inf)
+    own = start[log.prospect] + log.since_first  # each prospect's state: from its first touch
     pending_kind = np.zeros(n, np.int8)
     for k in range(K):
         rows = np.flatnonzero(log.pos == k)
         idx = log.prospect[rows]
-        t = log.time[rows]
+        t = own[rows]
         # Deliver replies that arrived before this touch; they end the prospect's touches.
         arrived = world.pending_at[idx] <= t
         who = idx[arrived]

@@ -4,42 +4,57 @@ Reads and checks the log (:mod:`sim.run.touchlog`, through a platform mapping), 
 (:mod:`sim.fit.estimate`), and writes ``conf/model/fitted_<name>.yaml`` (so that
 ``outreach-sim model=fitted_<name>`` works from the same folder) and the fit's folder
 ``results/fits/<name>/``: ``estimates.csv``, ``step_curves.csv``, ``fit.json``, ``report.html``
-and its figures. A bad argument, mapping or log prints one line per problem and exits with 2,
-having written nothing.
+and its figures. A bad argument, mapping or log, or one the fit cannot mean anything from
+(:mod:`sim.fit.guards`, :mod:`sim.fit.mapping_checks`), prints one ``error:`` line per problem
+and exits with 2, having written nothing. The files are written all or none
+(:mod:`sim.fit.atomic`): a write that fails exits with 1, SIGINT or SIGTERM with 128 + the
+signal, each with one line and nothing left half-written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import signal
 import sys
+import threading
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from sim.fit.guards import (
+    MAX_LOG_BYTES,
+    MAX_MAPPING_BYTES,
+    UsageError,
+    check_arguments,
+    check_dates,
+    check_identified,
+    check_input_file,
+    check_meaning,
+    check_memory,
+    check_size,
+    check_targets,
+    check_time,
+)
+from sim.fit.mapping_checks import check_mapping, mapping_of, parse_mapping
 from sim.model.config import ConfigError
 from sim.run.touchlog import LogError, LogMapping, read_touch_log
 
 if TYPE_CHECKING:
     from sim.fit.estimate import FitResult
+    from sim.fit.replay import FitLog
     from sim.fit.worlds import Ensemble
 
 #: Built-in mappings of sales-engagement exports (sim/fit/mappings/<name>.yaml).
 MAPPINGS = ("canonical", "outreach", "salesloft", "hubspot")
-MAPPING_KEYS = ("name", "columns", "channels", "outcomes", "messages")
 NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
-class UsageError(ValueError):
-    """A bad argument or mapping file: one line, exit status 2."""
-
-
 def load_mapping(spec: str) -> LogMapping:
-    """A built-in mapping by name, or a mapping file (YAML) by path."""
+    """A built-in mapping by name, or a mapping file (YAML) by path: checked as a whole."""
     if spec == "canonical":
         return LogMapping()
     if spec in MAPPINGS:
@@ -47,50 +62,27 @@ def load_mapping(spec: str) -> LogMapping:
         where = f"mapping {spec}"
     else:
         path = Path(spec)
-        if not path.is_file():
+        if not path.exists():
             raise UsageError(
                 f"--mapping={spec!r} is not allowed: one of {', '.join(MAPPINGS)}, or a "
                 "mapping file (YAML) that exists"
             )
+        check_input_file(path, "--mapping", MAX_MAPPING_BYTES, "a mapping file (YAML)")
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--mapping={spec!r}: cannot be read ({exc})") from None
         where = f"mapping file {spec}"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0]
-        raise UsageError(f"{where}: not YAML: {first}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{where}: must be a mapping of {', '.join(MAPPING_KEYS)}")
-    for key, value in data.items():
-        if key not in MAPPING_KEYS:
-            raise UsageError(
-                f"{where}: key {key!r} is not allowed: one of {', '.join(MAPPING_KEYS)}"
-            )
-        if key == "name":
-            if not isinstance(value, str):
-                raise UsageError(f"{where}: name={value!r} is not allowed: text")
-            continue
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            raise UsageError(f"{where}: {key} must map text to text (export value: canonical)")
-    return LogMapping(
-        name=str(data.get("name", spec)),
-        columns=data.get("columns", {}),
-        channels=data.get("channels", {}),
-        outcomes=data.get("outcomes", {}),
-        messages=data.get("messages", {}),
-    )
+    mapping = mapping_of(parse_mapping(text, where), spec)
+    check_mapping(mapping, where)
+    return mapping
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error as one line (exit 2), not the usage block and the error."""
 
     def error(self, message: str) -> typing.NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -139,64 +131,162 @@ def _configs(population: str, model: str) -> tuple[Any, Any, float]:
     return cfg.model, cfg.population, float(cfg.reps.wrong_name_rate.medium)
 
 
+class StopSignal(Exception):  # noqa: N818 (a signal, not an error)
+    """SIGINT or SIGTERM reached the fit: it stops where it is, and nothing is left written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class WriteError(OSError):
+    """The fit's files could not be written (a full disk, a folder gone): nothing was left."""
+
+
+@contextlib.contextmanager
+def _signals_stop_the_fit() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`StopSignal` (in the main thread; elsewhere as they are).
+
+    SIGTERM would otherwise end the process without unwinding: the staging folder of a write
+    in progress would stay behind.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise StopSignal(signum)
+
+    saved = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _error(line: str) -> None:
+    print(f"error: {line}", file=sys.stderr, flush=True)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command; return its exit status."""
+    """Run the command; return its exit status (0; 2 refused; 1 not written; 128 + a signal)."""
     p = parser()
     try:
         args = p.parse_args(argv)
     except SystemExit as exc:  # argparse printed its one line already
         return 0 if exc.code == 0 else 2
     try:
-        log_path = Path(args.log)
-        name = args.name or re.sub(r"[^A-Za-z0-9_]", "_", log_path.stem)
-        if not NAME.match(name):
-            raise UsageError(f"--name={name!r} is not allowed: 1-64 letters, digits or underscores")
-        if args.paths is not None and not 1 <= args.paths <= 256:
-            raise UsageError(f"--paths={args.paths} is not allowed: 1 to 256")
-        mapping = load_mapping(args.mapping)
-        model, population, wrong_name = _configs(args.population, args.model)
-        table = read_touch_log(log_path, mapping)
+        with _signals_stop_the_fit():
+            done = _fit_and_write(args)
     except UsageError as exc:
-        print(f"outreach-sim-fit: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
     except LogError as exc:
-        print(str(exc), file=sys.stderr)
+        for line in str(exc).splitlines():
+            _error(line)
         return 2
+    except (StopSignal, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, StopSignal) else signal.SIGINT
+        _error(f"interrupted by {signal.Signals(signum).name}: the fit stopped, nothing written")
+        return 128 + signum
+    except WriteError as exc:
+        _error(str(exc))
+        return 1
+    try:
+        _print_estimates(*done)
+    except KeyboardInterrupt:
+        _error(f"interrupted by SIGINT: the fit was written ({done[2]['model']})")
+        return 130
+    return 0
+
+
+def _checked_inputs(args: argparse.Namespace) -> tuple[str, Path, LogMapping]:
+    """The fit's name, its folder and its mapping, with every argument checked before reading."""
+    name = args.name or re.sub(r"[^A-Za-z0-9_]", "_", Path(args.log).stem)
+    if not NAME.match(name):
+        raise UsageError(f"--name={name!r} is not allowed: 1-64 letters, digits or underscores")
+    check_arguments(args.seed, args.population, args.model, args.paths)
+    mapping = load_mapping(args.mapping)
+    check_input_file(Path(args.log), "log", MAX_LOG_BYTES, "a touch log (CSV)")
+    out = args.out or Path("results") / "fits" / name
+    check_targets(out, args.conf_dir, name)
+    return name, out, mapping
+
+
+def _fit_and_write(args: argparse.Namespace) -> tuple[FitResult, str, dict[str, Path], Ensemble]:
+    """Check, read, fit and write; what the terminal shows of it."""
     from sim.fit.estimate import fit
-    from sim.fit.outputs import write_fit
     from sim.fit.replay import prepare
     from sim.fit.sequences import check_sequences
     from sim.fit.worlds import fitted_worlds
-    from sim.model.support import support_of
 
+    name, out, mapping = _checked_inputs(args)
+    log_path = Path(args.log)
+    table = read_touch_log(log_path, mapping)
+    check_size(table)
+    check_dates(table)
     log = prepare(table)
     if log.n == 0:
-        print(f"{log_path}: every touch bounced: nothing to fit", file=sys.stderr)
-        return 2
-    print(f"fitting {log.n:,} prospects, {log.prospect.size:,} touches ...", flush=True)
+        raise UsageError(f"log={str(log_path)!r}: every touch bounced: nothing to fit")
+    check_meaning(log)
+    check_memory(log, args.paths)
+    minutes = check_time(log, args.paths) / 60.0
+    model, population, wrong_name = _configs(args.population, args.model)
+    print(
+        f"fitting {log.n:,} prospects, {log.prospect.size:,} touches "
+        f"(about {max(minutes, 1.0):,.0f} min on 2 cores) ...",
+        flush=True,
+    )
     result = fit(
         log, model, population, seed=args.seed, paths=args.paths, wrong_name_rate=wrong_name
     )
+    check_identified(result)
     result.sequences = check_sequences(log, result.model, population, args.seed, wrong_name)
     ensemble = fitted_worlds(result, model, seed=args.seed, source=str(log_path))
-    support = support_of(str(log_path), log.prospect, log.time, log.channel, log.message)
-    out = args.out or Path("results") / "fits" / name
-    where = write_fit(
-        result,
-        log,
-        name,
-        str(log_path),
-        out,
-        args.conf_dir,
-        model,
-        population,
-        args.seed,
-        wrong_name,
-        ensemble,
-        support,
+    where = _write(
+        result, log, name, log_path, out, args, (model, population, wrong_name), ensemble
     )
-    _print_estimates(result, name, where, ensemble)
-    return 0
+    return result, name, where, ensemble
+
+
+def _write(
+    result: FitResult,
+    log: FitLog,
+    name: str,
+    log_path: Path,
+    out: Path,
+    args: argparse.Namespace,
+    configs: tuple[Any, Any, float],
+    ensemble: Ensemble,
+) -> dict[str, Path]:
+    """The fit's files, all or none; a failed write as :class:`WriteError`."""
+    from sim.fit.outputs import write_fit
+    from sim.model.support import support_of
+
+    model, population, wrong_name = configs
+    support = support_of(str(log_path), log.prospect, log.time, log.channel, log.message)
+    try:
+        return write_fit(
+            result,
+            log,
+            name,
+            str(log_path),
+            out,
+            args.conf_dir,
+            model,
+            population,
+            args.seed,
+            wrong_name,
+            ensemble,
+            support,
+        )
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise WriteError(
+            f"the fit could not be written{where}: {exc.strerror or exc}; nothing written "
+            "(an earlier fit of the same name is as it was)"
+        ) from None
 
 
 def _print_estimates(
@@ -223,7 +313,7 @@ def _print_estimates(
     if result.sequences and not missed:
         print(
             f"sequences: {len(result.sequences)} checked; the fitted model replays each one's "
-            "replies and opt-outs within 95 % intervals"
+            "replies, opt-outs and positive replies within 95 % intervals"
         )
     counts = ensemble.counts()
     print(
@@ -231,11 +321,11 @@ def _print_estimates(
         f"({counts['identified']} parameters identified, {counts['weak']} weak, "
         f"{counts['prior']} prior: the log does not tell them)"
     )
-    if ensemble.misfit > 0:
+    if ensemble.misfit > 0 or ensemble.misfit_mean != 0:
         print(
             "worlds: the replays miss the log's sequences beyond noise (spread "
-            f"{ensemble.misfit:.2f} log-odds): every world shifts the reply log-odds by as much, "
-            "so answers are wider"
+            f"{ensemble.misfit:.2f} log-odds, mean {ensemble.misfit_mean:+.2f}): every world "
+            "shifts the reply log-odds by a draw of one more sequence's miss, so answers are wider"
         )
     print(
         f"fitted in {result.seconds:.1f} s; model: {where['model']} "

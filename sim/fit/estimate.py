@@ -27,7 +27,8 @@ from scipy import optimize, stats
 from sim.fit import verdict
 from sim.fit.identify import Kept, choose_params, default_value, start_value
 from sim.fit.information import Joint, confounded_pairs, covariance, information
-from sim.fit.likelihood import Likelihood, Param, natural
+from sim.fit.likelihood import Likelihood
+from sim.fit.params import Param, natural
 from sim.fit.replay import NONE, FitLog, replay, subset
 from sim.model.arrays import F64
 from sim.model.channels import CHANNELS

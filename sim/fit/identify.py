@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from sim.fit.likelihood import Param, to_scale
-from sim.fit.replay import POSITIVE, FitLog
+from sim.fit.params import Param, to_scale
+from sim.fit.replay import CONNECTED, POSITIVE, FitLog
 from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PerChannel, PerMessage
 from sim.model.messages import MESSAGES
@@ -59,13 +59,48 @@ def choose_params(log: FitLog, cfg: ModelConfig) -> tuple[list[Param], list[Kept
             'for it in the "no" is confounded with both in a log',
         )
     )
+    _answers(log, params, kept)
     for name, why in (
-        ("notice and answer parameters", "they set the hidden paths (what was noticed)"),
         ("response_warmth, response_familiarity, response_need", "hidden states, from defaults"),
         ("warmth, familiarity and need dynamics", "hidden states, from defaults"),
     ):
         kept.append((name, why))
     return params, kept
+
+
+def _answers(log: FitLog, params: list[Param], kept: list[Kept]) -> None:
+    """The answer parameters (2.2) where the log gives calls' dispositions (sim.fit.calls).
+
+    The base from any call with a disposition; familiarity and the voicemails already left move
+    only from a prospect's second call on; the conversation bonus needs a connected call that
+    could decide an outcome. Warmth barely moves between a prospect's calls: its term is kept.
+    """
+    told = log.disposition >= 0
+    if not told.any():
+        kept.append(
+            (
+                "notice and answer parameters",
+                "they set the hidden paths (what was noticed); the log gives no call dispositions",
+            )
+        )
+        return
+    kept.append(("notice parameters", "they set the hidden paths (what was noticed)"))
+    params.append(Param("answer_base", "answer_base", scale="logit", lower=-10.0, upper=4.0))
+    if (told & (log.pos > 0)).any():
+        params.append(Param("answer_familiarity", "answer_familiarity", lower=-10, upper=10))
+        params.append(Param("answer_voicemail", "answer_voicemail", lower=-5, upper=5))
+    else:
+        kept.append(("answer_familiarity, answer_voicemail", "every call is a prospect's first"))
+    kept.append(
+        (
+            "answer_warmth",
+            "warmth barely moves between a prospect's calls: confounded with answer_base",
+        )
+    )
+    if (told & (log.disposition == CONNECTED) & log.can_decide).any():
+        params.append(Param("conversation_bonus", "conversation_bonus", lower=-5, upper=10))
+    else:
+        kept.append(("conversation_bonus", "no connected call that could decide an outcome"))
 
 
 def _content(log: FitLog, params: list[Param], kept: list[Kept]) -> None:

@@ -14,6 +14,13 @@ algorithm. ``e`` is the chance of what the touch shows under the model's three-w
 ``(1-s(o))(1-s(p)) s(n)``, nothing ``(1-s(o))(1-s(p))(1-s(n))``, times the meeting chance on a
 positive reply. The gradient comes from the forward-backward posteriors: the score of each
 logit, weighted by how likely each hidden state is given the prospect's whole log.
+
+Every array is flat over the (path, touch) cells of :mod:`sim.fit.layout` (memory in proportion
+to touches, not prospects times the longest history), and the work that depends on the nodes and
+the need state is done on the rows where a reply may come alone. ``prod_k e_ik`` splits into the
+opt-out factors of the touches that could decide (the same in every node and need state), which
+go into the path's weight, and the reply rows' factors, which the need chain sums
+(:mod:`sim.fit.need_chain`).
 """
 
 from __future__ import annotations
@@ -21,12 +28,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
-from sim.fit.need_chain import forward_backward
+from sim.fit.calls import ANSWER_KINDS, Calls
+from sim.fit.layout import Index
+from sim.fit.need_chain import Chain, backward, forward
+from sim.fit.params import Param, dnatural, logsig, natural, sig_pair
 from sim.fit.replay import NEGATIVE, OPT_OUT, POSITIVE, FitLog, Paths
 from sim.model import response as rf
-from sim.model.arrays import F64, Floats
+from sim.model.arrays import F64
 from sim.model.config import ModelConfig
 from sim.model.touch import reply_weights
 
@@ -41,46 +50,34 @@ FITTED_WEIGHTS = (
     "negative_base",
     "negative_annoyance",
     "optout_annoyance",
+    "conversation_bonus",
 )
 
 
 @dataclass(frozen=True)
-class Param:
-    """One fitted parameter: its config path, what it moves, and its scale in the optimiser.
+class _Reply:
+    """The reachable branch on the reply rows (m, Q, S): what each row shows, and the chances."""
 
-    ``kind`` names the term it enters; ``index`` the channel or message for per-channel and
-    per-message parameters. ``scale`` is ``linear``, ``log`` (a positive number, fitted as its
-    logarithm) or ``logit`` (a share, fitted as its log-odds); intervals are made on that scale.
-    """
-
-    path: str
-    kind: str
-    index: int = -1
-    scale: str = "linear"
-    lower: float = -np.inf
-    upper: float = np.inf
-
-
-def _sig(x: F64) -> F64:
-    return np.asarray(0.5 + 0.5 * np.tanh(0.5 * x))
-
-
-def _logsig(x: Floats) -> F64:
-    """``log s(x)`` without overflow."""
-    return np.asarray(-np.logaddexp(0.0, -x))
+    E: F64  # the chance of the row's reply (and meeting), given the node and need state
+    sp: F64  # s(positive log-odds)
+    dn: F64  # D log E / D "no" log-odds (0 on positive rows)
+    pos: Index  # the positive rows
+    dm: F64  # (positive rows, 1, S): D log E / D meeting log-odds
 
 
 @dataclass(frozen=True)
-class _Rows:
-    """The reachable branch on the reply rows (m, Q, S): log-chances of what each row shows."""
+class _Scores:
+    """D log L / d each log-odds: on the reply rows (m,), and the opt-out on eligible cells."""
 
-    reply: F64  # the log-chance of the row's reply (and meeting), given the node and need state
-    ls_p: F64  # log s(positive log-odds)
-    ls_n: F64  # log s("no" log-odds)
-    ls_m: F64  # log s(meeting log-odds)
-    is_pos: npt.NDArray[np.bool_]
-    is_neg: npt.NDArray[np.bool_]
-    metj: npt.NDArray[np.bool_]
+    p: F64  # positive log-odds
+    pz: F64  # its frailty part (times the node)
+    n: F64  # "no" log-odds
+    nz: F64
+    m: F64  # meeting log-odds (positive rows)
+    o: F64  # opt-out log-odds, on the cells that could decide
+    a: F64  # annoyance, every cell
+    da: F64  # its derivative in the half-life
+    d_pi: F64  # (n,) reachability
 
 
 class Likelihood:
@@ -88,64 +85,41 @@ class Likelihood:
 
     def __init__(self, log: FitLog, paths: Paths, cfg: ModelConfig, params: list[Param]) -> None:
         self.log, self.paths, self.cfg, self.params = log, paths, cfg, params
-        R, n, K = paths.R, log.n, log.K
-        self.R, self.n, self.K = R, n, K
-        grid = np.zeros((n, K), np.intp)
-        self.ch = grid.copy()
-        self.msg = grid.copy()
-        self.y = np.zeros((n, K), np.int8)
-        self.met = np.zeros((n, K), np.bool_)
-        self.said_no = np.zeros((n, K), np.bool_)
-        self.t = np.zeros((n, K))
-        at = (log.prospect, log.pos)
-        self.ch[at], self.msg[at], self.y[at] = log.channel, log.message, log.y
-        self.met[at], self.said_no[at], self.t[at] = log.met, log.said_no, log.time
-        # Padding repeats the prospect's last time: no time passes, the need chain stays put.
-        for k in range(1, K):
-            pad = ~paths.active[:, k]
-            self.t[pad, k] = self.t[pad, k - 1]
-        p = paths
-        el = p.eligible
-        self.elig = el
-        self.reply_rows = el & ~self.said_no[None]  # rows where a reply (not only opt-out) may come
-        m = cfg
+        lay = self.lay = paths.layout
+        self.R, self.n = paths.R, log.n
+        row = lay.row
+        y = log.y[row]
         # The fit assumes the number called back is the one dialled: no callback mismatch.
         self.weights = reply_weights(cfg, log.vary_messages, callback_matches=True)
-        self.meet_off = m.meeting_warmth * p.warmth_arrival
         nodes, weights = np.polynomial.hermite_e.hermegauss(NODES)
         self.z, self.wq = nodes, weights / weights.sum()
-        on, off = 1.0 / m.need_mean_out_of_market_days, 1.0 / m.need_mean_in_market_days
+        on, off = 1.0 / cfg.need_mean_out_of_market_days, 1.0 / cfg.need_mean_in_market_days
         self.pi_need = on / (on + off)
-        x = np.ones((n, K))
-        x[:, 1:] = np.exp(-(on + off) * (self.t[:, 1:] - self.t[:, :-1]))
-        self.x = x  # the chain's memory between touches: T = pi + (state - pi) x
-        self.W = np.exp(p.log_weight)  # (R, n)
-        self.dt = self.t[:, :, None] - self.t[:, None, :]  # (n, K, K): t_k - t_j
-        self.y_b = self.y[None]
-        # The rows where a reply (positive or "no") may come, flat over (R, n, K): the only rows
-        # where responsiveness and need enter, so the (nodes x need) work is done on them alone.
-        shape = (R, n, K)
-        rows = self.reply_rows & (np.broadcast_to(self.y_b, shape) != OPT_OUT)
-        J = np.flatnonzero(rows.ravel())
-        self.reply_flat = J
-        # The terms of the reply log-odds on those rows, as (rows, 1, 1): they broadcast over the
-        # nodes and the need states.
-        self.terms_j = {
-            name: getattr(p, name).ravel()[J][:, None, None]
-            for name in (
-                "warmth",
-                "familiarity",
-                "exposures",
-                "received",
-                "wrong_name",
-                "voicemail",
-                "answered",
-            )
-        }
-        negative_message = m.negative_message.array()[self.msg][None]
-        self.neg_msg_j = np.broadcast_to(negative_message, shape).ravel()[J][:, None, None]
-        self.met_j = np.broadcast_to(self.met[None], shape).ravel()[J]
-        self.meet_off_j = self.meet_off.ravel()[J]
+        t = log.since_first
+        before = np.where(log.pos > 0, np.arange(t.size) - 1, np.arange(t.size))
+        self.gap = (t - t[before])[row]  # days since the prospect's previous touch (0: first)
+        # The cells that could decide (noticed, nothing pending): the only ones with factors.
+        el = np.flatnonzero(paths.eligible)
+        self.el, self.ch_el, self.msg_el = el, log.channel[row[el]], log.message[row[el]]
+        self.path_el, self.is_opt = lay.path[el], y[el] == OPT_OUT
+        self.warmth_el, self.fam_el = paths.warmth[el], paths.familiarity[el]
+        decided = (y[el] == POSITIVE) | (y[el] == NEGATIVE)
+        paths_n = self.R * self.n
+        self.impossible = np.bincount(self.path_el, decided, minlength=paths_n) > 0
+        # The rows where a reply (positive or "no") may come, in the need chain's order: the
+        # only rows where responsiveness and need enter, so the (nodes x need) work is theirs.
+        reply = el[~log.said_no[row[el]] & ~self.is_opt]
+        self.chain = Chain.of(reply, lay.path, t[row], paths_n, on + off)
+        J = self.chain.cells
+        self.ch_j, self.msg_j, self.y_j = log.channel[row[J]], log.message[row[J]], y[J]
+        self.pos_j = np.flatnonzero(self.y_j == POSITIVE)
+        self.neg_j = np.flatnonzero(self.y_j == NEGATIVE)
+        # The terms of the reply log-odds on those rows, as (m, 1): they broadcast over need.
+        self.terms_j = {name: getattr(paths, name)[J][:, None] for name in _REPLY_TERMS}
+        self.neg_msg_j = cfg.negative_message.array()[self.msg_j][:, None]
+        self.met_pos = log.met[row[J[self.pos_j]]][:, None, None]
+        self.meet_off_pos = cfg.meeting_warmth * paths.warmth_arrival[J[self.pos_j]]
+        self.calls = Calls.of(log, paths)
 
     # --- parameters ---------------------------------------------------------------------
 
@@ -167,6 +141,8 @@ class Likelihood:
             "responsiveness_sd": cfg.responsiveness_sd,
             "reachable": float(cfg.reachable.array().mean()),
             "meeting_base": cfg.meeting_base,
+            "conversation_bonus": cfg.conversation_bonus,
+            **{kind: float(getattr(cfg, kind)) for kind in ANSWER_KINDS},
         }
         for par, v in zip(self.params, u, strict=True):
             val = float(natural(par, v))
@@ -183,15 +159,24 @@ class Likelihood:
     # --- the likelihood -----------------------------------------------------------------
 
     def annoyance(self, h: float) -> tuple[F64, F64]:
-        """Annoyance at each touch for half-life ``h`` and its derivative in ``h`` (R, n, K)."""
-        inc = self.paths.increment
-        a = np.zeros_like(inc)
-        da = np.zeros_like(inc)
-        for k in range(self.K):
-            dt = self.dt[:, k, : k + 1]  # (n, k+1)
-            f = np.exp2(-dt / h)
-            a[:, :, k] = np.einsum("rnj,nj->rn", inc[:, :, : k + 1], f)
-            da[:, :, k] = np.einsum("rnj,nj->rn", inc[:, :, : k + 1], f * dt * LN2 / (h * h))
+        """Annoyance at each cell for half-life ``h``, and its derivative in ``h``.
+
+        ``a_k = a_(k-1) 2^(-gap_k / h) + increment_k``: touch by touch, every prospect and path
+        at once (the same sum as ``sum_j increment_j 2^(-(t_k - t_j) / h)``, in one pass).
+        """
+        lay, inc = self.lay, self.paths.increment
+        a, da = np.empty_like(inc), np.empty_like(inc)
+        for k in range(lay.steps):
+            blk = lay.block(k)
+            if k == 0:
+                a[blk], da[blk] = inc[blk], 0.0
+                continue
+            prev = lay.block(k - 1)
+            before, d_before = lay.carried(k, a[prev]), lay.carried(k, da[prev])
+            gap = self.gap[blk]
+            f = np.exp2(-gap / h)
+            a[blk] = before * f + inc[blk]
+            da[blk] = (d_before + before * gap * LN2 / (h * h)) * f
         return a, da
 
     def __call__(self, u: F64) -> tuple[float, F64]:
@@ -202,65 +187,76 @@ class Likelihood:
         assert isinstance(optbase, np.ndarray)
         f = {k: float(v) for k, v in c.items() if not isinstance(v, np.ndarray)}  # type: ignore[arg-type]
         a, da = self.annoyance(f["annoyance_half_life"])
-        val = value[self.msg][None]
-        pi = f["reachable"]
         wt = replace(self.weights, **{name: f[name] for name in FITTED_WEIGHTS})
-        lo, do, L0 = self._optout(wt, optbase, val, a)
-        rows = self._replies(wt, base, val, a, f)
-        alpha, beta, L1q = self._need_chain(lo, rows.reply)
-        L1 = (L1q * self.wq).sum(axis=-1)  # (R, n)
-        W = self.W
-        D = (W * (pi * L1 + (1.0 - pi) * L0)).sum(axis=0)  # (n,)
-        D = np.maximum(D, 1e-300)
-        nll = -float(np.log(D / self.R).sum())
-        # Posterior weights of each component, and of each need state at each reply row.
-        Q, K = self.z.size, self.K
-        c1 = W[..., None] * pi * self.wq * L1q / D[None, :, None]  # (R, n, Q)
-        c1_over = (c1 / np.where(L1q > 0, L1q, 1.0)).reshape(-1, Q)[self.reply_flat // K]  # (m, Q)
-        g_p, g_pz, g_n, g_nz, g_m = self._reply_scores(alpha, beta, c1_over, rows)
-        g_o = (c1.sum(axis=-1) + c0_of(W, pi, L0, D))[..., None] * do
-        d_pi = (W * (L1 - L0)).sum(axis=0) / D
+        lo, do = self._optout(wt, optbase, value, a[self.el])
+        reply = self._replies(wt, base, value, a[self.chain.cells], f)
+        alpha, total = forward(self.chain, reply.E, self.pi_need)
+        R, n, Q = self.R, self.n, self.z.size
+        log_answer, answer_score = self.calls.chances(f, R, n)
+        log_w = self.paths.log_weight.ravel() + log_answer.ravel()
+        log_w = (log_w + np.bincount(self.path_el, lo, minlength=R * n)).reshape(R, n)
+        # Shifted per prospect so that no path's weight underflows; the posteriors are ratios.
+        shift = log_w.max(axis=0)
+        W = np.exp(log_w - shift[None])
+        pi = f["reachable"]
+        C = total.reshape(R, n, Q)  # the reply rows' chain, per node
+        L1 = (C * self.wq).sum(axis=-1)
+        L0 = (~self.impossible).reshape(R, n).astype(np.float64)
+        D = np.maximum((W * (pi * L1 + (1.0 - pi) * L0)).sum(axis=0), 1e-300)  # (n,)
+        nll = -float((np.log(D) + shift - np.log(R)).sum())
+        # Posterior weights: of each node on each path (over its chain total), of each path.
+        c1_over = W[..., None] * pi * self.wq / D[None, :, None]  # (R, n, Q)
+        post = ((c1_over * C).sum(axis=-1) + W * (1.0 - pi) * L0 / D[None]).ravel()
+        beta = backward(self.chain, reply.E, self.pi_need)
+        alpha *= beta
+        alpha *= c1_over.reshape(-1, Q)[self.chain.path][:, :, None]  # posterior weights
+        g = _Scores(
+            *self._reply_scores(alpha, reply),
+            o=post[self.path_el] * do,
+            a=a,
+            da=da,
+            d_pi=(W * (L1 - L0)).sum(axis=0) / D,
+        )
+        # Each path's posterior weight, on each call with a disposition: the score of its answer.
+        g_a = post[self.calls.path] * answer_score
         grad = np.zeros(len(self.params))
         for j, par in enumerate(self.params):
-            gj = self._partial(par, g_p, g_pz, g_n, g_nz, g_o, g_m, a, da, f, d_pi)
+            if par.kind in ANSWER_KINDS:
+                gj = self.calls.partial(par, g_a, f)
+            else:
+                gj = self._partial(par, g, f)
             grad[j] = -gj * dnatural(par, u[j])
         return nll, grad
 
-    def _optout(self, wt: rf.ReplyWeights, optbase: F64, val: F64, a: F64) -> tuple[F64, F64, F64]:
-        """The opt-out part, the same in both branches (R, n, K), and the unreachable branch.
+    def _optout(self, wt: rf.ReplyWeights, optbase: F64, value: F64, a: F64) -> tuple[F64, F64]:
+        """The opt-out part on the cells that could decide, the same in every branch.
 
-        Returns the log-chance of what each touch shows about opting out (log s(o) or
-        log s(-o)), its score in the opt-out log-odds, and the unreachable branch's likelihood
-        (R, n): replies impossible.
+        The log-chance of what each shows about opting out (log s(o) or log s(-o)), and its
+        score in the opt-out log-odds.
         """
-        y, el, p = self.y_b, self.elig, self.paths
-        opt = rf.optout_log_odds(wt, optbase[self.ch][None], val, p.warmth, p.familiarity, a)
-        ls_o = _logsig(opt)
-        is_opt = y == OPT_OUT
-        lo = np.where(el, np.where(is_opt, ls_o, ls_o - opt), 0.0)
-        do = np.where(el, is_opt - np.exp(ls_o), 0.0)
-        impossible = (el & ((y == POSITIVE) | (y == NEGATIVE))).any(axis=2)
-        L0 = np.where(impossible, 0.0, np.exp(lo.sum(axis=2)))  # (R, n)
-        return lo, do, L0
+        val = value[self.msg_el]
+        opt = rf.optout_log_odds(wt, optbase[self.ch_el], val, self.warmth_el, self.fam_el, a)
+        ls_o = logsig(opt)
+        is_opt = self.is_opt
+        return np.where(is_opt, ls_o, ls_o - opt), is_opt - np.exp(ls_o)
 
     def _replies(
-        self, wt: rf.ReplyWeights, base: F64, val: F64, a: F64, f: dict[str, float]
-    ) -> _Rows:
+        self, wt: rf.ReplyWeights, base: F64, value: F64, aj: F64, f: dict[str, float]
+    ) -> _Reply:
         """The reachable branch on the rows where a reply may come: (m, Q, S), S = need (out, in).
 
-        The log-odds on each reply row, at each node of the responsiveness score (frailty) and
-        in each need state, and the log-chance of what the row shows.
+        The log-odds on each reply row in each need state (the model's own equations), then at
+        each node of the responsiveness score (frailty, which adds to both log-odds), and the
+        chance of what the row shows.
         """
-        J, cfg = self.reply_flat, self.cfg
-        yj = np.broadcast_to(self.y_b, a.shape).ravel()[J][:, None, None]
-        aj = a.ravel()[J][:, None, None]
+        cfg, tj = self.cfg, self.terms_j
+        aj = aj[:, None]
         frailty = f["responsiveness_sd"] * self.z[None, :, None]
-        s = np.array([0.0, 1.0])[None, None, :]
-        tj = self.terms_j
+        s = np.array([0.0, 1.0])[None, :]
         pp = rf.reply_log_odds(
             wt,
-            base[self.ch][None].repeat(self.R, 0).ravel()[J][:, None, None],
-            val.repeat(self.R, 0).ravel()[J][:, None, None],
+            base[self.ch_j][:, None],
+            value[self.msg_j][:, None],
             tj["warmth"],
             tj["familiarity"],
             s,
@@ -270,127 +266,79 @@ class Likelihood:
             tj["wrong_name"],
             tj["voicemail"],
             tj["answered"],
-            frailty,
+            0.0,
         )
-        nn = rf.negative_log_odds(wt, self.neg_msg_j, tj["warmth"], s, aj, tj["received"], frailty)
-        ls_p, ls_n = _logsig(pp), _logsig(nn)
-        is_pos = yj == POSITIVE
-        is_neg = yj == NEGATIVE
-        reply = np.where(is_pos, ls_p, ls_p - pp)
-        metj = self.met_j[:, None, None]
-        mm = (f["meeting_base"] + self.meet_off_j)[:, None, None] + cfg.meeting_need * s
-        ls_m = _logsig(mm)
-        reply = reply + np.where(is_pos, np.where(metj, ls_m, ls_m - mm), 0.0)
-        reply = reply + np.where(is_pos, 0.0, np.where(is_neg, ls_n, ls_n - nn))
-        return _Rows(reply, ls_p, ls_n, ls_m, is_pos, is_neg, metj)
+        nn = rf.negative_log_odds(wt, self.neg_msg_j, tj["warmth"], s, aj, tj["received"], 0.0)
+        sp, qp = sig_pair(pp[:, None, :] + frailty)
+        sn, qn = sig_pair(nn[:, None, :] + frailty)
+        N, P = self.neg_j, self.pos_j  # the few rows with a reply; the rest show nothing
+        E = qp * qn
+        E[N] = qp[N] * sn[N]
+        dn = np.negative(sn, out=sn)
+        dn[N] = qn[N]
+        mm = (f["meeting_base"] + self.meet_off_pos)[:, None, None] + cfg.meeting_need * s[None]
+        sm, qm = sig_pair(mm)
+        E[P] = sp[P] * np.where(self.met_pos, sm, qm)  # a positive reply, a meeting or not
+        dn[P] = 0.0
+        return _Reply(E, sp, dn, P, self.met_pos - sm)
 
-    def _need_chain(self, lo: F64, reply: F64) -> tuple[F64, F64, F64]:
-        """Forward-backward over need, per (r, i, q): alpha, beta and the likelihood (R, n, Q)."""
-        Q, S = self.z.size, 2
-        E = np.empty((*lo.shape, Q, S))
-        E[...] = np.exp(lo)[..., None, None]
-        Ef = E.reshape(-1, Q, S)
-        Ef[self.reply_flat] *= np.exp(reply)
-        return forward_backward(E, self.x, self.pi_need)
+    def _reply_scores(self, gw: F64, reply: _Reply) -> tuple[F64, F64, F64, F64, F64]:
+        """The posterior-weighted scores of the reply rows (m,) each, from weights ``gw``.
 
-    def _reply_scores(self, alpha: F64, beta: F64, c1_over: F64, rows: _Rows) -> F64:
-        """The posterior-weighted scores of the reply rows (5, R, n, K).
-
-        Positive log-odds, its frailty part, "no" log-odds, its frailty part, meeting log-odds.
+        Positive log-odds, its frailty part, "no" log-odds, its frailty part; the meeting
+        log-odds on the positive rows.
         """
-        J, zq = self.reply_flat, self.z[None, :, None]
-        Q, S = self.z.size, 2
-        gw = alpha.reshape(-1, Q, S)[J] * beta.reshape(-1, Q, S)[J] * c1_over[:, :, None]
-        is_pos = rows.is_pos
-        dp = np.where(is_pos, 1.0, 0.0) - np.exp(rows.ls_p)
-        dn = np.where(is_pos, 0.0, rows.is_neg - np.exp(rows.ls_n))
-        dm = np.where(is_pos, rows.metj - np.exp(rows.ls_m), 0.0)
-        g = np.zeros((5, *alpha.shape[:3]))
-        gf = g.reshape(5, -1)
-        gf[0, J] = (gw * dp).sum(axis=(-2, -1))
-        gf[1, J] = (gw * dp * zq).sum(axis=(-2, -1))
-        gf[2, J] = (gw * dn).sum(axis=(-2, -1))
-        gf[3, J] = (gw * dn * zq).sum(axis=(-2, -1))
-        gf[4, J] = (gw * dm).sum(axis=(-2, -1))
-        return g
+        P = reply.pos
+        dp = np.negative(reply.sp)
+        dp[P] += 1.0
+        gp = np.einsum("mqs,mqs->mq", gw, dp)
+        gn = np.einsum("mqs,mqs->mq", gw, reply.dn)
+        gm = np.einsum("mqs,mqs->m", gw[P], np.broadcast_to(reply.dm, gw[P].shape))
+        return gp.sum(axis=1), gp @ self.z, gn.sum(axis=1), gn @ self.z, gm
 
-    def _partial(
-        self,
-        par: Param,
-        g_p: F64,
-        g_pz: F64,
-        g_n: F64,
-        g_nz: F64,
-        g_o: F64,
-        g_m: F64,
-        a: F64,
-        da: F64,
-        f: dict[str, float],
-        d_pi: F64,
-    ) -> float:
+    def _partial(self, par: Param, g: _Scores, f: dict[str, float]) -> float:
         """D logL / d parameter (natural scale)."""
-        p = self.paths
-        kind = par.kind
+        tj, kind, J, el = self.terms_j, par.kind, self.chain.cells, self.el
         if kind == "response_base":
-            return float(g_p[:, self.ch == par.index].sum())
+            return float(g.p[self.ch_j == par.index].sum())
         if kind == "optout_base":
-            return float(g_o[:, self.ch == par.index].sum())
+            return float(g.o[self.ch_el == par.index].sum())
         if kind == "message_value":
-            sel = self.msg == par.index
-            return float((g_p + self.cfg.optout_value * g_o)[:, sel].sum())
+            on_reply = g.p[self.msg_j == par.index].sum()
+            return float(on_reply + self.cfg.optout_value * g.o[self.msg_el == par.index].sum())
         if kind == "wearout":
-            return float(-((g_p + g_n) * p.received).sum())
+            return float(-((g.p + g.n) * tj["received"][:, 0]).sum())
         if kind == "habituation":
-            return float((g_p * p.exposures).sum())
+            return float((g.p * tj["exposures"][:, 0]).sum())
         if kind == "response_annoyance":
-            return float((g_p * a).sum())
+            return float((g.p * g.a[J]).sum())
         if kind == "negative_base":
-            return float(g_n.sum())
+            return float(g.n.sum())
         if kind == "negative_annoyance":
-            return float((g_n * a).sum())
+            return float((g.n * g.a[J]).sum())
         if kind == "optout_annoyance":
-            return float((g_o * a).sum())
+            return float((g.o * g.a[el]).sum())
         if kind == "annoyance_half_life":
-            lin = f["response_annoyance"] * g_p + f["negative_annoyance"] * g_n
-            lin = lin + f["optout_annoyance"] * g_o
-            return float((lin * da).sum())
+            on_reply = (f["response_annoyance"] * g.p + f["negative_annoyance"] * g.n) * g.da[J]
+            return float(on_reply.sum() + f["optout_annoyance"] * (g.o * g.da[el]).sum())
         if kind == "responsiveness_sd":
-            return float((g_pz + g_nz).sum())
+            return float((g.pz + g.nz).sum())
         if kind == "reachable":
-            return float(d_pi.sum())
+            return float(g.d_pi.sum())
         if kind == "meeting_base":
-            return float(g_m.sum())
+            return float(g.m.sum())
+        if kind == "conversation_bonus":
+            return float((g.p * tj["answered"][:, 0]).sum())
         raise ValueError(f"unknown parameter kind {kind!r}")
 
 
-def c0_of(W: F64, pi: float, L0: F64, D: F64) -> F64:
-    """Posterior weight of each path's unreachable branch (R, n)."""
-    return np.asarray(W * (1.0 - pi) * L0 / D[None])
-
-
-def natural(par: Param, v: float) -> float:
-    """The parameter's natural value from its optimiser scale."""
-    if par.scale == "log":
-        return float(np.exp(v))
-    if par.scale == "logit":
-        return float(_sig(np.asarray(v)))
-    return float(v)
-
-
-def dnatural(par: Param, v: float) -> float:
-    """D natural / d optimiser value."""
-    if par.scale == "log":
-        return float(np.exp(v))
-    if par.scale == "logit":
-        s = float(_sig(np.asarray(v)))
-        return s * (1.0 - s)
-    return 1.0
-
-
-def to_scale(par: Param, value: float) -> float:
-    """The optimiser's value for a natural ``value``."""
-    if par.scale == "log":
-        return float(np.log(value))
-    if par.scale == "logit":
-        return float(np.log(value) - np.log1p(-value))
-    return float(value)
+#: What the reply log-odds read of a path, on the reply rows.
+_REPLY_TERMS = (
+    "warmth",
+    "familiarity",
+    "exposures",
+    "received",
+    "wrong_name",
+    "voicemail",
+    "answered",
+)

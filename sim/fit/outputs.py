@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +17,7 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from sim.fit.atomic import write_all
 from sim.fit.check import StepRates, simulated_outcomes, step_rates
 from sim.fit.estimate import REPLIED_PATHS, FitResult
 from sim.fit.replay import NONE, FitLog
@@ -135,12 +133,13 @@ def _delay_figure(log: FitLog, result: FitResult) -> bytes:
         mids = np.sqrt(bins[:-1] * bins[1:])
         widths = np.diff(np.log(bins))
         expected = np.zeros(mids.size)
-        for c in np.unique(log.channel[later]):
+        for c in np.unique(log.channel[later]) if sd > 0 else ():  # sd 0: every delay alike
             count = int((log.channel[later] == c).sum())
             med = est.get(f"reply_delay_days.{CHANNELS[c]}", 1.0)
             z = (np.log(mids) - np.log(med)) / sd
             expected += count * widths * np.exp(-0.5 * z * z) / (sd * np.sqrt(2 * np.pi))
-        ax.plot(mids, expected, "k-", label="fitted lognormal")
+        if sd > 0:
+            ax.plot(mids, expected, "k-", label="fitted lognormal")
         ax.set_xscale("log")
     ax.set_xlabel("days from touch to outcome")
     ax.set_ylabel("outcomes")
@@ -198,7 +197,7 @@ def write_fit(
         worlds_file: worlds_yaml(ensemble.worlds, name, source),
         model_file: model_yaml(result.model, name, source, result, support),
     }
-    _write_all(files, out_dir, conf)
+    write_all(files, out_dir, conf)
     return {
         "model": model_file,
         "worlds": worlds_file,
@@ -271,6 +270,7 @@ def _worlds_record(
             "count": len(ensemble.worlds.values),
             "status": ensemble.counts(),
             "misfit_sd": ensemble.misfit,
+            "misfit_mean": ensemble.misfit_mean,
             "parameters": [dataclasses.asdict(r) for r in ensemble.ranges],
         },
         "fitted_log": dataclasses.asdict(support),
@@ -341,36 +341,3 @@ def _log_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("outcomes ignored (a reply already pending)", f"{summary['ignored_outcomes']:,}"),
     ]
-
-
-def _write_all(
-    files: dict[str, str | bytes | pd.DataFrame], out_dir: Path, conf: dict[Path, str]
-) -> None:
-    """Write the folder's files into a staging folder, then move it and the configs into place."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    temps: list[Path] = []
-    try:
-        for fname, content in files.items():
-            if isinstance(content, pd.DataFrame):
-                content.to_csv(staging / fname, index=False)
-            elif isinstance(content, bytes):
-                (staging / fname).write_bytes(content)
-            else:
-                (staging / fname).write_text(content, encoding="utf-8")
-        for path, text in conf.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            temps.append(tmp)
-            tmp.write_text(text, encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-        # The worlds first, then the model that selects them.
-        for path in conf:
-            os.replace(path.with_name(f".{path.name}.tmp"), path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
-        raise

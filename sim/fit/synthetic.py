@@ -21,12 +21,13 @@ import pandas as pd
 from sim.fit.world import make_world
 from sim.model import response as rf
 from sim.model.batch import Touch, World
+from sim.model.cadence import StepConfig, StrategyConfig
 from sim.model.channels import CHANNELS
 from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.messages import MESSAGES
 from sim.model.schedule import WORK_START
-from sim.model.strategy import Plan
+from sim.model.strategy import Plan, compile_plan
 from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE
 
 #: The first day of every synthetic log.
@@ -41,18 +42,18 @@ def simulate_log(
     n: int,
     seed: int,
     wrong_name_rate: float = 0.0,
+    dispositions: bool = False,
 ) -> pd.DataFrame:
-    """A touch log of ``n`` prospects on ``plan`` under ``model``, in the canonical columns."""
-    days = plan.day
-    hour = np.zeros(days.size)
-    for k in range(1, days.size):  # steps on the same day: an hour apart
-        hour[k] = hour[k - 1] + 1.0 / 24.0 if days[k] == days[k - 1] else 0.0
+    """A touch log of ``n`` prospects on ``plan`` under ``model``, in the canonical columns.
+
+    ``dispositions``: with each call's ``disposition``, as a dialler logs it (:func:`_disposition`).
+    """
+    days, hour = plan.day, _hours(plan.day)
     horizon = float(days.max() + 60.0 + 30.0)  # the enrolment spread, the last reply's delay
     world, key = make_world(model, population, plan, n, horizon, seed, wrong_name_rate)
     p = world.prospects
     enrolled = p.enrolled_at
-    pending_kind = np.zeros(n, np.int8)
-    stopped = np.zeros(n, np.bool_)
+    pending_kind, stopped = np.zeros(n, np.int8), np.zeros(n, np.bool_)
     parts: list[dict[str, npt.NDArray[np.generic]]] = []
     for k in range(days.size):
         t_all = np.asarray(enrolled + days[k] + WORK_START + hour[k], np.float64)
@@ -89,9 +90,29 @@ def simulate_log(
                 "outcome": text,
                 "outcome_t": out_t,
                 "step": np.full(idx.size, k + 1),
+                "disposition": _disposition(b, ch),
             }
         )
-    return _frame(parts, n)
+    frame = _frame(parts, n)
+    return frame if dispositions else frame.drop(columns="disposition")
+
+
+def _hours(days: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each step's hour offset (in days): steps on the same day go an hour apart."""
+    hour = np.zeros(days.size)
+    for k in range(1, days.size):
+        hour[k] = hour[k - 1] + 1.0 / 24.0 if days[k] == days[k - 1] else 0.0
+    return hour
+
+
+def _disposition(b: Touch, ch: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    """What came of each call: connected, voicemail or no_answer ('' for the other touches)."""
+    out = np.full(ch.size, "", dtype=object)
+    phone = ch == CHANNELS.index("phone")
+    out[phone] = "no_answer"
+    out[phone & b.voicemail] = "voicemail"
+    out[phone & b.answered] = "connected"
+    return out
 
 
 def _outcome_text(world: World, b: Touch, key: np.uint64) -> npt.NDArray[np.object_]:
@@ -135,6 +156,7 @@ def _frame(parts: list[dict[str, npt.NDArray[np.generic]]], n: int) -> pd.DataFr
             "outcome": cols["outcome"].astype(str),
             "outcome_at": outcome_at,
             "step": cols["step"],
+            "disposition": cols["disposition"].astype(str),
         }
     )
 
@@ -166,3 +188,21 @@ def _stamp(days: npt.NDArray[np.float64]) -> list[str]:
     seconds = np.round(np.where(ok, days, 0.0) * 86400.0).astype(np.int64)
     stamps = (START + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [s if good else "" for s, good in zip(stamps, ok, strict=True)]
+
+
+def calls_plan(calls: int, gaps: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0)) -> Plan:
+    """A telemarketing cadence: ``calls`` calls of one message kind, the ``gaps`` (days) in turn."""
+    days = np.concatenate([[0.0], np.cumsum(np.resize(np.asarray(gaps), calls - 1))])
+    steps = [StepConfig(day=float(d), channel="phone", message="benefit_led") for d in days]
+    return compile_plan("calls", StrategyConfig(label="calls", steps=steps, vary_messages=False))
+
+
+def cut_histories(frame: pd.DataFrame, touches: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """A log of :func:`simulate_log` with each prospect cut after its first ``touches[i]``.
+
+    A campaign that called some people once and some sixty times. The model's state at a touch
+    depends only on the touches before it, so this is the log of each prospect's shorter
+    cadence (a reply still ends it where it came first).
+    """
+    who = frame["prospect_id"].str[1:].astype(int).to_numpy()
+    return frame[frame["step"].to_numpy() <= touches[who]].reset_index(drop=True)

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from sim.fit.likelihood import Param, natural
+from sim.fit.params import Param, natural
 from sim.model.arrays import F64, B
 
 #: The widest 95 % interval still called an estimate, on the fitting scale: a factor of 100.

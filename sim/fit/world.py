@@ -17,7 +17,13 @@ from sim.model.config import ModelConfig, PopulationConfig
 from sim.model.draws import stream_key
 from sim.model.model_arrays import ModelArrays
 from sim.model.need import NeedTrack
-from sim.model.population import Prospects, ProspectState, daily_load_shocks, sample_prospects
+from sim.model.population import (
+    LOAD_GROUPS,
+    Prospects,
+    ProspectState,
+    daily_load_shocks,
+    sample_prospects,
+)
 from sim.model.strategy import Plan
 
 
@@ -63,11 +69,14 @@ def make_world(
     seed: int,
     wrong_name_rate: float = 0.0,
     callback_matches: bool = True,
+    start: npt.NDArray[np.float64] | None = None,
 ) -> tuple[World, np.uint64]:
     """``n`` fresh prospects, their state, need and load shocks, under ``seed``; and the draw key.
 
     Streams follow :mod:`sim.model.seeding`'s idea: one root sequence, spawned into the population,
     the load shocks and the keyed draws, so nothing depends on how many draws another made.
+    ``start``: each prospect's state starts then (:func:`start_days`), not at day 0; the load
+    shocks then run to ``start + days``.
     """
     root = np.random.SeedSequence(seed)
     pop_seq, load_seq, key_seq = root.spawn(3)
@@ -82,6 +91,9 @@ def make_world(
         until=state.need_until,  # in the prospects' records, where the touch steps read it
         state=state.in_market,
     )
+    if start is not None:
+        state.t_state[:] = start  # warmth, familiarity, annoyance decay from there
+        days += float(start.max(initial=0.0))
     shocks = daily_load_shocks(model, math.ceil(days) + 2, load_seq)
     msg_col, ch_col = state.columns()
     world = World(
@@ -101,6 +113,24 @@ def make_world(
         ch_col=ch_col,
     )
     return world, key
+
+
+def start_days(n: int, seed: int) -> npt.NDArray[np.float64]:
+    """Where each of ``n`` replayed prospects starts in the day-to-day load shocks: its own day.
+
+    A replay of a log starts each prospect at its own first touch (docs/fitting.md, 2). Were
+    every prospect's clock to start on the same day of the shock table, all prospects' k-th
+    touches of a load group would share one day's shock on each hidden path: the simulation's
+    errors would be alike for every prospect and would not average out over the log. The model's
+    shocks are of calendar days, which a log's prospects share only when touched the same day;
+    the fit treats prospects as independent, so each replayed prospect starts on a random whole
+    day of a table long enough that prospects rarely share one (about one per day and load
+    group). Drawn from a stream of its own under ``seed``, by replayed prospect, not from the
+    log's dates: a prospect started later is replayed alike.
+    """
+    days = max(1, math.ceil(n / LOAD_GROUPS))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3,)))
+    return rng.integers(0, days, n).astype(np.float64)
 
 
 def padded(group: npt.NDArray[np.int64], n: int) -> tuple[npt.NDArray[np.intp], int]:

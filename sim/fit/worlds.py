@@ -32,8 +32,8 @@ import yaml
 from scipy import stats
 
 from sim.fit.estimate import LEVEL, Estimate, FitResult
-from sim.fit.likelihood import Param, natural, to_scale
-from sim.fit.misfit import misfit_sd
+from sim.fit.misfit import Misfit, misfit_of
+from sim.fit.params import Param, natural, to_scale
 from sim.fit.verdict import NOT_IDENTIFIED
 from sim.model.arrays import F64
 from sim.model.config import ModelConfig
@@ -77,6 +77,7 @@ class Ensemble:
     worlds: WorldsConfig
     ranges: list[WorldRange]
     misfit: float = 0.0  # sim.fit.misfit: the replays' spread beyond noise (log-odds)
+    misfit_mean: float = 0.0  # and their mean miss, where every world's shift is centred
 
     def counts(self) -> dict[str, int]:
         """Parameters per status: ``{"identified": 9, "weak": 3, "prior": 12}``."""
@@ -105,9 +106,9 @@ def fitted_worlds(result: FitResult, base: ModelConfig, *, seed: int, source: st
             par = params.get(e.path, Param(e.path, "delay", scale="log"))
             columns[e.path] = _natural(par, rng.uniform(low, high, n))
             status[e.path], origin[e.path] = "prior", "stated range (not in base worlds)"
-    tau = misfit_sd(result.sequences)
-    if tau > 0:
-        _widen_by_misfit(result, base, tau, n, rng, columns, status, origin)
+    missed = misfit_of(result.sequences)
+    if missed.found:
+        _widen_by_misfit(result, base, missed, n, rng, columns, status, origin)
     names = list(columns)
     table = np.column_stack([columns[p] for p in names]) if names else np.zeros((n, 0))
     worlds = WorldsConfig(
@@ -130,21 +131,22 @@ def fitted_worlds(result: FitResult, base: ModelConfig, *, seed: int, source: st
         )
         for j, p in enumerate(names)
     ]
-    return Ensemble(worlds, ranges, misfit=tau)
+    mean = missed.mean if missed.found else 0.0
+    return Ensemble(worlds, ranges, misfit=missed.sd, misfit_mean=mean)
 
 
 def _widen_by_misfit(
     result: FitResult,
     base: ModelConfig,
-    tau: float,
+    missed: Misfit,
     n: int,
     rng: np.random.Generator,
     columns: dict[str, F64],
     status: dict[str, str],
     origin: dict[str, str],
 ) -> None:
-    """Shift every fitted channel's reply log-odds by one N(0, tau^2) draw per world."""
-    shift = rng.normal(0.0, tau, n)
+    """Shift every fitted channel's reply log-odds by one predictive draw of the miss per world."""
+    shift = missed.shifts(n, rng)
     used = {e.path: e.estimate for e in result.estimates}
     for p in result.params:
         if not p.path.startswith("response_base."):

@@ -14,6 +14,7 @@ import difflib
 import math
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import field, fields, is_dataclass
 from typing import Any
 
@@ -109,6 +110,41 @@ def _describe(low: float | None, high: float | None, strict: bool) -> str:
     if low is not None:
         return f"a number {'>' if strict else '>='} {low:g}"
     return f"a number <= {high:g}"
+
+
+# --- weights: shares once divided by their total ---------------------------------------------
+
+
+def check_weights(path: str, weights: Mapping[str, float] | Sequence[float]) -> None:
+    """Refuse weights (each >= 0, checked already) whose total is not positive and finite.
+
+    Weights become shares by dividing by their total: ``1e308`` twice overflows it to infinity,
+    and every share but the infinite ones becomes 0 (a cold list ran as all strangers, with only
+    a RuntimeWarning). ``weights`` by name (``path.name`` is named) or by position.
+    """
+    named = {
+        k: float(v)
+        for k, v in (weights.items() if isinstance(weights, Mapping) else enumerate(weights))
+    }
+    total = sum(named.values())  # Python floats: an overflow is inf, without a warning
+    if math.isfinite(total) and total > 0:
+        return
+    if total <= 0:
+        raise ConfigError(
+            path, named if isinstance(weights, Mapping) else weights, "a positive total"
+        )
+    key = max(named, key=lambda k: named[k])
+    where = f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"
+    raise ConfigError(
+        where,
+        named[key],
+        f"weights whose total is a finite number (they are divided by it): each at most "
+        f"{WEIGHT_MAX:g}",
+    )
+
+
+#: The largest weight :func:`check_weights`' message suggests: a thousand of them add up finite.
+WEIGHT_MAX = 1e300
 
 
 # --- unknown settings: a typo is an error, with a suggestion --------------------------------

@@ -10,10 +10,9 @@ strategy's schema and rules are :mod:`sim.model.cadence`. Every name is importab
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import dataclass, field
 
+from sim.model import cost
 from sim.model.cadence import (
     NO_VARIANT,
     PERSONALIZATION,
@@ -32,11 +31,20 @@ from sim.model.checks import (
     ConfigError,
     check_known_keys,
     check_ranges,
+    check_weights,
     nonneg,
     positive,
     prob,
     ranged,
     real,
+)
+from sim.model.cost import (
+    BYTES_PER_DAY,
+    BYTES_PER_PROSPECT,
+    BYTES_PER_RESULT,
+    BYTES_PER_RESULT_DAY,
+    RunSize,
+    machine_memory,
 )
 from sim.model.market_config import AccountsConfig, MarketConfig, check_market
 from sim.model.messages import PerMessage
@@ -69,6 +77,7 @@ __all__ = [
     "PerRelationship",
     "PopulationConfig",
     "RepsConfig",
+    "RunSize",
     "StepConfig",
     "StrategyConfig",
     "VariantConfig",
@@ -82,6 +91,7 @@ __all__ = [
     "positive",
     "prob",
     "real",
+    "run_size",
     "validate",
     "validate_strategy",
     "variant_names",
@@ -291,14 +301,9 @@ def validate(cfg: ExperimentConfig) -> None:
         )
     if cfg.baseline not in cfg.strategy:
         raise ConfigError("baseline", cfg.baseline, f"one of the arms: {', '.join(cfg.strategy)}")
-    if sum(cfg.population.relationship_mix.array()) <= 0:
-        raise ConfigError(
-            "population.relationship_mix", cfg.population.relationship_mix, "a positive total"
-        )
-    if cfg.population.channel_preference.array().sum() <= 0:
-        raise ConfigError(
-            "population.channel_preference", cfg.population.channel_preference, "a positive total"
-        )
+    for name in ("relationship_mix", "channel_preference"):
+        weights = getattr(cfg.population, name)
+        check_weights(f"population.{name}", dict(zip(weights.NAMES, weights.array(), strict=True)))
     for name, strategy in cfg.strategy.items():
         validate_strategy(name, strategy)
     check_worlds(cfg.model, cfg.worlds)
@@ -306,61 +311,26 @@ def validate(cfg: ExperimentConfig) -> None:
     check_market(cfg.market, cfg.population.accounts, cfg.population.size, cfg.horizon_days)
 
 
-# --- sizes that cannot fit --------------------------------------------------------------------
+# --- sizes that cannot fit (sim.model.cost) ---------------------------------------------------
 
-#: Bytes the engine holds per prospect of the longest list (traits, state, schedule, replies;
-#: docs/performance.md measures about 210 at a million prospects, peak included), and per
-#: simulated day (load shocks of 64 groups, the day's row of every arm's time series, and the
-#: float64 temporaries of drawing the shocks).
-BYTES_PER_PROSPECT = 310
-BYTES_PER_DAY = 64 * 8 * 3
-#: Bytes kept per (arm, replicate) until the tables are built at the end of the run: its
-#: metrics and by-touch rows, and per simulated day its row of the time series (as arrays, then
-#: in the DataFrame). ``replications=10**12`` is refused here instead of running for ever.
-BYTES_PER_RESULT = 4096
-BYTES_PER_RESULT_DAY = 150
+
+def run_size(cfg: ExperimentConfig) -> RunSize:
+    """The inputs that scale ``cfg``'s run, for :mod:`sim.model.cost`."""
+    return RunSize(
+        prospects=cfg.population.size,
+        horizon_days=cfg.horizon_days,
+        replications=cfg.replications,
+        worlds=cfg.worlds,
+        strategy=cfg.strategy,
+        waves=1 if cfg.market.second_wave_day is None else 2,
+    )
 
 
 def memory_needed(cfg: ExperimentConfig) -> tuple[float, str, object]:
     """Estimated peak bytes of a run, and the setting that drives most of it (with its value)."""
-    longest = max((s.list_multiplier for s in cfg.strategy.values()), default=1.0)
-    prospects = cfg.population.size * max(longest, 1.0) * BYTES_PER_PROSPECT
-    days = math.ceil(cfg.horizon_days) * (BYTES_PER_DAY + 8 * 8 * len(cfg.strategy))
-    results = (
-        cfg.replications
-        * len(cfg.strategy)
-        * (BYTES_PER_RESULT + (math.ceil(cfg.horizon_days) + 1) * BYTES_PER_RESULT_DAY)
-    )
-    if results > max(prospects, days):
-        # Replicates times days: name whichever is further above its default (5 and 120).
-        if cfg.replications / 5 >= cfg.horizon_days / 120:
-            return prospects + days + results, "replications", cfg.replications
-        return prospects + days + results, "horizon_days", cfg.horizon_days
-    if prospects < days:
-        return prospects + days + results, "horizon_days", cfg.horizon_days
-    # The list alone, or the list times a long arm's multiplier: name the one that does not fit.
-    if longest > 1.0 and cfg.population.size * BYTES_PER_PROSPECT < 0.8 * machine_memory():
-        name = next(n for n, s in cfg.strategy.items() if s.list_multiplier == longest)
-        return prospects + days + results, f"strategy.{name}.list_multiplier", longest
-    return prospects + days + results, "population.size", cfg.population.size
-
-
-def machine_memory() -> float:
-    """Physical memory of this machine in bytes (infinite where the system does not say)."""
-    try:
-        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return math.inf
+    return cost.memory_needed(run_size(cfg))
 
 
 def check_fits_in_memory(cfg: ExperimentConfig) -> None:
-    """Refuse a run that cannot fit in this machine's memory, before anything is allocated."""
-    need, path, value = memory_needed(cfg)
-    have = machine_memory()
-    if need > 0.8 * have:
-        raise ConfigError(
-            path,
-            value,
-            f"a run that fits in memory: this one needs about {need / 2**30:,.1f} GiB, the "
-            f"machine has {have / 2**30:,.1f} GiB",
-        )
+    """Refuse a run that cannot fit in memory or would run too long (:func:`cost.check_fits`)."""
+    cost.check_fits(run_size(cfg))

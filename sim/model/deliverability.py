@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from sim.model.arrays import F64, I64, U64, B, Floats, IntArray
+from sim.model.channels import EMAIL
 from sim.model.config import ModelConfig, RepsConfig
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.response import expit
@@ -306,3 +308,57 @@ class Mailboxes:
             "final_reputation": float(self.reputation.mean()),
             "mailbox_capped_days": self.capped_days,
         }
+
+
+class SendingPlan(Protocol):
+    """What :func:`arm_mailboxes` reads of a compiled cadence (:class:`sim.model.strategy.Plan`)."""
+
+    @property
+    def uses_preferred(self) -> bool:
+        """Some step goes to each prospect's preferred channel."""
+
+    @property
+    def channel(self) -> IntArray:
+        """Each slot's channel."""
+
+    @property
+    def message(self) -> IntArray:
+        """Each slot's message kind."""
+
+    @property
+    def n_slots(self) -> int:
+        """Slots of the cadence."""
+
+    @property
+    def vary_messages(self) -> bool:
+        """Each slot has its own words."""
+
+    @property
+    def personalization(self) -> str:
+        """low, medium or high."""
+
+
+class BadShare(Protocol):
+    """The population config's share of addresses that bounce."""
+
+    @property
+    def bad_address_share(self) -> float:
+        """Share of addresses that bounce."""
+
+
+def arm_mailboxes(
+    plan: SendingPlan, reps: RepsConfig, cfg: ModelConfig, key: np.uint64, n: int, pop: BadShare
+) -> tuple[bool, Mailboxes]:
+    """Whether an arm's emails go through mailboxes, and its mailboxes (kept either way).
+
+    The mailboxes run where deliverability is on (``model.deliverability``) and the cadence
+    sends email; who of the ``n`` prospects bounces matters only there. A slot's words: its own
+    where messages vary, else its message kind's (identical content, 2.17).
+    """
+    emails = bool(cfg.deliverability) and (
+        plan.uses_preferred or bool((plan.channel == EMAIL).any())
+    )
+    bad = bad_addresses(key, n if emails else 0, pop.bad_address_share)
+    text = np.arange(plan.n_slots) if plan.vary_messages else plan.message.astype(np.intp)
+    template = float(getattr(reps.template_share, plan.personalization))
+    return emails, Mailboxes(reps, cfg, bad, text, template)

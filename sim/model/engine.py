@@ -27,9 +27,9 @@ from sim.model.accounts import I32
 from sim.model.arrays import F64, I64, Floats
 from sim.model.batch import Touch, World
 from sim.model.books import BY_TOUCH_COUNTS, TIMESERIES_COLUMNS, ArmResult, Books
-from sim.model.channels import EMAIL, N_CHANNELS
-from sim.model.config import ModelConfig, PopulationConfig, RepsConfig
-from sim.model.deliverability import Mailboxes, bad_addresses
+from sim.model.channels import N_CHANNELS
+from sim.model.config import PopulationConfig, RepsConfig
+from sim.model.deliverability import arm_mailboxes
 from sim.model.draws import Purpose, counters, uniform
 from sim.model.limits import limits
 from sim.model.market import Market, second_wave
@@ -39,6 +39,7 @@ from sim.model.need import NeedTrack
 from sim.model.population import Prospects, ProspectState
 from sim.model.processes import inbox, rep_days
 from sim.model.schedule import WORK_START, Schedule
+from sim.model.seeding import side_stream
 from sim.model.state_means import StateMeans
 from sim.model.strategy import Plan
 from sim.model.touch import NEGATIVE, NONE, OPT_OUT, PIPELINE, POSITIVE
@@ -73,14 +74,6 @@ CHUNK = 1 << 14
 RELATIONSHIP_SHIFT = 0.05
 
 
-def side_stream(rng: np.random.Generator) -> np.random.Generator:
-    """A stream independent of ``rng``, made without drawing from it (a PCG64 jump-ahead)."""
-    bits = rng.bit_generator
-    if not isinstance(bits, np.random.PCG64):
-        raise TypeError("pass schedule_rng explicitly when the generator is not PCG64")
-    return np.random.Generator(bits.jumped())
-
-
 class ArmRun:
     """The state of one arm of one replicate while its SimPy environment runs."""
 
@@ -108,33 +101,26 @@ class ArmRun:
         # (sim.model.draws): arms built with the same key give a prospect the same chances.
         self.key = np.uint64(rng.integers(2**63)) if key is None else key
         n = prospects.n
-        # Counts (exposures, touches received) only for the message kinds and channels this
-        # arm can use: a shorter row to gather and scatter per touch (sim.model.population).
+        # Counts only for the kinds and channels this arm uses: shorter rows (sim.model.population).
         channels = range(N_CHANNELS) if plan.uses_preferred else plan.channel.tolist()
         self.state = ProspectState.initial(prospects, plan.message.tolist(), channels)
         cfg = model.cfg
+        days = (cfg.need_mean_in_market_days, cfg.need_mean_out_of_market_days)
+        # Need's clock is kept in the prospects' records (sim.model.population).
         self.need = NeedTrack(
             self.key,
             prospects.need0,
-            cfg.need_mean_in_market_days,
-            cfg.need_mean_out_of_market_days,
-            until=self.state.need_until,  # kept in the prospects' records (sim.model.population)
+            *days,
+            until=self.state.need_until,
             state=self.state.in_market,
         )
         # A/B steps: each prospect's variant, drawn once from the schedule stream (strategy.py).
-        variant_of = (
-            plan.assign_variants(n, schedule_rng or side_stream(rng))
-            if plan.n_variant_steps
-            else None
-        )
-        # The team's sending mailboxes (sim.model.deliverability), kept for every arm (an arm
-        # that sends no email lets their reputations rest); emails only where the plan sends any.
-        # Off (model.deliverability), every email reaches the inbox and no mailbox caps it.
+        variant_of = None
+        if plan.n_variant_steps:
+            variant_of = plan.assign_variants(n, schedule_rng or side_stream(rng))
+        # The team's mailboxes (sim.model.deliverability): off, every email reaches the inbox.
         self.delivering = bool(cfg.deliverability)
-        self.emails = self.delivering and (
-            plan.uses_preferred or bool((plan.channel == EMAIL).any())
-        )
-        self.mail = self._mailboxes(population, cfg)
+        self.emails, self.mail = arm_mailboxes(plan, reps, cfg, self.key, n, population)
         mail = self.mail if self.emails else None
         # Who is due when, the caps and the reps' minutes (sim.model.schedule).
         self.schedule = Schedule(plan, prospects, reps, horizon_days, variant_of, mail)
@@ -148,20 +134,9 @@ class ArmRun:
         self.market = Market(market, population.accounts, account, parts)
         self.world = self._world(population, load_shocks)
         self.message_of = plan.message.astype(np.intp)  # each slot's message kind, as an index
-        # Optional log of every touch, and per-touch record of a few prospects
-        # (sim.report.journey); None costs nothing.
+        # Optional log of every touch, and a few prospects' journeys; None costs nothing.
         self.recorder = TouchRecorder() if record_touches else None
         self.journeys = Journeys.of(trace, n)
-
-    def _mailboxes(self, population: PopulationConfig, cfg: ModelConfig) -> Mailboxes:
-        """The team's mailboxes for this arm: who bounces, which slots send the same words."""
-        plan, reps = self.plan, self.reps
-        n = self.p.n if self.emails else 0  # who bounces matters only where emails go out
-        bad = bad_addresses(self.key, n, population.bad_address_share)
-        # Varied messages: each slot has its own words; otherwise one text per message kind.
-        text = np.arange(plan.n_slots) if plan.vary_messages else plan.message.astype(np.intp)
-        template = float(getattr(reps.template_share, plan.personalization))
-        return Mailboxes(reps, cfg, bad, text, template)
 
     def _world(self, population: PopulationConfig, load_shocks: npt.NDArray[np.float32]) -> World:
         """What the model steps read: parameters, traits, this arm's state and books."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.model.checks import ConfigError, nonneg, positive, prob
+from sim.model.checks import ConfigError, check_weights, nonneg, positive, prob
 
 
 @dataclass
@@ -81,5 +81,4 @@ def check_market(
             raise ConfigError("population.accounts.weights", weight, "numbers >= 0")
         if not math.isfinite(weight) or weight < 0:
             raise ConfigError("population.accounts.weights", weight, "numbers >= 0")
-    if sum(weights) <= 0:
-        raise ConfigError("population.accounts.weights", weights, "a positive total")
+    check_weights("population.accounts.weights", list(weights))

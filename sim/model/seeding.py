@@ -41,3 +41,11 @@ def replicate_streams(seed: int, replicate: int) -> Streams:
     root = np.random.SeedSequence(seed, spawn_key=(replicate,))
     children = root.spawn(len(STREAMS))
     return Streams(seed, replicate, *children)
+
+
+def side_stream(rng: np.random.Generator) -> np.random.Generator:
+    """A stream independent of ``rng``, made without drawing from it (a PCG64 jump-ahead)."""
+    bits = rng.bit_generator
+    if not isinstance(bits, np.random.PCG64):
+        raise TypeError("pass schedule_rng explicitly when the generator is not PCG64")
+    return np.random.Generator(bits.jumped())

@@ -103,14 +103,21 @@ def check_worlds(model: HasWorlds, k: int, path: str = "model.worlds") -> None:
     bad = [p for p in w.parameters if not _settable(model, p)]
     if bad or not w.parameters:
         raise ConfigError(f"{path}.parameters", bad or [], "names of the model's numbers")
-    unknown = {s for s in w.status.values() if s not in IDENTIFICATION}
-    if unknown or set(w.status) - set(w.parameters):
-        raise ConfigError(f"{path}.status", w.status, f"parameter: one of {IDENTIFICATION}")
+    unknown = {p: s for p, s in w.status.items() if s not in IDENTIFICATION}
+    if unknown:
+        raise ConfigError(f"{path}.status", unknown, f"one of {', '.join(IDENTIFICATION)} each")
+    strays = sorted(set(w.status) - set(w.parameters))
+    if strays:
+        raise ConfigError(
+            f"{path}.status",
+            strays,
+            f"statuses of the names in {path}.parameters only (a truncated file?)",
+        )
     for i, row in enumerate(w.values):
         if len(row) != len(w.parameters) or not all(math.isfinite(v) for v in row):
             raise ConfigError(
                 f"{path}.values[{i}]",
-                row,
+                row if len(row) <= 6 else [*row[:4], f"... {len(row)} numbers"],
                 f"{len(w.parameters)} finite numbers, one per parameter (a truncated file?)",
             )
     if not 2 <= k <= len(w.values):

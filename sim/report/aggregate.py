@@ -138,7 +138,8 @@ def swept_parameters(sweep_dir: Path, jobs: Sequence[Job]) -> list[str]:
 
         parsed = OverridesParser.create().parse_overrides([str(o) for o in plan["overrides"]])
         keys = [o.get_key_element().lstrip("+~") for o in parsed if o.is_sweep_override()]
-        return [k for k in keys if _is_parameter(k)]
+        # A key swept twice (``seed=range(0,11) ... seed=0,1``: the last wins) is one column.
+        return [k for k in dict.fromkeys(keys) if _is_parameter(k)]
     values: dict[str, set[str]] = {}
     for job in jobs:
         for override in job.overrides:

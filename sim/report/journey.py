@@ -271,17 +271,26 @@ def outcome_words(decided: int, meeting: bool) -> str:
     return f"{words} and took a meeting" if meeting else words
 
 
-def typical_prospect(rows: pd.DataFrame) -> tuple[int, str]:
+def typical_prospect(rows: pd.DataFrame, among: set[int] | None = None) -> tuple[int, str]:
     """A typical prospect of an arm, and how they were picked, in words.
 
     Typical means: their outcome is the arm's most common outcome among the prospects it
     touched, and among those, their number of touches is the closest to the median (the
     lowest number on a tie). No prospect chosen for a story they happen to tell.
 
+    Args:
+        rows: The arm's trace rows.
+        among: Only these prospects (e.g. those the compared arms treat differently,
+            :func:`sim.report.study.journeys.treated_differently`); ``None`` or an empty set:
+            every prospect.
+
     Returns:
         ``(prospect, how)``; ``(0, ...)`` when the arm touched nobody.
     """
     table = outcomes(rows)
+    narrowed = bool(among) and table.index.isin(list(among or ())).any()
+    if narrowed:
+        table = table[table.index.isin(list(among or ()))]
     if table.empty:
         return 0, "the arm reached nobody, so prospect 0 is shown"
     kinds = table.groupby(["decided", "meeting"]).size()
@@ -293,8 +302,13 @@ def typical_prospect(rows: pd.DataFrame) -> tuple[int, str]:
     chosen = int(gap[gap == gap.min()].index.min())
     share = count / len(table)
     n = int(cast(int, same.at[chosen, "touches"]))
+    reached = (
+        "the prospects this arm reached and the other treats differently"
+        if narrowed
+        else "the prospects this arm reached"
+    )
     how = (
-        f"{share:.0%} of the prospects this arm reached "
+        f"{share:.0%} of {reached} "
         f"{outcome_words(int(decided), bool(meeting))}; this one did too, after {n} "
         f"touch{'es' if n != 1 else ''} (the middle number among them)"
     )

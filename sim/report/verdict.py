@@ -114,12 +114,26 @@ def _interval_words(f: Estimate, kind: str, what: str) -> str:
     )
 
 
+#: What :func:`names` says when a ``depends`` verdict names no parameter.
+NO_NAMES = "parameters the worlds do not single out"
+
+
 def names(depends_on: object) -> str:
     """``a;b;c`` (``summary.csv``'s ``depends_on``) as ``a, b and c``."""
     parts = [p for p in str(depends_on if isinstance(depends_on, str) else "").split(";") if p]
     if len(parts) < 2:
-        return "".join(parts) or "parameters the worlds do not single out"
+        return "".join(parts) or NO_NAMES
     return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _depends_on(depends_on: object, k: int) -> str:
+    """What a ``depends`` verdict depends on, in words."""
+    if names(depends_on) == NO_NAMES:
+        return (
+            f"it depends on what the evidence does not pin down (no single parameter stands "
+            f"out in {k} worlds)"
+        )
+    return f"it depends on {names(depends_on)}, which the evidence does not pin down"
 
 
 def worlds_row(summary: pd.DataFrame, arm: str, metric: str) -> pd.Series | None:
@@ -144,8 +158,7 @@ def world_verdict(row: pd.Series, more: str = "more", fewer: str = "fewer") -> s
     return {
         "better": f"clearly {good} in every plausible world ({n} of {k})",
         "worse": f"clearly {bad} in every plausible world ({k - n} of {k})",
-        "depends": f"{good} in {n} of {k} plausible worlds: it depends on "
-        f"{names(row['depends_on'])}, which the evidence does not pin down",
+        "depends": f"{good} in {n} of {k} plausible worlds: " + _depends_on(row["depends_on"], k),
         "no clear difference": f"no clear difference ({good} in {n} of {k} plausible worlds)",
     }.get(str(row["verdict"]), f"across {k} plausible worlds")
 

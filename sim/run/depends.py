@@ -4,8 +4,10 @@ The table is :func:`sim.run.drivers.drivers` (first-order variance shares over t
 docs/uncertainty.md, "What drives a difference"). A verdict of ``depends`` names the parameters
 the evidence does not pin down (status ``weak`` or ``prior``) that clearly drive the difference
 (:func:`sim.run.drivers.matters`); an identified parameter that moves it is the evidence
-speaking, not an open question. When none stands out (20 worlds give rough indices), the
-verdict still names the largest share among them, so that it never says "depends" on nothing.
+speaking, not an open question. When none stands out (20 worlds give rough indices), none is
+named: the words then say the worlds do not single one out (naming the largest share anyway
+named parameters that had nothing to do with the difference, e.g. a postal base for an
+email-only cadence).
 """
 
 from __future__ import annotations
@@ -23,14 +25,5 @@ OPEN = ("weak", "prior")
 
 
 def named(table: pd.DataFrame, arm: str, metric: str) -> list[str]:
-    """The open parameters a pair's difference depends on, most first (see the module's rule)."""
-    clear = matters(table, arm, metric, statuses=OPEN)
-    if clear:
-        return clear
-    rows = table[
-        (table["arm"] == arm)
-        & (table["metric"] == metric)
-        & table["status"].isin(OPEN)
-        & (table["index"] > 0)
-    ]
-    return [str(p) for p in rows.sort_values("index", ascending=False)["parameter"].head(1)]
+    """The open parameters a pair's difference clearly depends on, most first."""
+    return matters(table, arm, metric, statuses=OPEN)

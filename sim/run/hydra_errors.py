@@ -19,16 +19,32 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.model import config as sim_config
 from sim.run.registry import CONF_DIR
 
+#: What an override Hydra's grammar cannot read needs.
+QUOTE_HINT = (
+    "a value with spaces, braces, brackets, accented letters or other special characters must "
+    "be quoted inside the override (in the shell: 'key=\"value\"')"
+)
+
+
+def _describe_parse_error(exc: OverrideParseException) -> str:
+    first = exc.message.splitlines()[0]
+    if re.search(r"LexerNoViableAlt|no viable alternative|token recognition", first):
+        # Hydra's grammar takes letters, digits and a few signs unquoted: say how to quote.
+        return f"{exc.override!r} is not a valid override: {QUOTE_HINT}"
+    if re.search(r"mismatched input|extraneous input", first):
+        return f"{exc.override!r} is not a valid override ({first}): {QUOTE_HINT}"
+    return f"{exc.override!r} is not a valid override: {first}"
+
 
 def describe_hydra_error(exc: BaseException) -> str:
     """One readable line from a Hydra or OmegaConf error and its cause."""
     if isinstance(exc, OverrideParseException):
-        return f"{exc.override!r} is not a valid override: {exc.message.splitlines()[0]}"
-    text = str(exc)
+        return _describe_parse_error(exc)
+    text = _plain_words(str(exc))
     cause = exc.__cause__
     detail = ""
     if isinstance(cause, OmegaConfBaseException) and str(cause):
-        detail = str(cause).splitlines()[0]
+        detail = _plain_words(str(cause).splitlines()[0])
     merging = re.match(r"Error merging override (\S+)", text)
     if merging and detail:
         return f"{merging[1]} is not allowed: {detail}"
@@ -46,6 +62,12 @@ def describe_hydra_error(exc: BaseException) -> str:
         )
     composing = re.match(r"In '([^']+)': \w+ raised while composing config:\n(.+)", text)
     if composing:
+        empty = re.match(r"field '([^']+)' is not Optional", composing[2].strip())
+        if empty:  # a key with nothing after it: a file cut short, or a value left out
+            return (
+                f"{composing[1]}.yaml: {empty[1]} has no value, and it needs one "
+                "(a truncated file?)"
+            )
         key = re.search(r"full_key: (\S+)", text)
         return f"{composing[1]}.yaml: {key[1] + ': ' if key else ''}{composing[2].strip()}"
     missing = re.search(r"Could not (?:load|find) '([\w/]+)/([^'/]*)'", text)
@@ -71,6 +93,31 @@ def describe_hydra_error(exc: BaseException) -> str:
     kept = [line for line in lines if line and not line.startswith(noise)]
     # One line: a message of several lines reads as several errors in a terminal or a log.
     return "; ".join(line.rstrip(":.") for line in kept)
+
+
+#: OmegaConf's words for a value of the wrong shape, and what a user reads instead.
+_SHAPES = (
+    (
+        re.compile(r"Invalid value assigned: \w+ is not a ListConfig, list or tuple\.?"),
+        "a list is needed here, not a single value (write [value] for one item)",
+    ),
+    (
+        re.compile(
+            r"Invalid value assigned: \w+ is not a DictConfig, dict or structured config\.?"
+        ),
+        "a mapping (key: value lines) is needed here, not a single value",
+    ),
+    (
+        re.compile(r"Invalid type assigned: \w+ is not a subclass of (\w+)\.?"),
+        r"a mapping of \1's fields (key: value lines) is needed here, not a single value;",
+    ),
+)
+
+
+def _plain_words(text: str) -> str:
+    for pattern, words in _SHAPES:
+        text = pattern.sub(words, text)
+    return text
 
 
 def describe_yaml_error(exc: yaml.YAMLError) -> str:

@@ -15,6 +15,8 @@ import os
 import platform
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,9 +80,31 @@ class ParentWatch:
 PARENT = ParentWatch()
 
 
+#: Seconds between a worker's checks that its command still runs (:func:`watch_parent`).
+PARENT_POLL = 0.25
+
+
 def watch_parent(pid: int) -> None:
-    """Make every later write of this process first check that process ``pid`` is its parent."""
+    """Make this worker exit once process ``pid``, its parent, is gone; and check every write.
+
+    Every write checks first (:func:`stop_if_orphaned`), and a thread checks every
+    :data:`PARENT_POLL` seconds: a worker in the middle of a long simulation (minutes, writing
+    nothing) exits within a fraction of a second of its command's SIGKILL, instead of when the
+    job would have ended. Loky's resource trackers, which exit once no worker holds their pipe,
+    follow (tests/test_faults_sweep.py measures the whole session).
+    """
     PARENT.pid = pid
+    if not any(t.name == _WATCHER for t in threading.enumerate()):
+        threading.Thread(target=_watch, name=_WATCHER, daemon=True).start()
+
+
+_WATCHER = "outreach-sim-parent-watch"
+
+
+def _watch() -> None:
+    while True:
+        stop_if_orphaned()
+        time.sleep(PARENT_POLL)
 
 
 def stop_if_orphaned() -> None:

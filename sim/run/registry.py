@@ -20,6 +20,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from sim.model.config import ConfigError, ExperimentConfig, check_known_keys, validate
 from sim.run.compose import BasicLauncherConf, GroupComposer, parse, ray_launcher_confs, with_plain
+from sim.run.userfiles import check_env_copy, check_interpolations, check_searchpath
 
 #: The package's ``conf/`` folder (``sim/conf``), shipped as package data: it is found from this
 #: file, so an editable install and a wheel install read the same configs.
@@ -94,6 +95,7 @@ def register_configs() -> None:
 def to_experiment(cfg: DictConfig) -> ExperimentConfig:
     """Turn a composed config into typed dataclasses and check every range."""
     plain = OmegaConf.to_container(cfg, resolve=False)
+    check_interpolations(plain)  # before anything is resolved
     if isinstance(plain, dict):
         check_known_keys({k: v for k, v in plain.items() if k != "hydra"}, ExperimentConfig)
     try:
@@ -106,8 +108,16 @@ def to_experiment(cfg: DictConfig) -> ExperimentConfig:
 
 
 def compose(overrides: Sequence[str] = (), config_dir: Path | None = None) -> ExperimentConfig:
-    """Compose ``sim/conf/config.yaml`` with command-line style overrides, as the app would."""
+    """Compose ``sim/conf/config.yaml`` with command-line style overrides, as the app would.
+
+    Configs are data here as on the command line (:mod:`sim.run.userfiles`): a ``pkg://`` search
+    path, a config file that is not safe to compose, or a value that reads the environment is a
+    :class:`~sim.model.config.ConfigError`, before anything is imported or resolved.
+    """
     register_configs()
+    parsed = parse(overrides)
+    check_searchpath(parsed)
+    check_env_copy(parsed)
     with initialize_config_dir(str(config_dir or CONF_DIR), version_base="1.3"):
         cfg = hydra_compose("config", overrides=list(overrides))
     return to_experiment(cfg)
@@ -129,6 +139,8 @@ def compose_all(
         )
         for one in overrides:
             parsed = parse(one)
+            check_searchpath(parsed)
+            check_env_copy(parsed)
             if any(
                 o.is_hydra_override() and o.get_key_element() != "hydra.searchpath" for o in parsed
             ):

@@ -22,9 +22,19 @@ from sim.model.messages import MESSAGES
 
 #: Outcomes a log may record; ``bounce`` means the address or number did not reach anyone.
 OUTCOMES: Final[tuple[str, ...]] = ("positive", "negative", "opt_out", "meeting", "bounce")
+#: What came of a call, where the export says (docs/fitting.md, 1): nobody picked up, the line
+#: was busy, a voicemail was left, a live conversation (whatever came of it), or the number
+#: reached someone else or no one (left out, like a bounce).
+DISPOSITIONS: Final[tuple[str, ...]] = (
+    "no_answer",
+    "busy",
+    "voicemail",
+    "connected",
+    "wrong_number",
+)
 #: Canonical columns: the required ones first.
 REQUIRED: Final[tuple[str, ...]] = ("prospect_id", "touched_at", "channel")
-OPTIONAL: Final[tuple[str, ...]] = ("message", "outcome", "outcome_at", "step")
+OPTIONAL: Final[tuple[str, ...]] = ("message", "outcome", "outcome_at", "step", "disposition")
 #: At most this many problem lines are listed; the rest are counted.
 MAX_PROBLEMS: Final[int] = 20
 
@@ -44,9 +54,11 @@ class LogError(ValueError):
 class LogMapping:
     """How a platform's export names the canonical columns and values.
 
-    ``columns`` maps a canonical column to the export's header; ``channels``, ``outcomes`` and
-    ``messages`` map the export's values to canonical ones (canonical values are always accepted,
-    case-insensitively). An empty string in an outcome or message column means none / unknown.
+    ``columns`` maps a canonical column to the export's header; ``channels``, ``outcomes``,
+    ``messages`` and ``dispositions`` map the export's values to canonical ones (canonical values
+    are always accepted, case-insensitively). An empty string in an outcome, message or
+    disposition column means none / unknown. ``outcome`` and ``disposition`` may name the same
+    header (Salesloft's Disposition holds both): a value is read by whichever list names it.
     """
 
     name: str = "canonical"
@@ -54,6 +66,7 @@ class LogMapping:
     channels: Mapping[str, str] = field(default_factory=dict)
     outcomes: Mapping[str, str] = field(default_factory=dict)
     messages: Mapping[str, str] = field(default_factory=dict)
+    dispositions: Mapping[str, str] = field(default_factory=dict)
 
     def header(self, column: str) -> str:
         """The export's header for canonical ``column``."""
@@ -65,7 +78,8 @@ class TouchTable:
     """A checked log: a row per touch, ordered by prospect and time, times in days.
 
     ``time`` and ``outcome_time`` count days from the first touch in the log; ``message`` is -1
-    where the log does not say; ``outcome`` is an index into :data:`OUTCOMES` or -1 (none).
+    where the log does not say; ``outcome`` is an index into :data:`OUTCOMES` or -1 (none);
+    ``disposition`` an index into :data:`DISPOSITIONS` or -1 (not a call, or not said).
     """
 
     prospect: np.ndarray
@@ -76,6 +90,7 @@ class TouchTable:
     outcome_time: np.ndarray
     prospect_ids: tuple[str, ...]
     start: pd.Timestamp
+    disposition: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n_touches(self) -> int:
@@ -108,6 +123,7 @@ def check_mapping_values(mapping: LogMapping) -> list[str]:
         ("channels", mapping.channels, CHANNELS),
         ("outcomes", mapping.outcomes, OUTCOMES),
         ("messages", mapping.messages, MESSAGES),
+        ("dispositions", mapping.dispositions, DISPOSITIONS),
     ):
         for key, value in aliases.items():
             if value not in allowed:
@@ -153,6 +169,7 @@ class _Rows:
     message: np.ndarray
     outcome: np.ndarray
     outcome_at: pd.Series
+    disposition: np.ndarray
 
 
 def _read_csv(path: Path, mapping: LogMapping, name: str) -> pd.DataFrame:
@@ -207,8 +224,7 @@ def _parse_rows(raw: pd.DataFrame, mapping: LogMapping, problems: list[str]) -> 
     report((channel < 0) & ~bad, "channel", lambda v: "empty: every touch needs a channel")
     message, bad = _codes(raw.get(column.get("message", ""), blank), MESSAGES, mapping.messages)
     report(bad, "message", lambda v: f"{v!r} is not a message kind: one of {', '.join(MESSAGES)}")
-    outcome, bad = _codes(raw.get(column.get("outcome", ""), blank), OUTCOMES, mapping.outcomes)
-    report(bad, "outcome", lambda v: f"{v!r} is not an outcome: one of {', '.join(OUTCOMES)}")
+    outcome, disposition = _outcomes_and_dispositions(raw, column, mapping, channel, report)
     outcome_text = raw.get(column.get("outcome_at", ""), blank).str.strip()
     outcome_at = _times(outcome_text)
     has_outcome = outcome >= 0
@@ -224,13 +240,71 @@ def _parse_rows(raw: pd.DataFrame, mapping: LogMapping, problems: list[str]) -> 
         lambda v: "empty: an outcome needs the time it happened",
     )
     report(
-        ~has_outcome & ~bad & time_given,
+        ~has_outcome & time_given & _blank(raw, column, "outcome"),
         "outcome",
         lambda v: "empty, but the row has an outcome time: name the outcome",
     )
     before = (outcome_at < touched).fillna(False).to_numpy()
     report(before, "outcome_at", lambda v: f"{v!r} is before its touch (touched_at)")
-    return _Rows(row, ids, touched, channel, message, outcome, outcome_at)
+    return _Rows(row, ids, touched, channel, message, outcome, outcome_at, disposition)
+
+
+def _blank(raw: pd.DataFrame, column: Mapping[str, str], canonical: str) -> np.ndarray:
+    """Rows whose ``canonical`` cell is empty (or the log has no such column).
+
+    An outcome time on a row without an outcome is a problem only when the outcome cell is
+    empty: an unknown value is reported as such, once, and a call disposition that shares the
+    outcome's column (Salesloft's Disposition and Disposition Date) brings its own time.
+    """
+    if canonical not in column:
+        return np.ones(len(raw), np.bool_)
+    return (raw[column[canonical]].fillna("").astype(str).str.strip() == "").to_numpy()
+
+
+def _outcomes_and_dispositions(
+    raw: pd.DataFrame,
+    column: Mapping[str, str],
+    mapping: LogMapping,
+    channel: np.ndarray,
+    report: Callable[[np.ndarray, str, Callable[[str], str]], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outcome and call-disposition codes; a line for each value neither list knows.
+
+    Where both read one header, a cell is bad only if it is neither an outcome nor a disposition.
+    A disposition on a touch that is not a call is a problem too.
+    """
+    blank = pd.Series("", index=raw.index)
+    o_col, d_col = column.get("outcome"), column.get("disposition")
+    outcome, bad_o = _codes(raw[o_col] if o_col else blank, OUTCOMES, mapping.outcomes)
+    disposition, bad_d = _codes(raw[d_col] if d_col else blank, DISPOSITIONS, mapping.dispositions)
+    shared = o_col is not None and o_col == d_col
+    if shared:
+        bad_o = bad_d = bad_o & bad_d
+        report(
+            bad_o,
+            "outcome",
+            lambda v: (
+                f"{v!r} is neither an outcome ({', '.join(OUTCOMES)}) nor a call "
+                f"disposition ({', '.join(DISPOSITIONS)})"
+            ),
+        )
+    else:
+        report(bad_o, "outcome", lambda v: f"{v!r} is not an outcome: one of {', '.join(OUTCOMES)}")
+        report(
+            bad_d,
+            "disposition",
+            lambda v: f"{v!r} is not a call disposition: one of {', '.join(DISPOSITIONS)}",
+        )
+    not_call = (disposition >= 0) & (channel >= 0) & (channel != CHANNELS.index("phone"))
+    report(
+        not_call,
+        "disposition",
+        lambda v: (
+            f"{v!r} on a touch that is not a call: a disposition is for phone touches "
+            "(leave it blank)"
+        ),
+    )
+    return outcome, disposition
 
 
 def _duplicates(rows: _Rows) -> list[str]:
@@ -262,4 +336,5 @@ def _table(rows: _Rows) -> TouchTable:
         outcome_time=out_days[order],
         prospect_ids=tuple(str(u) for u in uniques),
         start=start,
+        disposition=rows.disposition[order],
     )

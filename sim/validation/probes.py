@@ -21,7 +21,8 @@ from scipy import stats
 
 from sim.model.arrays import F64
 from sim.model.config import ExperimentConfig, StepConfig, StrategyConfig
-from sim.run.api import Results, simulate
+from sim.run.api import Results, run_arms
+from sim.run.metrics import by_touch_table, metrics_table
 from sim.run.registry import compose
 
 STOP_ALL = ["positive", "negative", "opt_out"]
@@ -49,6 +50,12 @@ class Sizing:
 @functools.lru_cache(maxsize=16)
 def _composed(population: str, overrides: tuple[str, ...]) -> ExperimentConfig:
     return compose([f"population={population}", "strategy=[entitlement]", *overrides])
+
+
+def forget_composed() -> None:
+    """Compose configs afresh on their next use (``make calibrate`` has rewritten the defaults)."""
+    _composed.cache_clear()
+    _presets.cache_clear()
 
 
 def base_config(population: str = "cold_list", overrides: Sequence[str] = ()) -> ExperimentConfig:
@@ -125,8 +132,14 @@ def experiment(
 
 
 def run(cfg: ExperimentConfig) -> Results:
-    """Run a probe experiment."""
-    return simulate(cfg)
+    """Run a probe experiment: its ``metrics`` and ``by_touch`` tables.
+
+    A probe reads nothing else, so the paired summary and the time series (a fifth of a probe's
+    time, which the calibration and the plausible worlds pay thousands of times) are left empty.
+    """
+    arms = run_arms(cfg)
+    empty = pd.DataFrame()
+    return Results(metrics_table(arms), by_touch_table(arms), empty, empty)
 
 
 # --- per-replicate quantities ------------------------------------------------------------------

@@ -10,7 +10,12 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import typing
 from collections.abc import Sequence
+
+#: The largest websocket message the server reads: the page's own are a few kilobytes (all its
+#: inputs at once); uvicorn's default (16 MiB) would let any client make it parse far more.
+WS_MAX_BYTES = 256 * 1024
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -18,9 +23,16 @@ def _port_free(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) != 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (exit 2), not the usage block and the error."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"error: {message} (see outreach-sim-workshop --help)\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``outreach-sim-workshop``: serve the workshop page on 127.0.0.1 and open it."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="outreach-sim-workshop",
         description="Serve the workshop page on this machine and open it in the browser.",
     )
@@ -46,5 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim.workshop.page import app
 
     print(f"Workshop page: http://{host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    run_app(app, host=host, port=args.port, launch_browser=not args.no_browser, log_level="warning")
+    run_app(
+        app,
+        host=host,
+        port=args.port,
+        launch_browser=not args.no_browser,
+        log_level="warning",
+        ws_max_size=WS_MAX_BYTES,
+    )
     return 0

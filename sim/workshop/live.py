@@ -14,10 +14,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.report.journey import journeys_of, story, typical_prospect
-from sim.report.verdict import NOUNS, estimate, fmt, headline, hours_per_meeting, trade_offs
+from sim.report.lead import lead_line
+from sim.report.study.journeys import treated_differently
+from sim.report.study.words import QUESTIONS
+from sim.report.verdict import (
+    NOUNS,
+    estimate,
+    fmt,
+    headline,
+    hours_per_meeting,
+    trade_offs,
+)
 from sim.run.api import simulate
 from sim.run.journeys import follow_everyone
-from sim.workshop.scenarios import OTHER, SCENARIOS, YOURS, build, defaults
+from sim.workshop.inputs import RefusedError, checked
+from sim.workshop.scenarios import (
+    LIVE_WORLD_REPLICATIONS,
+    LIVE_WORLDS,
+    OTHER,
+    SCENARIOS,
+    YOURS,
+    build,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,7 @@ class Answer:
     how_picked: str
     stories: tuple[Story, ...]
     size: str  # what was simulated, e.g. "600 prospects per cadence, 4 repeats"
+    worlds: int = 0  # plausible worlds the answer ran across (0: the model as configured)
 
 
 def _interval(summary: object, arm: str, metric: str, kind: str) -> str:
@@ -64,22 +83,36 @@ def _key(values: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
     return tuple(sorted(values.items()))
 
 
-def answer_for(study: str, values: Mapping[str, object]) -> Answer:
+def answer_for(study: str, values: Mapping[str, object], worlds: int = 0) -> Answer:
     """Simulate ``study`` with the controls at ``values``; the answer in words (cached).
 
+    ``worlds``: 0 runs the model as configured (intervals: replicate noise only); K runs the
+    answer across the model's first K plausible worlds, one replicate each (docs/uncertainty.md).
+
+    Every value is checked first (:func:`sim.workshop.inputs.checked`): the page's controls keep
+    their values in range, but the websocket carries whatever a client sends.
+
     Raises:
-        KeyError: ``study`` is not a workshop study.
-        sim.model.config.ConfigError: a value is out of range.
+        sim.workshop.inputs.RefusedError: the study is not on the page, or a value is not one its
+            control can show (out of range, of the wrong kind, not a control of the study).
+        sim.model.config.ConfigError: the run the values describe is not valid.
     """
-    merged = {**defaults(study), **values}
-    return _answer(study, _key(merged))
+    if worlds not in (0, LIVE_WORLDS):
+        raise RefusedError(
+            f"The answer runs across 0 or {LIVE_WORLDS} plausible worlds, not {worlds}."
+        )
+    name, merged = checked(study, values)
+    return _answer(name, _key(merged), worlds)
 
 
 @functools.lru_cache(maxsize=256)
-def _answer(study: str, key: tuple[tuple[str, object], ...]) -> Answer:
+def _answer(study: str, key: tuple[tuple[str, object], ...], worlds: int = 0) -> Answer:
     values = dict(key)
     scenario = SCENARIOS[study]
-    cfg = build(study, values)
+    if worlds:
+        cfg = build(study, values, replications=LIVE_WORLD_REPLICATIONS, worlds=worlds)
+    else:
+        cfg = build(study, values)
     results = simulate(cfg)
     summary = results.summary
     labels = {name: (s.label or name) for name, s in cfg.strategy.items()}
@@ -101,20 +134,29 @@ def _answer(study: str, key: tuple[tuple[str, object], ...]) -> Answer:
         for arm in (YOURS, OTHER)
     )
     traced, prospects = follow_everyone(cfg, [YOURS, OTHER])
-    prospect, how = typical_prospect(traced[YOURS])
+    # Among the prospects the two cadences treat differently, if any (channel match).
+    prospect, how = typical_prospect(traced[YOURS], treated_differently(traced))
     stories = tuple(
         Story(label=j.label, lines=tuple(story(j)))
         for j in journeys_of(traced, prospects, prospect, cfg)
     )
     per_arm = f"{cfg.population.size:,} prospects" if study != "hook_volume" else "one rep"
+    # The study's one line first (what its question asks about), as its report says it.
+    line = lead_line(
+        summary, YOURS, labels[YOURS], summary, OTHER, labels[OTHER], QUESTIONS[study].lead
+    )
     return Answer(
-        headline=headline(summary, YOURS, OTHER, labels, scenario.metric),
+        headline=" ".join(
+            p for p in (line, headline(summary, YOURS, OTHER, labels, scenario.metric)) if p
+        ),
         trade_offs=trade_offs(summary, YOURS, OTHER, labels),
         rows=rows,
         prospect=prospect,
         how_picked=f"Why prospect {prospect}: a typical prospect of your cadence. {how}.",
         stories=stories,
-        size=f"{per_arm} per cadence, {cfg.replications} repeats",
+        size=f"{per_arm} per cadence, "
+        + (f"{cfg.worlds} plausible worlds" if cfg.worlds else f"{cfg.replications} repeats"),
+        worlds=cfg.worlds,
     )
 
 

@@ -23,6 +23,9 @@ from sim.model.config import CooldownConfig, ExperimentConfig, StrategyConfig, v
 #: two cores, large enough for intervals a room can read (the page says so).
 LIVE_SIZE = 600
 LIVE_REPLICATIONS = 4
+#: Plausible worlds of the page's "across plausible worlds" switch, and its replicates per world.
+LIVE_WORLDS = 20
+LIVE_WORLD_REPLICATIONS = 1
 #: The arm the page calls "yours" and the arm it is compared with (the baseline of the summary).
 YOURS, OTHER = "yours", "other"
 
@@ -287,6 +290,7 @@ def build(
     values: Values,
     size: int = LIVE_SIZE,
     replications: int = LIVE_REPLICATIONS,
+    worlds: int = 0,
 ) -> ExperimentConfig:
     """The run the controls describe: the study's experiment, two arms, the controls applied.
 
@@ -295,6 +299,7 @@ def build(
         values: A value per control key (missing keys take their defaults).
         size: Prospects per arm before a list-size control.
         replications: Replicates (common random numbers between the two arms).
+        worlds: Plausible worlds to run in (0: the model as configured; docs/uncertainty.md).
 
     Raises:
         KeyError: ``study`` is not a scenario.
@@ -308,6 +313,7 @@ def build(
     if study != "hook_volume":
         cfg.population.size = size
     cfg.replications = replications
+    cfg.worlds = worlds
     cfg.model.load.email = float(merged["emails"])  # type: ignore[arg-type]
     mine, other = scenario.arms(base, merged)
     cfg.strategy = {YOURS: mine, OTHER: other}
@@ -321,6 +327,8 @@ __all__ = [
     "EMAILS",
     "LIVE_REPLICATIONS",
     "LIVE_SIZE",
+    "LIVE_WORLDS",
+    "LIVE_WORLD_REPLICATIONS",
     "OTHER",
     "SCENARIOS",
     "YOURS",

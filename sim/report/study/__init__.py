@@ -32,7 +32,7 @@ from sim.report.study.journeys import journey_pngs
 from sim.report.study.notes import NOTES, STUDIES, Note, StudyError, read_note
 from sim.report.study.page import render_report
 from sim.report.study.tables import study_table, sweep_table
-from sim.report.study.words import PRIMARY, answer_single, answer_sweep
+from sim.report.study.words import QUESTIONS, Question, answer_single, answer_sweep
 from sim.run.journeys import follow_everyone, job_config, pair_config
 from sim.run.outputs import write_bytes, write_csv, write_text
 from sim.run.registry import to_experiment
@@ -85,7 +85,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
     out = Path(out_dir)
     note = read_note(exp.study)
     labels = {name: (s.label or name) for name, s in exp.strategy.items()}
-    metric = PRIMARY.get(exp.study, "response_rate")
+    question = QUESTIONS.get(exp.study, Question())
     facts = {
         "seed": str(exp.seed),
         "replications": str(exp.replications),
@@ -94,7 +94,7 @@ def write_study_report(out_dir: Path | str, cfg: ExperimentConfig | DictConfig) 
         "baseline": labels.get(exp.baseline, exp.baseline),
     }
     read = single_run if (out / "summary.csv").is_file() else sweep
-    content: Content = read(out, exp, labels, metric)
+    content: Content = read(out, exp, labels, question)
     facts.update(content.facts)
     figures = content.figures
     if content.follow is not None:

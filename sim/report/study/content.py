@@ -17,21 +17,33 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.model.config import ExperimentConfig
-from sim.report import verdict
+from sim.report import lead, verdict
 from sim.report.aggregate import find_jobs, override_values
 from sim.report.study.figures import outcomes_figure, sweep_figure, timeline_figure
 from sim.report.study.notes import StudyError
 from sim.report.study.page import RepTime, html_table, rep_time_row
 from sim.report.study.tables import (
+    RATE_METRICS,
     SWEEP_TABLE_METRICS,
     TABLE_METRICS,
     lookup,
-    row,
     same,
     study_table,
     sweep_table,
 )
-from sim.report.study.words import WORDS, answer_single, answer_sweep, value_text, where
+from sim.report.study.words import (
+    NO_DIFFERENCE,
+    TITLES,
+    WORDS,
+    Question,
+    answer_single,
+    answer_sweep,
+    best_arm,
+    list_left,
+    ordered,
+    value_text,
+    where,
+)
 from sim.run.metrics import limits_warnings
 
 
@@ -67,15 +79,21 @@ class Content:
     follow: Follow | None = None
 
 
-def single_run(out: Path, exp: ExperimentConfig, labels: Mapping[str, str], metric: str) -> Content:
-    """A job's report: its best challenger against the baseline (paired)."""
+def single_run(
+    out: Path, exp: ExperimentConfig, labels: Mapping[str, str], question: Question
+) -> Content:
+    """A job's report: its best challenger against the baseline (paired), the question's lead."""
+    metric = question.rank
     summary = pd.read_csv(out / "summary.csv")
-    table = study_table(summary, TABLE_METRICS)
+    metrics = ordered(question.lead, TABLE_METRICS)
+    table = study_table(summary, metrics)
+    panels = ordered([m for m in question.lead if m in TITLES], RATE_METRICS, limit=3)
     figures = [
         (
             "study_outcomes.png",
-            "Replies, meetings and opt-outs by strategy, with 95% confidence bars.",
-            outcomes_figure(table, labels),
+            f"{_listed([WORDS[m][0] for m in panels]).capitalize()} by strategy, with 95% "
+            "confidence bars.",
+            outcomes_figure(table, labels, panels),
         )
     ]
     if (out / "timeseries.csv").is_file():
@@ -87,15 +105,19 @@ def single_run(out: Path, exp: ExperimentConfig, labels: Mapping[str, str], metr
                 timeline_figure(ts, labels),
             )
         )
-    others = [a for a in table["arm"] if a != exp.baseline]
-    best = max(others, key=lambda a: float(row(summary, a, metric)["mean"]), default=None)
+    best = best_arm(summary, exp.baseline, metric)
     capacity = ""
     if (out / "metrics.csv").is_file():
         capacity = " ".join(limits_warnings(pd.read_csv(out / "metrics.csv")))
     return Content(
         table=table,
-        answer=answer_single(summary, exp.baseline, labels, metric),
-        table_html=html_table(table, TABLE_METRICS, labels, ()),
+        answer=answer_single(summary, exp.baseline, labels, metric, question.lead),
+        answer_more=(
+            list_left(summary, best, summary, exp.baseline, exp.horizon_days)
+            if best and question.left
+            else ""
+        ),
+        table_html=html_table(table, metrics, labels, ()),
         figures=figures,
         trade=verdict.trade_offs(summary, best, exp.baseline, labels) if best else "",
         rep_time=[rep_time_row(summary, a, labels.get(a, a)) for a in table["arm"]],
@@ -104,17 +126,23 @@ def single_run(out: Path, exp: ExperimentConfig, labels: Mapping[str, str], metr
     )
 
 
-def sweep(out: Path, exp: ExperimentConfig, labels: Mapping[str, str], metric: str) -> Content:
+def sweep(
+    out: Path, exp: ExperimentConfig, labels: Mapping[str, str], question: Question
+) -> Content:
     """A sweep's report: how the answer depends on the setting, and the best against the baseline.
 
     Raises:
         StudyError: no job of the sweep finished.
     """
-    table, params, failed = sweep_table(out)
+    metric = question.rank
+    metrics = ordered(question.lead, SWEEP_TABLE_METRICS)
+    table, params, failed = sweep_table(out, metrics)
     if table.empty:
         raise StudyError(f"{out}: no finished job (no summary.csv in a job folder)")
     how = answer_sweep(table, params, exp.baseline, labels, metric)
-    shown = ("meetings", "opt_outs") if metric == "meetings" else (metric, "opt_out_rate")
+    # The question's metrics first (hook_volume: meetings, inbox placement, prospects burned).
+    rest = ("opt_outs",) if metric == "meetings" else ("opt_out_rate",)
+    shown = ordered(question.lead, rest, limit=3 if metric == "meetings" else 2)
     figure = (
         "study_sweep.png",
         f"Outcomes against {where(params[:1]) if params else 'the sweep'}, with 95% bands.",
@@ -130,9 +158,17 @@ def sweep(out: Path, exp: ExperimentConfig, labels: Mapping[str, str], metric: s
         answer_more=how,
         facts=facts,
     )
-    _best_against_baseline(content, out, exp, params, labels, metric)
-    content.table_html = html_table(table, SWEEP_TABLE_METRICS, labels, params)
+    _best_against_baseline(content, out, exp, params, labels, question)
+    if how.endswith(NO_DIFFERENCE):  # no setting made a clear difference: say that first
+        content.answer = f"{how} {content.answer}"
+        content.answer_more = content.answer_more.replace(how, "").strip()
+    content.table_html = html_table(table, metrics, labels, params)
     return content
+
+
+def _listed(words: Sequence[str]) -> str:
+    """``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _compared(
@@ -164,37 +200,33 @@ def _best_against_baseline(
     exp: ExperimentConfig,
     params: Sequence[str],
     labels: Mapping[str, str],
-    metric: str,
+    question: Question,
 ) -> None:
     """The baseline against the best of a sweep: headline, trade-offs, rep time, whom to follow.
 
     Paired when both come from one job; with one arm swept, two jobs compared unpaired
-    ("clearly" only when the two 95% intervals do not overlap).
+    ("clearly" only when the two 95% intervals do not overlap). The answer leads with the
+    question's one line (:func:`sim.report.lead.lead_line`).
     """
+    metric = question.rank
     found = find_jobs(out)
     jobs = {j.number: j.path for j in found if j.path is not None and j.status == "ok"}
-    overrides = {
-        j.number: {k: v for k, v in override_values(j.overrides).items() if k in params}
-        for j in found
-    }
+    overrides = {j.number: override_values(j.overrides) for j in found}
     table = content.table
     one_arm = len(list(dict.fromkeys(table["arm"]))) == 1
     best_row, base_job = _compared(table, exp, params, metric)
     best_job, best_arm, base_arm = int(best_row["job"]), str(best_row["arm"]), exp.baseline
     best_summary = pd.read_csv(jobs[best_job] / "summary.csv")
-    base_summary = pd.read_csv(jobs[base_job] / "summary.csv")
+    # One job: the very same table, so the lead line is paired (lead.lead_line).
+    base_summary = (
+        best_summary if base_job == best_job else pd.read_csv(jobs[base_job] / "summary.csv")
+    )
     at_best = value_text(params, [best_row[p] for p in params])
     base_row = table[(table["job"] == base_job) & (table["arm"] == base_arm)].iloc[0]
     at_base = value_text(params, [base_row[p] for p in params])
-    # Two jobs (one arm swept): each name says its setting. One job: the setting is said once.
-    # (One arm: best and base are the same arm name in two jobs, so the names are kept apart.)
-    if one_arm:
-        best_name = f"{labels.get(best_arm, best_arm)}, {at_best}"
-        base_name = f"{labels.get(base_arm, base_arm)}, {at_base}"
-        setting = ""
-    else:
-        best_name, base_name = labels.get(best_arm, best_arm), labels.get(base_arm, base_arm)
-        setting = f"With {at_best}, "
+    best_name, base_name, setting = _names(
+        labels, (best_arm, at_best), (base_arm, at_base), one_arm
+    )
     names = {best_arm: best_name, base_arm: base_name}
     if base_job == best_job and base_arm != best_arm:
         head = verdict.headline(best_summary, best_arm, base_arm, names, metric)
@@ -212,9 +244,54 @@ def _best_against_baseline(
     if base_job == best_job and base_arm == best_arm:
         content.answer, content.rep_time = head, content.rep_time[:1]
         return
-    content.answer = setting + head
-    suffixes = _suffixes(overrides[base_job], overrides[best_job], (base_arm, best_arm))
+    best, base = (best_summary, best_arm, best_name), (base_summary, base_arm, base_name)
+    _say(content, question, best, base, (setting, head), exp.horizon_days)
+    picked = [
+        {k: overrides[j][k] for k in overrides[j] if k in params} for j in (base_job, best_job)
+    ]
+    suffixes = _suffixes(picked[0], picked[1], (base_arm, best_arm))
     content.follow = Follow((base_arm, best_arm), (jobs[base_job], jobs[best_job]), suffixes)
+
+
+def _names(
+    labels: Mapping[str, str], best: tuple[str, str], base: tuple[str, str], one_arm: bool
+) -> tuple[str, str, str]:
+    """The best arm's and the baseline's names, and the setting said once before the answer.
+
+    ``best`` and ``base`` are ``(arm, its setting in words)``. Two jobs (one arm swept): each
+    name says its setting (best and base are the same arm in two jobs), nothing is said before.
+    One job: the names are the labels, the setting is said once.
+    """
+    if one_arm:
+        return (
+            f"{labels.get(best[0], best[0])}, {best[1]}",
+            f"{labels.get(base[0], base[0])}, {base[1]}",
+            "",
+        )
+    return labels.get(best[0], best[0]), labels.get(base[0], base[0]), f"With {best[1]}, "
+
+
+Side = tuple[pd.DataFrame, str, str]  # a summary table, an arm in it, the arm's name
+
+
+def _say(
+    content: Content,
+    question: Question,
+    best: Side,
+    base: Side,
+    said: tuple[str, str],
+    days: float,
+) -> None:
+    """The answer: the question's one line, then ``said`` (the setting and the headline).
+
+    Adds what the list has left, if the question asks, before the sweep's own sentence.
+    """
+    setting, head = said
+    line = lead.lead_line(*best, *base, question.lead)
+    content.answer = f"{setting}{line} {head}" if line else setting + head
+    if question.left:
+        left = list_left(best[0], best[1], base[0], base[1], days)
+        content.answer_more = f"{left} {content.answer_more}".strip()
 
 
 def _suffixes(base: dict[str, str], best: dict[str, str], arms: tuple[str, str]) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from sim.report.plots import png
 from sim.report.study.tables import RATE_METRICS
-from sim.report.study.words import TITLES, WORDS, axis, value_text
+from sim.report.study.words import TITLES, WORDS, axis, unit, value_text
 
 P = ParamSpec("P")
 #: Study figures are drawn smaller than the job figures: a report shows several side by side.
@@ -42,14 +42,20 @@ def _large_type(draw: Callable[P, bytes]) -> Callable[P, bytes]:
 
 
 @_large_type
-def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
-    """Response, meeting and opt-out rate of each arm, with 95% confidence bars."""
+def outcomes_figure(
+    table: pd.DataFrame, labels: Mapping[str, str], metrics: Sequence[str] = RATE_METRICS
+) -> bytes:
+    """``metrics`` of each arm (by default reply, meeting and opt-out rates), with 95% bars.
+
+    A study passes its question's metrics first, so the first panel is what it asks about.
+    """
     fig = Figure(figsize=(15, 1.6 + 1.1 * len(table)), layout="constrained")
-    axes = fig.subplots(1, len(RATE_METRICS), sharey=False)
+    axes = np.atleast_1d(fig.subplots(1, len(metrics), sharey=False))
     # Long labels wrap onto lines of about 24 characters, once, beside the first panel only.
     names = [textwrap.fill(labels.get(a, a), 24) for a in table["arm"]]
     colours = ["#7f7f7f", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
-    for ax, metric in zip(axes, RATE_METRICS, strict=True):
+    for ax, metric in zip(axes, metrics, strict=True):
+        scale = 100.0 if WORDS[metric][1] == "pct" else 1.0
         mean = table[f"{metric}_mean"].to_numpy(float)
         err = np.vstack(
             [mean - table[f"{metric}_ci_low"].to_numpy(float), table[f"{metric}_ci_high"] - mean]
@@ -57,13 +63,13 @@ def outcomes_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> bytes:
         y = np.arange(len(names))[::-1]
         ax.barh(
             y,
-            100 * mean,
-            xerr=100 * np.nan_to_num(err),
+            scale * mean,
+            xerr=scale * np.nan_to_num(err),
             color=[colours[i % len(colours)] for i in range(len(names))],
             capsize=4,
         )
         ax.set_yticks(y, names if ax is axes[0] else [""] * len(names))
-        ax.set_title(f"{TITLES[metric]} (%)")
+        ax.set_title(f"{TITLES[metric]} ({'%' if scale == 100 else 'count'})")
         ax.grid(axis="x", alpha=0.3)
     return png(fig, dpi=FIGURE_DPI)
 
@@ -121,7 +127,7 @@ def _sweep_panel(
         values = sorted(table[x_param].unique())
         ax.set_xticks(values, [f"{v:g}" for v in values])
     ax.set_xlabel(axis(x_param))
-    ax.set_title(f"{noun} ({'% of prospects' if kind == 'pct' else 'count'})")
+    ax.set_title(f"{noun} ({unit(metric)})")
     ax.grid(alpha=0.3)
 
 

@@ -56,8 +56,10 @@ def study_table(summary: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sweep_table(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Every finished job's study table with a column per swept parameter.
+def sweep_table(
+    sweep_dir: Path, metrics: Sequence[str] = SWEEP_TABLE_METRICS
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Every finished job's study table (of ``metrics``) with a column per swept parameter.
 
     Jobs and swept parameters are found as :mod:`sim.report.aggregate` finds them for the sweep
     tables.
@@ -73,7 +75,7 @@ def sweep_table(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
             failed.append(str(job.number))
             continue
         values = override_values(job.overrides)
-        t = study_table(pd.read_csv(job.path / "summary.csv"), SWEEP_TABLE_METRICS)
+        t = study_table(pd.read_csv(job.path / "summary.csv"), metrics)
         for k in reversed(params):
             t.insert(0, k, parse_value(values.get(k, "")))
         t.insert(0, "job", job.number)

@@ -1,0 +1,1 @@
+"""The reliability catalogue, one module an entry point; tests/reliability_cases.py runs it."""
