@@ -698,6 +698,7 @@ def test_responsive_prospects_reply_more_and_answer_early() -> None:
 
     def no_frailty(cfg: ExperimentConfig) -> None:
         cfg.model.responsiveness_sd = 0.0
+        cfg.model.notice_responsiveness = 0.0  # the score's second role: attention (2.14)
 
     flat = arm_run(config({"e": emails("benefit_led", WEEKLY)}, size=6000, edit=no_frailty), "e")
     replied = (flat.outcome == POSITIVE) | (flat.outcome == NEGATIVE)
@@ -823,6 +824,97 @@ def test_a_known_callers_voicemail_is_played_even_by_those_who_never_listen() ->
     assert metric(house, "voicemail", "voicemail_replies") > 3 * metric(
         cold, "voicemail", "voicemail_replies"
     )
+
+
+# --- model v3: sequence dynamics (docs/model.md 2.6, 2.14) ----------------------------------
+
+SIX_EMAILS = [0, 3, 7, 10, 14, 21]
+
+
+def _step_rates(res: Results, arm: str) -> np.ndarray:
+    """Replies of any kind per touch at each touch number of an arm (all replicates)."""
+    rows = res.by_touch[res.by_touch["arm"] == arm].groupby("touch_number").sum(numeric_only=True)
+    return np.asarray((rows["responses"] + rows["negative_replies"]) / rows["touches"])
+
+
+def test_attentive_prospects_answer_early_so_later_steps_reach_fewer_of_them() -> None:
+    def attention_spread(sd: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            cfg.model.notice_responsiveness = sd
+
+        return edit
+
+    attentive = attention_spread(1.2)
+    arms = {"e": emails("benefit_led", SIX_EMAILS)}
+    on = _step_rates(run(config(arms, size=20_000, edit=attentive)), "e")
+    off = _step_rates(run(config(arms, size=20_000, edit=attention_spread(0.0))), "e")
+    # Whoever reads cold email is whoever answers it: they answer at the first steps and leave
+    # the later ones to those who rarely read (front-loaded frailty), so the curve falls.
+    assert on[4:6].mean() / on[0] < off[4:6].mean() / off[0] - 0.1
+    runner = arm_run(config(arms, size=6000, edit=attentive), "e")
+    z = runner.p.responsiveness
+    replied = (runner.outcome == POSITIVE) | (runner.outcome == NEGATIVE)
+    assert z[replied].mean() > 1.0  # attention and reply share the prospect's score
+
+
+def test_attentiveness_spreads_notice_without_moving_its_mean() -> None:
+    z = np.random.default_rng(0).standard_normal(400_000)
+    r = rf.attentiveness(z, 1.2)
+    assert r.mean() == pytest.approx(1.0, rel=0.02)
+    assert np.corrcoef(z, np.log(r))[0, 1] == pytest.approx(1.0)
+    assert np.all(rf.attentiveness(z, 0.0) == 1.0)
+
+
+def test_tedium_recovers_on_its_own_clock_not_habituations() -> None:
+    days = [0, 2, 4, 6, 8, 38, 40]  # a burst, a month's pause, two more
+    arms = {"e": emails("benefit_led", days, stop_on=["opt_out"])}
+
+    def clocks(tedium_days: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            cfg.model.wearout = 0.5
+            cfg.model.habituation_recovery_days = 1e9  # habituation never recovers in both
+            cfg.model.wearout_recovery_days = tedium_days
+
+        return edit
+
+    def after_pause(res: Results) -> float:
+        late = res.by_touch[res.by_touch["touch_number"] >= 6]
+        return float((late["responses"] + late["negative_replies"]).sum() / late["touches"].sum())
+
+    fast = after_pause(run(config(arms, size=8000, edit=clocks(5.0))))
+    never = after_pause(run(config(arms, size=8000, edit=clocks(1e9))))
+    assert fast > 1.3 * never  # the pause drained tedium, though habituation stayed
+
+
+def test_irritation_from_a_burst_fades_before_familiarity_does() -> None:
+    # Kronrod and Huber 2019: annoyance with massed repetition decays fast, memory of the name
+    # stays. The same last email right after a burst of six, or four weeks later.
+    burst = [0.1 * k for k in range(6)]
+    arms = {
+        "at_once": emails("check_in", [*burst, 1.0], stop_on=["opt_out"]),
+        "later": emails("check_in", [*burst, 28.0], stop_on=["opt_out"]),
+    }
+
+    def only_irritation(response_annoyance: float) -> Callable[[ExperimentConfig], None]:
+        def edit(cfg: ExperimentConfig) -> None:
+            cfg.model.wearout = 0.0  # tedium and habituation out: irritation alone
+            cfg.model.habituation_varied = 0.0
+            cfg.model.response_annoyance = response_annoyance
+            cfg.model.negative_annoyance = 0.0
+
+        return edit
+
+    def last_rate(res: Results, arm: str) -> float:
+        return float(_step_rates(res, arm)[-1])
+
+    def gain(response_annoyance: float) -> float:
+        """How much more the last email gets four weeks on than at once."""
+        res = run(config(arms, size=20_000, edit=only_irritation(response_annoyance)))
+        return last_rate(res, "later") / last_rate(res, "at_once")
+
+    # Other things differ too (replies still in flight right after the burst): the comparison is
+    # the same pair of arms with and without irritation's hold on replies.
+    assert gain(-3.0) > gain(0.0) + 0.05
 
 
 # --- deliverability: mailboxes, sender reputation, inbox placement (seed 004, docs 2.17) ---------

@@ -146,6 +146,20 @@ def test_notice_rises_with_affinity(kw: dict[str, float], aff: tuple[float, floa
     assert lo <= hi + TOL
 
 
+@given(notice_args, ordered(st.floats(0.0, 20.0)))
+def test_notice_rises_with_attentiveness(kw: dict[str, float], rs: tuple[float, float]) -> None:
+    lo, hi = (notice(**{**kw, "attentiveness": r}) for r in rs)
+    assert lo <= hi + 1e-12
+
+
+@given(st.floats(-6.0, 6.0), ordered(st.floats(0.0, 3.0)))
+def test_attentiveness_rises_with_the_score_and_is_one_without_spread(
+    z: float, sds: tuple[float, float]
+) -> None:
+    assert float(rf.attentiveness(z, 0.0)) == 1.0
+    assert float(rf.attentiveness(z + 0.5, sds[1])) >= float(rf.attentiveness(z, sds[1]))
+
+
 @given(notice_args, ordered(loads))
 def test_notice_falls_with_load(kw: dict[str, float], ls: tuple[float, float]) -> None:
     light, heavy = (notice(**{**kw, "load": load}) for load in ls)

@@ -83,11 +83,10 @@ def decay(world: World, b: RefTouch) -> None:
     b.w = rf.relax(st.warmth[idx], p.warmth_base[idx], dt, cfg.warmth_half_life_days)
     b.f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
     b.a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
-    # Habituation and tedium fade with time away from the sender (spontaneous recovery, 2.6):
-    # one factor per touch, applied to every message kind and channel.
-    recover = rf.decay(1.0, dt, cfg.habituation_recovery_days)[:, None]
-    b.e = world.ref_exposures[idx] * recover
-    b.s = world.ref_received[idx] * recover
+    # Habituation and tedium fade with time away from the sender (spontaneous recovery, 2.6),
+    # each on its own clock.
+    b.e = world.ref_exposures[idx] * rf.decay(1.0, dt, cfg.habituation_recovery_days)[:, None]
+    b.s = world.ref_received[idx] * rf.decay(1.0, dt, cfg.wearout_recovery_days)[:, None]
     b.need = world.need.at(idx, b.t)  # the prospect's own need trajectory (sim.model.need)
 
 
@@ -121,6 +120,7 @@ def notice(world: World, b: RefTouch) -> None:
         b.w,
         cfg.notice_familiarity,
         cfg.notice_warmth,
+        rf.attentiveness(p.responsiveness[idx], cfg.notice_responsiveness),
     )
     u_notice = uniform(b.counter, Purpose.NOTICE)
     # A voicemail is played by those who listen to voicemail at all, and, from a caller they
@@ -435,6 +435,14 @@ CONFIGS = {
     "cold_all": ["population=cold_list", "seed=3"],
     "house_all_last_touch": ["population=house_list", "seed=5", "credit=last_touch"],
     "mixed_default": ["population=mixed", "seed=11"],
+    # Attention carried by the frailty, tedium on its own clock (2.6, 2.14): the paths a neutral
+    # default skips.
+    "cold_all_dynamics": [
+        "population=cold_list",
+        "seed=7",
+        "model.notice_responsiveness=0.8",
+        "model.wearout_recovery_days=9",
+    ],
 }
 ALL = (
     "strategy=[entitlement,benefit_led,bombard,breakup,cooldown_heatup,hang_up,high_volume,"

@@ -126,6 +126,7 @@ class ModelConfig:
     half_load: PerChannel = field(metadata={"each": (1e-9, None)})  # load that halves attention
     salience: PerChannel = field(metadata={"each": (0.0, None)})  # notice intensity at zero load
     notice_familiarity: float = nonneg()  # notice intensity multiplier per unit familiarity
+    notice_responsiveness: float = nonneg()  # log-sd of notice intensity carried by the frailty
     notice_warmth: float = nonneg()  # notice intensity multiplier per unit warmth
     wearout: float = nonneg()  # reply log-odds lost per recent touch on the channel
     # Phone: a dial is answered live, goes to voicemail, or is hung up on (seeds 002, 003).
@@ -147,6 +148,7 @@ class ModelConfig:
     habituation_identical: float = real()  # log-odds per earlier identical exposure (seed 004)
     habituation_varied: float = real()  # log-odds per earlier varied exposure of the same kind
     habituation_recovery_days: float = positive()  # half-life of exposures (spontaneous recovery)
+    wearout_recovery_days: float = positive()  # half-life of touches received (tedium fades)
     wrong_name: float = real()  # log-odds when the name is wrong (seed 003 #4)
     callback_mismatch: float = real()  # log-odds on call-backs to a different number (003 #1)
     # "Not interested" and opt-out (seeds 003, 004).

@@ -143,8 +143,11 @@ class Market:
         f = rf.decay(familiarity, dt, cfg.familiarity_half_life_days).astype(np.float32)
         a64 = rf.decay(annoyance, dt, cfg.annoyance_half_life_days) + added
         a = a64.astype(np.float32)
+        kinds = len(st.count_messages)  # exposures, then touches received (2.6)
         recover = np.exp2(-dt / cfg.habituation_recovery_days)
-        st.counts[who] = (st.counts[who] * recover[:, None]).astype(np.float32)
+        st.counts[who, :kinds] = (st.counts[who, :kinds] * recover[:, None]).astype(np.float32)
+        recover = np.exp2(-dt / cfg.wearout_recovery_days)
+        st.counts[who, kinds:] = (st.counts[who, kinds:] * recover[:, None]).astype(np.float32)
         st.warmth[who], st.familiarity[who], st.annoyance[who] = w, f, a
         st.t_state[who] = now
         times = np.full(who.size, now)
@@ -213,9 +216,10 @@ class Market:
         f = rf.decay(st.familiarity[idx], dt, cfg.familiarity_half_life_days)
         a = rf.decay(st.annoyance[idx], dt, cfg.annoyance_half_life_days)
         recover = np.exp2(-dt / cfg.habituation_recovery_days)
+        tedium_recover = np.exp2(-dt / cfg.wearout_recovery_days)
         msg_col, ch_col = st.columns()
         exposures = st.counts[idx, msg_col[msg]] * recover if msg_col[msg] >= 0 else 0.0
-        received = st.counts[idx, ch_col[ch]] * recover if ch_col[ch] >= 0 else 0.0
+        received = st.counts[idx, ch_col[ch]] * tedium_recover if ch_col[ch] >= 0 else 0.0
         p_notice = rf.notice_probability(
             p.affinity[idx, ch],
             m.salience[ch],
@@ -225,6 +229,7 @@ class Market:
             w,
             cfg.notice_familiarity,
             cfg.notice_warmth,
+            rf.attentiveness(p.responsiveness[idx], cfg.notice_responsiveness),
         )
         wt = reply_weights(cfg, vary_messages=True, callback_matches=True)
         frailty = cfg.responsiveness_sd * p.responsiveness[idx]

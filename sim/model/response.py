@@ -79,19 +79,31 @@ def notice_probability(
     warmth: ArrayLike,
     notice_familiarity: float,
     notice_warmth: float,
+    attentiveness: ArrayLike = 1.0,
 ) -> Array:
     """Probability that a delivered touch is noticed at all.
 
-    ``affinity * (1 - exp(-salience * (1 + kf * F + kw * W) * attention(L)))``: the channel must
-    be one the prospect attends to (seeds 003, 004), the name must stand out (seed 002:
-    familiarity), and attention falls as load rises (seed 004).
+    ``affinity * (1 - exp(-salience * r * (1 + kf * F + kw * W) * attention(L)))``: the channel
+    must be one the prospect attends to (seeds 003, 004), the name must stand out (seed 002:
+    familiarity), and attention falls as load rises (seed 004). ``r`` is the prospect's own
+    attentiveness (:func:`attentiveness`; 1 for everyone when the frailty stays out of notice).
     """
     intensity = (
         np.asarray(salience)
+        * np.asarray(attentiveness)
         * (1.0 + notice_familiarity * np.asarray(familiarity) + notice_warmth * np.asarray(warmth))
         * attention(load, half_load)
     )
     return np.asarray(affinity * -np.expm1(-intensity))
+
+
+def attentiveness(z: ArrayLike, sd: float) -> Array:
+    """A prospect's notice multiplier from its responsiveness score: ``exp(sd z - sd^2 / 2)``.
+
+    Lognormal with mean one, so ``sd`` spreads attention across prospects without moving its
+    average: the prospect who reads its cold email is the one who answers it (2.14).
+    """
+    return np.asarray(np.exp(sd * np.asarray(z, dtype=np.float64) - 0.5 * sd * sd))
 
 
 def answer_probability(

@@ -77,6 +77,7 @@ def decay(world: World, b: Touch) -> None:
             cfg.familiarity_half_life_days,
             cfg.annoyance_half_life_days,
             cfg.habituation_recovery_days,
+            cfg.wearout_recovery_days,
         ]
     )
     factor = np.divide(-dt, half_lives[:, None])
@@ -84,12 +85,18 @@ def decay(world: World, b: Touch) -> None:
     b.w = b.base + b.w_excess * factor[0]
     b.f = b.f_stored * factor[1]
     b.a = b.a_stored * factor[2]
-    recover = factor[3]  # applied to every message kind and channel (one row gather)
     # float32 rows times float64 factors: each count is converted to float64 (exactly), then
     # multiplied in place; a mixed-dtype ufunc over strided rows would cast through a buffer.
     b.counts = counts = np.empty((idx.size, st.n_counts))
     counts[...] = rec[:, COUNTS_COL : COUNTS_COL + st.n_counts]
-    np.multiply(counts, recover[:, None], out=counts)
+    # Exposures (the message-kind columns, first) recover with habituation; touches received
+    # (the channel columns, after them) with tedium, on its own clock (2.6).
+    kinds = len(st.count_messages)
+    if cfg.wearout_recovery_days == cfg.habituation_recovery_days:
+        np.multiply(counts, factor[3][:, None], out=counts)  # one clock: one pass
+    else:
+        np.multiply(counts[:, :kinds], factor[3][:, None], out=counts[:, :kinds])
+        np.multiply(counts[:, kinds:], factor[4][:, None], out=counts[:, kinds:])
     # The prospect's own need trajectory (sim.model.need), kept in the record: only the prospects
     # whose episode ended before the touch go to the track, which moves them on (in the record).
     need = world.need
@@ -139,6 +146,10 @@ def notice(world: World, b: Touch) -> None:
         affinity = rec[:, st.affinity_col]
     else:  # the (n, channels) table through flat indices: one gather
         affinity = p.affinity.reshape(-1)[idx * p.affinity.shape[1] + ch]
+    # The prospect's own attentiveness, carried by its responsiveness score (2.14); without it
+    # (the default sd 0) nothing is gathered and the intensity is as before, bit for bit.
+    sd = cfg.notice_responsiveness
+    attentive = rf.attentiveness(p.responsiveness[idx], sd) if sd > 0.0 else 1.0
     b.p_notice = rf.notice_probability(
         affinity,
         per_channel(world, m.salience, ch),
@@ -148,6 +159,7 @@ def notice(world: World, b: Touch) -> None:
         b.w,
         cfg.notice_familiarity,
         cfg.notice_warmth,
+        attentive,
     )
     u_notice = uniform(b.counter, Purpose.NOTICE)
     noticed = u_notice < b.p_notice

@@ -24,7 +24,7 @@ from sim.model.checks import ConfigError, check_ranges
 
 #: The model's version: worlds made for another version are refused (their parameters may mean
 #: something else). Bumped whenever a mechanism changes what a parameter does.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 #: How far the evidence pins a parameter down (docs/uncertainty.md): ``identified`` (narrow
 #: against its bounds), ``weak`` (narrowed, but wide), ``prior`` (the evidence says nothing: the

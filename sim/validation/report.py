@@ -21,6 +21,7 @@ from sim.report.plots import png
 from sim.run.outputs import write_bytes, write_text
 from sim.validation.claims import CLAIMS
 from sim.validation.probes import CheckResult, Sizing, mean_ci
+from sim.validation.seeds import OnSeeds, seeds_section, targets_on_seeds
 from sim.validation.sensitivity import HEADLINES, Sensitivity, sensitivities
 from sim.validation.sequences import (
     LEVELS,
@@ -113,9 +114,12 @@ def render(
     digest: str,
     curves: Curves | None = None,
     levels: dict[str, dict[str, float]] | None = None,
+    on_seeds: Sequence[OnSeeds] = (),
 ) -> str:
     """The Markdown of the report."""
     lines = [*_intro(digest), *_check_tables(results)]
+    if on_seeds:
+        lines += seeds_section(on_seeds)
     if curves:
         lines += _curves_section(curves)
     if levels:
@@ -308,10 +312,15 @@ def evaluate_all() -> list[CheckResult]:
     return [check.evaluate() for check in (*TARGETS, *CLAIMS, *SEQUENCE_TARGETS)]
 
 
-def write_report(with_sensitivity: bool = True) -> list[CheckResult]:
-    """Run every check (and the sensitivity sweep) and write the report and its figures."""
+def write_report(with_sensitivity: bool = True) -> tuple[list[CheckResult], list[OnSeeds]]:
+    """Run every check (and the sensitivity sweep) and write the report and its figures.
+
+    Returns the checks at their own seed and the targets on every seed of
+    :data:`sim.validation.seeds.SEEDS`.
+    """
     digest = inputs_hash()
     results = evaluate_all()
+    on_seeds = targets_on_seeds(first=results)
     rows = sensitivities() if with_sensitivity else []
     curves = step_curves(STEP_CURVE_SIZE)
     levels = preset_levels("cold_list", PRESET_LEVEL_SIZE)
@@ -326,5 +335,5 @@ def write_report(with_sensitivity: bool = True) -> list[CheckResult]:
     if rows:
         write_bytes(FIGURES / "tornado.png", tornado_figure(rows))
     write_bytes(FIGURES / "step_curves.png", step_curves_figure(curves))
-    write_text(REPORT, render(results, rows, digest, curves, levels))
-    return results
+    write_text(REPORT, render(results, rows, digest, curves, levels, on_seeds))
+    return results, on_seeds

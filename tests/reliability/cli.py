@@ -42,6 +42,17 @@ BAD_INPUTS: list[Case] = [
     bad("probability NaN", "model.answer_base=nan", names=("model.answer_base", "nan")),
     bad("rep count zero", "reps.count=0", names=("reps.count", "0")),
     bad("rep minutes negative", "reps.minutes_per_day=-1", names=("reps.minutes_per_day",)),
+    # Sequence dynamics (docs/model.md 2.6, 2.14).
+    bad(
+        "tedium recovery zero",
+        "model.wearout_recovery_days=0",
+        names=("model.wearout_recovery_days", "0", "> 0"),
+    ),
+    bad(
+        "attention spread negative",
+        "model.notice_responsiveness=-0.5",
+        names=("model.notice_responsiveness", "-0.5", ">= 0"),
+    ),
     # Sending mailboxes and deliverability (docs/model.md 2.17).
     bad("mailbox count zero", "reps.mailboxes=0", names=("reps.mailboxes", "0", ">= 1")),
     bad("mailbox count a fraction", "reps.mailboxes=2.5", names=("reps.mailboxes", "2.5")),
