@@ -114,6 +114,6 @@ def test_sweep_takes_a_numpy_array_and_a_range() -> None:
 
 
 def test_a_good_call_still_runs() -> None:
-    table = sweep(BASE, {"seed": [1]}, replications=1, progress=False)
+    table = sweep(BASE, {"seed": [1]}, replications=1, progress=False).metrics
     alone = simulate(compose([*BASE, "replications=1", "seed=1"]))
     assert len(table) == len(alone.metrics) == 1
