@@ -207,8 +207,10 @@ def _study_report(sweep_dir: Path, config: DictConfig) -> None:
         del task["hydra"]
     try:
         write_study_report(sweep_dir, to_experiment(task))
-    except Exception as exc:  # the sweep tables are written: report the problem, keep them
-        print(f"warning: the study report failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:
+        # A study run for its report has failed without it: exit 1 with the reason (the sweep
+        # tables are written and kept), never a warning and exit 0.
+        _fail(f"the study report could not be written to {sweep_dir}: {_reason(exc)}")
 
 
 #: The widest progress line: a job's overrides beyond it are cut (``...``); the full list is in

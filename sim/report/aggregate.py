@@ -200,9 +200,10 @@ def aggregate(sweep_dir: Path) -> Aggregate:
     ok = metrics[metrics["status"] == "ok"]
     figures: dict[str, bytes] = {}
     if len(ok):
-        from sim.report.sweep_answers import heatmap_figure, parameter_figure
+        from sim.report.sweep_answers import heatmap_figure, keys_of, parameter_figure
 
-        for parameter in parameters:
+        # A swept seed is pooled as replicates when other parameters are swept (no figure).
+        for parameter in keys_of(parameters):
             if ok[parameter].nunique() > 1:
                 name = f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', parameter)}.png"
                 figures[name] = parameter_figure(ok, parameters, parameter)
