@@ -134,7 +134,7 @@ def render(
         heading=_heading(summary, baseline),
         coverage=coverage_note(summary, baseline, model_worlds),
         verdicts=verdicts(summary, baseline),
-        verdicts_heading=verdicts_heading(baseline),
+        verdicts_heading=verdicts_heading(baseline, worlds=bool(worlds_of(summary))),
         metrics=REPORT_METRICS,
         rows=rows,
         notes=notes,

@@ -38,6 +38,9 @@ class Results:
     # The limits that shaped the results, a row per arm and limit (sim.run.metrics.limits_table:
     # rep capacity, mailbox caps, the horizon); empty when none bound. None: not computed.
     warnings: pd.DataFrame | None = None
+    # Each compared arm's difference from the baseline in words, a row per directed metric
+    # (sim.run.answers.answers_table): "b gets 6.0 points more positive replies than a ...".
+    answers: pd.DataFrame | None = None
 
 
 def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:
@@ -146,21 +149,29 @@ def tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> Results:
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
     if cfg.worlds:
+        from sim.run.answers import answers_table
         from sim.run.metrics import limits_table
         from sim.run.worlds import world_tables
 
         found = world_tables(cfg, arms)
-        return Results(**found, warnings=limits_table(found["metrics"]))
+        return Results(
+            **found,
+            warnings=limits_table(found["metrics"]),
+            answers=answers_table(found["summary"], cfg.baseline),
+        )
+    from sim.run.answers import answers_table
     from sim.run.metrics import by_touch_table, limits_table, metrics_table, timeseries_table
     from sim.run.stats import summarize
 
     metrics = metrics_table(arms)
+    summary = summarize(metrics, cfg.baseline)
     return Results(
         metrics=metrics,
         by_touch=by_touch_table(arms),
         timeseries=timeseries_table(arms),
-        summary=summarize(metrics, cfg.baseline),
+        summary=summary,
         warnings=limits_table(metrics),
+        answers=answers_table(summary, cfg.baseline),
     )
 
 
@@ -198,6 +209,8 @@ class SweepResults:
     summary: pd.DataFrame
     # Each configuration's limits that bound (sim.run.metrics.limits_table): empty when none did.
     warnings: pd.DataFrame
+    # Each configuration's comparisons in words (sim.run.answers.answers_table).
+    answers: pd.DataFrame
 
 
 def _run_one(cfg: ExperimentConfig) -> Results:
@@ -245,7 +258,7 @@ def sweep(
         runs = parallel(delayed(_run_one)(cfg) for cfg in configs)
     bar = tqdm(runs, total=len(configs), desc="configurations", unit="config", disable=not progress)
     frames: dict[str, list[pd.DataFrame]] = {k: [] for k in ("metrics", "by_touch", "summary")}
-    frames["warnings"] = []
+    frames["warnings"], frames["answers"] = [], []
     for number, (combo, results) in enumerate(zip(combos, bar, strict=True)):
         front = {"config": number, **dict(zip(lists, combo, strict=True))}
         for name, table in (
@@ -253,6 +266,7 @@ def sweep(
             ("by_touch", results.by_touch),
             ("summary", results.summary),
             ("warnings", _warnings(results)),
+            ("answers", _answers(results, configs[number].baseline)),
         ):
             frames[name].append(_with_front(table, front))
     return SweepResults(**{name: _concat(parts) for name, parts in frames.items()})
@@ -264,6 +278,14 @@ def _warnings(results: Results) -> pd.DataFrame:
     from sim.run.metrics import limits_table
 
     return limits_table(results.metrics)
+
+
+def _answers(results: Results, baseline: str) -> pd.DataFrame:
+    if results.answers is not None:
+        return results.answers
+    from sim.run.answers import answers_table
+
+    return answers_table(results.summary, baseline)
 
 
 def _with_front(table: pd.DataFrame, front: Mapping[str, object]) -> pd.DataFrame:
