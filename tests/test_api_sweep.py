@@ -122,9 +122,3 @@ def test_a_parallel_sweep_gives_the_rows_of_a_serial_one() -> None:
         pd.testing.assert_frame_equal(getattr(parallel, name), getattr(serial, name))
     assert set(serial.summary["config"]) == {0, 1, 2, 3}
     assert set(serial.by_touch["config"]) == {0, 1, 2, 3}
-
-
-@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True])
-def test_a_bad_number_of_processes_is_refused(n_jobs: object) -> None:
-    with pytest.raises(ConfigError, match="n_jobs"):
-        sweep(BASE, {"seed": [1]}, n_jobs=n_jobs)  # type: ignore[arg-type]
