@@ -37,6 +37,7 @@ test: lint typecheck
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
 	$(BIN)/python benchmarks/worlds.py
+	$(BIN)/python benchmarks/auto_shard.py
 
 # outreach-sim-fit on a synthetic log of ~100,000 touches, against its two-minute target.
 benchmark-fit: $(STAMP)
