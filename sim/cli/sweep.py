@@ -237,7 +237,8 @@ def progress_line(
         line = line[: LINE_WIDTH - 3] + "..."
     # The line and its newline in one write: print() writes them apart, and a Ctrl-C between
     # the two glued the "interrupted:" line onto this one (seen under a slow CPU profile).
-    if sys.stderr.isatty():
+    isatty = getattr(sys.stderr, "isatty", None)  # a replaced stderr may have none
+    if isatty is not None and isatty():
         failed = f"\r\x1b[K{line}\n" if status == "FAILED" else ""
         end = "\n" if total and done >= total else ""
         sys.stderr.write(f"{failed}\r\x1b[K{_bar(done, total)}{end}")
