@@ -59,6 +59,17 @@ def test_a_pause_past_the_horizon_is_in_the_sweep_tables(past_horizon: tuple[Pat
     assert set(steps["job"]) == {0, 1}
 
 
+def test_the_jobs_own_intervals_are_the_cells_when_no_seed_is_pooled(
+    past_horizon: tuple[Path, str],
+) -> None:
+    sweep, _ = past_horizon
+    metrics = pd.read_csv(sweep / "sweep_metrics.csv")
+    summary = pd.read_csv(sweep / "sweep_summary.csv")
+    computed = cells(metrics, [PAUSE], "response_rate")
+    read = cells(metrics, [PAUSE], "response_rate", summary)
+    pd.testing.assert_frame_equal(read, computed, check_dtype=False)
+
+
 def test_a_pause_past_the_horizon_is_in_the_report_and_the_terminal(
     past_horizon: tuple[Path, str],
 ) -> None:

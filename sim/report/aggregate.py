@@ -206,8 +206,8 @@ def aggregate(sweep_dir: Path) -> Aggregate:
         for parameter in keys_of(parameters):
             if ok[parameter].nunique() > 1:
                 name = f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', parameter)}.png"
-                figures[name] = parameter_figure(ok, parameters, parameter)
-        heat = heatmap_figure(ok, parameters)
+                figures[name] = parameter_figure(ok, parameters, parameter, summary)
+        heat = heatmap_figure(ok, parameters, summary)
         if heat is not None:
             figures["sweep_heatmap.png"] = heat
         for name, data in figures.items():
@@ -309,7 +309,7 @@ def sweep_report(result: Aggregate, figures: dict[str, bytes]) -> str:
 
     ok = result.metrics[result.metrics["status"] == "ok"] if len(result.metrics) else result.metrics
     return render_sweep(
-        answers=best_sentences(ok, result.parameters) if len(ok) else [],
+        answers=best_sentences(ok, result.parameters, result.summary) if len(ok) else [],
         warnings=limits_lines(result.warnings, len(result.jobs)),
         title=f"outreach-sim sweep: {result.sweep_dir.name}",
         facts=facts,

@@ -29,7 +29,6 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.report.plots import LABELS, SWEEP_METRICS, png
 from sim.report.verdict import fmt
-from sim.run.stats import t_interval
 from sim.run.verdicts import DIRECTION
 
 #: Figure text size in points (at 100 dpi: 18 px; the report never shrinks a figure below 2/3).
@@ -60,9 +59,25 @@ def keys_of(parameters: Sequence[str]) -> list[str]:
     return rest or list(parameters)
 
 
-def cells(metrics: pd.DataFrame, parameters: Sequence[str], metric: str) -> pd.DataFrame:
-    """A row per configuration and arm: ``mean``, ``low``, ``high`` over its replicates (SciPy)."""
+def cells(
+    metrics: pd.DataFrame,
+    parameters: Sequence[str],
+    metric: str,
+    summary: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """A row per configuration and arm: ``mean``, ``low``, ``high`` over its replicates (SciPy).
+
+    ``summary`` (the sweep's ``sweep_summary.csv`` table): when no seed is pooled, each cell is
+    one job's arm, whose t interval the job computed already; it is read from there rather than
+    computed again (and SciPy, about a second to import, is not imported).
+    """
     keys = keys_of(parameters)
+    if summary is not None and keys == list(parameters) and "metric" in summary:
+        part = summary[(summary["status"] == "ok") & (summary["metric"] == metric)]
+        table = part[[*keys, "arm", "mean", "ci_low", "ci_high", "n"]]
+        return table.rename(columns={"ci_low": "low", "ci_high": "high"}).reset_index(drop=True)
+    from sim.run.stats import t_interval  # SciPy: only when seeds are pooled
+
     ok = metrics[metrics["status"] == "ok"]
     rows = []
     for key, values in ok.groupby([*keys, "arm"], sort=False)[metric]:
@@ -98,13 +113,18 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def best_sentence(metrics: pd.DataFrame, parameters: Sequence[str], metric: str) -> str:
+def best_sentence(
+    metrics: pd.DataFrame,
+    parameters: Sequence[str],
+    metric: str,
+    summary: pd.DataFrame | None = None,
+) -> str:
     """``Best response rate: benefit_led at population.size=1000: 12.3% (11.0% to 13.6%), ...``.
 
     Said against the runner-up (the best other cell): ``clearly best`` when the two 95%
     intervals are apart, else ``not clearly better than`` it.
     """
-    table = cells(metrics, parameters, metric)
+    table = cells(metrics, parameters, metric, summary)
     best = best_cell(table, metric)
     if best is None:
         return ""
@@ -132,10 +152,12 @@ def best_sentence(metrics: pd.DataFrame, parameters: Sequence[str], metric: str)
     return f"{said}; {verdict}, {runner}."
 
 
-def best_sentences(metrics: pd.DataFrame, parameters: Sequence[str]) -> list[str]:
+def best_sentences(
+    metrics: pd.DataFrame, parameters: Sequence[str], summary: pd.DataFrame | None = None
+) -> list[str]:
     """:func:`best_sentence` of every key metric the sweep has."""
     found = [m for m in SWEEP_METRICS if m in metrics.columns]
-    return [s for s in (best_sentence(metrics, parameters, m) for m in found) if s]
+    return [s for s in (best_sentence(metrics, parameters, m, summary) for m in found) if s]
 
 
 def _held(
@@ -149,7 +171,12 @@ def _held(
     return table[mask]
 
 
-def parameter_figure(metrics: pd.DataFrame, parameters: Sequence[str], parameter: str) -> bytes:
+def parameter_figure(
+    metrics: pd.DataFrame,
+    parameters: Sequence[str],
+    parameter: str,
+    summary: pd.DataFrame | None = None,
+) -> bytes:
     """Each key metric against ``parameter``, the others held at that metric's best."""
     found = [m for m in SWEEP_METRICS if m in metrics.columns]
     keys = keys_of(parameters)
@@ -158,7 +185,7 @@ def parameter_figure(metrics: pd.DataFrame, parameters: Sequence[str], parameter
         fig = Figure(figsize=(WIDTH, 3.6 * rows), layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, COLUMNS)).ravel()
         for ax, metric in zip(axes, found, strict=False):
-            table = cells(metrics, parameters, metric)
+            table = cells(metrics, parameters, metric, summary)
             best = best_cell(table, metric)
             if best is None:
                 continue
@@ -209,7 +236,9 @@ def _draw(ax: object, part: pd.DataFrame, parameter: str) -> None:
         ax.set_xticks(range(len(levels)), [str(v) for v in levels])  # type: ignore[attr-defined]
 
 
-def heatmap_figure(metrics: pd.DataFrame, parameters: Sequence[str]) -> bytes | None:
+def heatmap_figure(
+    metrics: pd.DataFrame, parameters: Sequence[str], summary: pd.DataFrame | None = None
+) -> bytes | None:
     """Each key metric over the first two swept parameters, for the arm best at it.
 
     The other parameters are held at the metric's best configuration; each cell is labelled with
@@ -225,7 +254,7 @@ def heatmap_figure(metrics: pd.DataFrame, parameters: Sequence[str]) -> bytes | 
         fig = Figure(figsize=(WIDTH, 3.8 * rows), layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, COLUMNS)).ravel()
         for ax, metric in zip(axes, found, strict=False):
-            table = cells(metrics, parameters, metric)
+            table = cells(metrics, parameters, metric, summary)
             best = best_cell(table, metric)
             if best is None:
                 continue
