@@ -118,3 +118,16 @@ def test_the_resume_hint_works_when_pasted(tmp_path: Path) -> None:
     ]
     assert "'strategy=[entitlement,benefit_led]'" in command
     assert resume_command(["a b"]) == f"{shlex.quote(sys.executable)} -m sim 'a b'"
+
+
+def test_hydras_launch_lines_only_when_asked(tmp_path: Path) -> None:
+    from tests.cli_helpers import run
+
+    tiny = ["-m", "seed=1,2", "population.size=30", "replications=1", "horizon_days=10"]
+    tiny += ["strategy=[entitlement]", "baseline=entitlement"]
+    quiet = run([*tiny, "hydra.sweep.dir=quiet"], tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "[HYDRA]" not in quiet.stdout + quiet.stderr
+    asked = run([*tiny, "hydra.sweep.dir=asked", "hydra.verbose=outreach_sim.launch"], tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    assert "#0 : seed=1" in asked.stdout and "#1 : seed=2" in asked.stdout
