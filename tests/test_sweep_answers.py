@@ -81,7 +81,7 @@ def test_a_pause_past_the_horizon_is_in_the_report_and_the_terminal(
     assert "[HYDRA]" not in stdout  # Hydra's launch lines only with hydra.verbose=true
     said = [line for line in stdout.splitlines() if "horizon ended" in line]
     assert len(said) == 1, stdout  # once, short
-    assert max(len(line) for line in stdout.splitlines()) <= 200
+    assert max(len(line) for line in stdout.splitlines()) <= 100
     table = stdout.split("by job and arm:\n", 1)[1].split("\nwarning", 1)[0]
     assert max(len(line) for line in table.splitlines()) <= 100
 

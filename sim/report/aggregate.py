@@ -24,6 +24,7 @@ after a sweep was killed.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,8 +269,7 @@ def limits_lines(warnings: pd.DataFrame | None, jobs: int) -> list[str]:
         hit = rows["job"].nunique()
         lines.append(
             f"warning: {what.get(str(limit), str(limit))} in {hit} of {jobs} jobs (up to "
-            f"{rows['share'].max():.0%} of planned touches; by job and arm in "
-            "sweep_warnings.csv): their results are shaped by it"
+            f"{rows['share'].max():.0%} of planned touches; sweep_warnings.csv)"
         )
     return lines
 
@@ -354,5 +354,6 @@ def overview(result: Aggregate, metric: str = "response_rate") -> str:
             lines.append(f"... and {len(table) - len(shown)} more jobs: see sweep_summary.csv")
     for job in result.problems:
         lines.append(f"job {job.number} {job.status}: {' '.join(job.overrides)} {job.error}")
-    lines += limits_lines(result.warnings, len(result.jobs))
+    for said in limits_lines(result.warnings, len(result.jobs)):
+        lines += textwrap.wrap(said, width=TERMINAL_WIDTH, subsequent_indent="  ")
     return "\n".join(lines)
