@@ -78,6 +78,10 @@ def test_a_pause_past_the_horizon_is_in_the_report_and_the_terminal(
     assert "Limits that shaped these results" in page
     assert "the horizon ended the cadence early in 1 of 2 jobs" in page
     assert "Best response rate: " in page
+    # A wide table scrolls in its own box, never the page (sim/report/templates/base.html).
+    assert (
+        '<div class="scroll"><table>' in page and ".scroll{max-width:100%;overflow-x:auto}" in page
+    )
     assert "[HYDRA]" not in stdout  # Hydra's launch lines only with hydra.verbose=true
     said = [line for line in stdout.splitlines() if "horizon ended" in line]
     assert len(said) == 1, stdout  # once, short

@@ -130,6 +130,12 @@ def best_sentence(
         return ""
     keys = keys_of(parameters)
     kind = KINDS.get(metric, "count")
+    # The key metrics are shares and rates, never below zero (nor a share above one): a t
+    # interval over few replicates can reach past those bounds, and is said clipped to them.
+    best = best.copy()
+    best["low"] = max(0.0, float(best["low"])) if not math.isnan(best["low"]) else math.nan
+    if kind == "pct" and not math.isnan(best["high"]):
+        best["high"] = min(1.0, float(best["high"]))
     said = (
         f"Best {LABELS.get(metric, metric)}: {best['arm']} at {_where(best, keys)}: "
         f"{_value(best['mean'], kind)} ({_value(best['low'], kind)} to "
