@@ -21,6 +21,7 @@ TINY = ["population.size=40", "replications=2", "horizon_days=30"]
 EXTRA = {"hook_volume": ["market.second_wave_day=20"]}
 
 
+@pytest.mark.slow  # seven commands, 5 to 35 s each on a loaded two-core machine
 @pytest.mark.parametrize("study", STUDIES)
 def test_every_study_writes_its_report_from_the_command_line(study: str, tmp_path: Path) -> None:
     folders = ["hydra.run.dir=run", "hydra.sweep.dir=sweep"]
