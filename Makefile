@@ -36,8 +36,8 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
-	$(BIN)/python benchmarks/worlds.py
 	$(BIN)/python benchmarks/auto_shard.py
+	$(BIN)/python benchmarks/worlds.py
 
 # outreach-sim-fit on a synthetic log of ~100,000 touches, against its two-minute target.
 benchmark-fit: $(STAMP)
