@@ -15,7 +15,7 @@ from sim.model.engine import ArmResult, ArmRun, ModelArrays
 from sim.model.population import daily_load_shocks, sample_prospects
 from sim.model.seeding import replicate_streams
 from sim.model.strategy import Plan, compile_plan
-from sim.run.grid import check_sweep_inputs, combinations, override_value
+from sim.run.grid import check_sweep_inputs, combinations, compose_grid, override_value
 from sim.run.worlds import world_configs
 
 if TYPE_CHECKING:  # pandas is imported once a run's tables are built, not before it
@@ -93,6 +93,10 @@ def replicate_runs(
             **options,
         )
 
+
+#: The grid's composer under its earlier name here (sim.run.grid now holds it; other modules,
+#: such as an optimizer's evaluation, import it from the API as before).
+_compose_grid = compose_grid
 
 #: Seconds a run must have taken before its progress bar appears: short runs print nothing.
 PROGRESS_DELAY = 2.0
