@@ -36,6 +36,7 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine.py $(ARGS)
+	$(BIN)/python benchmarks/auto_shard.py
 	$(BIN)/python benchmarks/worlds.py
 	$(BIN)/python benchmarks/optimize.py
 

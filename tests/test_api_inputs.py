@@ -79,6 +79,11 @@ def test_sweep_refuses_a_set_of_values() -> None:
     _refused(lambda: sweep(BASE, {"seed": {1, 2}}), "grid['seed']=", "in the order")  # type: ignore[dict-item]
 
 
+def test_sweep_refuses_a_number_of_processes_that_is_not_one() -> None:
+    for bad in (0, -2, 1.5, True, "2"):
+        _refused(lambda: sweep(BASE, {"seed": [1]}, n_jobs=bad), "n_jobs=", "-1 (one per CPU)")  # type: ignore[arg-type]  # noqa: B023
+
+
 def test_sweep_refuses_a_value_that_is_no_override_value() -> None:
     _refused(lambda: sweep(BASE, {"seed": [1, object()]}), "grid['seed'][1]=", "a number")
 
@@ -114,6 +119,6 @@ def test_sweep_takes_a_numpy_array_and_a_range() -> None:
 
 
 def test_a_good_call_still_runs() -> None:
-    table = sweep(BASE, {"seed": [1]}, replications=1, progress=False)
+    table = sweep(BASE, {"seed": [1]}, replications=1, progress=False).metrics
     alone = simulate(compose([*BASE, "replications=1", "seed=1"]))
     assert len(table) == len(alone.metrics) == 1

@@ -1,4 +1,4 @@
-"""The notebook sweep API: sim.run.api.sweep runs a grid in-process and returns one tidy table."""
+"""The notebook sweep API: sim.run.api.sweep runs a grid and returns tidy tables."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ BASE = ["strategy=[entitlement,benefit_led]", "horizon_days=30"]
 
 def test_each_configuration_gives_exactly_the_rows_simulate_gives_it() -> None:
     grid = {"population.size": [60, 90], "seed": [3, 4]}
-    table = sweep(BASE, grid, replications=2, progress=False)
+    table = sweep(BASE, grid, replications=2, progress=False).metrics
     assert list(table.columns[:3]) == ["config", "population.size", "seed"]
     assert table["config"].nunique() == 4
     for number, (size, seed) in enumerate([(60, 3), (60, 4), (90, 3), (90, 4)]):
@@ -33,7 +33,7 @@ def test_a_list_value_becomes_one_hydra_override() -> None:
         {"strategy": [["bombard"], ["bombard", "hang_up"]]},
         replications=1,
         progress=False,
-    )
+    ).metrics
     assert set(table["strategy"]) == {"[bombard]", "[bombard,hang_up]"}
     assert sorted(table.loc[table["config"] == 1, "arm"]) == ["bombard", "hang_up"]
 
@@ -77,11 +77,48 @@ def test_the_grid_table_is_the_one_of_composing_every_combination(
     import sim.run.registry
 
     grid = {"population": ["cold_list", "mixed"], "seed": [3, 4], "population.size": [50]}
-    table = sweep(BASE, grid, replications=1, progress=False)
+    table = sweep(BASE, grid, replications=1, progress=False).metrics
 
     def one_by_one(lists: list[list[str]]) -> list[object]:
         return [compose(one) for one in lists]
 
     monkeypatch.setattr(sim.run.registry, "compose_all", one_by_one)
-    before = sweep(BASE, grid, replications=1, progress=False)
+    before = sweep(BASE, grid, replications=1, progress=False).metrics
     pd.testing.assert_frame_equal(table, before)
+
+
+#: A cool-down pause longer than the horizon: most of the cadence falls after it.
+PAST_HORIZON = [
+    "strategy=[cooldown_heatup]",
+    "baseline=cooldown_heatup",
+    "population.size=60",
+    "horizon_days=120",
+]
+
+
+def test_a_limit_that_bound_is_in_the_api_results() -> None:
+    """A pause past the horizon: simulate() and sweep() both carry the horizon's warning."""
+    alone = simulate(
+        compose(
+            [*PAST_HORIZON, "replications=1", "strategy.cooldown_heatup.cooldown.pause_days=200"]
+        )
+    )
+    assert alone.warnings is not None
+    assert list(alone.warnings["limit"]) == ["horizon"]
+    assert "the horizon ended the cadence early" in alone.warnings["warning"].iloc[0]
+    grid = {"strategy.cooldown_heatup.cooldown.pause_days": [3, 200]}
+    found = sweep(PAST_HORIZON, grid, replications=1, progress=False).warnings
+    horizon = found[found["limit"] == "horizon"]
+    # Only the long pause pushes touches past the horizon.
+    assert list(horizon["strategy.cooldown_heatup.cooldown.pause_days"]) == [200]
+    assert list(horizon["config"]) == [1]
+
+
+def test_a_parallel_sweep_gives_the_rows_of_a_serial_one() -> None:
+    grid = {"population.size": [40, 60], "seed": [1, 2]}
+    serial = sweep(BASE, grid, replications=2, progress=False)
+    parallel = sweep(BASE, grid, replications=2, progress=False, n_jobs=2)
+    for name in ("metrics", "by_touch", "summary", "warnings"):
+        pd.testing.assert_frame_equal(getattr(parallel, name), getattr(serial, name))
+    assert set(serial.summary["config"]) == {0, 1, 2, 3}
+    assert set(serial.by_touch["config"]) == {0, 1, 2, 3}

@@ -8,6 +8,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -204,8 +205,9 @@ def test_ctrl_c_prints_one_line_with_the_command_that_finishes_the_sweep(
     last = err.strip().splitlines()[-1]
     assert last.startswith("interrupted: ") and " jobs finished in sweep" in last, last
     command = shlex.split(last.split("finish the rest with: ", 1)[1])
-    assert command[0] == "outreach-sim" and command[-1] == "resume=true"
-    resumed = run(command[1:], tmp_path)
+    # Pasted anywhere: this interpreter's full path and -m sim, each argument shell-quoted.
+    assert command[:3] == [sys.executable, "-m", "sim"] and command[-1] == "resume=true"
+    resumed = run(command[3:], tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     for name in TABLES:
         assert (sweep / name).read_bytes() == (serial / name).read_bytes(), name

@@ -50,6 +50,11 @@ from sim.run.outputs import (
     write_json,
 )
 
+#: The launchers' own lines (how many jobs, each job's overrides), logged at debug level: a
+#: sweep's progress bar says what finished. ``hydra.verbose=outreach_sim.launch`` (Hydra's own
+#: option, naming this logger) shows them; ``hydra.verbose=true`` shows every logger's.
+LAUNCH_LOG = logging.getLogger("outreach_sim.launch")
+
 
 def _setup_failed(
     config: DictConfig, idx: int, overrides: Sequence[str], exc: Exception
@@ -122,13 +127,14 @@ class SafeBasicLauncher(BasicLauncher):
         set_up_launch(self.config)
         assert self.hydra_context is not None and self.config is not None
         assert self.task_function is not None
-        # The logger of Hydra's own launcher: the lines read as before.
-        launcher_log = logging.getLogger("hydra._internal.core_plugins.basic_launcher")
-        launcher_log.info(f"Launching {len(job_overrides)} jobs locally")
+        launcher_log = LAUNCH_LOG
+        launcher_log.debug(f"Launching {len(job_overrides)} jobs locally")
         runs: list[JobReturn] = []
         for offset, overrides in enumerate(job_overrides):
             idx = initial_job_idx + offset
-            launcher_log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+            # Each job's overrides only when asked (hydra.verbose=true): the progress bar or
+            # line says what finished (sim.cli.sweep.progress_line).
+            launcher_log.debug(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
             runs.append(run_guarded(self._run_one, self.config, idx, overrides))
         return runs
 
@@ -195,12 +201,14 @@ class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]
         sweep_dir = set_up_launch(self.config)
         assert self.config is not None and self.hydra_context is not None
         joblib_cfg = joblib_settings(self.joblib)
-        plugin_log = logging.getLogger(joblib_core.__name__)
+        plugin_log = LAUNCH_LOG
         settings = ",".join(f"{k}={v}" for k, v in joblib_cfg.items())
-        plugin_log.info(f"Joblib.Parallel({settings}) is launching {len(job_overrides)} jobs")
-        plugin_log.info(f"Launching jobs, sweep output dir : {sweep_dir}")
+        # Hydra's launch lines only when asked (hydra.verbose=true): the sweep's own first line
+        # says how many jobs and shards, and where (sim.cli.sweep.SweepCallback).
+        plugin_log.debug(f"Joblib.Parallel({settings}) is launching {len(job_overrides)} jobs")
+        plugin_log.debug(f"Launching jobs, sweep output dir : {sweep_dir}")
         for idx, overrides in enumerate(job_overrides):
-            plugin_log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+            plugin_log.debug(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
         state = Singleton.get_state()
         runs = Parallel(**joblib_cfg)(
             delayed(_execute_job)(

@@ -14,7 +14,7 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from sim.cli.shard import SUBDIR_KEY, effective_shard_size, shards
+from sim.cli.shard import SUBDIR_KEY, shards, sweeper_shard_size
 from sim.cli.sweep import STATE, retire_manifest
 from sim.run.compose import BasicSweeper
 
@@ -22,7 +22,9 @@ from sim.run.compose import BasicSweeper
 class ShardedSweeper(BasicSweeper):
     """Hydra's basic sweeper (same jobs, same order) that launches shards of configurations.
 
-    With ``shard_size: 1`` and no ``max_jobs`` it launches exactly what the basic sweeper does.
+    With ``shard_size: 1`` and no ``max_jobs`` it launches exactly what the basic sweeper does;
+    with ``shard_size: null`` (the default) the size is chosen for the launcher
+    (:func:`sim.cli.shard.auto_shard_size`).
     It does not compose every job again before launching (the basic sweeper's
     ``validate_batch_is_legal``): the app's pre-flight (:mod:`sim.cli.preflight`) composed and
     checked every configuration already, before any directory existed.
@@ -32,7 +34,7 @@ class ShardedSweeper(BasicSweeper):
         self,
         max_batch_size: int | None = None,
         params: dict[str, str] | None = None,
-        shard_size: int = 1,
+        shard_size: int | None = None,
         max_jobs: int | None = None,
     ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
@@ -63,7 +65,8 @@ class ShardedSweeper(BasicSweeper):
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         parsed = parser.parse_overrides([*self._parse_config(), *arguments])
         configurations = [job for batch in self.split_arguments(parsed, None) for job in batch]
-        size = effective_shard_size(len(configurations), self.shard_size, self.max_jobs)
+        # The callback planned the same size (sim.cli.shard.sweeper_shard_size): null chooses it.
+        size = sweeper_shard_size(self.config, len(configurations))
         # As the basic sweeper does: the sweep's config, beside its jobs.
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ which calls :func:`sim.cli.job.run_job` for each job.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -66,6 +67,16 @@ def _on_interrupt(signum: int, frame: object) -> None:
     os._exit(128 + signum)
 
 
+def resume_command(arguments: Sequence[str]) -> str:
+    """The command with ``arguments`` as a shell takes it when pasted, from any folder.
+
+    This interpreter's full path with ``-m sim`` (a bare ``outreach-sim`` is not on the path
+    outside its virtual environment), each argument quoted for the shell (``strategy=[a,b]``
+    is a glob pattern in zsh).
+    """
+    return shlex.join([sys.executable, "-m", "sim", *arguments])
+
+
 def interrupted_line(argv: Sequence[str], state: SweepState = STATE) -> str:
     """What Ctrl-C leaves: what finished, and the exact command that finishes the rest."""
     if not state.started:
@@ -74,7 +85,7 @@ def interrupted_line(argv: Sequence[str], state: SweepState = STATE) -> str:
     done = sum(1 for _ in sweep_dir.glob("*/manifest.json"))
     total = sweep_total(sweep_dir)
     kept = [a for a in argv if not a.startswith(("hydra.sweep.dir=", "resume="))]
-    again = " ".join(["outreach-sim", *kept, f"hydra.sweep.dir={sweep_dir}", "resume=true"])
+    again = resume_command([*kept, f"hydra.sweep.dir={sweep_dir}", "resume=true"])
     return (
         f"interrupted: {done} of {total if total is not None else '?'} jobs finished in "
         f"{sweep_dir}; finish the rest with: {again}"

@@ -263,15 +263,21 @@ def check_ray(ray: dict[str, Any]) -> None:
 
 
 def check_sweeper(sweeper: dict[str, Any]) -> None:
-    """``hydra.sweeper.shard_size`` and ``max_jobs``: whole numbers, at least 1 (or no cap)."""
-    for key, allowed_none in (("shard_size", False), ("max_jobs", True)):
+    """``hydra.sweeper.shard_size`` and ``max_jobs``: whole numbers, at least 1, or null.
+
+    A null ``shard_size`` is chosen by the sweep (:func:`sim.cli.shard.auto_shard_size`); a null
+    ``max_jobs`` is no cap.
+    """
+    for key, allowed_none in (("shard_size", True), ("max_jobs", True)):
         if key not in sweeper:
             continue
         value = sweeper[key]
         if value is None and allowed_none:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            allowed = "an integer >= 1" + (", or null for no cap" if allowed_none else "")
+            allowed = "an integer >= 1, or null" + (
+                " for no cap" if key == "max_jobs" else " to let the sweep choose"
+            )
             raise UserError(f"hydra.sweeper.{key}={value!r} is not allowed: {allowed}")
 
 

@@ -10,6 +10,7 @@ shard's other configurations in the same process, each into its own folder, comp
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +37,52 @@ def effective_shard_size(jobs: int, shard_size: int, max_jobs: int | None) -> in
     return max(1, shard_size, math.ceil(jobs / max_jobs))
 
 
+#: Shards per local worker when the sweep chooses the shard size: two, so that a worker whose
+#: shard ends early takes another (uneven configurations even out), while each worker still pays
+#: for its imports and compositions about twice, not once per configuration.
+SHARDS_PER_WORKER = 2
+#: Launchers that run jobs in local processes of this machine, by their target's last name.
+LOCAL_LAUNCHERS = frozenset({"SafeBasicLauncher", "BasicLauncher"})
+JOBLIB_LAUNCHERS = frozenset({"SafeJoblibLauncher", "JoblibLauncher"})
+
+
+def local_workers(config: DictConfig) -> int | None:
+    """How many local processes run a sweep's jobs at once; None for a cluster launcher.
+
+    The basic launcher runs them one after the other (1); joblib runs ``n_jobs`` (-1: one per
+    CPU; checked by :func:`sim.cli.capacity.joblib_workers` before the sweep starts).
+    """
+    target = str(OmegaConf.select(config, "hydra.launcher._target_") or "").rsplit(".", 1)[-1]
+    if target in LOCAL_LAUNCHERS:
+        return 1
+    if target not in JOBLIB_LAUNCHERS:
+        return None  # submitit, ray: each launched job is a task of its own, sized by the user
+    n_jobs = OmegaConf.select(config, "hydra.launcher.n_jobs")
+    if isinstance(n_jobs, int) and not isinstance(n_jobs, bool) and n_jobs > 0:
+        return n_jobs
+    return (os.cpu_count() or 1) if n_jobs == -1 else 1
+
+
+def auto_shard_size(config: DictConfig, jobs: int) -> int:
+    """The shard size a sweep chooses when ``hydra.sweeper.shard_size`` is null.
+
+    About :data:`SHARDS_PER_WORKER` shards per local worker: a 36-configuration sweep on two
+    joblib workers runs 4 shards of 9, not 36 processes' worth of compositions and hand-offs
+    (docs/scaling.md). A cluster launcher gets one configuration per launched job, as before.
+    """
+    workers = local_workers(config)
+    if workers is None or jobs <= 0:
+        return 1
+    return max(1, math.ceil(jobs / (SHARDS_PER_WORKER * workers)))
+
+
 def sweeper_shard_size(config: DictConfig, jobs: int) -> int:
     """The shard size a composed config's sweeper gives a sweep of ``jobs`` configurations."""
     node = OmegaConf.select(config, "hydra.sweeper")
     if node is None or "shard_size" not in node:
         return 1  # another sweeper (hydra/sweeper=basic): one Hydra job per configuration
-    return effective_shard_size(jobs, int(node.shard_size or 1), node.get("max_jobs"))
+    size = node.shard_size if node.shard_size is not None else auto_shard_size(config, jobs)
+    return effective_shard_size(jobs, int(size), node.get("max_jobs"))
 
 
 def shards(jobs: int, size: int) -> list[range]:

@@ -207,23 +207,52 @@ def _study_report(sweep_dir: Path, config: DictConfig) -> None:
         del task["hydra"]
     try:
         write_study_report(sweep_dir, to_experiment(task))
-    except Exception as exc:  # the sweep tables are written: report the problem, keep them
-        print(f"warning: the study report failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:
+        # A study run for its report has failed without it: exit 1 with the reason (the sweep
+        # tables are written and kept), never a warning and exit 0.
+        _fail(f"the study report could not be written to {sweep_dir}: {_reason(exc)}")
+
+
+#: The widest progress line: a job's overrides beyond it are cut (``...``); the full list is in
+#: its folder's manifest and in ``sweep.json``.
+LINE_WIDTH = 100
 
 
 def progress_line(
     sweep_dir: Path, job: int, status: str, seconds: float, overrides: list[str]
 ) -> None:
-    """One line per finished sweep job, on stderr so the tables on stdout stay clean."""
+    """A finished sweep job on stderr, so the tables on stdout stay clean.
+
+    On a terminal: one bar for the whole sweep, redrawn in place (``[7/36] ####---- 19%``), and
+    a line of its own for a job that failed. Elsewhere (a log, a pipe): one short line per job,
+    its overrides cut at :data:`LINE_WIDTH`.
+    """
     total = sweep_total(sweep_dir)
     done = sum(1 for _ in sweep_dir.glob("*/manifest.json"))
     done += sum(1 for _ in sweep_dir.glob(f"{JOB_ERRORS}/*.json"))
     count = f"{done}/{total}" if total else str(done)
     shown = " ".join(o for o in overrides if not o.startswith("resume="))
+    line = f"[{count}] job {job} {status} in {seconds:.1f} s: {shown}"
+    if len(line) > LINE_WIDTH:
+        line = line[: LINE_WIDTH - 3] + "..."
     # The line and its newline in one write: print() writes them apart, and a Ctrl-C between
     # the two glued the "interrupted:" line onto this one (seen under a slow CPU profile).
-    sys.stderr.write(f"[{count}] job {job} {status} in {seconds:.1f} s: {shown}\n")
+    isatty = getattr(sys.stderr, "isatty", None)  # a replaced stderr may have none
+    if isatty is not None and isatty():
+        failed = f"\r\x1b[K{line}\n" if status == "FAILED" else ""
+        end = "\n" if total and done >= total else ""
+        sys.stderr.write(f"{failed}\r\x1b[K{_bar(done, total)}{end}")
+    else:
+        sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+def _bar(done: int, total: int | None, width: int = 30) -> str:
+    """``[7/36] #####------------------------- 19% jobs``: the sweep's progress bar."""
+    if not total:
+        return f"[{done}] jobs finished"
+    filled = min(width, width * done // total)
+    return f"[{done}/{total}] {'#' * filled}{'-' * (width - filled)} {done / total:.0%} jobs"
 
 
 # A sweep's first result (within 5 s of the command's start). Its first configuration

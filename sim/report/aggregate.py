@@ -24,6 +24,7 @@ after a sweep was killed.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,8 @@ class Aggregate:
     metrics: pd.DataFrame
     summary: pd.DataFrame
     figures: list[str] = field(default_factory=list)
+    #: The limits that bound, a row per job, arm and limit (``sweep_warnings.csv``).
+    warnings: pd.DataFrame | None = None
 
     @property
     def problems(self) -> list[Job]:
@@ -180,28 +183,95 @@ def _table(jobs: Sequence[Job], parameters: Sequence[str], name: str) -> pd.Data
 
 
 def aggregate(sweep_dir: Path) -> Aggregate:
-    """Rebuild ``sweep_metrics.csv``, ``sweep_summary.csv`` and the sweep figures."""
+    """Rebuild the sweep tables (metrics, summary, step table, warnings) and figures."""
     jobs = find_jobs(sweep_dir)
     parameters = swept_parameters(sweep_dir, jobs)
     metrics = _table(jobs, parameters, "metrics.csv")
-    summary = _table(jobs, parameters, "summary.csv")
+    warnings = job_warnings(metrics, parameters)
+    summary = with_limits(_table(jobs, parameters, "summary.csv"), warnings)
     write_csv(sweep_dir / "sweep_metrics.csv", metrics)
     write_csv(sweep_dir / "sweep_summary.csv", summary)
-    result = Aggregate(sweep_dir, jobs, parameters, metrics, summary)
-    ok = summary[summary["status"] == "ok"]
+    # The step table across jobs: each job's by_touch.csv rows behind its job and parameters.
+    steps = [
+        j for j in jobs if j.status != "ok" or (j.path and (j.path / "by_touch.csv").is_file())
+    ]
+    write_csv(sweep_dir / "sweep_by_touch.csv", _table(steps, parameters, "by_touch.csv"))
+    write_csv(sweep_dir / "sweep_warnings.csv", warnings)
+    result = Aggregate(sweep_dir, jobs, parameters, metrics, summary, warnings=warnings)
+    ok = metrics[metrics["status"] == "ok"]
     figures: dict[str, bytes] = {}
     if len(ok):
-        from sim.report.plots import sweep_figure
+        from sim.report.sweep_answers import heatmap_figure, keys_of, parameter_figure
 
-        for parameter in parameters:
+        # A swept seed is pooled as replicates when other parameters are swept (no figure).
+        for parameter in keys_of(parameters):
             if ok[parameter].nunique() > 1:
                 name = f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', parameter)}.png"
-                figures[name] = sweep_figure(ok, parameter)
-                write_bytes(sweep_dir / name, figures[name])
-                result.figures.append(name)
+                figures[name] = parameter_figure(ok, parameters, parameter, summary)
+        heat = heatmap_figure(ok, parameters, summary)
+        if heat is not None:
+            figures["sweep_heatmap.png"] = heat
+        for name, data in figures.items():
+            write_bytes(sweep_dir / name, data)
+            result.figures.append(name)
     if not _is_study(jobs):
         write_text(sweep_dir / "report.html", sweep_report(result, figures))
     return result
+
+
+def job_warnings(metrics: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:
+    """The limits that bound each ok job (:func:`sim.run.metrics.limits_table`), job first."""
+    from sim.run.metrics import WARNING_COLUMNS, limits_table
+
+    front = ["job", *parameters]
+    frames = []
+    ok = metrics[metrics["status"] == "ok"] if "status" in metrics else metrics.iloc[:0]
+    for _, rows in ok.groupby("job", sort=True):
+        found = limits_table(rows)
+        if found.empty:
+            continue
+        for position, key in enumerate(front):
+            found.insert(position, key, [rows[key].iloc[0]] * len(found))
+        frames.append(found)
+    if not frames:
+        return pd.DataFrame(columns=[*front, *WARNING_COLUMNS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def with_limits(summary: pd.DataFrame, warnings: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with ``limits`` last: each (job, arm)'s limits that bound, e.g. ``horizon 62%``.
+
+    Empty where none bound; the full lines are in ``sweep_warnings.csv``.
+    """
+    said: dict[tuple[object, object], str] = {}
+    for job, arm, limit, share in warnings[["job", "arm", "limit", "share"]].itertuples(
+        index=False
+    ):
+        key = (job, arm)
+        said[key] = "; ".join(p for p in (said.get(key, ""), f"{limit} {share:.0%}") if p)
+    summary = summary.copy()
+    arms = summary["arm"] if "arm" in summary else pd.Series("", index=summary.index)
+    summary["limits"] = [said.get((j, a), "") for j, a in zip(summary["job"], arms, strict=True)]
+    return summary
+
+
+def limits_lines(warnings: pd.DataFrame | None, jobs: int) -> list[str]:
+    """The terminal's and the report's word on limits: one short line per kind of limit."""
+    if warnings is None or warnings.empty:
+        return []
+    what = {
+        "capacity": "rep capacity made touches late or never made",
+        "mailbox": "mailbox caps held emails back",
+        "horizon": "the horizon ended the cadence early",
+    }
+    lines = []
+    for limit, rows in warnings.groupby("limit", sort=False):
+        hit = rows["job"].nunique()
+        lines.append(
+            f"warning: {what.get(str(limit), str(limit))} in {hit} of {jobs} jobs (up to "
+            f"{rows['share'].max():.0%} of planned touches; sweep_warnings.csv)"
+        )
+    return lines
 
 
 def _is_study(jobs: Sequence[Job]) -> bool:
@@ -235,7 +305,12 @@ def sweep_report(result: Aggregate, figures: dict[str, bytes]) -> str:
         facts["shards"] = f"{plan['shard_size']} configurations per launched job"
     manifests = [read_manifest(j.path) for j in result.jobs if j.status == "ok" and j.path]
     full_jobs = any("report.html" in (m or {}).get("files", []) for m in manifests[:1])
+    from sim.report.sweep_answers import best_sentences
+
+    ok = result.metrics[result.metrics["status"] == "ok"] if len(result.metrics) else result.metrics
     return render_sweep(
+        answers=best_sentences(ok, result.parameters, result.summary) if len(ok) else [],
+        warnings=limits_lines(result.warnings, len(result.jobs)),
         title=f"outreach-sim sweep: {result.sweep_dir.name}",
         facts=facts,
         summary=result.summary,
@@ -249,21 +324,36 @@ def sweep_report(result: Aggregate, figures: dict[str, bytes]) -> str:
     )
 
 
+#: The terminal's sweep table: at most this many characters a line and this many jobs.
+TERMINAL_WIDTH = 100
+TERMINAL_ROWS = 40
+
+
 def overview(result: Aggregate, metric: str = "response_rate") -> str:
     """A short text table: each job's swept values and status, and ``metric`` by arm."""
     counts = pd.Series([j.status for j in result.jobs]).value_counts()
     head = f"Sweep: {len(result.jobs)} jobs, " + ", ".join(f"{n} {s}" for s, n in counts.items())
     summary = result.summary
     index = ["job", *result.parameters, "status"]
+    from sim.report.sweep_answers import short_name
+
     lines = [head]
     if "metric" in summary.columns and (summary["status"] == "ok").any():
         rows = summary[(summary["status"] == "ok") & (summary["metric"] == metric)]
         table = rows.pivot_table(index=index, columns="arm", values="mean", sort=False)
         table = table[list(dict.fromkeys(rows["arm"]))]
+        # Short column names (the last part of a dotted key) and at most TERMINAL_WIDTH a line:
+        # the full names and every column are in sweep_summary.csv and report.html.
+        table.index = table.index.set_names([short_name(k, index) for k in index])
+        shown = table.head(TERMINAL_ROWS)
         lines += [
             f"\n{metric} (mean over replicates) by job and arm:",
-            table.to_string(float_format=lambda v: f"{v:.3f}"),
+            shown.to_string(float_format=lambda v: f"{v:.3f}", line_width=TERMINAL_WIDTH),
         ]
+        if len(table) > len(shown):
+            lines.append(f"... and {len(table) - len(shown)} more jobs: see sweep_summary.csv")
     for job in result.problems:
         lines.append(f"job {job.number} {job.status}: {' '.join(job.overrides)} {job.error}")
+    for said in limits_lines(result.warnings, len(result.jobs)):
+        lines += textwrap.wrap(said, width=TERMINAL_WIDTH, subsequent_indent="  ")
     return "\n".join(lines)

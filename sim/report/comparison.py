@@ -134,7 +134,7 @@ def render(
         heading=_heading(summary, baseline),
         coverage=coverage_note(summary, baseline, model_worlds),
         verdicts=verdicts(summary, baseline),
-        verdicts_heading=verdicts_heading(baseline),
+        verdicts_heading=verdicts_heading(baseline, worlds=bool(worlds_of(summary))),
         metrics=REPORT_METRICS,
         rows=rows,
         notes=notes,
@@ -222,6 +222,8 @@ SWEEP_REPORT_ROWS = 200
 
 def render_sweep(
     *,
+    answers: Sequence[str] = (),
+    warnings: Sequence[str] = (),
     title: str,
     facts: Mapping[str, str],
     summary: pd.DataFrame,
@@ -242,6 +244,10 @@ def render_sweep(
         figures: The sweep figures' PNG bytes by file name.
         full_jobs: Whether the jobs wrote their own figures and reports (``outputs``).
         metric: The metric of the table.
+        answers: The answer in words, a sentence per key metric
+            (:func:`sim.report.sweep_answers.best_sentences`).
+        warnings: The limits that bound, a line per kind
+            (:func:`sim.report.aggregate.limits_lines`).
     """
     ok = summary[(summary["status"] == "ok") & (summary.get("metric") == metric)]
     header: list[str] = []
@@ -264,14 +270,22 @@ def render_sweep(
         header=header,
         rows=rows[:SWEEP_REPORT_ROWS],
         more_rows=max(0, len(rows) - SWEEP_REPORT_ROWS),
-        figures=[
-            (
-                n,
-                f"Key metrics against {n.removeprefix('sweep_').removesuffix('.png')}, a line per "
-                "arm (mean over the other parameters).",
-                pages.png_src(d),
-            )
-            for n, d in figures.items()
-        ],
+        answers=answers,
+        warnings=warnings,
+        figures=[(n, _sweep_caption(n), pages.png_src(d)) for n, d in figures.items()],
         job_extra=", figures and report" if full_jobs else " (outputs=tables: no figures)",
+    )
+
+
+def _sweep_caption(name: str) -> str:
+    """A sweep figure's caption (:mod:`sim.report.sweep_answers` draws them)."""
+    if name == "sweep_heatmap.png":
+        return (
+            "Each key metric over the first two swept parameters, for the arm best at it; the "
+            "other parameters at that metric's best configuration."
+        )
+    return (
+        f"Key metrics against {name.removeprefix('sweep_').removesuffix('.png')}: a line (or "
+        "bars) per arm with 95% intervals over replicates, the other parameters held at each "
+        "metric's best configuration."
     )

@@ -70,10 +70,21 @@ def better_in(row: pd.Series) -> str:
     return f"{round(share * k)} of {k}"
 
 
+#: The metrics a one-world answer says in words, in this order (the run report, the terminal).
+ANSWERED = ("response_rate", "meeting_rate", "opt_out_rate")
+
+
 def verdicts(
     summary: pd.DataFrame, baseline: str, metric: str = "response_rate"
 ) -> list[tuple[str, str]]:
-    """Across worlds, each compared arm and its verdict on ``metric`` in words; else nothing."""
+    """Each compared arm's verdict on ``metric`` in words.
+
+    Across worlds: :func:`sim.report.verdict.world_verdict`. In one world, the paired replicate
+    interval said as :func:`sim.run.answers.answer` does, for each metric of :data:`ANSWERED`
+    (``benefit_led gets 6.0 points more positive replies than entitlement ...``).
+    """
+    if not worlds_of(summary):
+        return one_world_answers(summary, baseline)
     out = []
     for arm in dict.fromkeys(summary["arm"]):
         row = None if arm == baseline else worlds_row(summary, str(arm), metric)
@@ -82,16 +93,48 @@ def verdicts(
     return out
 
 
-def verdicts_heading(baseline: str, noun: str = "response rate") -> str:
+def one_world_answers(summary: pd.DataFrame, baseline: str) -> list[tuple[str, str]]:
+    """In one world, each compared arm's :data:`ANSWERED` metrics in words (one per line)."""
+    from sim.run.answers import answer
+
+    out = []
+    rows = summary[summary["metric"].isin(ANSWERED) & (summary["arm"] != baseline)]
+    order = {m: k for k, m in enumerate(ANSWERED)}
+    for arm in dict.fromkeys(rows["arm"]):
+        mine = rows[rows["arm"] == arm].sort_values("metric", key=lambda m: m.map(order))
+        for _, row in mine.iterrows():
+            said = answer(row, baseline)
+            if said:
+                out.append((str(arm), said))
+    return out
+
+
+def verdicts_heading(baseline: str, noun: str = "response rate", worlds: bool = True) -> str:
     """The line above :func:`verdicts`."""
+    if not worlds:
+        return f"In words, against {baseline}:"
     return f"Verdict on the {noun} against {baseline}, across the plausible worlds:"
 
 
 def verdict_lines(summary: pd.DataFrame, baseline: str) -> list[str]:
-    """:func:`verdicts` on the response rate as the terminal prints them, under a heading."""
+    """:func:`verdicts` as the terminal prints them, under a heading.
+
+    Across worlds: the response rate's verdict per arm. In one world: the response rate's
+    answer per arm (the other metrics are in the run report), each line wrapped at :data:`WIDTH`.
+    """
+    k = worlds_of(summary)
     said = verdicts(summary, baseline)
+    if not k:
+        said = [(a, w) for a, w in said if " positive replies than " in w]
     if not said:
         return []
+    if not k:
+        lines = [verdicts_heading(baseline, worlds=False)]
+        for _, words in said:
+            lines += textwrap.wrap(
+                words, width=WIDTH, initial_indent="  ", subsequent_indent="    "
+            )
+        return lines
     width = max(len(a) for a, _ in said)
     lines = [verdicts_heading(baseline)]
     for arm, words in said:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ from sim.model.engine import ArmResult, ArmRun, ModelArrays
 from sim.model.population import daily_load_shocks, sample_prospects
 from sim.model.seeding import replicate_streams
 from sim.model.strategy import Plan, compile_plan
-from sim.run.worlds import world_configs, world_numbers
+from sim.run.grid import check_sweep_inputs, combinations, compose_grid, override_value
+from sim.run.worlds import world_configs
 
 if TYPE_CHECKING:  # pandas is imported once a run's tables are built, not before it
     import pandas as pd
@@ -35,6 +35,12 @@ class Results:
     # Across plausible worlds only (worlds=K): a row per (arm, metric, parameter), how much each
     # world parameter drives the difference (sim.run.world_stats.WorldAnswers); else None.
     drivers: pd.DataFrame | None = None
+    # The limits that shaped the results, a row per arm and limit (sim.run.metrics.limits_table:
+    # rep capacity, mailbox caps, the horizon); empty when none bound. None: not computed.
+    warnings: pd.DataFrame | None = None
+    # Each compared arm's difference from the baseline in words, a row per directed metric
+    # (sim.run.answers.answers_table): "b gets 6.0 points more positive replies than a ...".
+    answers: pd.DataFrame | None = None
 
 
 def arm_sizes(cfg: ExperimentConfig) -> dict[str, int]:
@@ -87,6 +93,10 @@ def replicate_runs(
             **options,
         )
 
+
+#: The grid's composer under its earlier name here (sim.run.grid now holds it; other modules,
+#: such as an optimizer's evaluation, import it from the API as before).
+_compose_grid = compose_grid
 
 #: Seconds a run must have taken before its progress bar appears: short runs print nothing.
 PROGRESS_DELAY = 2.0
@@ -143,18 +153,29 @@ def tables(cfg: ExperimentConfig, arms: Sequence[ArmResult]) -> Results:
     # Imported after the simulation: pandas and scipy.stats cost ~70 MB and ~1 s to import, which
     # the simulation's peak memory need not carry (docs/performance.md).
     if cfg.worlds:
+        from sim.run.answers import answers_table
+        from sim.run.metrics import limits_table
         from sim.run.worlds import world_tables
 
-        return Results(**world_tables(cfg, arms))
-    from sim.run.metrics import by_touch_table, metrics_table, timeseries_table
+        found = world_tables(cfg, arms)
+        return Results(
+            **found,
+            warnings=limits_table(found["metrics"]),
+            answers=answers_table(found["summary"], cfg.baseline),
+        )
+    from sim.run.answers import answers_table
+    from sim.run.metrics import by_touch_table, limits_table, metrics_table, timeseries_table
     from sim.run.stats import summarize
 
     metrics = metrics_table(arms)
+    summary = summarize(metrics, cfg.baseline)
     return Results(
         metrics=metrics,
         by_touch=by_touch_table(arms),
         timeseries=timeseries_table(arms),
-        summary=summarize(metrics, cfg.baseline),
+        summary=summary,
+        warnings=limits_table(metrics),
+        answers=answers_table(summary, cfg.baseline),
     )
 
 
@@ -178,82 +199,27 @@ def _short(value: object) -> object:
     return value if len(text) <= 80 else text[:77] + "..."
 
 
-#: What a grid value may be: a value Hydra's override grammar writes as text (None as null).
-GRID_VALUES = (str, int, float, bool)
+@dataclass
+class SweepResults:
+    """The tables of a sweep: each run's tables, a row per configuration's row, ``config`` first.
 
-
-def check_sweep_inputs(base: object, grid: object, replications: object) -> dict[str, list[object]]:
-    """The sweep's arguments checked before anything is composed; the grid as lists.
-
-    A string where a list belongs is refused, not iterated character by character
-    (``{"seed": "12"}`` would otherwise run seeds 1 and 2), and a grid that gives no
-    configuration at all (no key, or a key with no value) is refused rather than returning an
-    empty table.
-
-    Raises:
-        ConfigError: naming the argument, the value and what is allowed.
+    Every table has ``config`` (the combination's number, in the grid's order) and a column per
+    swept key in front of the rows :func:`simulate` gives that configuration.
     """
-    if isinstance(base, str | bytes) or not isinstance(base, Sequence):
-        raise ConfigError(
-            "base", _short(base), "a list of overrides, e.g. ['population=house_list']"
-        )
-    for k, one in enumerate(base):
-        if not isinstance(one, str):
-            raise ConfigError(f"base[{k}]", _short(one), "an override KEY=VALUE, as a string")
-    if replications is not None and (
-        isinstance(replications, bool) or not isinstance(replications, int) or replications < 1
-    ):
-        raise ConfigError("replications", _short(replications), "an integer >= 1, or None")
-    if grid is None:
-        grid = {}
-    if not isinstance(grid, Mapping):
-        raise ConfigError("grid", _short(grid), "a dict of override key -> list of values")
-    if not grid:
-        raise ConfigError(
-            "grid",
-            _short(grid),
-            "at least one key with values to sweep, e.g. {'seed': [1, 2]} (one configuration "
-            "alone: simulate(compose(base)))",
-        )
-    return {_grid_key(key): _grid_values(key, values) for key, values in grid.items()}
+
+    metrics: pd.DataFrame
+    by_touch: pd.DataFrame
+    # Each configuration's summary: means, intervals and paired differences from the baseline.
+    summary: pd.DataFrame
+    # Each configuration's limits that bound (sim.run.metrics.limits_table): empty when none did.
+    warnings: pd.DataFrame
+    # Each configuration's comparisons in words (sim.run.answers.answers_table).
+    answers: pd.DataFrame
 
 
-def _grid_key(key: object) -> str:
-    if not isinstance(key, str) or not key or "=" in key or key != key.strip():
-        raise ConfigError("grid key", _short(key), "an override key, e.g. 'population.size'")
-    return key
-
-
-def _grid_values(key: str, values: object) -> list[object]:
-    where = f"grid[{key!r}]"
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        hint = " (a string is one value, not a list of its characters)" if values else ""
-        raise ConfigError(where, _short(values), f"a list of values, e.g. [{values!r}]{hint}")
-    if isinstance(values, Mapping | set | frozenset):
-        raise ConfigError(where, _short(values), "a list of values, in the order to run them")
-    # A NumPy array's items as Python numbers (np.linspace(...) is a fine list of values).
-    tolist = getattr(values, "tolist", None)
-    listed: list[object] = tolist() if callable(tolist) else list(values)
-    if not listed:
-        raise ConfigError(where, _short(values), "at least one value")
-    for k, value in enumerate(listed):
-        items = value if isinstance(value, list | tuple) else [value]
-        if not all(v is None or isinstance(v, GRID_VALUES) for v in items):
-            raise ConfigError(
-                f"{where}[{k}]",
-                _short(value),
-                "a number, a string, a bool, None or a list of them",
-            )
-    return listed
-
-
-def _override_value(value: object) -> str:
-    """``value`` written as a Hydra override value: lists as ``[a,b]``, None as null."""
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_override_value(v) for v in value) + "]"
-    if value is None:
-        return "null"
-    return str(value)
+def _run_one(cfg: ExperimentConfig) -> Results:
+    """One configuration's tables (a joblib task: module level, so that it pickles)."""
+    return tables(cfg, run_arms(cfg))
 
 
 def sweep(
@@ -262,76 +228,83 @@ def sweep(
     *,
     replications: int | None = None,
     progress: bool = True,
-) -> pd.DataFrame:
-    """Run every combination of ``grid`` over the ``base`` overrides; one tidy table back.
+    n_jobs: int = 1,
+) -> SweepResults:
+    """Run every combination of ``grid`` over the ``base`` overrides; tidy tables back.
 
     The notebook twin of a command-line sweep (like Mesa's ``batch_run``): ``base`` holds
     overrides as the command line takes them (``["population=house_list"]``), ``grid`` maps an
     override key to the values to try (``{"population.size": [500, 1000], "seed": [0, 1]}``);
     every combination is composed (each choice of config groups once,
-    :func:`sim.run.registry.compose_all`) and validated, then simulated in this process, one
-    after the other, with a progress bar on stderr. Each row of the result is one (configuration,
-    arm, replicate) row of ``metrics.csv``, preceded by ``config`` (the combination's number, in
-    the grid's order) and a column per swept key; exactly the rows :func:`simulate` gives it.
+    :func:`sim.run.registry.compose_all`) and validated, then simulated, with a progress bar on
+    stderr: in this process (``n_jobs=1``) or in ``n_jobs`` worker processes (joblib's loky;
+    -1: one per CPU), with the same rows either way. Each table's rows are exactly those
+    :func:`simulate` gives the configuration (:class:`SweepResults`).
 
     Raises:
         ConfigError: a bad argument (:func:`check_sweep_inputs`), override or value, at once.
     """
-    import pandas as pd
     from tqdm import tqdm  # only sweeps pay for the progress library
 
-    from sim.run.metrics import metrics_table
-
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ConfigError(
+            "n_jobs", _short(n_jobs), "a number of processes >= 1, or -1 (one per CPU)"
+        )
     lists = check_sweep_inputs(base, grid, replications)
-    keys = list(lists)
-    combos = list(itertools.product(*(lists[k] for k in keys)))
-    extra = [] if replications is None else [f"replications={replications}"]
-    # Compose every combination before the first simulation: a typo in the last one fails fast.
-    # Each choice of config groups is composed once (sim.run.registry.compose_all).
-    configs = _compose_grid(
-        [
-            [
-                *base,
-                *extra,
-                *(f"{k}={_override_value(v)}" for k, v in zip(keys, combo, strict=True)),
-            ]
-            for combo in combos
-        ]
-    )
-    frames = []
-    bar = tqdm(configs, desc="configurations", unit="config", disable=not progress)
-    for number, (combo, cfg) in enumerate(zip(combos, bar, strict=True)):
-        arms = run_arms(cfg)
-        frame = metrics_table(arms)
-        if cfg.worlds:  # across plausible worlds: each row's world after its arm
-            frame.insert(1, "world", world_numbers(cfg, arms))
-        for position, (key, value) in enumerate(zip(keys, combo, strict=True)):
-            # A swept key the table already has (seed) moves to the front, as in sweep tables.
-            if key in frame.columns:
-                frame.insert(position, key, frame.pop(key))
-            else:
-                cell = value if isinstance(value, int | float) else _override_value(value)
-                frame.insert(position, key, cell)
-        frame.insert(0, "config", number)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    # Composed before the first simulation: a typo in the last combination fails fast.
+    combos, configs = combinations(base, lists, replications)
+    if n_jobs == 1:
+        runs: Iterable[Results] = map(_run_one, configs)
+    else:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
+        runs = parallel(delayed(_run_one)(cfg) for cfg in configs)
+    bar = tqdm(runs, total=len(configs), desc="configurations", unit="config", disable=not progress)
+    frames: dict[str, list[pd.DataFrame]] = {k: [] for k in ("metrics", "by_touch", "summary")}
+    frames["warnings"], frames["answers"] = [], []
+    for number, (combo, results) in enumerate(zip(combos, bar, strict=True)):
+        front = {"config": number, **dict(zip(lists, combo, strict=True))}
+        for name, table in (
+            ("metrics", results.metrics),
+            ("by_touch", results.by_touch),
+            ("summary", results.summary),
+            ("warnings", _warnings(results)),
+            ("answers", _answers(results, configs[number].baseline)),
+        ):
+            frames[name].append(_with_front(table, front))
+    return SweepResults(**{name: _concat(parts) for name, parts in frames.items()})
 
 
-def _compose_grid(overrides: list[list[str]]) -> list[ExperimentConfig]:
-    """Every configuration composed; Hydra's and YAML's errors as a one-line ConfigError."""
-    import yaml
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
+def _warnings(results: Results) -> pd.DataFrame:
+    if results.warnings is not None:
+        return results.warnings
+    from sim.run.metrics import limits_table
 
-    from sim.run.hydra_errors import describe_hydra_error, describe_yaml_error
-    from sim.run.registry import compose_all  # Hydra's compose API: not needed by simulate()
+    return limits_table(results.metrics)
 
-    try:
-        return compose_all(overrides)
-    except (HydraException, OmegaConfBaseException) as exc:
-        message = describe_hydra_error(exc)
-    except yaml.YAMLError as exc:
-        message = describe_yaml_error(exc)
-    error = ConfigError("overrides", None, message)
-    error.args = (message,)
-    raise error from None
+
+def _answers(results: Results, baseline: str) -> pd.DataFrame:
+    if results.answers is not None:
+        return results.answers
+    from sim.run.answers import answers_table
+
+    return answers_table(results.summary, baseline)
+
+
+def _with_front(table: pd.DataFrame, front: Mapping[str, object]) -> pd.DataFrame:
+    """``table`` with ``config`` and the swept keys in front (a key it has, seed, moves there)."""
+    table = table.copy()
+    for position, (key, value) in enumerate(front.items()):
+        if key in table.columns:
+            table.insert(position, key, table.pop(key))
+        else:
+            cell = value if isinstance(value, int | float) else override_value(value)
+            table.insert(position, key, [cell] * len(table))
+    return table
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat(parts, ignore_index=True)

@@ -135,46 +135,80 @@ def by_touch_table(results: Sequence[ArmResult]) -> pd.DataFrame:
     return table[list(BY_TOUCH_COLUMNS)]
 
 
-def limits_warnings(metrics: pd.DataFrame) -> list[str]:
-    """One line per arm whose results a limit shaped: rep capacity or the horizon.
+#: Columns of the ``warnings`` table (:func:`limits_table`).
+WARNING_COLUMNS = ("arm", "limit", "share", "days", "working_days", "warning")
+#: A limit counts as binding when it made at least this share of an arm's planned touches late
+#: or never made (a few late touches on busy days are normal).
+BINDING_SHARE = 0.05
 
-    Averages over replicates; a limit counts as binding when it made at least 5 % of the arm's
-    planned touches late or never made (a few late touches on busy days are normal).
+
+def limits_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """A row per arm and limit that shaped its results: the ``warnings`` table.
+
+    ``limit`` is ``capacity`` (rep time), ``mailbox`` (the mailboxes' daily caps, docs/model.md
+    2.17) or ``horizon`` (touches planned after the horizon ended); ``share`` the share of the
+    arm's planned touches late or never made (capacity, mailbox) or never made because the
+    horizon ended; ``days`` the working days the limit bound (empty for the horizon);
+    ``warning`` the line a run prints. Averages over replicates; only limits that bind
+    (:data:`BINDING_SHARE`) have a row, so an empty table means none did.
     """
-    lines = []
-    for arm, rows in metrics.groupby("arm", sort=False):
-        planned = float(rows["touches_planned"].sum())
+    rows: list[dict[str, object]] = []
+    for arm, group in metrics.groupby("arm", sort=False):
+        planned = float(group["touches_planned"].sum())
         if planned <= 0:
             continue
-        late = rows["touches_late"].sum() / planned
-        lost = rows["touches_never_made_capacity"].sum() / planned
-        cut = rows["touches_never_made_horizon"].sum() / planned
-        if late + lost >= 0.05:
-            bound = rows["capacity_bound_days"].mean()
-            days = rows["working_days"].mean()
+        late = group["touches_late"].sum() / planned
+        lost = group["touches_never_made_capacity"].sum() / planned
+        cut = group["touches_never_made_horizon"].sum() / planned
+        days = float(group["working_days"].mean())
+        if late + lost >= BINDING_SHARE:
+            bound = float(group["capacity_bound_days"].mean())
             # The mailboxes' daily caps hold emails back too (docs/model.md 2.17).
-            capped = rows["mailbox_capped_days"].mean() if "mailbox_capped_days" in rows else 0.0
+            capped = (
+                float(group["mailbox_capped_days"].mean()) if "mailbox_capped_days" in group else 0
+            )
             if bound > 0 or capped == 0:
-                lines.append(
+                said = (
                     f"warning: {arm}: rep capacity bound on {bound:.0f} of {days:.0f} working "
                     f"days: {late:.0%} of due touches late, {lost:.0%} never made (more reps, a "
                     "smaller list or fewer touches)"
                 )
+                rows.append(_limit(arm, "capacity", late + lost, bound, days, said))
             if capped > 0:  # the shares once, on the first line that names a limit
                 shares = (
                     "" if bound > 0 else f": {late:.0%} of due touches late, {lost:.0%} never made"
                 )
-                lines.append(
+                said = (
                     f"warning: {arm}: mailbox caps held emails back on {capped:.0f} of "
                     f"{days:.0f} working days{shares} (more mailboxes, a higher "
                     "reps.mailbox_daily_cap or fewer emails)"
                 )
-        if cut >= 0.05:
-            lines.append(
+                rows.append(_limit(arm, "mailbox", late + lost, capped, days, said))
+        if cut >= BINDING_SHARE:
+            said = (
                 f"warning: {arm}: the horizon ended the cadence early: {cut:.0%} of planned "
                 "touches fall after it (a longer horizon_days shows the whole cadence)"
             )
-    return lines
+            rows.append(_limit(arm, "horizon", cut, float("nan"), days, said))
+    return pd.DataFrame(rows, columns=list(WARNING_COLUMNS))
+
+
+def _limit(
+    arm: object, limit: str, share: float, days: float, working: float, said: str
+) -> dict[str, object]:
+    return {
+        "arm": arm,
+        "limit": limit,
+        "share": float(share),
+        "days": days,
+        "working_days": working,
+        "warning": said,
+    }
+
+
+def limits_warnings(metrics: pd.DataFrame) -> list[str]:
+    """One line per arm and limit that shaped its results (:func:`limits_table`'s ``warning``)."""
+    return [str(w) for w in limits_table(metrics)["warning"]]
 
 
 def timeseries_table(results: Sequence[ArmResult]) -> pd.DataFrame:

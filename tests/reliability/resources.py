@@ -305,6 +305,11 @@ FAULTS: list[Fault] = [
         _API + "test_sweep_refuses_a_key_with_no_values",
     ),
     Fault(
+        "sim.api.sweep with n_jobs=0 (or -2, 1.5, True, '2')",
+        "ConfigError 'n_jobs=0 ... a number of processes >= 1, or -1 (one per CPU)'",
+        _API + "test_sweep_refuses_a_number_of_processes_that_is_not_one",
+    ),
+    Fault(
         "sim.api.sweep with a set of values",
         "ConfigError: a list, in the order to run them",
         _API + "test_sweep_refuses_a_set_of_values",
