@@ -197,3 +197,13 @@ def test_one_weak_direction_does_not_take_a_pinned_parameter_with_it() -> None:
     kept = ~peeled
     assert not verdict.too_wide(np.sqrt(np.diag(cov))[kept], z).any()
     assert np.isnan(np.diag(cov)[peeled]).all()
+
+
+def test_a_fitted_model_has_deliverability_off() -> None:
+    """The log's reply rates already hold the team's inbox placement (docs/fitting.md, 3)."""
+    from sim.fit.estimate import fitted_model
+
+    base = compose([]).model
+    assert base.deliverability  # the default model places emails (docs/model.md 2.17)
+    assert not fitted_model(base, [], vary=True).deliverability
+    assert base.deliverability  # the base model is not changed

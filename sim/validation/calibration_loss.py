@@ -61,13 +61,13 @@ def _free(name: str, low: float, high: float, start: float, *ties: str) -> Free:
 #: retraces the same path to the committed defaults. Everything else in ``default.yaml`` is
 #: judgement (docs/calibration.md).
 FREE: tuple[Free, ...] = (
-    _free("response_base.email", -8.0, 0.0, -3.64),
+    _free("response_base.email", -8.0, 0.0, -3.45),
     _free("response_base.phone", -8.0, 0.0, -3.74),
     _free("response_base.social", -8.0, 0.0, -4.227),
     _free("response_base.postal", -8.0, 0.0, -3.547),
     _free("response_base.drop_in", -8.0, 0.0, -1.841),
     _free("answer_base", 0.01, 0.3, 0.06564),
-    _free("optout_base.email", -9.0, -1.0, -3.185),
+    _free("optout_base.email", -9.0, -1.0, -3.0),
     _free("message_value.benefit_led", 0.0, 2.0, 0.9453),
     _free("wrong_name", -1.0, 0.0, -0.2666),
     # One reachable share for every relationship: the published house-list lift is left to the

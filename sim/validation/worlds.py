@@ -57,13 +57,14 @@ from sim.validation.worlds_page import markdown, parameter_rows, rounded, target
 WORLDS_YAML = CONF_DIR / "model" / "worlds" / "default.yaml"
 RECORD = FIT_DIR / "worlds.json"
 PAGE = FIT_DIR / "worlds.md"
-#: Candidates simulated per wave: a Latin hypercube over the box, then the screen's picks.
-WAVES = (150, 150, 150, 150, 150, 150)
+#: Candidates simulated per wave: a Latin hypercube over the box, then the screen's picks. Seven
+#: waves since the v3 fit with deliverability on: six accepted 48 worlds, short of FEWEST.
+WAVES = (150, 150, 150, 150, 150, 150, 150)
 #: The screen's cutoff in each wave after the first, in emulator errors outside a range: three
 #: (history matching's rule) for the second wave, then one half: the later waves sample where
 #: every emulated target is within half an error of its range (docs/uncertainty.md: what the
 #: smaller cutoff saves and what it may lose, measured).
-CUTOFFS = (3.0, 0.5, 0.5, 0.5, 0.5)
+CUTOFFS = (3.0, 0.5, 0.5, 0.5, 0.5, 0.5)
 #: The cutoffs whose held-out recall the record gives.
 RECALL_CUTOFFS = (0.0, 0.5, 1.0, 3.0)
 #: Later waves pick among Sobol points drawn this many at a time, ...
