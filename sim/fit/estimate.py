@@ -359,13 +359,7 @@ def delay_estimates(log: FitLog, model: ModelConfig, z: float) -> list[Estimate]
 
 
 def fitted_model(model: ModelConfig, estimates: list[Estimate], vary: bool) -> ModelConfig:
-    """``model`` with every estimate written in, and deliverability off.
-
-    A log's reply rates are per email sent: the team's inbox placement is already in them, and
-    the replay (:mod:`sim.fit.replay`) has every email arrive, so the fitted bases absorb it.
-    With deliverability on, the fitted model would lose the spam folder's share twice
-    (docs/fitting.md, "What a fitted model cannot know").
-    """
+    """``model`` with the estimates; deliverability off: the log's rates hold its placement."""
     fitted = with_values(model, {e.path: float(e.estimate) for e in estimates})
     fitted.deliverability = False
     return fitted

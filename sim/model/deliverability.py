@@ -254,6 +254,14 @@ class Mailboxes:
             self.mean = float(self.reputation.mean())
             self.rested = 0
 
+    def arrival(self, who: IntArray) -> F64:
+        """Chance a re-touch email to each of ``who`` reaches the inbox now (the market's sum).
+
+        From a mailbox in turn: the mean placement over the mailboxes; never for a bad address.
+        """
+        self.settle()
+        return np.asarray(float(self.p_inbox.mean()) * ~self.bad[who], np.float64)
+
     def end_day(self) -> tuple[float, float]:
         """Close the day: reputations move, tallies reset.
 

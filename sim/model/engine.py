@@ -375,7 +375,8 @@ class ArmRun:
         touched = int(np.count_nonzero(self.touch_count))
         metrics = books.metrics(self.p.n, hours, touched, self.end_state())
         metrics.update(limits(self.schedule, int(books.by_touch[:, :, 0].sum())))
-        metrics.update(self.market.results(self.horizon))  # what the list has left
+        arrival = self.mail.arrival if self.emails else None  # a re-touch through the mailboxes
+        metrics.update(self.market.results(self.horizon, arrival))  # what the list has left
         mail = self.mail.metrics()
         metrics.update(mail if self.delivering else dict.fromkeys(mail, math.nan))
         return books.result(self.plan, replicate, seed, metrics)

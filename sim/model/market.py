@@ -173,8 +173,14 @@ class Market:
         """Neither blocked at ``t`` nor engaged already (a positive reply): the list still open."""
         return np.asarray((self.blocked_until <= t) & (self.books.outcome != POSITIVE))
 
-    def results(self, horizon: float) -> dict[str, float]:
-        """The market's metrics at ``horizon``: what the list has left, the second wave's share."""
+    def results(
+        self, horizon: float, arrival: Callable[[I64], F64] | None = None
+    ) -> dict[str, float]:
+        """The market's metrics at ``horizon``: what the list has left, the second wave's share.
+
+        ``arrival``: each prospect's chance a re-touch email reaches the inbox (deliverability on,
+        :meth:`sim.model.deliverability.Mailboxes.arrival`); None: every email arrives.
+        """
         books = self.books
         open_ = self.reachable(horizon)
         # Engaged (a positive reply), burned or reachable: each prospect is one of the three.
@@ -183,7 +189,9 @@ class Market:
         return {
             "prospects_reachable": int(np.count_nonzero(open_)),
             "prospects_burned": burned,
-            "expected_future_meetings": self.expected_meetings(np.flatnonzero(open_), horizon),
+            "expected_future_meetings": self.expected_meetings(
+                np.flatnonzero(open_), horizon, arrival
+            ),
             "second_wave_prospects": 0 if wave is None else int(np.count_nonzero(wave)),
             "second_wave_responses": (
                 0 if wave is None else int(np.count_nonzero(wave & (books.outcome == POSITIVE)))
@@ -192,7 +200,9 @@ class Market:
             **self.accounts.results(books.outcome == POSITIVE, books.met),
         }
 
-    def expected_meetings(self, who: I64, now: float) -> float:
+    def expected_meetings(
+        self, who: I64, now: float, arrival: Callable[[I64], F64] | None = None
+    ) -> float:
         """Meetings one standard re-touch at ``now`` would book, expected, summed over ``who``.
 
         Per prospect: ``P_notice · P+ · P_meet`` of a benefit-led email, with the state decayed
@@ -203,11 +213,15 @@ class Market:
         """
         can = self.prospects.reachable[who] & (self.books.outcome[who] != NEGATIVE)
         who = who[can]
-        return float(
-            sum(self._expected(who[lo : lo + SLICE], now) for lo in range(0, who.size, SLICE))
-        )
+        total = 0.0
+        for lo in range(0, who.size, SLICE):
+            part = who[lo : lo + SLICE]
+            # An email the spam folder takes is not noticed (2.17): only those that arrive count.
+            arrive = 1.0 if arrival is None else arrival(part)
+            total += self._expected(part, now, arrive)
+        return total
 
-    def _expected(self, idx: I64, now: float) -> float:
+    def _expected(self, idx: I64, now: float, arrive: F64 | float = 1.0) -> float:
         """:meth:`expected_meetings` of one slice of prospects."""
         m, cfg, p, st = self.model, self.model.cfg, self.prospects, self.state
         ch, msg = RETOUCH_CHANNEL, RETOUCH_MESSAGE
@@ -250,7 +264,7 @@ class Market:
 
         in_market = self.in_market(idx, now)
         meetings = in_market * booked(1.0) + (1.0 - in_market) * booked(0.0)
-        return float(np.sum(p_notice * meetings))
+        return float(np.sum(arrive * p_notice * meetings))
 
     def in_market(self, idx: I64, now: float) -> F64:
         """Probability each of ``idx`` is in market at ``now``, given its need trajectory so far.
