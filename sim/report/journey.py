@@ -257,8 +257,11 @@ def outcomes(rows: pd.DataFrame) -> pd.DataFrame:
     touches = rows[rows["event"] == "touch"].groupby("prospect").size().rename("touches")
     replies = rows[rows["event"] == "reply"].groupby("prospect").last()
     out = touches.to_frame()
-    out["decided"] = replies["decided"].reindex(out.index).fillna(NO_REPLY).astype(int)
-    meeting = replies["meeting"].reindex(out.index).astype("boolean").fillna(False)
+    # A journey without any reply (a tiny list) has no reply columns at all.
+    decided = replies.get("decided", pd.Series(dtype=float))
+    out["decided"] = decided.reindex(out.index).fillna(NO_REPLY).astype(int)
+    meeting = replies.get("meeting", pd.Series(dtype=object))
+    meeting = meeting.reindex(out.index).astype("boolean").fillna(False)
     out["meeting"] = meeting.astype(bool)
     return out
 
