@@ -59,6 +59,7 @@ def _inputs(**values: object) -> dict[str, object]:
     data: dict[str, object] = {
         "study": "stalker_mode",
         "worlds": False,
+        "stalker_mode__period": "day",
         "stalker_mode__first_day": 4,
         "stalker_mode__emails": 50,
         ".clientdata_output_result_hidden": False,
