@@ -179,3 +179,28 @@ def test_summary_sizes_ab_tests_only_for_compared_share_rows() -> None:
     assert math.isnan(s[("same", "response_rate")])  # no difference: nothing to detect
     # Without the baseline in the table there is no difference, so no size either.
     assert summarize(m, "absent")["ab_prospects_per_arm"].isna().all()
+
+
+def test_a_share_interval_over_replicates_stays_in_the_unit_interval() -> None:
+    """Three replicates of a rare reply (0, 0 and 3 of 100): the t-interval of the mean reaches
+    below zero; the summary gives the Wilson interval of the pooled 3 of 300 instead."""
+    m = pd.DataFrame(
+        {
+            "arm": ["a"] * 3,
+            "replicate": [0, 1, 2],
+            "seed": [0] * 3,
+            "prospects": [100] * 3,
+            "responses": [0, 0, 3],
+            "response_rate": [0.0, 0.0, 0.03],
+            "rep_hours": [1.0, 2.0, 30.0],
+        }
+    )
+    mean, low, _, _ = t_interval(m["response_rate"].to_numpy(np.float64))
+    assert low < 0.0  # what the summary would show without the fix
+    s = summarize(m, "a").set_index("metric")
+    assert s.loc["response_rate", "mean"] == pytest.approx(mean)
+    wilson = wilson_interval(3, 300)
+    assert (s.loc["response_rate", "ci_low"], s.loc["response_rate", "ci_high"]) == wilson
+    assert 0.0 < s.loc["response_rate", "ci_low"] < mean
+    # Not a share: its t-interval is kept, negative or not.
+    assert s.loc["rep_hours", "ci_low"] < 0.0

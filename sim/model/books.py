@@ -8,7 +8,7 @@ day's row of the time series nor the result needs a pass over every prospect's o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,10 @@ class ArmResult:
     timeseries: F64  # (days, len(TIMESERIES_COLUMNS))
     # Per slot (by_touch's column // channels): (step, planned day, message, variant).
     slots: tuple[tuple[int, float, str, str], ...] = ()
+    # Rep minutes of one touch in each of by_touch's columns (slot * channels + channel): a
+    # touch's cost is fixed by its slot and channel (sim.model.schedule), so a step's rep time
+    # is its touches times this, with no tally per touch.
+    column_minutes: F64 = field(default_factory=lambda: np.zeros(0))
 
 
 class Books:
@@ -263,8 +267,18 @@ class Books:
             **self.tally,
         }
 
-    def result(self, plan: Plan, replicate: int, seed: int, metrics: dict[str, float]) -> ArmResult:
-        """The arm's :class:`ArmResult`: ``metrics``, the used rows of by_touch, the time series."""
+    def result(
+        self,
+        plan: Plan,
+        replicate: int,
+        seed: int,
+        metrics: dict[str, float],
+        column_minutes: F64,
+    ) -> ArmResult:
+        """The arm's :class:`ArmResult`: ``metrics``, the used rows of by_touch, the time series.
+
+        ``column_minutes``: the rep minutes of a touch in each of by_touch's columns.
+        """
         used = int(np.max(np.nonzero(self.by_touch.sum(axis=(1, 2)))[0], initial=0)) + 1
         slots = tuple(
             (
@@ -285,4 +299,5 @@ class Books:
             if self.days
             else np.zeros((0, len(TIMESERIES_COLUMNS))),
             slots=slots,
+            column_minutes=column_minutes,
         )

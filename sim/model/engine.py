@@ -379,7 +379,7 @@ class ArmRun:
         metrics.update(self.market.results(self.horizon, arrival))  # what the list has left
         mail = self.mail.metrics()
         metrics.update(mail if self.delivering else dict.fromkeys(mail, math.nan))
-        return books.result(self.plan, replicate, seed, metrics)
+        return books.result(self.plan, replicate, seed, metrics, self.schedule.column_minutes)
 
     def touch_log(self) -> TouchLog:
         """Every touch made, in order; needs ``record_touches=True``."""

@@ -57,11 +57,10 @@ class Schedule:
         # Minutes per touch: per slot, or per (slot, channel) when a step says ``preferred`` and
         # the channel, hence the cost, is the prospect's own (None: no preferred step).
         self.step_cost = plan.step_cost(minutes, reps.voicemail_minutes, factor)
-        self.cost_table = (
-            plan.cost_table(minutes, reps.voicemail_minutes, factor)
-            if plan.uses_preferred
-            else None
-        )
+        table = plan.cost_table(minutes, reps.voicemail_minutes, factor)
+        self.cost_table = table if plan.uses_preferred else None
+        # The same minutes per by_touch column (slot * channels + channel): a step's rep time.
+        self.column_minutes = table.ravel()
         self.capacity = reps.count * reps.minutes_per_day
         # Cadence position per prospect; prospect i enters on day enrolled_at[i].
         self.step = np.zeros(n, np.int16)

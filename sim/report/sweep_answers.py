@@ -76,13 +76,12 @@ def cells(
         part = summary[(summary["status"] == "ok") & (summary["metric"] == metric)]
         table = part[[*keys, "arm", "mean", "ci_low", "ci_high", "n"]]
         return table.rename(columns={"ci_low": "low", "ci_high": "high"}).reset_index(drop=True)
-    from sim.run.stats import t_interval  # SciPy: only when seeds are pooled
+    from sim.run.stats import metric_interval  # SciPy: only when seeds are pooled
 
     ok = metrics[metrics["status"] == "ok"]
     rows = []
-    for key, values in ok.groupby([*keys, "arm"], sort=False)[metric]:
-        mean, low, high, n = t_interval(pd.to_numeric(values, errors="coerce").to_numpy(float))
-        rows.append((*key, mean, low, high, n))
+    for key, part in ok.groupby([*keys, "arm"], sort=False):
+        rows.append((*key, *metric_interval(part, metric)))
     return pd.DataFrame(rows, columns=[*keys, "arm", "mean", "low", "high", "n"])
 
 

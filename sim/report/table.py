@@ -20,31 +20,20 @@ def _pct(value: float) -> str:
     return "-" if math.isnan(value) else f"{100 * value:.1f}%"
 
 
-#: The count of ``metrics.csv`` behind each share of prospects.
-SHARE_COUNTS = {
-    "response_rate": "responses",
-    "opt_out_rate": "opt_outs",
-    "meeting_rate": "meetings",
-}
-
-
 def share_interval(
     metrics: pd.DataFrame, arm: str, metric: str, low: float, high: float
 ) -> tuple[float, float]:
-    """A share's 95 % interval that stays in [0, 1].
+    """``arm``'s share interval in [0, 1] (:func:`sim.run.stats.share_interval`).
 
-    The summary's interval over replicates (a t-interval on their means) is kept where it lies
-    in [0, 1]. With one replicate it does not exist, and with few replicates of a rare event it
-    can leave [0, 1] ("2.4 % (-0.3 % to 5.1 %)"): then the Wilson score interval of the
-    replicates' pooled count over their pooled prospects (SciPy), which never does.
+    ``summary.csv`` has it already where there are replicates; with one replicate the interval
+    is the Wilson interval of that replicate's count.
     """
     if not math.isnan(low) and low >= 0.0 and high <= 1.0:
         return low, high
     # Imported here: SciPy (~0.7 s) is needed by a job's table only, not by a sweep's page.
-    from sim.run.stats import wilson_interval
+    from sim.run import stats
 
-    rows = metrics[metrics["arm"] == arm]
-    return wilson_interval(int(rows[SHARE_COUNTS[metric]].sum()), int(rows["prospects"].sum()))
+    return stats.share_interval(metrics[metrics["arm"] == arm], metric, low, high)
 
 
 def _rate_cell(row: pd.Series, metrics: pd.DataFrame) -> str:

@@ -90,6 +90,9 @@ BY_TOUCH_COLUMNS = (
     "replies",
     *BY_TOUCH_COUNTS[1:],
     *BY_TOUCH_RATES,
+    # Rep time the step's touches took (touches x the minutes of one on that channel, with its
+    # personalization and voicemail): what a step costs, beside what it got.
+    "rep_minutes",
 )
 
 
@@ -115,6 +118,7 @@ def by_touch_table(results: Sequence[ArmResult]) -> pd.DataFrame:
         counts = r.by_touch[number, column]
         slot, channel = np.divmod(column, len(CHANNELS))
         frame = pd.DataFrame(counts, columns=list(BY_TOUCH_COUNTS))
+        frame["rep_minutes"] = counts[:, 0] * r.column_minutes[column]
         step, day, message, variant = (np.asarray(v)[slot] for v in zip(*r.slots, strict=True))
         frame.insert(0, "variant", variant)
         frame.insert(0, "message", message)

@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from sim.run.verdicts import REPLICATES, replicate_verdict
+from sim.run.verdicts import REPLICATES, SHARE_COUNTS, replicate_verdict
 
 #: Columns of ``summary.csv`` (design section 5), in order.
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -152,6 +152,39 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     return float(ci.low), float(ci.high)
 
 
+def share_interval(
+    rows: pd.DataFrame, metric: str, low: float, high: float, confidence: float = 0.95
+) -> tuple[float, float]:
+    """A share's interval that stays in [0, 1], from ``rows`` (one arm's rows of ``metrics``).
+
+    ``(low, high)``, the t-interval over replicates, is kept where it lies in [0, 1]. With one
+    replicate it does not exist (NaN), and with few replicates of a rare event it can leave
+    [0, 1] ("2.4 % (-0.3 % to 5.1 %)"): then the Wilson score interval of the replicates'
+    pooled count over their pooled prospects (:func:`wilson_interval`), which never does.
+    """
+    if not math.isnan(low) and low >= 0.0 and high <= 1.0:
+        return low, high
+    count = int(rows[SHARE_COUNTS[metric]].sum())
+    return wilson_interval(count, int(rows["prospects"].sum()), confidence)
+
+
+def metric_interval(
+    rows: pd.DataFrame, metric: str, confidence: float = 0.95
+) -> tuple[float, float, float, int]:
+    """Mean, interval and count of ``metric`` over ``rows`` (one arm's replicates).
+
+    The t-interval (:func:`t_interval`), except for a share of prospects whose t-interval leaves
+    [0, 1] when ``rows`` has its counts: then :func:`share_interval`.
+    """
+    mean, low, high, n = t_interval(
+        pd.to_numeric(rows[metric], errors="coerce").to_numpy(np.float64), confidence
+    )
+    counted = SHARE_COUNTS.get(metric) in rows and "prospects" in rows
+    if counted and n >= 2 and (low < 0.0 or high > 1.0):
+        low, high = share_interval(rows, metric, low, high, confidence)
+    return mean, low, high, n
+
+
 def ab_prospects_per_arm(
     arm_rate: float, baseline_rate: float, power: float = AB_POWER, alpha: float = AB_ALPHA
 ) -> float:
@@ -232,7 +265,7 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
     for arm in arms:
         table = by_arm[arm]
         for metric in measures:
-            mean, low, high, n = t_interval(table[metric].to_numpy(np.float64), confidence)
+            mean, low, high, n = metric_interval(table, metric, confidence)
             diff = (NAN, NAN, NAN, NAN)
             if base is not None and arm != baseline:
                 common = table.index.intersection(base.index)

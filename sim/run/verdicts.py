@@ -32,6 +32,14 @@ DIRECTION: dict[str, int] = {
     "relationships_burned": -1,
 }
 
+#: The count of ``metrics.csv`` behind each share of prospects (at most one each): an interval
+#: on one of these stays in [0, 1] (:func:`sim.run.stats.share_interval`).
+SHARE_COUNTS: dict[str, str] = {
+    "response_rate": "responses",
+    "opt_out_rate": "opt_outs",
+    "meeting_rate": "meetings",
+}
+
 BETTER = "better"
 WORSE = "worse"
 DEPENDS = "depends"

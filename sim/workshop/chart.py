@@ -19,8 +19,9 @@ from matplotlib.patches import Patch
 
 from sim.report.pages import png_src
 from sim.report.plots import png
-from sim.report.table import SHARE_COUNTS, share_interval
+from sim.report.table import share_interval
 from sim.report.verdict import estimate
+from sim.run.verdicts import SHARE_COUNTS
 
 #: Bar colours: yours, then the cadence it is compared with.
 COLOURS = ("#2ca02c", "#7f7f7f")
