@@ -173,7 +173,10 @@ def test_the_finalists_across_worlds_name_a_robust_choice(tmp_path: Path) -> Non
 
 def test_a_killed_search_resumes_the_same_study(tmp_path: Path) -> None:
     space_file = tmp_path / "space.yaml"
-    space_file.write_text(yaml.safe_dump({**TINY, "budget": 400}))
+    # A space the search cannot exhaust before the signal: TINY's ~114 cadences ended a
+    # 400-trial search early, before the Ctrl-C, on a slow CPU (exit 0, not 130).
+    wide = {**TINY, "steps": {"min": 1, "max": 4}, "gap_days": {"min": 1, "max": 7}}
+    space_file.write_text(yaml.safe_dump({**wide, "budget": 400}))
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "sim.optimize", str(space_file), "--out", str(out), "--quiet"]
@@ -197,7 +200,10 @@ def test_a_killed_search_resumes_the_same_study(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_with_one_line_and_the_study_continues(tmp_path: Path) -> None:
     space_file = tmp_path / "space.yaml"
-    space_file.write_text(yaml.safe_dump({**TINY, "budget": 400}))
+    # A space the search cannot exhaust before the signal: TINY's ~114 cadences ended a
+    # 400-trial search early, before the Ctrl-C, on a slow CPU (exit 0, not 130).
+    wide = {**TINY, "steps": {"min": 1, "max": 4}, "gap_days": {"min": 1, "max": 7}}
+    space_file.write_text(yaml.safe_dump({**wide, "budget": 400}))
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "sim.optimize", str(space_file), "--out", str(out), "--quiet"]

@@ -11,7 +11,6 @@ sweep's workers while the rest is checked, and a resumed sweep's complete jobs f
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
 import sys
@@ -47,6 +46,7 @@ from sim.model.config import memory_needed
 from sim.model.extrapolation import experiment_warnings
 from sim.run.compose import (
     GroupComposer,
+    copy_config,
     get_args_parser,
     register_resolvers,
     searchpath_of,
@@ -101,7 +101,7 @@ class PreflightComposer:
             raise UserError(describe_hydra_error(exc)) from None
         except yaml.YAMLError as exc:
             raise UserError(describe_yaml_error(exc)) from None
-        cfg = copy.deepcopy(self.groups.base(key))
+        cfg = copy_config(self.groups.base(key))
         try:
             with_hydra_fields(cfg, parsed, plain)
         except (HydraException, ValueError) as exc:

