@@ -18,7 +18,9 @@ def test_a_copy_is_the_config_with_its_types_and_flags_and_changes_alone(with_hy
     register_configs()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
         base = compose(
-            "config", overrides=["strategy=[entitlement,benefit_led]"], return_hydra_config=with_hydra
+            "config",
+            overrides=["strategy=[entitlement,benefit_led]"],
+            return_hydra_config=with_hydra,
         )
     copied = copy_config(base)
     assert ("hydra" in copied) is with_hydra
