@@ -81,7 +81,8 @@ def cells(
     ok = metrics[metrics["status"] == "ok"]
     rows = []
     for key, part in ok.groupby([*keys, "arm"], sort=False):
-        rows.append((*key, *metric_interval(part, metric)))
+        values = pd.to_numeric(part[metric], errors="coerce").to_numpy(float)
+        rows.append((*key, *metric_interval(values, part, metric)))
     return pd.DataFrame(rows, columns=[*keys, "arm", "mean", "low", "high", "n"])
 
 

@@ -169,18 +169,16 @@ def share_interval(
 
 
 def metric_interval(
-    rows: pd.DataFrame, metric: str, confidence: float = 0.95
+    values: npt.NDArray[np.float64], rows: pd.DataFrame, metric: str, confidence: float = 0.95
 ) -> tuple[float, float, float, int]:
-    """Mean, interval and count of ``metric`` over ``rows`` (one arm's replicates).
+    """Mean, interval and count of ``values``, ``metric`` over ``rows`` (one arm's replicates).
 
     The t-interval (:func:`t_interval`), except for a share of prospects whose t-interval leaves
     [0, 1] when ``rows`` has its counts: then :func:`share_interval`.
     """
-    mean, low, high, n = t_interval(
-        pd.to_numeric(rows[metric], errors="coerce").to_numpy(np.float64), confidence
-    )
-    counted = SHARE_COUNTS.get(metric) in rows and "prospects" in rows
-    if counted and n >= 2 and (low < 0.0 or high > 1.0):
+    mean, low, high, n = t_interval(values, confidence)
+    outside = n >= 2 and (low < 0.0 or high > 1.0)  # checked first: the common case is cheap
+    if outside and SHARE_COUNTS.get(metric, "") in rows and "prospects" in rows:
         low, high = share_interval(rows, metric, low, high, confidence)
     return mean, low, high, n
 
@@ -265,7 +263,8 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
     for arm in arms:
         table = by_arm[arm]
         for metric in measures:
-            mean, low, high, n = metric_interval(table, metric, confidence)
+            values = table[metric].to_numpy(np.float64)
+            mean, low, high, n = metric_interval(values, table, metric, confidence)
             diff = (NAN, NAN, NAN, NAN)
             if base is not None and arm != baseline:
                 common = table.index.intersection(base.index)
