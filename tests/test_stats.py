@@ -204,3 +204,39 @@ def test_a_share_interval_over_replicates_stays_in_the_unit_interval() -> None:
     assert 0.0 < s.loc["response_rate", "ci_low"] < mean
     # Not a share: its t-interval is kept, negative or not.
     assert s.loc["rep_hours", "ci_low"] < 0.0
+
+
+def test_summarize_gives_each_metric_what_it_would_get_alone() -> None:
+    """The metrics of an arm go through SciPy together: every value is the one a metric's own
+    t_interval and paired_difference give, to the last bit (NaNs, constants and one replicate
+    included)."""
+    rng = np.random.default_rng(7)
+    reps = 9
+    rows = []
+    for arm in ("base", "arm"):
+        for r in range(reps):
+            rows.append(
+                {
+                    "arm": arm,
+                    "replicate": r,
+                    "seed": 0,
+                    "noisy": float(rng.normal(10, 3)),
+                    "rare": float(rng.random() * 1e-3),
+                    "constant": 4.0,
+                    "gappy": float("nan") if r == 2 else float(rng.random()),
+                }
+            )
+    m = pd.DataFrame(rows)
+    s = summarize(m, "base").set_index(["arm", "metric"])
+    for arm in ("base", "arm"):
+        mine = m[m["arm"] == arm].set_index("replicate")
+        base = m[m["arm"] == "base"].set_index("replicate")
+        for metric in ("noisy", "rare", "constant", "gappy"):
+            row = s.loc[(arm, metric)]
+            alone = t_interval(mine[metric].to_numpy(np.float64))
+            got = (row["mean"], row["ci_low"], row["ci_high"], row["n"])
+            np.testing.assert_array_equal(np.array(got, float), np.array(alone, float))
+            if arm == "arm":
+                pair = paired_difference(mine[metric].to_numpy(), base[metric].to_numpy())
+                cols = ["diff_vs_baseline", "diff_ci_low", "diff_ci_high", "p_value"]
+                np.testing.assert_array_equal(row[cols].to_numpy(float), np.array(pair, float))

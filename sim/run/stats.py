@@ -236,6 +236,73 @@ def _ab_column(frame: pd.DataFrame, baseline: str) -> pd.Series:
     return pd.Series(sizes, index=frame.index, dtype=np.float64)
 
 
+def _constant_rows(x: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """:func:`_constant` of each row of ``x`` (rows without NaN)."""
+    scale = np.maximum(1.0, np.abs(x).max(axis=1))
+    return np.asarray(np.ptp(x, axis=1) <= 1e-12 * scale)
+
+
+def _intervals(
+    x: npt.NDArray[np.float64], confidence: float
+) -> tuple[npt.NDArray[np.float64], ...]:
+    """:func:`t_interval` of each row of ``x`` (a metric's replicates): mean, low, high, n.
+
+    Rows with two or more values, no NaN and some spread (nearly all) go through SciPy at once,
+    row by row the same arithmetic as one at a time (each row is contiguous: the same sums in
+    the same order); the rest one at a time.
+    """
+    rows, reps = x.shape
+    out = np.full((4, rows), NAN)
+    fast: npt.NDArray[np.bool_] = np.asarray(~np.isnan(x).any(axis=1))
+    if reps >= 2:
+        fast[fast] = ~_constant_rows(x[fast])
+    else:
+        fast[:] = False
+    for i in np.flatnonzero(~fast):
+        out[:, i] = t_interval(x[i].copy(), confidence)
+    if fast.any():
+        y = x[fast]  # a copy, C-contiguous
+        mean = y.mean(axis=1)
+        low, high = stats.t.interval(confidence, reps - 1, loc=mean, scale=stats.sem(y, axis=1))
+        out[:, fast] = np.vstack([mean, low, high, np.full(mean.size, float(reps))])
+    return tuple(out)
+
+
+def _paired(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], confidence: float
+) -> tuple[npt.NDArray[np.float64], ...]:
+    """:func:`paired_difference` of each row of ``a`` against ``b``'s: mean, low, high, p."""
+    rows, reps = a.shape
+    out = np.full((4, rows), NAN)
+    fast: npt.NDArray[np.bool_] = np.asarray(~(np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1)))
+    if reps >= 2:
+        fast[fast] = ~_constant_rows(a[fast] - b[fast])
+    else:
+        fast[:] = False
+    for i in np.flatnonzero(~fast):
+        out[:, i] = paired_difference(a[i].copy(), b[i].copy(), confidence)
+    if fast.any():
+        arm, base = a[fast], b[fast]
+        result = stats.ttest_rel(arm, base, axis=-1)
+        ci = result.confidence_interval(confidence_level=confidence)
+        out[:, fast] = np.vstack([(arm - base).mean(axis=1), ci.low, ci.high, result.pvalue])
+    return tuple(out)
+
+
+def _shares_in_range(
+    table: pd.DataFrame,
+    measures: list[str],
+    found: tuple[npt.NDArray[np.float64], ...],
+    conf: float,
+) -> None:
+    """Each share's interval that leaves [0, 1] replaced (:func:`metric_interval`), in place."""
+    _, low, high, n = found
+    for i, metric in enumerate(measures):
+        if metric in SHARE_COUNTS and n[i] >= 2 and (low[i] < 0.0 or high[i] > 1.0):
+            values = table[metric].to_numpy(np.float64)
+            _, low[i], high[i], _ = metric_interval(values, table, metric, conf)
+
+
 def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
     """The ``summary.csv`` table: a row per (arm, metric) of ``metrics.csv``.
 
@@ -259,35 +326,28 @@ def summarize(metrics: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
     # Index by replicate so an arm and the baseline line up on the same prospects.
     by_arm = {arm: metrics[metrics["arm"] == arm].set_index("replicate") for arm in arms}
     base = by_arm.get(baseline)
-    rows: list[dict[str, object]] = []
+    parts = []
     for arm in arms:
         table = by_arm[arm]
-        for metric in measures:
-            values = table[metric].to_numpy(np.float64)
-            mean, low, high, n = metric_interval(values, table, metric, confidence)
-            diff = (NAN, NAN, NAN, NAN)
-            if base is not None and arm != baseline:
-                common = table.index.intersection(base.index)
-                diff = paired_difference(
-                    table.loc[common, metric].to_numpy(np.float64),
-                    base.loc[common, metric].to_numpy(np.float64),
-                    confidence,
-                )
-            rows.append(
-                {
-                    "arm": arm,
-                    "metric": metric,
-                    "mean": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "n": n,
-                    "diff_vs_baseline": diff[0],
-                    "diff_ci_low": diff[1],
-                    "diff_ci_high": diff[2],
-                    "p_value": diff[3],
-                }
-            )
-    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS[:10]))
+        # A row per metric, a column per replicate: each metric's values contiguous.
+        found = _intervals(np.ascontiguousarray(table[measures].to_numpy(np.float64).T), confidence)
+        _shares_in_range(table, measures, found, confidence)
+        diff = tuple(np.full(len(measures), NAN) for _ in range(4))
+        if base is not None and arm != baseline:
+            common = table.index.intersection(base.index)
+            pair = (table.loc[common, measures], base.loc[common, measures])
+            a, b = (np.ascontiguousarray(p.to_numpy(np.float64).T) for p in pair)
+            diff = _paired(a, b, confidence)
+        columns = (found[0], found[1], found[2], found[3], *diff)
+        part = pd.DataFrame(dict(zip(SUMMARY_COLUMNS[2:10], columns, strict=True)))
+        part.insert(0, "metric", measures)
+        part.insert(0, "arm", arm)
+        parts.append(part)
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=list(SUMMARY_COLUMNS[:10]))
+    )
     frame["n"] = frame["n"].astype(np.int64)
     # Added after them: the columns before it are the design's, in its order (design section 5).
     frame["ab_prospects_per_arm"] = _ab_column(frame, baseline)
