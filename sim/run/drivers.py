@@ -176,9 +176,7 @@ def pair_indices(x: F64, y: F64, *, resamples: int = RESAMPLES, seed: int = SEED
     xs = x[:, varies].T  # (parameters, worlds)
     ys = np.broadcast_to(y, xs.shape)
     z = np.take_along_axis(ys, _easi_order(xs), axis=-1)
-    # Imported here: scipy.stats takes about a second, which a sweep's page (it reads this
-    # module's constants through sim.report.comparison) would pay for nothing.
-    from scipy import stats
+    from scipy import stats  # here: ~1 s that a sweep's page, reading our constants, never needs
 
     rng = np.random.default_rng(seed)
     test = stats.permutation_test(
