@@ -207,8 +207,15 @@ def test_ctrl_c_stops_with_one_line_and_the_study_continues(tmp_path: Path) -> N
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "sim.optimize", str(space_file), "--out", str(out), "--quiet"]
+    # Started with SIGINT ignored, as a script's background job is (the test run itself may be
+    # one): the command must still stop on it.
     proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        cmd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     deadline = time.monotonic() + 120
     while _complete(out) < 3 and time.monotonic() < deadline and proc.poll() is None:

@@ -70,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sim.optimize.api import optimize
 
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C stops the search even when the command was started with SIGINT ignored (a
+    # background job of a script inherits that, and Python then never raises KeyboardInterrupt:
+    # the search ran on to its budget), as outreach-sim and outreach-sim-fit do.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         result = optimize(
             args.space, args.overrides, out=args.out, progress=not args.quiet, trials=args.trials
