@@ -12,6 +12,7 @@ import pytest
 from hydra import initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 
+from sim.cli import composer as composing
 from sim.cli import guard, preflight
 from sim.run.compose import register_resolvers
 from sim.run.registry import CONF_DIR, register_configs, to_experiment
@@ -84,9 +85,9 @@ def test_the_fast_path_gives_the_configs_and_errors_a_full_composition_gives() -
     register_configs()
     register_resolvers()
     with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
-        composer = preflight.PreflightComposer("config")
+        composer = composing.PreflightComposer("config")
         for job in SAMPLED_JOBS:
-            full = preflight.compose_job("config", job)
+            full = composing.compose_job("config", job)
             fast = composer.compose(job)
             assert _plain(fast) == _plain(full), job
             outcome = []
@@ -104,7 +105,7 @@ def test_the_fast_path_gives_the_configs_and_errors_a_full_composition_gives() -
         assert len(composer.groups.bases) == 5
         for bad in (["strategy.entitlement.max_touches=4"], ["population=nowhere", "seed=1"]):
             with pytest.raises(guard.UserError) as full_error:
-                preflight.compose_job("config", bad)
+                composing.compose_job("config", bad)
             with pytest.raises(guard.UserError) as fast_error:
                 composer.compose(bad)
             assert str(fast_error.value) == str(full_error.value)
@@ -124,3 +125,35 @@ def test_a_bad_value_in_the_150th_configuration_is_refused_before_anything_runs(
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "population.size" in lines[0]
     assert not list(work.iterdir()), "nothing written"
+
+
+def test_a_job_in_one_world_is_checked_without_the_worlds_its_base_had_checked() -> None:
+    # sim.run.aside: the model's worlds are most of a config; once a job of a choice of groups
+    # has passed in full, the next ones are made without them, the same config once put back.
+    from sim.cli.resume import resolved_yaml
+    from sim.run.aside import experiment_with
+
+    register_configs()
+    register_resolvers()
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3", job_name="outreach-sim"):
+        composer = composing.PreflightComposer("config")
+        first, aside = composer.compose_light(["seed=1", "population.size=150"])
+        assert aside is None, "no job of these groups has passed yet: composed with its worlds"
+        guard.check_job(first, validate=True)
+        composer.passed()
+        for job in (["seed=2", "population.size=150"], ["seed=3", "horizon_days=30"]):
+            cfg, aside = composer.compose_light(job)
+            assert aside is not None and cfg.model.worlds is None, job
+            full = composing.compose_job("config", job)
+            tasks = []
+            for each in (cfg, full):
+                task = each.copy()
+                with open_dict(task):
+                    del task["hydra"]
+                tasks.append(task)
+            assert resolved_yaml(tasks[0], aside) == resolved_yaml(tasks[1]), job
+            exp = experiment_with(to_experiment(tasks[0]), aside)
+            assert exp == to_experiment(tasks[1]), job
+        # Jobs that run worlds, or change them, keep their own.
+        for job in (["seed=4", "worlds=3"], ["model.worlds.source=mine"]):
+            assert composer.compose_light(job)[1] is None, job

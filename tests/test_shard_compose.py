@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 
 from sim.cli import shard
 from sim.cli.resume import resolved_yaml
+from sim.run.aside import experiment_with
 from sim.run.compose import register_resolvers
 from sim.run.registry import CONF_DIR, register_configs, to_experiment
 
@@ -30,6 +31,9 @@ SHARD = [
     ["+experiment=cool_down", "seed=5"],
     ["seed=3", "model.answer_base=0.07", "credit=last_touch"],
     ["seed=4", "hydra.job.name=other"],
+    ["seed=9"],  # the head's own keys: the head's config is its base (no composition)
+    ["seed=10", "worlds=2"],  # with its worlds
+    ["seed=11", "model.worlds.source=another"],  # its worlds changed: composed with them
 ]
 
 
@@ -47,14 +51,21 @@ def test_a_shard_composes_each_configuration_as_a_full_composition_does(tmp_path
         for number, overrides in enumerate(SHARD):
             full = shard.compose_configuration(hc, head, overrides, tmp_path, number)
             fast = composer.configuration(overrides, tmp_path, number)
-            assert resolved_yaml(fast.cfg) == resolved_yaml(full.cfg), overrides
+            # Made without the model's worlds when it runs in one world (sim.run.aside): the
+            # same config.yaml bytes and experiment once they are put back.
+            light = not any(o.startswith(("worlds=", "model.worlds", "hydra.")) for o in overrides)
+            assert (fast.aside is not None) == light, overrides
+            assert resolved_yaml(fast.cfg, fast.aside) == resolved_yaml(full.cfg), overrides
             # The task's overrides, as Hydra records them (hydra.* ones are not the task's).
             assert fast.overrides == full.overrides
             assert fast.overrides == [o for o in overrides if not o.startswith("hydra.")]
             assert fast.choices == full.choices, overrides
-            assert to_experiment(fast.cfg) == to_experiment(full.cfg), overrides
-        # Once per distinct choice of groups: (none), two of strategy and population, experiment.
-        assert len(composer.groups.bases) == 4
+            exp = experiment_with(to_experiment(fast.cfg), fast.aside)
+            assert exp == to_experiment(full.cfg), overrides
+        # Once per distinct choice of groups: (none), two of strategy and population, experiment;
+        # and the head's own config, which served seed=9.
+        assert len(composer.groups.bases) == 5
+        assert composer.groups.bases[(shard.HEAD,)].applied == ("seed",)
 
 
 def test_config_yaml_is_what_omegaconf_writes() -> None:

@@ -20,8 +20,9 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from hydra.core.config_loader import ConfigLoader
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import (
@@ -37,7 +38,7 @@ from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
 from joblib import Parallel, delayed
 from omegaconf import DictConfig, open_dict
 
-from sim.cli.shard import job_number, rest_of_shard, without_subdir
+from sim.cli.shard import job_number, load_sweep_config, rest_of_shard, without_subdir
 from sim.cli.sweep import STATE, progress_line
 from sim.cli.workers import joblib_settings
 from sim.run.compose import BasicLauncher, joblib_core
@@ -142,9 +143,8 @@ class SafeBasicLauncher(BasicLauncher):
         """Hydra's own set-up and run of one job (the body of its basic launcher's loop)."""
         assert self.hydra_context is not None and self.config is not None
         assert self.task_function is not None
-        sweep_config = self.hydra_context.config_loader.load_sweep_config(
-            self.config, list(overrides)
-        )
+        loader = self.hydra_context.config_loader
+        sweep_config = load_sweep_config(loader, self.config, list(overrides))
         with open_dict(sweep_config):
             sweep_config.hydra.job.id = idx
             sweep_config.hydra.job.num = idx
@@ -181,14 +181,34 @@ def _execute_job(
     STATE.ahead = Path(ahead) if ahead else None
     stop_if_orphaned()  # a job handed out just before the command was killed does not start
 
+    # Hydra's job, with each choice of groups composed once in this worker (a second shard).
+    context = HydraContext(
+        config_loader=cast(ConfigLoader, _ComposedOnce(hydra_context.config_loader)),
+        callbacks=hydra_context.callbacks,
+    )
+
     def run(number: int, job: Sequence[str]) -> JobReturn:
         stop_if_orphaned()
         result: JobReturn = joblib_core.execute_job(
-            number, job, hydra_context, config, task_function, singleton_state
+            number, job, context, config, task_function, singleton_state
         )
         return result
 
     return run_guarded(run, config, idx, overrides)
+
+
+class _ComposedOnce:
+    """Hydra's config loader, whose launched jobs' configs compose each choice of groups once."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def load_sweep_config(self, master_config: DictConfig, overrides: list[str]) -> DictConfig:
+        """Hydra's ``load_sweep_config`` (:func:`sim.cli.shard.load_sweep_config`)."""
+        return load_sweep_config(self.loader, master_config, list(overrides))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
 
 
 class SafeJoblibLauncher(JoblibLauncher):  # type: ignore[misc]

@@ -24,6 +24,7 @@ from sim.cli.resume import is_completed, resolved_yaml, wants_full
 from sim.cli.shard import Configuration, ShardComposer, choices_of, shard_of
 from sim.cli.sweep import STATE, progress_line, retire_manifest, take_ahead
 from sim.model.config import ConfigError, ExperimentConfig
+from sim.run.aside import experiment_with
 from sim.run.outputs import (
     config_hash,
     file_digest,
@@ -222,7 +223,7 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
     """
     cfg, job_dir = job.cfg, job.job_dir
     multirun = sweep_dir is not None
-    resolved = resolved_yaml(cfg)
+    resolved = resolved_yaml(cfg, job.aside)
     info = _job_info(job, config_hash(resolved))
     full = wants_full(cfg.get("outputs", "auto"), sweep_total(sweep_dir) if sweep_dir else None)
     clock = time.perf_counter()
@@ -234,7 +235,7 @@ def run_configuration(job: Configuration, sweep_dir: Path | None) -> int:
     from sim.run.api import simulate, tables
 
     try:
-        exp = to_experiment(cfg)
+        exp = experiment_with(to_experiment(cfg), job.aside)
         # Steps outside a fitted model's log (the pre-flight printed them): manifest and report.
         info["warnings"] = experiment_warnings(exp)
         fail = os.environ.get(FAIL_JOB_ENV)

@@ -17,12 +17,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import yaml
-from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
-from hydra.errors import ConfigCompositionException, HydraException
+from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from sim.cli import outdirs
 from sim.cli.capacity import (
@@ -31,6 +28,7 @@ from sim.cli.capacity import (
     check_workers_fit,
     joblib_workers,
 )
+from sim.cli.composer import PreflightComposer
 from sim.cli.guard import (
     UserError,
     check_arm_names,
@@ -44,16 +42,14 @@ from sim.cli.sweep import STATE, SweepState, end_ahead, sweeper_params
 from sim.cli.workers import start_workers, stop_workers
 from sim.model.config import memory_needed
 from sim.model.extrapolation import experiment_warnings
+from sim.run.aside import Aside
 from sim.run.compose import (
-    GroupComposer,
-    copy_config,
     get_args_parser,
     register_resolvers,
     searchpath_of,
     sweep_jobs,
-    with_hydra_fields,
 )
-from sim.run.hydra_errors import describe_hydra_error, describe_yaml_error
+from sim.run.hydra_errors import describe_hydra_error
 from sim.run.outputs import config_hash
 from sim.run.registry import CONF_DIR, register_configs
 
@@ -70,49 +66,6 @@ NO_AHEAD_ENV = "OUTREACH_SIM_NO_AHEAD"
 def is_multirun(cfg: DictConfig) -> bool:
     """True when the composed config asks for a sweep (``hydra.mode: MULTIRUN``)."""
     return str(OmegaConf.select(cfg, "hydra.mode")) in {"MULTIRUN", "RunMode.MULTIRUN"}
-
-
-class PreflightComposer:
-    """Each job's config as :func:`compose_job` gives it, composed once per choice of groups.
-
-    Composing costs about 0.28 s a job (50 minutes of pre-flight for 10,000 jobs), and a sweep's
-    jobs mostly differ in plain values: :class:`sim.run.compose.GroupComposer` composes each
-    choice of groups (and search path) once, and each job's plain overrides are applied to a copy
-    with Hydra's own function, after which the ``hydra`` node's fields Hydra derives from the
-    overrides are set as Hydra sets them: the same config, the same errors (as
-    :class:`~sim.cli.guard.UserError`), in the same job order.
-    """
-
-    def __init__(self, config_name: str) -> None:
-        self.groups: GroupComposer[DictConfig] = GroupComposer(
-            config_name, lambda key: compose_job(config_name, key)
-        )
-
-    def is_group(self, searchpath: tuple[str, ...], override: Override) -> bool:
-        """Whether Hydra reads ``override`` as a group choice, with the job's search path."""
-        return self.groups.is_group(searchpath, override)
-
-    def compose(self, overrides: list[str]) -> DictConfig:
-        """The job's config with its ``hydra`` node; Hydra's errors as UserErrors."""
-        parsed = parse_overrides(overrides)
-        try:
-            key, plain = self.groups.split(parsed)
-        except (HydraException, OmegaConfBaseException, ValueError) as exc:
-            raise UserError(describe_hydra_error(exc)) from None
-        except yaml.YAMLError as exc:
-            raise UserError(describe_yaml_error(exc)) from None
-        cfg = copy_config(self.groups.base(key))
-        try:
-            with_hydra_fields(cfg, parsed, plain)
-        except (HydraException, ValueError) as exc:
-            raise UserError(describe_hydra_error(exc)) from None
-        except OmegaConfBaseException as exc:
-            # As ConfigLoaderImpl.load_configuration wraps it.
-            try:
-                raise ConfigCompositionException() from exc
-            except ConfigCompositionException as wrapped:
-                raise UserError(describe_hydra_error(wrapped)) from None
-        return cfg
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,16 +141,6 @@ def mode_of(composer: PreflightComposer, parsed: list[Override], probe: DictConf
     return Checked(mode_known=mode is None and plain, mode=None)
 
 
-def compose_job(config_name: str, overrides: list[str]) -> DictConfig:
-    """Compose one job's config with its ``hydra`` node, turning Hydra errors into UserErrors."""
-    try:
-        return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
-    except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise UserError(describe_hydra_error(exc)) from None
-    except yaml.YAMLError as exc:  # a config file that is not valid YAML
-        raise UserError(describe_yaml_error(exc)) from None
-
-
 def _argument_error(message: str) -> NoReturn:
     # argparse would print its usage block, then the message: one line instead.
     raise UserError(f"{message}; outreach-sim --help lists the options")
@@ -256,7 +199,7 @@ def _check_folder(
 def check_command(
     argv: Sequence[str],
     on_sweep: Callable[[DictConfig, DictConfig], None] | None = None,
-    on_job: Callable[[DictConfig, DictConfig, int, int], None] | None = None,
+    on_job: Callable[[DictConfig, DictConfig, int, int, Aside | None], None] | None = None,
 ) -> Checked:
     """Check a whole ``outreach-sim`` command line before Hydra runs it.
 
@@ -265,8 +208,9 @@ def check_command(
     others are checked (the app starts its workers then, and has them simulate the first job
     ahead, :func:`preflight`); a check that fails afterwards still raises. ``on_job``:
     called for every job of a sweep once it has passed, before ``on_sweep``, with the sweep's
-    config, the job's task config, its number and the number of jobs (a resumed sweep looks for
-    the jobs that are complete already, :func:`preflight`).
+    config, the job's task config, its number, the number of jobs and the job's worlds when its
+    config was made without them (:mod:`sim.run.aside`; a resumed sweep looks for the jobs that
+    are complete already, :func:`preflight`).
 
     Returns:
         What the check learnt that Hydra would compose again to learn (:class:`Checked`).
@@ -294,18 +238,19 @@ def check_command(
         subdirs: dict[str, int] = {}
         peak = 0.0  # the largest job's memory: what each parallel worker may hold at once
         for number, (job, composed) in enumerate(jobs):
-            cfg = composed or composer.compose(job)
+            cfg, aside = composer.for_check(job, composed, number)
             if not show_only:  # where the job writes, before check_job takes the hydra node
                 _check_folder(cfg, sweep, number, subdirs)
             # Each job's config is composed for this check alone: the check may consume it.
             exp = check_job(cfg, validate=not show_only, owned=True)
+            composer.passed()
             if exp is not None:
                 peak = max(peak, memory_needed(exp)[0])
             if exp is not None and exp.model.fitted_log is not None:
                 warnings.update(dict.fromkeys(experiment_warnings(exp)))
             check_arm_names(job, cfg)
             if sweep is not None and on_job is not None:
-                on_job(sweep, cfg, number, len(jobs))
+                on_job(sweep, cfg, number, len(jobs), aside)
             if number == 0 and sweep is not None and on_sweep is not None:
                 on_sweep(sweep, cfg)  # check_job took out its hydra node: the task config
         check_workers_fit(workers or 1, peak, len(jobs))
@@ -329,11 +274,13 @@ def preflight(
     started: list[bool] = []
     state.judged.clear()
 
-    def on_job(config: DictConfig, cfg: DictConfig, number: int, jobs: int) -> None:
+    def on_job(
+        config: DictConfig, cfg: DictConfig, number: int, jobs: int, aside: Aside | None
+    ) -> None:
         sweep_dir = resumed_sweep_dir(config, cfg)
         if sweep_dir is None:
             return
-        done = completed_before(sweep_dir, cfg, number, jobs)
+        done = completed_before(sweep_dir, cfg, number, jobs, aside)
         if done is not None:  # None: the job tells for itself (not judged)
             state.judged.setdefault(sweep_dir.resolve(), {})[number] = done
 

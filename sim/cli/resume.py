@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.run.compose import dump_yaml
+from sim.run.aside import Aside, resolved_text
 from sim.run.outputs import config_hash, files_intact, read_manifest
 
 #: ``outputs=auto``: a sweep of more than this many configurations writes tables only in each
@@ -22,17 +22,18 @@ from sim.run.outputs import config_hash, files_intact, read_manifest
 TABLES_ABOVE = 10
 
 
-def resolved_yaml(cfg: DictConfig) -> str:
+def resolved_yaml(cfg: DictConfig, aside: Aside | None = None) -> str:
     """The job's resolved config as YAML, without what does not change results.
 
     ``resume`` and ``outputs`` only say whether to run and which files to write: a job resumed
-    with other values is the same job.
+    with other values is the same job. ``aside``: the worlds of a configuration made without
+    them (:mod:`sim.run.aside`), put back.
     """
     plain = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(plain, dict)
     plain.pop("resume", None)
     plain.pop("outputs", None)
-    return dump_yaml(plain)
+    return resolved_text(plain, aside)
 
 
 def wants_full(outputs: object, sweep_jobs: int | None) -> bool:
@@ -81,14 +82,16 @@ def resumed_sweep_dir(config: DictConfig, cfg: DictConfig) -> Path | None:
     return sweep_dir if sweep_dir.is_dir() else None
 
 
-def completed_before(sweep_dir: Path, cfg: DictConfig, number: int, jobs: int) -> bool | None:
+def completed_before(
+    sweep_dir: Path, cfg: DictConfig, number: int, jobs: int, aside: Aside | None = None
+) -> bool | None:
     """Whether job ``number`` of ``jobs`` already has its completed result in ``sweep_dir``.
 
     The same test as the job's own under ``resume`` (:func:`is_completed`, the same config hash
     and outputs), made before the sweep is launched. None: it cannot be told here.
     """
     try:
-        digest = config_hash(resolved_yaml(cfg))
+        digest = config_hash(resolved_yaml(cfg, aside))
     except Exception:  # it cannot be resolved here (${hydra:...}): the job tells for itself
         return None
     full = wants_full(cfg.get("outputs", "auto"), jobs)

@@ -29,6 +29,7 @@ once the command is killed they write nothing more (:func:`sim.run.outputs.watch
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import os
 import pickle
@@ -158,6 +159,11 @@ class SweepCallback(Callback):
             _fail(f"the sweep's folder {sweep_dir} cannot be written: {_reason(exc)}")
         sharded = f" in {math.ceil(len(jobs) / size)} shards of up to {size}" if size > 1 else ""
         print(f"Sweep of {len(jobs)} jobs{sharded}: {sweep_dir}", file=sys.stderr, flush=True)
+        # While the jobs run, this process mostly waits: what the sweep's tables, figures and
+        # report import (Matplotlib, about half a second) is imported meanwhile, not after them.
+        threading.Thread(
+            target=_import_report, name="outreach-sim-report-imports", daemon=True
+        ).start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Aggregate whatever finished; exit non-zero when a job failed or is missing."""
@@ -180,6 +186,13 @@ class SweepCallback(Callback):
         if result.problems:
             # SystemExit passes through Hydra's callback wrapper, which only catches Exception.
             raise SystemExit(1)
+
+
+def _import_report() -> None:
+    # A module that fails to import here fails again, with its error, where it is used.
+    for module in ("sim.report.aggregate", "sim.report.sweep_answers", "sim.report.comparison"):
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
 
 
 def _reason(exc: BaseException) -> str:
