@@ -181,7 +181,7 @@ def _execute_job(
     STATE.ahead = Path(ahead) if ahead else None
     stop_if_orphaned()  # a job handed out just before the command was killed does not start
 
-    # Hydra's job, with each choice of groups composed once in this worker (a second shard).
+    # Hydra's job, its config from the sweep's own or each choice of groups composed once here.
     context = HydraContext(
         config_loader=cast(ConfigLoader, _ComposedOnce(hydra_context.config_loader)),
         callbacks=hydra_context.callbacks,
